@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/web"
+)
+
+func runServe(ctx context.Context, e env, args []string) error {
+	cfg, err := config.Load(args, e.getenv, e.stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelpShown
+	}
+	if err != nil {
+		return usagef("serve: %v", err)
+	}
+	logger := newLogger(e, cfg.LogLevel)
+	db, err := openDB(ctx, e, cfg.DatabaseURL, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Demo {
+		if err := seedDemo(ctx, db, e.stdout, logger, time.Now()); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, ln, srv, logger)
+}
+
+// serveHTTP serves on ln until ctx is done, then shuts down gracefully,
+// letting requests in flight finish for up to 10 seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("Serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("Shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(e env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+func runUser(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(e.stderr, "Usage: classemobile user add --email E --name N --role R [--school UAI] [--db URL]")
+		if len(args) == 0 {
+			return usagef("user: missing subcommand")
+		}
+		return errHelpShown
+	}
+	switch args[0] {
+	case "add":
+		return runUserAdd(ctx, e, args[1:])
+	default:
+		return usagef("user: unknown subcommand %q", args[0])
+	}
+}
+
+func runUserAdd(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user add", "user add --email E --name N --role R [--school UAI] [--db URL]\n\n"+
+		"Creates a user and prints its API token alone on stdout (only its hash is stored).\n"+
+		"Roles: coordinator, it, inspection, education, director, teacher (the last two need --school).")
+	email := fs.String("email", "", "e-mail address (required)")
+	name := fs.String("name", "", "full name (required)")
+	role := fs.String("role", "", "role (required)")
+	school := fs.String("school", "", "UAI of the school, for directors and teachers")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	u := store.User{Email: strings.ToLower(strings.TrimSpace(*email)), Name: strings.TrimSpace(*name),
+		Role: store.Role(*role), SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("user add: unexpected argument %q", fs.Arg(0))
+	case u.Email == "" || u.Name == "" || u.Role == "":
+		return usagef("user add: --email, --name and --role are required")
+	case !u.Role.Valid():
+		return usagef("user add: unknown role %q (coordinator, it, inspection, education, director, teacher)", *role)
+	case u.Role.ScopedToSchool() && u.SchoolUAI == "":
+		return usagef("user add: role %s needs --school", u.Role)
+	case !u.Role.ScopedToSchool() && u.SchoolUAI != "":
+		return usagef("user add: role %s does not belong to a school", u.Role)
+	}
+	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email {
+		return usagef("user add: %q is not an e-mail address", *email)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, token, err := db.CreateUser(ctx, store.Actor{}, u)
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", u.Email, err)
+	}
+	fmt.Fprintln(e.stdout, token)
+	return nil
+}

@@ -1,0 +1,182 @@
+// Package config reads classemobile's configuration: flags first, then the
+// environment, then defaults.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of the serve command.
+type Config struct {
+	// Addr is the HTTP listen address (ADDR). Defaults to ":8080".
+	Addr string
+	// DatabaseURL selects the database (DATABASE_URL): a postgres:// URL
+	// or an SQLite file path. Defaults to "classemobile.db".
+	DatabaseURL string
+	// BaseURL is the public URL of the service, used in feed links
+	// (BASE_URL). Defaults to "http://localhost" + Addr.
+	BaseURL string
+	// Demo seeds the demo data set into an empty database (DEMO=1).
+	// Defaults to false.
+	Demo bool
+	// LoanWeeks is the default loan length in school weeks (LOAN_WEEKS).
+	// Defaults to 6.
+	LoanWeeks int
+	// TimeZone is the schools' time zone (TZ_SCHOOLS). Defaults to
+	// "Europe/Paris".
+	TimeZone string
+	// Location is TimeZone loaded.
+	Location *time.Location
+	// LogLevel is debug, info, warn or error (LOG_LEVEL). Defaults to info.
+	LogLevel string
+	// SMTPURL configures e-mail delivery (SMTP_URL), e.g.
+	// smtp://user:pass@host:587 (STARTTLS) or smtps://host:465 (TLS).
+	// Defaults to empty: messages go to OutboxDir.
+	SMTPURL string
+	// MailFrom is the sender address of e-mails (MAIL_FROM). Defaults to
+	// "classemobile <noreply@localhost>".
+	MailFrom string
+	// OutboxDir receives messages as .eml files when SMTP is not configured
+	// (OUTBOX_DIR). Defaults to "outbox" beside the SQLite file, or in the
+	// working directory on PostgreSQL.
+	OutboxDir string
+	// JobsAt is the Europe/Paris time of day of the nightly job (JOBS_AT,
+	// HH:MM). Defaults to "02:00".
+	JobsAt string
+	// NoJobs disables the job scheduler in this instance (NO_JOBS=1).
+	// Defaults to false.
+	NoJobs bool
+}
+
+// Load reads the serve command's flags from args, then the environment
+// through getenv for the flags not given. It returns flag.ErrHelp after
+// printing help for -h.
+func Load(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprintln(output, "Usage: classemobile serve [--addr :8080] [--db URL] [--demo] [flags]")
+		fmt.Fprintln(output, "\nMigrates the database, then serves the API, the iCal feeds and the nightly jobs.")
+		fmt.Fprintln(output, "Every flag can also be set by the environment variable in brackets.")
+		fmt.Fprintln(output)
+		fs.PrintDefaults()
+	}
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "HTTP listen address [ADDR]")
+	fs.StringVar(&c.DatabaseURL, "db", env("DATABASE_URL", "classemobile.db"), "postgres:// URL or SQLite file path [DATABASE_URL]")
+	fs.StringVar(&c.BaseURL, "base-url", getenv("BASE_URL"), "public URL of the service, for feed links [BASE_URL] (default http://localhost<addr>)")
+	fs.BoolVar(&c.Demo, "demo", envBool(getenv("DEMO")), "seed the demo data set into an empty database [DEMO]")
+	fs.IntVar(&c.LoanWeeks, "loan-weeks", envInt(getenv("LOAN_WEEKS"), 6), "default loan length in school weeks [LOAN_WEEKS]")
+	fs.StringVar(&c.TimeZone, "tz", env("TZ_SCHOOLS", "Europe/Paris"), "schools' time zone [TZ_SCHOOLS]")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [LOG_LEVEL]")
+	fs.StringVar(&c.SMTPURL, "smtp", getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
+	fs.StringVar(&c.OutboxDir, "outbox", getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
+	fs.StringVar(&c.JobsAt, "jobs-at", env("JOBS_AT", "02:00"), "time of day (Europe/Paris) of the nightly job [JOBS_AT]")
+	fs.BoolVar(&c.NoJobs, "no-jobs", envBool(getenv("NO_JOBS")), "do not run the nightly job scheduler in this instance [NO_JOBS]")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.fillDefaults()
+	return c, c.Validate()
+}
+
+func (c *Config) fillDefaults() {
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OutboxDir == "" {
+		c.OutboxDir = DefaultOutbox(c.DatabaseURL)
+	}
+}
+
+// DefaultOutbox returns the outbox directory for a database: beside the
+// SQLite file, or "outbox" in the working directory for PostgreSQL.
+func DefaultOutbox(databaseURL string) string {
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		return "outbox"
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return filepath.Join(filepath.Dir(path), "outbox")
+}
+
+var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr: empty listen address"))
+	}
+	if c.LoanWeeks < 1 || c.LoanWeeks > 20 {
+		errs = append(errs, fmt.Errorf("loan-weeks: %d is not in 1..20", c.LoanWeeks))
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("tz: %w", err))
+	}
+	c.Location = loc
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("base-url: %q is not an http(s) URL", c.BaseURL))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("smtp: expected smtp://[user:pass@]host[:port] or smtps://…"))
+		}
+	}
+	if !hhmm.MatchString(c.JobsAt) {
+		errs = append(errs, fmt.Errorf("jobs-at: %q is not HH:MM", c.JobsAt))
+	}
+	return errors.Join(errs...)
+}
+
+func envBool(v string) bool {
+	b, _ := strconv.ParseBool(v)
+	return b
+}
+
+func envInt(v string, def int) int {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return def
+}
+
+// DatabaseURL returns the database URL from the environment, or the default.
+func DatabaseURL(getenv func(string) string) string {
+	if v := getenv("DATABASE_URL"); v != "" {
+		return v
+	}
+	return "classemobile.db"
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxBodyBytes bounds every JSON request body.
+const maxBodyBytes = 1 << 20
+
+// decodeJSON reads a JSON body into v: at most maxBodyBytes (413 beyond),
+// valid UTF-8 without NUL bytes (422: databases would reject or mangle
+// them), one JSON value with no unknown field (400 otherwise).
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "Le corps de la requête dépasse %d Kio.", maxBodyBytes>>10)
+		}
+		return Errorf(http.StatusBadRequest, "malformed_body", "Lecture du corps de la requête impossible.")
+	}
+	if !utf8.Valid(body) {
+		return Errorf(http.StatusUnprocessableEntity, "invalid_utf8", "Le corps de la requête n'est pas de l'UTF-8 valide.")
+	}
+	if bytes.IndexByte(body, 0) >= 0 || bytes.Contains(body, []byte(`\u0000`)) {
+		return Errorf(http.StatusUnprocessableEntity, "nul_byte", "Le texte ne doit pas contenir de caractère nul (U+0000).")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête doit contenir un seul objet JSON.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête est vide : un objet JSON est attendu.")
+	case errors.As(err, &syn):
+		return Errorf(http.StatusBadRequest, "malformed_json", "JSON mal formé à l'octet %d.", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(racine)"
+		}
+		e := Errorf(http.StatusUnprocessableEntity, "validation_failed", "Type incorrect pour le champ %s : %s attendu.", field, typeName(typ.Type.Kind().String()))
+		e.Fields = map[string]string{field: fmt.Sprintf("type incorrect : %s attendu", typeName(typ.Type.Kind().String()))}
+		return e
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e := Errorf(http.StatusBadRequest, "unknown_field", "Champ inconnu : %s.", name)
+		e.Fields = map[string]string{name: "champ inconnu"}
+		return e
+	default:
+		return Errorf(http.StatusBadRequest, "malformed_json", "JSON mal formé : %v.", err)
+	}
+}
+
+func typeName(kind string) string {
+	switch kind {
+	case "string":
+		return "texte"
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "nombre"
+	case "bool":
+		return "booléen"
+	case "slice":
+		return "liste"
+	case "struct", "map":
+		return "objet"
+	default:
+		return kind
+	}
+}
+
+// pathID parses the {name} path value as a positive integer; a malformed
+// id is a 404 (there is no such resource), not a 400.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter.
+func queryInt(r *http.Request, name string) (int64, bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		e := Errorf(http.StatusBadRequest, "invalid_query", "Paramètre %s invalide : un nombre entier est attendu.", name)
+		e.Fields = map[string]string{name: "nombre entier attendu"}
+		return 0, false, e
+	}
+	return n, true, nil
+}
+
+// checkText reports a field problem for text that users send: NUL bytes
+// and invalid UTF-8 are refused (decodeJSON already refuses them in JSON
+// bodies; query strings and forms go through here).
+func checkText(f FieldErrors, field, s string, maxLen int) {
+	switch {
+	case !utf8.ValidString(s):
+		f.Add(field, "texte qui n'est pas de l'UTF-8 valide")
+	case strings.IndexByte(s, 0) >= 0:
+		f.Add(field, "caractère nul interdit")
+	case maxLen > 0 && utf8.RuneCountInString(s) > maxLen:
+		f.Add(field, "texte trop long (%d caractères au plus)", maxLen)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

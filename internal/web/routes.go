@@ -1,0 +1,34 @@
+package web
+
+
+
+// routes registers every route of the service. Each /api/v1 route says
+// which roles may call it (see allow).
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /healthz", s.handle(s.healthz))
+	m.Handle("/api/", s.handle(s.notFound))
+
+	// Foundation: schools, packs, calendar, current user.
+	m.Handle("GET /api/v1/me", s.allow(allRoles, s.getMe))
+	m.Handle("GET /api/v1/schools", s.allow(allRoles, s.listSchools))
+	m.Handle("GET /api/v1/schools/{uai}", s.allow(allRoles, s.getSchool))
+	m.Handle("POST /api/v1/schools", s.allow(coordOnly, s.createSchool))
+	m.Handle("PUT /api/v1/schools/{uai}", s.allow(coordOnly, s.updateSchool))
+	m.Handle("GET /api/v1/sectors", s.allow(allRoles, s.listSectors))
+	m.Handle("GET /api/v1/packs", s.allow(allRoles, s.listPacks))
+	m.Handle("GET /api/v1/packs/{id}", s.allow(allRoles, s.getPack))
+	m.Handle("POST /api/v1/packs", s.allow(coordOrIT, s.createPack))
+	m.Handle("PUT /api/v1/packs/{id}", s.allow(coordOrIT, s.updatePack))
+
+	// Requests (issue 3).
+
+	// Rounds (issue 4).
+
+	// Loans (issue 5).
+
+	// Feeds (issue 6).
+
+	// Reminders (issue 7).
+}
+

@@ -1,0 +1,88 @@
+// Package web is classemobile's HTTP layer: the JSON API under /api/v1, the
+// iCal feeds under /ics, the printable pages and the health check.
+//
+// Handlers return errors; one adapter (handle) renders them with the error
+// shape of the API contract. Every /api/v1 route names the roles allowed
+// to call it; there is no default access.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	// DB is the store. Required.
+	DB *store.DB
+	// Logger receives request errors. Defaults to a discarding logger.
+	Logger *slog.Logger
+	// BaseURL is the public URL of the service, used in feed URLs.
+	// Defaults to http://localhost:8080.
+	BaseURL string
+	// LoanWeeks is the default loan length in school weeks. Defaults to 6.
+	LoanWeeks int
+	// Location is the schools' time zone. Defaults to Europe/Paris.
+	Location *time.Location
+	// NowFunc returns the current time. Defaults to time.Now.
+	NowFunc func() time.Time
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	db        *store.DB
+	logger    *slog.Logger
+	baseURL   string
+	loanWeeks int
+	loc       *time.Location
+	now       func() time.Time
+	mux       *http.ServeMux
+}
+
+// New returns the HTTP handler of the service.
+func New(d Deps) (*Server, error) {
+	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.baseURL == "" {
+		s.baseURL = "http://localhost:8080"
+	}
+	if s.loanWeeks == 0 {
+		s.loanWeeks = 6
+	}
+	if s.loc == nil {
+		loc, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			return nil, err
+		}
+		s.loc = loc
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.db.Ping(r.Context()); err != nil {
+		s.logger.ErrorContext(r.Context(), "Health check failed", "error", err)
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "indisponible"})
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound
+}
