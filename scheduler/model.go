@@ -31,6 +31,7 @@ type model struct {
 	fsp, fsy   int
 	churnConst int // -churn_drop for every project of the previous plan
 	nPrev      int
+	ranges     [][2]int // distinct busy ranges of all options
 }
 
 type mproj struct {
@@ -58,6 +59,7 @@ type option struct {
 	per    int
 	lo, hi int // busy school weeks, inclusive: lo..hi
 	c      int // objective coefficient (see spec section 6), churn_drop included for previous projects
+	rid    int // index of (lo, hi) in model.ranges
 }
 
 // busyRange returns the school weeks t with start_day <= day(t) < free_day
@@ -321,6 +323,20 @@ func compile(inst *Instance) (*model, error) {
 					p.opts = append(p.opts, m.makeOption(p, s, e, lo, hi))
 				}
 			}
+		}
+	}
+	rid := map[[2]int]int{}
+	for i := range m.projects {
+		for oi := range m.projects[i].opts {
+			o := &m.projects[i].opts[oi]
+			r := [2]int{o.lo, o.hi}
+			id, ok := rid[r]
+			if !ok {
+				id = len(m.ranges)
+				rid[r] = id
+				m.ranges = append(m.ranges, r)
+			}
+			o.rid = id
 		}
 	}
 	return m, nil

@@ -30,4 +30,3 @@ func openDB(ctx context.Context, e env, url string, logger *slog.Logger) (*store
 	}
 	return db, nil
 }
-

@@ -1,7 +1,5 @@
 package web
 
-
-
 // routes registers every route of the service. Each /api/v1 route says
 // which roles may call it (see allow).
 func (s *Server) routes() {
@@ -31,4 +29,3 @@ func (s *Server) routes() {
 
 	// Reminders (issue 7).
 }
-
