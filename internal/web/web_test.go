@@ -276,3 +276,28 @@ func jsonNum(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
 }
+
+func TestCalendar(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db)
+		_, token := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleInspection})
+		res := call(t, ts, "GET", "/api/v1/calendar/2025-2026", token, nil)
+		require.Equal(t, 200, res.Status, "%s", res.Body)
+		assert.Len(t, res.JSON["weeks"], 36)
+		assert.Len(t, res.JSON["periods"], 5)
+		assert.Equal(t, []any{0.0, 1.0, 7.0, 8.0, 14.0, 15.0, 21.0, 27.0, 28.0, 29.0, 30.0}, res.JSON["legal_starts"])
+
+		res = call(t, ts, "GET", "/api/v1/calendar/2026-2027?loan_weeks=5", token, nil)
+		require.Equal(t, 200, res.Status, "%s", res.Body)
+		assert.Contains(t, res.JSON["legal_starts"], 14.0, "a 5-week loan fits the 5-week P3 of 2026-2027")
+
+		res = call(t, ts, "GET", "/api/v1/calendar/2027-2028", token, nil)
+		assert.Equal(t, 404, res.Status)
+		assert.Equal(t, "unknown_year", res.ErrorCode())
+		res = call(t, ts, "GET", "/api/v1/calendar/2025", token, nil)
+		assert.Equal(t, 400, res.Status)
+		res = call(t, ts, "GET", "/api/v1/calendar/2025-2026?loan_weeks=x", token, nil)
+		assert.Equal(t, 400, res.Status)
+	})
+}

@@ -1,0 +1,34 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/classemobile/classemobile/calendar"
+)
+
+// getCalendar answers GET /api/v1/calendar/{year}: periods, school weeks,
+// holidays, public holidays and the legal start weeks of a loan of the
+// configured length (or ?loan_weeks=N).
+func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request) error {
+	year := r.PathValue("year")
+	weeks := int64(s.loanWeeks)
+	if n, ok, err := queryInt(r, "loan_weeks"); err != nil {
+		return err
+	} else if ok {
+		if n < 1 || n > 20 {
+			return FieldErrors{"loan_weeks": "durée de prêt hors de 1 à 20 semaines"}.Err()
+		}
+		weeks = n
+	}
+	y, err := s.db.CalendarYear(r.Context(), year)
+	switch {
+	case errors.Is(err, calendar.ErrInvalidYear):
+		return Errorf(http.StatusBadRequest, "invalid_year", "Année scolaire invalide : %q (format attendu : 2025-2026).", year)
+	case errors.Is(err, calendar.ErrUnknownYear):
+		return Errorf(http.StatusNotFound, "unknown_year", "Le calendrier de l'année scolaire %s n'est pas connu (pas encore publié ou non importé).", year)
+	case err != nil:
+		return err
+	}
+	return writeJSON(w, http.StatusOK, y.Overview(int(weeks)))
+}
