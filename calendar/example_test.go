@@ -1,8 +1,10 @@
 package calendar_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 )
@@ -62,4 +64,42 @@ Vacances d'Été;Élèves;2026-07-03T22:00:00+00:00;2026-08-31T22:00:00+00:00;Cr
 	// Output:
 	// 2025-2026 Vacances d'Été 2026-07-04 2026-09-01
 	// 2026-2027 Pont de l'Ascension 2027-05-06 2027-05-10
+}
+
+func ExampleWriteICS() {
+	y, _ := calendar.NewYear("2025-2026", calendar.ZoneC())
+	pickup, ret, _ := y.LoanDays(27, 6)
+	modified := time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC) // the loan's last change, not now
+	feed := calendar.Feed{
+		Name: "Classe mobile — École Jean Jaurès 1",
+		Events: []calendar.Event{{
+			UID:       "loan-42-loan-school-0930001A@classemobile",
+			Sequence:  2,
+			Modified:  modified,
+			Summary:   "Prêt de la classe mobile 3 (CM1)",
+			StartDate: pickup,
+			EndDate:   ret.AddDays(1), // DTEND is exclusive
+		}},
+	}
+	var buf bytes.Buffer
+	if err := calendar.WriteICS(&buf, feed); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Print the event only, without the CRs of the line ends.
+	out := strings.ReplaceAll(buf.String(), "\r\n", "\n")
+	fmt.Print(out[strings.Index(out, "BEGIN:VEVENT"):])
+	// Output:
+	// BEGIN:VEVENT
+	// DTEND;VALUE=DATE:20260613
+	// DTSTAMP:20260302T091500Z
+	// DTSTART;VALUE=DATE:20260504
+	// LAST-MODIFIED:20260302T091500Z
+	// SEQUENCE:2
+	// STATUS:CONFIRMED
+	// SUMMARY:Prêt de la classe mobile 3 (CM1)
+	// TRANSP:TRANSPARENT
+	// UID:loan-42-loan-school-0930001A@classemobile
+	// END:VEVENT
+	// END:VCALENDAR
 }
