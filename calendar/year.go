@@ -324,6 +324,22 @@ func (y *Year) LegalStarts(loanWeeks int) []int {
 	return out
 }
 
+// FirstSchoolDay returns the first school day of school week i: the pickup
+// day of a loan starting that week. Returns an error wrapping
+// ErrWeekOutOfRange if i is not in [0, W).
+func (y *Year) FirstSchoolDay(i int) (Date, error) {
+	w, err := y.Week(i)
+	return w.First, err
+}
+
+// LastSchoolDay returns the last school day of school week i: the return
+// day of a loan ending that week. Returns an error wrapping
+// ErrWeekOutOfRange if i is not in [0, W).
+func (y *Year) LastSchoolDay(i int) (Date, error) {
+	w, err := y.Week(i)
+	return w.Last, err
+}
+
 // LoanDays returns the pickup day (first school day of week start) and the
 // return day (last school day of week start+weeks-1) of a loan of weeks
 // school weeks; holiday weeks in between do not count. Returns an error

@@ -249,6 +249,15 @@ func TestWeekOfAndLoanDays(t *testing.T) {
 	_, ok = y.WeekOf(calendar.MustParseDate("2025-10-22"))
 	assert.False(t, ok, "holiday week")
 
+	first, err := y.FirstSchoolDay(25)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-04-07", first.String(), "pickup after Easter Monday")
+	last, err := y.LastSchoolDay(28)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-05-13", last.String(), "return before the Ascension bridge")
+	_, err = y.LastSchoolDay(36)
+	assert.ErrorIs(t, err, calendar.ErrWeekOutOfRange)
+
 	tests := []struct {
 		name       string
 		giveStart  int
