@@ -124,3 +124,39 @@ func TestParseHolidaysErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseOfficialVariants(t *testing.T) {
+	t.Parallel()
+	sample, err := os.ReadFile("testdata/official-sample.csv")
+	require.NoError(t, err)
+	want, err := calendar.ParseOfficial(strings.NewReader(string(sample)), "")
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		give string
+	}{
+		{name: "CRLF line ends", give: strings.ReplaceAll(string(sample), "\n", "\r\n")},
+		{name: "curly apostrophes", give: strings.ReplaceAll(string(sample), "'", "’")},
+		{name: "columns reordered, extra column", give: reorder(string(sample))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := calendar.ParseOfficial(strings.NewReader(tt.give), "créteil")
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// reorder moves annee_scolaire first and appends a column.
+func reorder(csv string) string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSuffix(csv, "\n"), "\n") {
+		f := strings.Split(line, ";")
+		last := f[len(f)-1]
+		out = append(out, last+";"+strings.Join(f[:len(f)-1], ";")+";extra")
+	}
+	return strings.Join(out, "\n") + "\n"
+}
