@@ -1,0 +1,3 @@
+DROP TABLE participation_history;
+DROP TABLE request_opinions;
+DROP TABLE requests;
