@@ -1,0 +1,320 @@
+package scheduler
+
+import (
+	"math"
+)
+
+// lagrange computes upper bounds on the optimum by Lagrangian relaxation:
+// the weekly capacity rows get multipliers lam >= 0 and the sector-period
+// penalties are dualised exactly (-w*max(0, x) = min over mu in [0, w] of
+// -mu*x), so the problem splits by school. Each school's subproblem (its
+// projects, one period each or none, with the school-period and school-year
+// penalties) is solved exactly by dynamic programming over clipped counts.
+// For any multipliers the value is a valid upper bound (weak duality).
+type lagrange struct {
+	m       *model
+	lam     []float64 // per school week
+	mu      []float64 // per sector*K+period
+	schools [][]int   // project indices per school
+	forced  []bool    // locked projects
+	// scratch
+	cum    []float64 // prefix sums of lam
+	best   []float64 // per project*K: best reduced cost in period k
+	bestO  []int     // argmax option
+	xhat   []int     // option per project of the last subproblem solution
+	nState int
+	pow    []int
+	vals   []float64
+	next   []float64
+	back   []int32 // per (step, state): previous state*(K+1) + period+1
+	simple bool    // school-period counts not tracked (too many states)
+	cnt    []int
+	order  []int
+}
+
+func newLagrange(m *model) *lagrange {
+	lg := &lagrange{m: m, lam: make([]float64, m.W), mu: make([]float64, m.nSectors*m.K),
+		schools: make([][]int, m.nSchools), forced: make([]bool, len(m.projects)),
+		cum: make([]float64, m.W+1), best: make([]float64, len(m.projects)*m.K),
+		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K)}
+	for i := range m.projects {
+		p := &m.projects[i]
+		if len(p.opts) == 0 {
+			continue
+		}
+		lg.schools[p.school] = append(lg.schools[p.school], i)
+		lg.forced[i] = p.locked
+	}
+	base := m.fsp + 1
+	n := 1
+	for k := 0; k < m.K; k++ {
+		lg.pow = append(lg.pow, n)
+		n *= base
+		if n > 1<<12 {
+			lg.simple = true
+			break
+		}
+	}
+	if lg.simple {
+		lg.pow = nil
+		n = 1
+	}
+	lg.nState = n * (m.fsy + 1)
+	lg.vals = make([]float64, lg.nState)
+	lg.next = make([]float64, lg.nState)
+	return lg
+}
+
+// value solves the relaxed problem for the current multipliers, fills xhat
+// and returns the bound (churn constant included). fix, when not nil, holds
+// per project -2 (free), -1 (forced unserved) or a forced period index.
+func (lg *lagrange) value(fix []int) float64 {
+	m := lg.m
+	for t := 0; t < m.W; t++ {
+		lg.cum[t+1] = lg.cum[t] + lg.lam[t]
+	}
+	total := float64(m.churnConst)
+	for t := 0; t < m.W; t++ {
+		total += lg.lam[t] * float64(m.P)
+	}
+	for q := 0; q < m.nSectors; q++ {
+		for k := 0; k < m.K; k++ {
+			total += lg.mu[q*m.K+k] * float64(m.sectorCap[q])
+		}
+	}
+	negInf := math.Inf(-1)
+	for i := range m.projects {
+		lg.xhat[i] = -1
+		p := &m.projects[i]
+		b := lg.best[i*m.K : (i+1)*m.K]
+		bo := lg.bestO[i*m.K : (i+1)*m.K]
+		for k := range b {
+			b[k], bo[k] = negInf, -1
+		}
+		f := -2
+		if fix != nil {
+			f = fix[i]
+		}
+		if f == -1 {
+			continue
+		}
+		for oi := range p.opts {
+			o := &p.opts[oi]
+			if f >= 0 && o.per != f {
+				continue
+			}
+			k := float64(p.packs)
+			rc := float64(o.c) - k*(lg.cum[o.hi+1]-lg.cum[o.lo]) - k*lg.mu[p.sector*m.K+o.per]
+			if rc > b[o.per] {
+				b[o.per], bo[o.per] = rc, oi
+			}
+		}
+	}
+	for c := range lg.schools {
+		total += lg.school(c, fix)
+	}
+	return total
+}
+
+// school solves one school's subproblem exactly and records the choice.
+func (lg *lagrange) school(c int, fix []int) float64 {
+	m := lg.m
+	projs := lg.schools[c]
+	if len(projs) == 0 {
+		return 0
+	}
+	wsp, wsy := float64(m.w.SchoolPeriodExcess), float64(m.w.SchoolYearExcess)
+	// Fast path: every project at its best period, no penalty incurred.
+	{
+		cnt := lg.cnt
+		clear(cnt)
+		total, ok := 0.0, true
+		n := 0
+		for _, pi := range projs {
+			bk, bv := lg.bestPeriod(pi)
+			forced := lg.forced[pi] || (fix != nil && fix[pi] >= 0)
+			if bk < 0 {
+				if forced {
+					return math.Inf(-1) / 2
+				}
+				continue
+			}
+			if bv <= 0 && !forced {
+				continue
+			}
+			lg.xhat[pi] = lg.bestO[pi*m.K+bk]
+			total += bv
+			cnt[bk]++
+			n++
+			if cnt[bk] > m.fsp {
+				ok = false
+			}
+		}
+		if lg.simple {
+			// Relaxation without school-period counts: the year penalty
+			// is still exact if applied to the n best projects; keep it
+			// simple and valid (an upper bound): ignore both penalties.
+			return total
+		}
+		if ok && n <= m.fsy {
+			return total
+		}
+	}
+	for _, pi := range projs {
+		lg.xhat[pi] = -1
+	}
+	S := lg.nState
+	per := S / (m.fsy + 1)
+	negInf := math.Inf(-1)
+	vals, next := lg.vals, lg.next
+	for i := range vals {
+		vals[i] = negInf
+	}
+	vals[0] = 0
+	need := len(projs) * S
+	if cap(lg.back) < need {
+		lg.back = make([]int32, need)
+	}
+	back := lg.back[:need]
+	for j, pi := range projs {
+		forced := lg.forced[pi] || (fix != nil && fix[pi] >= 0)
+		bj := back[j*S : (j+1)*S]
+		for st := 0; st < S; st++ {
+			if forced {
+				next[st] = negInf
+			} else {
+				next[st] = vals[st]
+			}
+			bj[st] = int32(st * (m.K + 1))
+		}
+		b := lg.best[pi*m.K : (pi+1)*m.K]
+		for st := 0; st < S; st++ {
+			v := vals[st]
+			if v == negInf {
+				continue
+			}
+			y := st / per
+			ps := st % per
+			for k := 0; k < m.K; k++ {
+				if b[k] == negInf {
+					continue
+				}
+				nk := (ps / lg.pow[k]) % (m.fsp + 1)
+				nv := v + b[k]
+				ps2, y2 := ps, y
+				if nk >= m.fsp {
+					nv -= wsp
+				} else {
+					ps2 += lg.pow[k]
+				}
+				if y >= m.fsy {
+					nv -= wsy
+				} else {
+					y2++
+				}
+				st2 := y2*per + ps2
+				if nv > next[st2] {
+					next[st2] = nv
+					bj[st2] = int32(st*(m.K+1) + k + 1)
+				}
+			}
+		}
+		vals, next = next, vals
+	}
+	bestSt, bestV := 0, negInf
+	for st, v := range vals {
+		if v > bestV {
+			bestSt, bestV = st, v
+		}
+	}
+	lg.vals, lg.next = vals, next
+	st := bestSt
+	for j := len(projs) - 1; j >= 0; j-- {
+		code := int(back[j*S+st])
+		k := code%(m.K+1) - 1
+		if k >= 0 {
+			lg.xhat[projs[j]] = lg.bestO[projs[j]*m.K+k]
+		}
+		st = code / (m.K + 1)
+	}
+	return bestV
+}
+
+func (lg *lagrange) bestPeriod(pi int) (int, float64) {
+	m := lg.m
+	bk, bv := -1, math.Inf(-1)
+	for k := 0; k < m.K; k++ {
+		if v := lg.best[pi*m.K+k]; v > bv {
+			bk, bv = k, v
+		}
+	}
+	if bv == math.Inf(-1) {
+		return -1, bv
+	}
+	return bk, bv
+}
+
+// subgradient moves the multipliers one step against the subgradient of the
+// last solution; target is the best known objective (Polyak step). It
+// returns the squared norm of the subgradient (0: xhat is feasible and
+// complementary).
+func (lg *lagrange) step(bound, target, theta float64) float64 {
+	m := lg.m
+	gl := make([]float64, m.W)
+	gm := make([]float64, len(lg.mu))
+	for t := range gl {
+		gl[t] = float64(m.P)
+	}
+	for q := 0; q < m.nSectors; q++ {
+		for k := 0; k < m.K; k++ {
+			gm[q*m.K+k] = float64(m.sectorCap[q])
+		}
+	}
+	for i, oi := range lg.xhat {
+		if oi < 0 {
+			continue
+		}
+		p := &m.projects[i]
+		o := &p.opts[oi]
+		for t := o.lo; t <= o.hi; t++ {
+			gl[t] -= float64(p.packs)
+		}
+		gm[p.sector*m.K+o.per] -= float64(p.packs)
+	}
+	norm := 0.0
+	for t, g := range gl {
+		if g > 0 && lg.lam[t] == 0 {
+			gl[t] = 0
+			continue
+		}
+		norm += g * g
+	}
+	wsq := float64(m.w.SectorPeriodExcess)
+	for i, g := range gm {
+		if (g > 0 && lg.mu[i] == 0) || (g < 0 && lg.mu[i] >= wsq) {
+			gm[i] = 0
+			continue
+		}
+		norm += g * g
+	}
+	if norm == 0 {
+		return 0
+	}
+	st := theta * math.Max(bound-target, 1) / norm
+	for t, g := range gl {
+		lg.lam[t] = math.Max(0, lg.lam[t]-st*g)
+	}
+	for i, g := range gm {
+		lg.mu[i] = math.Min(wsq, math.Max(0, lg.mu[i]-st*g))
+	}
+	return norm
+}
+
+// rcOf returns the reduced cost of the option chosen for pi in xhat.
+func (lg *lagrange) rcOf(pi int) float64 {
+	oi := lg.xhat[pi]
+	if oi < 0 {
+		return math.Inf(-1)
+	}
+	return lg.best[pi*lg.m.K+lg.m.projects[pi].opts[oi].per]
+}

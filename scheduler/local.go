@@ -1,0 +1,323 @@
+package scheduler
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+)
+
+// searcher improves a state by local search and large-neighbourhood search.
+type searcher struct {
+	m     *model
+	s     *state
+	stop  func() bool
+	rng   *rand.Rand
+	order []int // projects by decreasing best coefficient, then index
+	buf   []int
+	cands [][]int // per range: eviction candidates, see buildCands
+	cum   []float64 // prefix sums of the week prices used by fill
+	// relocVal caches bestMove per project (at the start of a pass).
+	relocVal []int
+}
+
+// bestMove returns the best objective delta of moving served project qi to
+// another fitting option or dropping it.
+func (se *searcher) bestMove(qi int) int {
+	s := se.s
+	b := s.delta(qi, -1)
+	for oi := range se.m.projects[qi].opts {
+		if oi != s.choice[qi] && s.fits(qi, oi) {
+			b = max(b, s.delta(qi, oi))
+		}
+	}
+	return b
+}
+
+func newSearcher(m *model, s *state, stop func() bool, seed uint64) *searcher {
+	se := &searcher{m: m, s: s, stop: stop, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
+		relocVal: make([]int, len(m.projects))}
+	for i := range m.projects {
+		if len(m.projects[i].opts) > 0 && !m.projects[i].locked {
+			se.order = append(se.order, i)
+		}
+	}
+	lam := make([]float64, m.W)
+	for t := range lam {
+		lam[t] = float64(m.w.Base) / float64(4*m.L)
+	}
+	se.setPrices(lam)
+	bestC := func(i int) int {
+		b := 0
+		for _, o := range m.projects[i].opts {
+			b = max(b, o.c)
+		}
+		return b
+	}
+	slices.SortStableFunc(se.order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(bestC(b)*2/m.projects[b].packs, bestC(a)*2/m.projects[a].packs), cmp.Compare(a, b))
+	})
+	return se
+}
+
+// fill serves unserved projects, in order, when that improves the
+// objective, at the fitting option with the best priced delta.
+func (se *searcher) fill(order []int) {
+	s := se.s
+	for _, pi := range order {
+		if s.choice[pi] >= 0 {
+			continue
+		}
+		if oi := se.bestPriced(pi); oi >= 0 {
+			s.set(pi, oi)
+		}
+	}
+}
+
+// setPrices sets the price of a pack-week used to choose options in fill
+// (the capacity multipliers of the relaxation).
+func (se *searcher) setPrices(lam []float64) {
+	if se.cum == nil {
+		se.cum = make([]float64, len(lam)+1)
+	}
+	for t, l := range lam {
+		se.cum[t+1] = se.cum[t] + l
+	}
+}
+
+// bestPriced returns the fitting option of unserved pi maximising delta −
+// price of the weeks it uses, among those with a positive delta; -1 if none.
+func (se *searcher) bestPriced(pi int) int {
+	s := se.s
+	p := &se.m.projects[pi]
+	best, bestV := -1, 0.0
+	for oi := range p.opts {
+		o := &p.opts[oi]
+		if !s.fits(pi, oi) {
+			continue
+		}
+		d := s.delta(pi, oi)
+		if d <= 0 {
+			continue
+		}
+		v := float64(d) - float64(p.packs)*(se.cum[o.hi+1]-se.cum[o.lo])
+		if best < 0 || v > bestV {
+			best, bestV = oi, v
+		}
+	}
+	return best
+}
+
+// descend applies improving moves until none is left (or stop).
+func (se *searcher) descend() {
+	for !se.stop() {
+		improved := false
+		se.buildCands()
+		for n, pi := range se.order {
+			if n%64 == 0 && se.stop() {
+				return
+			}
+			if se.improveProject(pi) {
+				improved = true
+			}
+		}
+		if !improved {
+			return
+		}
+	}
+}
+
+// improveProject tries, for one project: a better fitting option
+// (insert or move), then a swap with a served project that blocks the
+// option, the evicted project being re-inserted elsewhere if it can.
+func (se *searcher) improveProject(pi int) bool {
+	s := se.s
+	if oi, d := s.bestFit(pi); oi >= 0 && d > 0 {
+		s.set(pi, oi)
+		return true
+	}
+	return se.trySwap(pi)
+}
+
+func (se *searcher) trySwap(pi int) bool {
+	s, m := se.s, se.m
+	p := &m.projects[pi]
+	cur := s.choice[pi]
+	for oi := range p.opts {
+		if oi == cur {
+			continue
+		}
+		o := &p.opts[oi]
+		// Upper bound on the gain: the option's coefficient minus the
+		// current one; an eviction can only cost.
+		curC := 0
+		if cur >= 0 {
+			curC = p.opts[cur].c
+		}
+		if o.c-curC+m.w.SchoolPeriodExcess+m.w.SchoolYearExcess+m.w.SectorPeriodExcess*p.packs <= 0 && cur >= 0 {
+			continue
+		}
+		bmin, bmax, deficit := -1, -1, 0
+		for t := o.lo; t <= o.hi; t++ {
+			l := s.load[t] + p.packs
+			if cur >= 0 && t >= p.opts[cur].lo && t <= p.opts[cur].hi {
+				l -= p.packs
+			}
+			if l > m.P {
+				if bmin < 0 {
+					bmin = t
+				}
+				bmax = t
+				deficit = max(deficit, l-m.P)
+			}
+		}
+		if bmin < 0 {
+			continue
+		}
+		dp := s.delta(pi, oi)
+		// Rank the blocking candidates by an estimate of the swap gain:
+		// dp + the best move of q (cached at the start of the pass).
+		var top [3]struct{ q, ub int }
+		nTop := 0
+		for r, rg := range m.ranges {
+			if rg[0] > bmin || rg[1] < bmax {
+				continue
+			}
+			for _, qi := range se.cands[r] {
+				ub := dp + se.relocVal[qi]
+				if ub <= 0 || (nTop == len(top) && ub <= top[nTop-1].ub) {
+					break // sorted by best move: no better candidate in this range
+				}
+				q := &m.projects[qi]
+				if cq := s.choice[qi]; cq < 0 || q.opts[cq].rid != r || qi == pi || q.packs < deficit {
+					continue
+				}
+				j := nTop
+				if j == len(top) {
+					if ub <= top[j-1].ub {
+						continue
+					}
+					j--
+				} else {
+					nTop++
+				}
+				for j > 0 && top[j-1].ub < ub {
+					top[j] = top[j-1]
+					j--
+				}
+				top[j].q, top[j].ub = qi, ub
+			}
+		}
+		for _, c := range top[:nTop] {
+			if se.swap(pi, oi, c.q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// buildCands lists, per busy range, the served unlocked projects by
+// decreasing best move (the cheapest to evict first).
+func (se *searcher) buildCands() {
+	s, m := se.s, se.m
+	if se.cands == nil {
+		se.cands = make([][]int, len(m.ranges))
+	}
+	for r := range se.cands {
+		se.cands[r] = se.cands[r][:0]
+	}
+	for qi, oi := range s.choice {
+		if oi < 0 || m.projects[qi].locked {
+			continue
+		}
+		se.relocVal[qi] = se.bestMove(qi)
+		r := m.projects[qi].opts[oi].rid
+		se.cands[r] = append(se.cands[r], qi)
+	}
+	for r := range se.cands {
+		slices.SortFunc(se.cands[r], func(a, b int) int {
+			return cmp.Or(cmp.Compare(se.relocVal[b], se.relocVal[a]), cmp.Compare(a, b))
+		})
+	}
+}
+
+// swap evicts qi, gives pi option oi and re-inserts qi at its best
+// fitting option; it keeps the result if the objective improves.
+func (se *searcher) swap(pi, oi, qi int) bool {
+	s := se.s
+	before, v0 := s.obj, s.version
+	oldP, oldQ := s.choice[pi], s.choice[qi]
+	s.set(qi, -1)
+	if !s.fits(pi, oi) {
+		s.set(qi, oldQ)
+		s.version = v0 // unchanged state: keep the caches
+		return false
+	}
+	s.set(pi, oi)
+	if o2, d := s.bestFit(qi); o2 >= 0 && d > 0 {
+		s.set(qi, o2)
+	}
+	if s.obj > before {
+		return true
+	}
+	s.set(qi, -1)
+	s.set(pi, oldP)
+	s.set(qi, oldQ)
+	s.version = v0
+	return false
+}
+
+// perturb removes a random group of served loans (one school period of a
+// few sectors, or random loans) and refills greedily in a shuffled order.
+func (se *searcher) perturb(strength int) {
+	s, m := se.s, se.m
+	var served []int
+	for _, pi := range se.order {
+		if s.choice[pi] >= 0 {
+			served = append(served, pi)
+		}
+	}
+	if len(served) == 0 {
+		return
+	}
+	n := max(2, min(len(served)/5, strength))
+	switch se.rng.IntN(3) {
+	case 0: // random loans
+		for range n {
+			pi := served[se.rng.IntN(len(served))]
+			s.set(pi, -1)
+		}
+	case 1: // one period: remove loans around a random week
+		t := se.rng.IntN(m.W)
+		cnt := 0
+		for _, pi := range served {
+			o := &m.projects[pi].opts[s.choice[pi]]
+			if o.lo <= t && t <= o.hi && se.rng.IntN(3) == 0 {
+				s.set(pi, -1)
+				if cnt++; cnt >= n {
+					break
+				}
+			}
+		}
+	default: // a few schools: all their loans
+		cnt := 0
+		for cnt < n {
+			c := m.projects[served[se.rng.IntN(len(served))]].school
+			for _, pi := range served {
+				if m.projects[pi].school == c && s.choice[pi] >= 0 {
+					s.set(pi, -1)
+					cnt++
+				}
+			}
+		}
+	}
+	// Refill: by value with a little noise.
+	order := slices.Clone(se.order)
+	for i := len(order) - 1; i > 0; i-- {
+		if se.rng.IntN(4) == 0 {
+			j := max(0, i-1-se.rng.IntN(8))
+			order[i], order[j] = order[j], order[i]
+		}
+	}
+	se.fill(order)
+}

@@ -1,0 +1,328 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Options tunes Solve. The zero value is usable.
+type Options struct {
+	// TimeLimit bounds the solve; the best plan found so far is returned
+	// when it expires. Defaults to 10s.
+	TimeLimit time.Duration
+	// NowFunc reads the clock for the time limit. Defaults to time.Now.
+	NowFunc func() time.Time
+	// Seed seeds the pseudo-random perturbations of the search; the same
+	// instance, options and seed give the same plan. Defaults to 1.
+	Seed uint64
+	// Effort scales the number of search iterations after the bound
+	// stops improving. Defaults to 1.
+	Effort float64
+	// ExactMaxProjects: instances with at most this many projects having a
+	// legal option get an exact branch-and-bound to prove optimality
+	// (within the time limit). Defaults to 120; negative disables it.
+	ExactMaxProjects int
+}
+
+// SolveStats describes the work done by Solve.
+type SolveStats struct {
+	Elapsed          time.Duration `json:"elapsed_ns"`
+	BoundIterations  int           `json:"bound_iterations"`
+	SearchIterations int           `json:"search_iterations"`
+	Nodes            int           `json:"nodes"`
+	// StoppedBy is "optimal", "effort", "time-limit" or "cancelled".
+	StoppedBy string `json:"stopped_by"`
+	// Trace lists the objective after each phase.
+	Trace []string `json:"trace,omitempty"`
+}
+
+func traceOf(phase string, z int, d time.Duration) string {
+	return phase + " " + strconv.Itoa(z) + " " + d.Round(time.Microsecond).String()
+}
+
+// Result is the outcome of Solve.
+type Result struct {
+	Plan *Plan `json:"plan"`
+	// Objective is Z of the plan (spec section 5); Terms detail it.
+	Objective int   `json:"objective"`
+	Terms     Terms `json:"terms"`
+	// UpperBound is a proven upper bound on the optimum: no plan scores
+	// more. Gap = UpperBound − Objective.
+	UpperBound int `json:"upper_bound"`
+	// ProvedOptimal is true when Objective == UpperBound.
+	ProvedOptimal bool          `json:"proved_optimal"`
+	Explanations  []Explanation `json:"explanations"`
+	Stats         SolveStats    `json:"stats"`
+}
+
+// Solve returns a feasible plan maximising the objective of the spec,
+// with a proven upper bound and an explanation of every decision. Locked
+// loans of the previous plan are kept; pack numbers are assigned after
+// optimisation by interval colouring, keeping a loan's previous packs when
+// they are free. The result is deterministic for the same input and
+// options (the time limit aside). On ctx cancellation or time-out it
+// returns the best plan found so far, with a nil error. It returns a
+// *ValidationError if the instance is invalid.
+func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
+	m, err := compile(inst)
+	if err != nil {
+		return nil, err
+	}
+	return m.solve(ctx, opt), nil
+}
+
+func (m *model) solve(ctx context.Context, opt Options) *Result {
+	now := opt.NowFunc
+	if now == nil {
+		now = time.Now
+	}
+	if opt.TimeLimit <= 0 {
+		opt.TimeLimit = 10 * time.Second
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if opt.Effort <= 0 {
+		opt.Effort = 1
+	}
+	if opt.ExactMaxProjects == 0 {
+		opt.ExactMaxProjects = 120
+	}
+	start := now()
+	deadline := start.Add(opt.TimeLimit)
+	stoppedBy := ""
+	stop := func() bool {
+		if stoppedBy != "" {
+			return true
+		}
+		if ctx.Err() != nil {
+			stoppedBy = "cancelled"
+		} else if now().After(deadline) {
+			stoppedBy = "time-limit"
+		}
+		return stoppedBy != ""
+	}
+	var stats SolveStats
+
+	s := m.lockedState()
+	se := newSearcher(m, s, stop, opt.Seed)
+	se.fill(se.order)
+	best := s.clone()
+	stats.Trace = append(stats.Trace, traceOf("greedy+descent", best.obj+m.churnConst, now().Sub(start)))
+
+	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
+	lg := newLagrange(m)
+	bestL := math.Inf(1)
+	theta, noImp := 1.0, 0
+	proved := func() bool {
+		return math.Floor(bestL+1e-6) <= float64(best.obj+m.churnConst)
+	}
+	cand := s.clone()
+	maxIter := int(300 * opt.Effort)
+	for it := 0; it < maxIter && !stop(); it++ {
+		stats.BoundIterations++
+		L := lg.value(nil)
+		if L < bestL-1e-9 {
+			bestL = L
+			noImp = 0
+		} else if noImp++; noImp >= 8 {
+			theta /= 2
+			noImp = 0
+		}
+		if proved() {
+			break
+		}
+		if it%4 == 3 {
+			m.repair(cand, lg, se, it%8 == 7)
+			if cand.obj > best.obj {
+				best.copyFrom(cand)
+			}
+			if proved() {
+				break
+			}
+		}
+		if lg.step(L, float64(best.obj+m.churnConst), theta) == 0 || theta < 1e-3 {
+			break
+		}
+	}
+
+	stats.Trace = append(stats.Trace, traceOf("lagrangian", best.obj+m.churnConst, now().Sub(start)))
+	// Local search, then large-neighbourhood search from the best plan.
+	s.copyFrom(best)
+	se.descend()
+	if s.obj > best.obj {
+		best.copyFrom(s)
+	}
+	stats.Trace = append(stats.Trace, traceOf("descent", best.obj+m.churnConst, now().Sub(start)))
+	stale := 0
+	maxStale := int(float64(40+len(m.projects)/10) * opt.Effort)
+	for stale < maxStale && !proved() && !stop() {
+		stats.SearchIterations++
+		se.perturb(4 + se.rng.IntN(12))
+		se.descend()
+		if s.obj > best.obj {
+			best.copyFrom(s)
+			stale = 0
+		} else {
+			stale++
+			if s.obj < best.obj {
+				s.copyFrom(best)
+			}
+		}
+	}
+
+	stats.Trace = append(stats.Trace, traceOf("lns", best.obj+m.churnConst, now().Sub(start)))
+	ub := int(math.Floor(bestL + 1e-6))
+	if math.IsInf(bestL, 1) {
+		ub = math.MaxInt32
+	}
+	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
+		bb := newBranch(m, lg, best, stop)
+		bb.run()
+		stats.Nodes = bb.nodes
+		if bb.best.obj > best.obj {
+			best.copyFrom(bb.best)
+		}
+		if bb.complete {
+			ub = best.obj + m.churnConst
+		}
+	}
+	if ub < best.obj+m.churnConst {
+		ub = best.obj + m.churnConst // cannot happen with exact arithmetic; keep the bound valid
+	}
+	res := &Result{Objective: best.obj + m.churnConst, UpperBound: ub}
+	res.ProvedOptimal = res.UpperBound == res.Objective
+	res.Plan = m.planOf(best)
+	ev := m.evaluate(res.Plan.Loans)
+	res.Terms = ev.Terms
+	res.Objective = ev.Objective
+	res.Explanations = m.explain(best, lg)
+	switch {
+	case res.ProvedOptimal:
+		stats.StoppedBy = "optimal"
+	case stoppedBy != "":
+		stats.StoppedBy = stoppedBy
+	default:
+		stats.StoppedBy = "effort"
+	}
+	stats.Elapsed = now().Sub(start)
+	res.Stats = stats
+	return res
+}
+
+// nActive counts the projects that have at least one legal option.
+func (m *model) nActive() int {
+	n := 0
+	for i := range m.projects {
+		if len(m.projects[i].opts) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// lockedState returns a state with exactly the locked loans.
+func (m *model) lockedState() *state {
+	s := newState(m)
+	for i := range m.projects {
+		if m.projects[i].locked {
+			s.set(i, 0)
+		}
+	}
+	return s
+}
+
+// repair turns a relaxed solution x into a feasible state in cand: locked
+// loans, then x's loans in the searcher's order where they fit (else their
+// best fitting option), then a greedy fill and a descent.
+func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
+	for i := range m.projects {
+		if !m.projects[i].locked && cand.choice[i] >= 0 {
+			cand.set(i, -1)
+		}
+	}
+	x := lg.xhat
+	order := lg.order[:0]
+	for _, pi := range se.order {
+		if x[pi] >= 0 {
+			order = append(order, pi)
+		}
+	}
+	if byRC {
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lg.rcOf(b), lg.rcOf(a)) })
+	}
+	lg.order = order
+	for _, pi := range order {
+		oi := x[pi]
+		if cand.fits(pi, oi) {
+			cand.set(pi, oi)
+		}
+	}
+	s := se.s
+	se.s = cand
+	se.setPrices(lg.lam)
+	se.fill(order)
+	se.fill(se.order)
+	se.s = s
+}
+
+// planOf builds the plan of a state and numbers the packs: greedy interval
+// colouring in order of start day, keeping previous packs when free.
+func (m *model) planOf(s *state) *Plan {
+	type item struct{ pi, a, b int }
+	var items []item
+	for pi, oi := range s.choice {
+		if oi < 0 {
+			continue
+		}
+		p := &m.projects[pi]
+		o := &p.opts[oi]
+		last := o.s + m.L + o.e - 1
+		items = append(items, item{pi, m.day[o.s], m.day[last] + 4 + m.T})
+	}
+	slices.SortFunc(items, func(x, y item) int {
+		return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(m.projects[x.pi].id, m.projects[y.pi].id))
+	})
+	freeAt := make([]int, m.P+1)
+	for k := range freeAt {
+		freeAt[k] = math.MinInt
+	}
+	packs := make([][]int, len(m.projects))
+	for _, it := range items {
+		p := &m.projects[it.pi]
+		var pick []int
+		for _, k := range p.prevPack {
+			if k >= 1 && k <= m.P && freeAt[k] <= it.a && !slices.Contains(pick, k) && len(pick) < p.packs {
+				pick = append(pick, k)
+			}
+		}
+		for k := 1; k <= m.P && len(pick) < p.packs; k++ {
+			if freeAt[k] <= it.a && !slices.Contains(pick, k) {
+				pick = append(pick, k)
+			}
+		}
+		for _, k := range pick {
+			freeAt[k] = it.b
+		}
+		slices.Sort(pick)
+		packs[it.pi] = pick
+	}
+	plan := &Plan{Format: PlanFormat, Instance: m.inst.Name, ProducedBy: "classemobile scheduler", Loans: []Loan{}}
+	for pi, oi := range s.choice {
+		if oi < 0 {
+			continue
+		}
+		o := &m.projects[pi].opts[oi]
+		plan.Loans = append(plan.Loans, Loan{Project: m.projects[pi].id, StartWeek: o.s, ExtensionWeeks: o.e,
+			Packs: packs[pi], StartMonday: m.inst.Calendar.Weeks[o.s].Monday,
+			LastWeekMonday: m.inst.Calendar.Weeks[o.s+m.L+o.e-1].Monday})
+	}
+	slices.SortFunc(plan.Loans, func(x, y Loan) int { return cmp.Compare(x.Project, y.Project) })
+	z := s.obj + m.churnConst
+	plan.Objective = &z
+	return plan
+}
