@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Incident is an item found missing or damaged at a return. While it is
+// open, its pack is flagged before its next pickup.
+type Incident struct {
+	ID         int64      `json:"id"`
+	LoanID     int64      `json:"loan_id"`
+	PackID     int64      `json:"pack_id"`
+	PackCode   string     `json:"pack_code"`
+	ItemID     int64      `json:"item_id"`
+	ItemLabel  string     `json:"item_label"`
+	Serial     string     `json:"serial"`
+	Kind       string     `json:"kind"`
+	Note       string     `json:"note"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	ResolvedBy int64      `json:"resolved_by,omitempty"`
+	Resolution string     `json:"resolution,omitempty"`
+}
+
+// Open reports whether the incident awaits the IT department.
+func (i Incident) Open() bool { return i.ResolvedAt == nil }
+
+type incidentRow struct {
+	bun.BaseModel `bun:"table:loan_incidents,alias:inc"`
+
+	ID         int64      `bun:"id,pk,autoincrement"`
+	LoanID     int64      `bun:"loan_id,notnull"`
+	PackID     int64      `bun:"pack_id,notnull"`
+	ItemID     int64      `bun:"item_id,notnull"`
+	Kind       string     `bun:"kind,notnull"`
+	Note       string     `bun:"note,notnull"`
+	OpenedAt   time.Time  `bun:"opened_at,notnull"`
+	ResolvedAt *time.Time `bun:"resolved_at"`
+	ResolvedBy *int64     `bun:"resolved_by"`
+	Resolution string     `bun:"resolution,notnull"`
+
+	PackCode  string `bun:"pack_code,scanonly"`
+	ItemLabel string `bun:"item_label,scanonly"`
+	Serial    string `bun:"serial,scanonly"`
+}
+
+func (r incidentRow) incident() Incident {
+	i := Incident{ID: r.ID, LoanID: r.LoanID, PackID: r.PackID, PackCode: r.PackCode, ItemID: r.ItemID,
+		ItemLabel: r.ItemLabel, Serial: r.Serial, Kind: r.Kind, Note: r.Note, OpenedAt: r.OpenedAt.UTC(),
+		ResolvedAt: loanTime(r.ResolvedAt), Resolution: r.Resolution}
+	if r.ResolvedBy != nil {
+		i.ResolvedBy = *r.ResolvedBy
+	}
+	return i
+}
+
+// IncidentFilter selects incidents; zero fields match everything.
+type IncidentFilter struct {
+	LoanID   int64
+	PackIDs  []int64
+	OpenOnly bool
+}
+
+func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incident, error) {
+	var rows []incidentRow
+	q := idb.NewSelect().Model(&rows).ColumnExpr("inc.*").
+		ColumnExpr("p.code AS pack_code, i.label AS item_label, i.serial AS serial").
+		Join("JOIN packs AS p ON p.id = inc.pack_id").Join("JOIN pack_items AS i ON i.id = inc.item_id").
+		OrderExpr("inc.id")
+	if f.LoanID != 0 {
+		q = q.Where("inc.loan_id = ?", f.LoanID)
+	}
+	if len(f.PackIDs) > 0 {
+		q = q.Where("inc.pack_id IN (?)", bun.List(f.PackIDs))
+	}
+	if f.OpenOnly {
+		q = q.Where("inc.resolved_at IS NULL")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Incident, len(rows))
+	for i, r := range rows {
+		out[i] = r.incident()
+	}
+	return out, nil
+}
+
+// ListIncidents returns the incidents matching f, oldest first.
+func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) (_ []Incident, err error) {
+	defer wrapf(&err, "ListIncidents")
+	return listIncidents(ctx, db.bun, f)
+}
+
+// ResolveIncident closes an open incident with the IT department's
+// resolution (found, repaired, replaced…). Returns ErrNotFound, or
+// *LoanError when it is already resolved or the resolution is empty.
+func (db *DB) ResolveIncident(ctx context.Context, actor Actor, id int64, resolution string) (_ Incident, err error) {
+	defer wrapf(&err, "ResolveIncident(%d)", id)
+	resolution = strings.TrimSpace(resolution)
+	var out Incident
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row incidentRow
+		if err := tx.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+			return err
+		}
+		if row.ResolvedAt != nil {
+			return loanConflict("incident_resolved", "Cet incident est déjà résolu.")
+		}
+		if resolution == "" {
+			return invalidLoan("resolution", "resolution_required", "La résolution de l'incident est obligatoire.")
+		}
+		before := row.incident()
+		now := db.Now()
+		by := actor.UserID
+		res, err := tx.NewUpdate().Model((*incidentRow)(nil)).Set("resolved_at = ?", now).Set("resolved_by = ?", &by).
+			Set("resolution = ?", resolution).Where("id = ?", id).Where("resolved_at IS NULL").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrStale
+		}
+		all, err := listIncidents(ctx, tx, IncidentFilter{LoanID: row.LoanID})
+		if err != nil {
+			return err
+		}
+		for _, i := range all {
+			if i.ID == id {
+				out = i
+			}
+		}
+		return Audit(ctx, tx, now, actor, "incident.resolve", "incident", id, before, out)
+	})
+	return out, err
+}
+
+// LoanDetail is a loan with everything recorded about it.
+type LoanDetail struct {
+	Loan
+	PickupSheet *Sheet      `json:"pickup_sheet"`
+	ReturnSheet *Sheet      `json:"return_sheet"`
+	Extensions  []Extension `json:"extensions"`
+	Assessment  *Assessment `json:"assessment"`
+	// Incidents are those opened by this loan's return.
+	Incidents []Incident `json:"incidents"`
+	// PackFlags are the open incidents on this loan's packs (from any
+	// loan): shown before the pickup.
+	PackFlags []Incident `json:"pack_flags"`
+}
+
+// LoanDetail returns a loan with its sheets, extension history, assessment
+// and incidents. Returns ErrNotFound.
+func (db *DB) LoanDetail(ctx context.Context, id int64) (_ LoanDetail, err error) {
+	defer wrapf(&err, "LoanDetail(%d)", id)
+	l, err := getLoan(ctx, db.bun, id, false)
+	if err != nil {
+		return LoanDetail{}, err
+	}
+	d := LoanDetail{Loan: l, Extensions: []Extension{}}
+	sheets, err := getSheets(ctx, db.bun, id)
+	if err != nil {
+		return LoanDetail{}, err
+	}
+	d.PickupSheet, d.ReturnSheet = sheets[SheetPickup], sheets[SheetReturn]
+	var exts []extensionRow
+	if err := db.bun.NewSelect().Model(&exts).Where("loan_id = ?", id).OrderExpr("id").Scan(ctx); err != nil {
+		return LoanDetail{}, err
+	}
+	for _, e := range exts {
+		d.Extensions = append(d.Extensions, e.extension())
+	}
+	var a assessmentRow
+	switch err := db.bun.NewSelect().Model(&a).Where("loan_id = ?", id).Scan(ctx); {
+	case err == nil:
+		as := a.assessment()
+		d.Assessment = &as
+	case errors.Is(err, sql.ErrNoRows):
+	default:
+		return LoanDetail{}, err
+	}
+	if d.Incidents, err = listIncidents(ctx, db.bun, IncidentFilter{LoanID: id}); err != nil {
+		return LoanDetail{}, err
+	}
+	packs := make([]int64, len(l.Packs))
+	for i, p := range l.Packs {
+		packs[i] = p.PackID
+	}
+	d.PackFlags = []Incident{}
+	if len(packs) > 0 {
+		if d.PackFlags, err = listIncidents(ctx, db.bun, IncidentFilter{PackIDs: packs, OpenOnly: true}); err != nil {
+			return LoanDetail{}, err
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,142 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
+	"github.com/classemobile/classemobile/internal/store/storetest"
+)
+
+func loanErrCode(t *testing.T, err error) string {
+	t.Helper()
+	var le *store.LoanError
+	if errors.As(err, &le) {
+		return le.Code
+	}
+	return ""
+}
+
+// allPresent checks every item of the loan present.
+func allPresent(t *testing.T, db *store.DB, loanID int64) []store.SheetLineInput {
+	t.Helper()
+	items, err := db.LoanItems(context.Background(), loanID)
+	require.NoError(t, err)
+	lines := make([]store.SheetLineInput, len(items))
+	for i, it := range items {
+		lines[i] = store.SheetLineInput{ItemID: it.ID, Status: store.ItemPresent, Condition: "bon état"}
+	}
+	return lines
+}
+
+func TestLoansCreateRules(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		pack2 := storetest.Pack(t, db, nil)
+		req := storetest.ValidatedRequest(t, db, &storetest.ValidatedRequestOpts{ExcludedPeriods: "P2"})
+
+		tests := []struct {
+			name     string
+			give     store.NewLoan
+			wantCode string
+		}{
+			{name: "unknown request", give: store.NewLoan{RequestID: 999999, PackIDs: []int64{pack.ID}}, wantCode: "unknown_request"},
+			{name: "illegal start in P3", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 14}, wantCode: "illegal_start"},
+			{name: "start week out of year", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 99}, wantCode: "illegal_start"},
+			{name: "excluded period", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 7}, wantCode: "excluded_period"},
+			{name: "two packs for one needed", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID, pack2.ID}}, wantCode: "wrong_pack_count"},
+			{name: "unknown pack", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{999999}}, wantCode: "unknown_pack"},
+			{name: "wrong year", give: store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, SchoolYear: "2025-2026"}, wantCode: "wrong_year"},
+		}
+		for _, tt := range tests {
+			_, err := db.CreateLoan(ctx, store.Actor{}, tt.give)
+			assert.Equal(t, tt.wantCode, loanErrCode(t, err), "%s: %v", tt.name, err)
+		}
+
+		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		require.NoError(t, err)
+		assert.Equal(t, store.LoanReserved, l.State)
+		assert.Equal(t, "2026-09-01", l.PickupDay.String(), "first school day of week 0")
+		assert.Equal(t, "2026-10-09", l.ReturnDay.String(), "last school day of week 5")
+		assert.Equal(t, "2026-10-17", l.BusyUntil.String(), "return day + 1 + 7 days of turnaround")
+		assert.Equal(t, []string{pack.Code}, l.PackCodes())
+
+		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack2.ID}, StartWeek: 25})
+		assert.Equal(t, "request_has_loan", loanErrCode(t, err), "second loan for the request: %v", err)
+
+		other := storetest.ValidatedRequest(t, db, nil)
+		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: other.ID, PackIDs: []int64{pack.ID}, StartWeek: 1})
+		assert.ErrorIs(t, err, store.ErrPackUnavailable, "overlapping loan on the same pack")
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+
+		// Cancelled loans free the pack and the request.
+		_, err = db.CancelLoan(ctx, store.Actor{}, l.ID, "")
+		assert.Equal(t, "reason_required", loanErrCode(t, err))
+		c, err := db.CancelLoan(ctx, store.Actor{}, l.ID, "École fermée pour travaux")
+		require.NoError(t, err)
+		assert.Equal(t, store.LoanCancelled, c.State)
+		assert.Equal(t, l.Version+1, c.Version, "every change bumps the version")
+		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: other.ID, PackIDs: []int64{pack.ID}, StartWeek: 1})
+		assert.NoError(t, err, "the pack is free once the loan is cancelled")
+	})
+}
+
+func TestLoansExtension(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		reqA := storetest.ValidatedRequest(t, db, nil)
+		reqB := storetest.ValidatedRequest(t, db, nil)
+		a, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqA.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		require.NoError(t, err)
+		b, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqB.ID, PackIDs: []int64{pack.ID}, StartWeek: 7})
+		require.NoError(t, err)
+		today := calendar.MustParseDate("2026-09-20")
+
+		// Only one pack: +2 weeks would run into B's pickup on 2 November.
+		ext, err := db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet de film à terminer", today)
+		require.Equal(t, "extension_refused", loanErrCode(t, err), "%v", err)
+		var le *store.LoanError
+		require.ErrorAs(t, err, &le)
+		assert.Equal(t, b.ID, le.BlockingLoanID, "the blocking loan is named")
+		assert.Contains(t, le.Message, "prêt n° ", "message names the loan")
+		assert.Equal(t, store.ExtensionRefused, ext.State)
+		assert.Equal(t, b.ID, ext.BlockingLoanID)
+
+		// A second pack, free: B moves there and A keeps its pack longer.
+		pack2 := storetest.Pack(t, db, nil)
+		ext, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet de film à terminer", today)
+		require.NoError(t, err)
+		assert.Equal(t, store.ExtensionGranted, ext.State)
+		assert.Equal(t, "2026-11-06", ext.NewReturnDay.String(), "two school weeks later (the holiday does not count)")
+		assert.Contains(t, ext.PlanNote, pack2.Code)
+
+		_, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 6, "encore", today)
+		assert.Equal(t, "extension_pending", loanErrCode(t, err))
+
+		ext, la, err := db.DecideExtension(ctx, store.Actor{}, a.ID, true, "D'accord")
+		require.NoError(t, err)
+		assert.Equal(t, store.ExtensionConfirmed, ext.State)
+		assert.Equal(t, "2026-11-06", la.ReturnDay.String())
+		assert.Equal(t, 2, la.ExtensionWeeks)
+		assert.Equal(t, "2026-11-14", la.BusyUntil.String())
+		lb, err := db.Loan(ctx, b.ID)
+		require.NoError(t, err)
+		assert.Equal(t, []string{pack2.Code}, lb.PackCodes(), "B moved to the free pack")
+		assert.Greater(t, lb.Version, b.Version, "the moved loan's change marker moved")
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+
+		_, _, err = db.DecideExtension(ctx, store.Actor{}, a.ID, true, "")
+		assert.Equal(t, "no_pending_extension", loanErrCode(t, err))
+		_, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "trop tard", calendar.MustParseDate("2026-11-06"))
+		assert.Equal(t, "extension_too_late", loanErrCode(t, err))
+	})
+}
