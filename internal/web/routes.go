@@ -21,6 +21,18 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(allRoles, s.getCalendar))
 
 	// Requests (issue 3).
+	m.Handle("POST /api/v1/requests", s.allow(teacherOnly, s.createRequest))
+	m.Handle("GET /api/v1/requests", s.allow(allRoles, s.listRequests))
+	m.Handle("GET /api/v1/requests/{id}", s.allow(allRoles, s.getRequest))
+	m.Handle("PATCH /api/v1/requests/{id}", s.allow(teacherOnly, s.updateRequest))
+	m.Handle("POST /api/v1/requests/{id}/submit", s.allow(teacherOnly, s.submitRequest))
+	m.Handle("POST /api/v1/requests/{id}/authorize", s.allow(directorOnly, s.authorizeRequest))
+	m.Handle("POST /api/v1/requests/{id}/refuse", s.allow(directorOnly, s.refuseRequest))
+	m.Handle("POST /api/v1/requests/{id}/opinions", s.allow(referentsOnly, s.opinionRequest))
+	m.Handle("POST /api/v1/requests/{id}/decision", s.allow(coordOrInsp, s.decideRequest))
+	m.Handle("POST /api/v1/requests/{id}/withdraw", s.allow(teacherOrCoord, s.withdrawRequest))
+	m.Handle("POST /api/v1/requests/{id}/packs", s.allow(coordOnly, s.packsRequest))
+	m.Handle("GET /api/v1/synthesis", s.allow(staffRoles, s.getSynthesis))
 
 	// Rounds (issue 4).
 
