@@ -1,0 +1,771 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/scheduler"
+)
+
+// Round states. A round is stored as a draft; publishing it creates its
+// loans and supersedes the round published before it for the same school
+// year; a draft replaced by a re-run is discarded.
+const (
+	RoundDraft      = "draft"
+	RoundPublished  = "published"
+	RoundSuperseded = "superseded"
+	RoundDiscarded  = "discarded"
+)
+
+// Pin kinds.
+const (
+	PinServe   = "serve"
+	PinExclude = "exclude"
+)
+
+// DefaultRoundTimeLimit bounds the solver when a round does not say.
+const DefaultRoundTimeLimit = 10 * time.Second
+
+// MaxRoundTimeLimit is the longest solve a round may ask for.
+const MaxRoundTimeLimit = 5 * time.Minute
+
+// Spec defaults of the objective (ALLOCATION-SPEC section 5).
+const (
+	defaultSchoolPeriodFree = 1
+	defaultSchoolYearFree   = 2
+)
+
+// DefaultWeights returns the objective weights of the specification
+// (ALLOCATION-SPEC section 5), used by a round that does not give its own.
+func DefaultWeights() scheduler.Weights {
+	return scheduler.Weights{Base: 100, FirstYear: 60, TrainingDone: 30, PreferredPeriod: 20,
+		ExtensionGranted: 6, SchoolPeriodExcess: 40, SchoolYearExcess: 30, SectorPeriodExcess: 15,
+		ChurnMove: 25, ChurnExtension: 5, ChurnDrop: 50}
+}
+
+// RoundParams are the parameters a round was run with, stored with it.
+type RoundParams struct {
+	// LoanWeeks is the base length of a loan in school weeks.
+	LoanWeeks int `json:"loan_weeks"`
+	// TurnaroundDays is the number of calendar days a pack stays busy after
+	// the return Friday.
+	TurnaroundDays int `json:"turnaround_days"`
+	// Today is the day the round was run as of; TodayWeek the first school
+	// week not yet started that day (new loans start there or later).
+	Today     calendar.Date `json:"today"`
+	TodayWeek int           `json:"today_week"`
+	// Packs is the number of packs available; PackIDs and PackCodes give
+	// pack number i+1 of the engine. Packs in maintenance or retired are
+	// left out of the round.
+	Packs     int      `json:"packs"`
+	PackIDs   []int64  `json:"pack_ids"`
+	PackCodes []string `json:"pack_codes"`
+	// MaxParticipationYear, SchoolPeriodFree and SchoolYearFree are the
+	// eligibility limit and the free allowances of the objective.
+	MaxParticipationYear int `json:"max_participation_year"`
+	SchoolPeriodFree     int `json:"school_period_free"`
+	SchoolYearFree       int `json:"school_year_free"`
+	// TimeLimit is the solver's time limit (a Go duration).
+	TimeLimit string `json:"time_limit"`
+	// Requests counts the validated requests of the year given to the
+	// engine; Locked lists the requests whose loan was kept as is
+	// (started, signed or reserved by hand).
+	Requests int     `json:"requests"`
+	Locked   []int64 `json:"locked"`
+}
+
+// RoundPin is a coordinator's decision on one request of a round: serve it
+// (at StartWeek when set, with ExtensionWeeks) or exclude it.
+type RoundPin struct {
+	RequestID      int64  `json:"request_id"`
+	Kind           string `json:"kind"`
+	StartWeek      *int   `json:"start_week,omitempty"`
+	ExtensionWeeks int    `json:"extension_weeks,omitempty"`
+}
+
+// RoundLoan is a loan proposed by a round.
+type RoundLoan struct {
+	RequestID    int64  `json:"request_id"`
+	RequestTitle string `json:"request_title"`
+	SchoolUAI    string `json:"school_uai"`
+	SchoolName   string `json:"school_name"`
+	Packs        int    `json:"packs_needed"`
+	// StartWeek is the first school week, Weeks the base length,
+	// ExtensionWeeks the extension granted; Period the period of the start
+	// week.
+	StartWeek      int    `json:"start_week"`
+	Weeks          int    `json:"weeks"`
+	ExtensionWeeks int    `json:"extension_weeks"`
+	Period         string `json:"period"`
+	// PickupDay is the first school day of the start week, ReturnDay the
+	// last school day of the last week (public holidays skipped).
+	PickupDay calendar.Date `json:"pickup_day"`
+	ReturnDay calendar.Date `json:"return_day"`
+	PackIDs   []int64       `json:"pack_ids"`
+	PackCodes []string      `json:"pack_codes"`
+	// Locked is true for a loan kept as is (started, signed or reserved by
+	// hand); LoanID names the live loan kept, or once the round is
+	// published the loan created for it.
+	Locked bool   `json:"locked"`
+	LoanID *int64 `json:"loan_id,omitempty"`
+	// Code and Message say why this period (the engine's explanation).
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// RoundUnserved is a request a round leaves unserved, with the reason.
+type RoundUnserved struct {
+	RequestID    int64  `json:"request_id"`
+	RequestTitle string `json:"request_title"`
+	SchoolUAI    string `json:"school_uai"`
+	SchoolName   string `json:"school_name"`
+	Code         string `json:"code"`
+	Message      string `json:"message"`
+}
+
+// RoundStats are informative counts of a round.
+type RoundStats struct {
+	Served              int             `json:"served"`
+	Unserved            int             `json:"unserved"`
+	Eligible            int             `json:"eligible"`
+	ServedPacks         int             `json:"served_packs"`
+	PreferencesHonoured int             `json:"preferences_honoured"`
+	ExtensionsGranted   int             `json:"extensions_granted"`
+	Churn               scheduler.Churn `json:"churn"`
+	// Solver statistics: time spent, why it stopped.
+	ElapsedMS int64  `json:"elapsed_ms"`
+	StoppedBy string `json:"stopped_by"`
+}
+
+// Round is one run of the allocation engine for a school year.
+type Round struct {
+	ID         int64             `json:"id"`
+	SchoolYear string            `json:"school_year"`
+	State      string            `json:"state"`
+	Params     RoundParams       `json:"params"`
+	Weights    scheduler.Weights `json:"weights"`
+	// Objective is Z of the plan (spec section 5), Terms its terms;
+	// UpperBound a proven bound on the best Z under the same pins;
+	// ProvedOptimal is true when no better plan exists.
+	Objective       int             `json:"objective"`
+	UpperBound      int             `json:"upper_bound"`
+	ProvedOptimal   bool            `json:"proved_optimal"`
+	Terms           scheduler.Terms `json:"terms"`
+	Stats           RoundStats      `json:"stats"`
+	PreviousRoundID *int64          `json:"previous_round_id,omitempty"`
+	CreatedBy       int64           `json:"created_by,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	PublishedAt     *time.Time      `json:"published_at,omitempty"`
+	Version         int             `json:"version"`
+	Pins            []RoundPin      `json:"pins"`
+	Loans           []RoundLoan     `json:"loans"`
+	Unserved        []RoundUnserved `json:"unserved"`
+}
+
+// RoundStateError is returned when a round is not in a state that allows
+// the action (publishing a round that is no longer a draft), or when
+// another round was published for the year since the draft was computed.
+// It matches ErrConflict with errors.Is.
+type RoundStateError struct {
+	ID    int64
+	State string
+	// Superseded is true when the draft is stale: another round was
+	// published for its year after it was computed.
+	Superseded bool
+}
+
+func (e *RoundStateError) Error() string {
+	if e.Superseded {
+		return fmt.Sprintf("round %d: another round was published since it was computed", e.ID)
+	}
+	return fmt.Sprintf("round %d is %s, not a draft", e.ID, e.State)
+}
+
+// Is makes a RoundStateError match ErrConflict.
+func (e *RoundStateError) Is(target error) bool { return target == ErrConflict }
+
+// RoundInputError lists the problems of a round's input, per field, in
+// French (an unknown request pinned, an illegal start week…).
+type RoundInputError struct {
+	Fields map[string]string
+}
+
+func (e *RoundInputError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return "invalid round input: " + strings.Join(parts, "; ")
+}
+
+func (e *RoundInputError) add(field, format string, args ...any) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, ok := e.Fields[field]; !ok {
+		e.Fields[field] = fmt.Sprintf(format, args...)
+	}
+}
+
+func (e *RoundInputError) err() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+type roundRow struct {
+	bun.BaseModel `bun:"table:rounds,alias:rd"`
+
+	ID              int64      `bun:"id,pk,autoincrement"`
+	SchoolYear      string     `bun:"school_year,notnull"`
+	State           string     `bun:"state,notnull"`
+	Params          string     `bun:"params,notnull"`
+	Weights         string     `bun:"weights,notnull"`
+	Terms           string     `bun:"terms,notnull"`
+	Stats           string     `bun:"stats,notnull"`
+	Objective       int        `bun:"objective,notnull"`
+	UpperBound      int        `bun:"upper_bound,notnull"`
+	ProvedOptimal   bool       `bun:"proved_optimal,notnull"`
+	PreviousRoundID *int64     `bun:"previous_round_id"`
+	CreatedBy       *int64     `bun:"created_by"`
+	CreatedAt       time.Time  `bun:"created_at,notnull"`
+	PublishedAt     *time.Time `bun:"published_at"`
+	Version         int        `bun:"version,notnull"`
+}
+
+type roundLoanRow struct {
+	bun.BaseModel `bun:"table:round_loans,alias:rl"`
+
+	RoundID        int64   `bun:"round_id,pk"`
+	RequestID      int64   `bun:"request_id,pk"`
+	StartWeek      int     `bun:"start_week,notnull"`
+	Weeks          int     `bun:"weeks,notnull"`
+	ExtensionWeeks int     `bun:"extension_weeks,notnull"`
+	Period         string  `bun:"period,notnull"`
+	PickupDay      sqlDate `bun:"pickup_day,notnull"`
+	ReturnDay      sqlDate `bun:"return_day,notnull"`
+	Locked         bool    `bun:"locked,notnull"`
+	LoanID         *int64  `bun:"loan_id"`
+	Code           string  `bun:"code,notnull"`
+	Message        string  `bun:"message,notnull"`
+}
+
+type roundLoanPackRow struct {
+	bun.BaseModel `bun:"table:round_loan_packs,alias:rp"`
+
+	RoundID   int64 `bun:"round_id,pk"`
+	RequestID int64 `bun:"request_id,pk"`
+	Position  int   `bun:"position,pk"`
+	PackID    int64 `bun:"pack_id,notnull"`
+}
+
+type roundUnservedRow struct {
+	bun.BaseModel `bun:"table:round_unserved,alias:ru"`
+
+	RoundID   int64  `bun:"round_id,pk"`
+	RequestID int64  `bun:"request_id,pk"`
+	Code      string `bun:"code,notnull"`
+	Message   string `bun:"message,notnull"`
+}
+
+type roundPinRow struct {
+	bun.BaseModel `bun:"table:round_pins,alias:rpin"`
+
+	RoundID   int64  `bun:"round_id,pk"`
+	RequestID int64  `bun:"request_id,pk"`
+	Kind      string `bun:"kind,notnull"`
+	StartWeek *int   `bun:"start_week"`
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshal %T: %v", v, err)) // only plain structs are marshalled
+	}
+	return string(b)
+}
+
+func (r roundRow) round() (Round, error) {
+	out := Round{ID: r.ID, SchoolYear: r.SchoolYear, State: r.State, Objective: r.Objective,
+		UpperBound: r.UpperBound, ProvedOptimal: r.ProvedOptimal, PreviousRoundID: r.PreviousRoundID,
+		CreatedAt: r.CreatedAt.UTC(), PublishedAt: loanTime(r.PublishedAt), Version: r.Version,
+		Pins: []RoundPin{}, Loans: []RoundLoan{}, Unserved: []RoundUnserved{}}
+	if r.CreatedBy != nil {
+		out.CreatedBy = *r.CreatedBy
+	}
+	for _, f := range []struct {
+		name string
+		src  string
+		dst  any
+	}{{"params", r.Params, &out.Params}, {"weights", r.Weights, &out.Weights},
+		{"terms", r.Terms, &out.Terms}, {"stats", r.Stats, &out.Stats}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return Round{}, fmt.Errorf("round %d %s: %w", r.ID, f.name, err)
+		}
+	}
+	return out, nil
+}
+
+// Round returns a round with its pins, proposed loans and unserved
+// requests. Returns ErrNotFound.
+func (db *DB) Round(ctx context.Context, id int64) (_ Round, err error) {
+	defer wrapf(&err, "Round(%d)", id)
+	return getRound(ctx, db.bun, id)
+}
+
+func getRound(ctx context.Context, idb bun.IDB, id int64) (Round, error) {
+	var row roundRow
+	if err := idb.NewSelect().Model(&row).Where("rd.id = ?", id).Scan(ctx); err != nil {
+		return Round{}, err
+	}
+	r, err := row.round()
+	if err != nil {
+		return Round{}, err
+	}
+	if err := attachRoundDetails(ctx, idb, &r); err != nil {
+		return Round{}, err
+	}
+	return r, nil
+}
+
+// requestLabel is what a round shows of a request.
+type requestLabel struct {
+	ID         int64  `bun:"id"`
+	Title      string `bun:"title"`
+	SchoolUAI  string `bun:"school_uai"`
+	SchoolName string `bun:"school_name"`
+	Packs      int    `bun:"packs"`
+}
+
+func requestLabels(ctx context.Context, idb bun.IDB, roundID int64) (map[int64]requestLabel, error) {
+	var rows []requestLabel
+	err := idb.NewRaw(`SELECT r.id, r.title, r.school_uai, s.name AS school_name, r.packs
+		FROM requests AS r JOIN schools AS s ON s.uai = r.school_uai
+		WHERE r.id IN (SELECT request_id FROM round_loans WHERE round_id = ?
+		               UNION SELECT request_id FROM round_unserved WHERE round_id = ?)`, roundID, roundID).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]requestLabel, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
+	labels, err := requestLabels(ctx, idb, r.ID)
+	if err != nil {
+		return err
+	}
+	var pins []roundPinRow
+	if err := idb.NewSelect().Model(&pins).Where("round_id = ?", r.ID).OrderExpr("request_id").Scan(ctx); err != nil {
+		return err
+	}
+	for _, p := range pins {
+		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek})
+	}
+	var loans []roundLoanRow
+	if err := idb.NewSelect().Model(&loans).Where("round_id = ?", r.ID).OrderExpr("start_week, request_id").Scan(ctx); err != nil {
+		return err
+	}
+	var packs []struct {
+		RequestID int64  `bun:"request_id"`
+		PackID    int64  `bun:"pack_id"`
+		Code      string `bun:"code"`
+	}
+	if err := idb.NewRaw(`SELECT rp.request_id, rp.pack_id, p.code FROM round_loan_packs AS rp
+		JOIN packs AS p ON p.id = rp.pack_id WHERE rp.round_id = ? ORDER BY rp.request_id, rp.position`, r.ID).
+		Scan(ctx, &packs); err != nil {
+		return err
+	}
+	for _, l := range loans {
+		lab := labels[l.RequestID]
+		rl := RoundLoan{RequestID: l.RequestID, RequestTitle: lab.Title, SchoolUAI: lab.SchoolUAI,
+			SchoolName: lab.SchoolName, Packs: lab.Packs, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: l.PickupDay.Date, ReturnDay: l.ReturnDay.Date,
+			Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message,
+			PackIDs: []int64{}, PackCodes: []string{}}
+		for _, p := range packs {
+			if p.RequestID == l.RequestID {
+				rl.PackIDs = append(rl.PackIDs, p.PackID)
+				rl.PackCodes = append(rl.PackCodes, p.Code)
+			}
+		}
+		r.Loans = append(r.Loans, rl)
+	}
+	var unserved []roundUnservedRow
+	if err := idb.NewSelect().Model(&unserved).Where("round_id = ?", r.ID).OrderExpr("request_id").Scan(ctx); err != nil {
+		return err
+	}
+	for _, u := range unserved {
+		lab := labels[u.RequestID]
+		r.Unserved = append(r.Unserved, RoundUnserved{RequestID: u.RequestID, RequestTitle: lab.Title,
+			SchoolUAI: lab.SchoolUAI, SchoolName: lab.SchoolName, Code: u.Code, Message: u.Message})
+	}
+	return nil
+}
+
+// ListRounds returns the rounds of a school year (all years when year is
+// empty), newest first, without their loans and unserved requests.
+func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error) {
+	defer wrapf(&err, "ListRounds(%s)", year)
+	var rows []roundRow
+	q := db.bun.NewSelect().Model(&rows).OrderExpr("rd.id DESC")
+	if year != "" {
+		q = q.Where("rd.school_year = ?", year)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Round, 0, len(rows))
+	for _, r := range rows {
+		rd, err := r.round()
+		if err != nil {
+			return nil, err
+		}
+		rd.Pins, rd.Loans, rd.Unserved = nil, nil, nil
+		out = append(out, rd)
+	}
+	return out, nil
+}
+
+// publishedRoundID returns the id of the published round of year, or 0.
+func publishedRoundID(ctx context.Context, idb bun.IDB, year string) (int64, error) {
+	var ids []int64
+	if err := idb.NewSelect().Model((*roundRow)(nil)).Column("id").
+		Where("school_year = ?", year).Where("state = ?", RoundPublished).Scan(ctx, &ids); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// insertRound stores a computed draft and, when discard is set, discards
+// that draft (a re-run replaces it) in the same transaction.
+func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard int64) (err error) {
+	now := db.Now()
+	row := roundRow{SchoolYear: r.SchoolYear, State: RoundDraft, Params: mustJSON(r.Params),
+		Weights: mustJSON(r.Weights), Terms: mustJSON(r.Terms), Stats: mustJSON(r.Stats),
+		Objective: r.Objective, UpperBound: r.UpperBound, ProvedOptimal: r.ProvedOptimal,
+		PreviousRoundID: r.PreviousRoundID, CreatedAt: now, Version: 1}
+	if actor.UserID != 0 {
+		row.CreatedBy = &actor.UserID
+	}
+	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		for _, p := range r.Pins {
+			pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek}
+			if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		for _, l := range r.Loans {
+			lr := roundLoanRow{RoundID: row.ID, RequestID: l.RequestID, StartWeek: l.StartWeek, Weeks: l.Weeks,
+				ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: sqlDate{l.PickupDay}, ReturnDay: sqlDate{l.ReturnDay},
+				Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message}
+			if _, err := tx.NewInsert().Model(&lr).Exec(ctx); err != nil {
+				return err
+			}
+			for i, id := range l.PackIDs {
+				pr := roundLoanPackRow{RoundID: row.ID, RequestID: l.RequestID, Position: i + 1, PackID: id}
+				if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		for _, u := range r.Unserved {
+			ur := roundUnservedRow{RoundID: row.ID, RequestID: u.RequestID, Code: u.Code, Message: u.Message}
+			if _, err := tx.NewInsert().Model(&ur).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if discard != 0 {
+			if _, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
+				Set("version = version + 1").Where("id = ?", discard).Where("state = ?", RoundDraft).
+				Where("school_year = ?", r.SchoolYear).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		out, err := getRound(ctx, tx, row.ID)
+		if err != nil {
+			return err
+		}
+		*r = out
+		return Audit(ctx, tx, now, actor, "round.create", "round", row.ID, nil,
+			map[string]any{"school_year": out.SchoolYear, "params": out.Params, "weights": out.Weights,
+				"objective": out.Objective, "upper_bound": out.UpperBound, "served": len(out.Loans),
+				"unserved": len(out.Unserved), "pins": out.Pins, "discarded": discard})
+	})
+}
+
+// DiscardRound discards a draft. Returns ErrNotFound, or a
+// *RoundStateError when the round is not a draft.
+func (db *DB) DiscardRound(ctx context.Context, actor Actor, id int64) (_ Round, err error) {
+	defer wrapf(&err, "DiscardRound(%d)", id)
+	var out Round
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := db.Now()
+		res, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
+			Set("version = version + 1").Where("id = ?", id).Where("state = ?", RoundDraft).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			r, err := getRound(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			return &RoundStateError{ID: id, State: r.State}
+		}
+		if out, err = getRound(ctx, tx, id); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, now, actor, "round.discard", "round", id, nil, map[string]any{"state": RoundDiscarded})
+	})
+	return out, err
+}
+
+// publishHooks maps a *DB to a func(step string) error that tests set to
+// run at named steps of PublishRound inside its transaction; an error it
+// returns aborts the publish (to check that nothing is left behind).
+var publishHooks sync.Map
+
+func (db *DB) runPublishHook(step string) error {
+	h, ok := publishHooks.Load(db)
+	if !ok {
+		return nil
+	}
+	return h.(func(string) error)(step)
+}
+
+// PublishRound publishes a draft in one transaction: the round published
+// before it for the same year is superseded, its reserved loans that the
+// new plan drops or changes are cancelled (loans already signed, picked up
+// or reserved by hand were locked in the round and stay), and a loan in
+// state reserved is created for every new proposed loan, with its packs,
+// its pickup day (first school day of the start week) and return day (last
+// school day of the last week, extension included). Either all of it
+// happens or nothing does.
+//
+// Returns ErrNotFound; a *RoundStateError (matching ErrConflict) when the
+// round is not a draft or another round was published for its year since
+// it was computed, which is also what the loser of two racing publishes
+// gets; ErrPackUnavailable when a pack was reserved meanwhile (by hand);
+// a *LoanError or ErrConflict when a request changed meanwhile (withdrawn,
+// served by hand).
+func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round, err error) {
+	defer wrapf(&err, "PublishRound(%d)", id)
+	var out Round
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := db.Now()
+		r, err := getRound(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r.State != RoundDraft {
+			return &RoundStateError{ID: id, State: r.State}
+		}
+		// The draft was computed against the round published then; if
+		// another one was published since, its plan is stale.
+		prev := int64(0)
+		if r.PreviousRoundID != nil {
+			prev = *r.PreviousRoundID
+		}
+		current, err := publishedRoundID(ctx, tx, r.SchoolYear)
+		if err != nil {
+			return err
+		}
+		if current != prev {
+			return &RoundStateError{ID: id, State: r.State, Superseded: true}
+		}
+		if prev != 0 {
+			// Row lock in PostgreSQL: of two publishes built on the same
+			// round, the second waits here, then finds it superseded.
+			res, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundSuperseded).
+				Set("version = version + 1").Where("id = ?", prev).Where("state = ?", RoundPublished).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+			}
+		}
+		// The partial unique index admits one published round per year:
+		// two drafts published at once without a previous round collide
+		// here (23505 / SQLITE_CONSTRAINT_UNIQUE).
+		res, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundPublished).
+			Set("published_at = ?", now).Set("version = version + 1").
+			Where("id = ?", id).Where("state = ?", RoundDraft).Where("version = ?", r.Version).Exec(ctx)
+		if err != nil {
+			if errors.Is(translate(err), ErrConflict) {
+				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+			}
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return &RoundStateError{ID: id, State: RoundPublished}
+		}
+		if err := db.runPublishHook("published"); err != nil {
+			return err
+		}
+		cancelled, err := db.cancelReplacedLoans(ctx, tx, now, actor, r)
+		if err != nil {
+			return err
+		}
+		if err := db.runPublishHook("cancelled"); err != nil {
+			return err
+		}
+		created, err := db.createRoundLoans(ctx, tx, now, actor, r)
+		if err != nil {
+			return err
+		}
+		if out, err = getRound(ctx, tx, id); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, now, actor, "round.publish", "round", id,
+			map[string]any{"state": RoundDraft, "previous_round_id": prev},
+			map[string]any{"state": RoundPublished, "loans_created": created, "loans_cancelled": cancelled})
+	})
+	return out, err
+}
+
+// cancelReplacedLoans cancels, inside the publish transaction, the live
+// loans of the year that the new plan does not keep: reserved loans whose
+// request is dropped, moved, given another extension or other packs. A
+// loan kept by the plan has its id in the round's loan (RoundLoan.LoanID).
+// It returns the ids cancelled.
+func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r Round) ([]int64, error) {
+	keep := map[int64]bool{}
+	for _, l := range r.Loans {
+		if l.LoanID != nil {
+			keep[*l.LoanID] = true
+		}
+	}
+	var live []struct {
+		ID        int64  `bun:"id"`
+		RequestID int64  `bun:"request_id"`
+		State     string `bun:"state"`
+		RoundID   *int64 `bun:"round_id"`
+	}
+	if err := tx.NewRaw(`SELECT id, request_id, state, round_id FROM loans
+		WHERE school_year = ? AND state <> 'cancelled' ORDER BY id`, r.SchoolYear).Scan(ctx, &live); err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, l := range live {
+		if keep[l.ID] {
+			continue
+		}
+		if l.RoundID == nil {
+			continue // a hand reservation the round did not see (made after it): kept
+		}
+		if l.State != LoanReserved {
+			// Signed or picked up since the draft was computed: the draft
+			// would drop a loan that is now locked.
+			return nil, &RoundStateError{ID: r.ID, State: r.State, Superseded: true}
+		}
+		if err := cancelLoanTx(ctx, tx, now, actor, l.ID, l.RequestID,
+			fmt.Sprintf("remplacé par le tour d'attribution n° %d", r.ID)); err != nil {
+			return nil, err
+		}
+		out = append(out, l.ID)
+	}
+	return out, nil
+}
+
+// cancelLoanTx cancels a reserved loan inside the caller's transaction, as
+// CancelLoan does in its own: the packs are freed, a pending extension is
+// rejected, the request may be served again.
+func cancelLoanTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, loanID, requestID int64, reason string) error {
+	res, err := tx.NewRaw(`UPDATE loans SET state = 'cancelled', cancelled_at = ?, cancel_reason = ?,
+		version = version + 1, updated_at = ? WHERE id = ? AND state = 'reserved'`, now, reason, now, loanID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("cancel loan %d: %w", loanID, ErrStale)
+	}
+	if _, err := tx.NewRaw(`UPDATE loan_packs SET cancelled = ? WHERE loan_id = ?`, true, loanID).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewRaw(`UPDATE loan_extensions SET state = 'rejected', decision_comment = ?, decided_at = ?
+		WHERE loan_id = ? AND state = 'granted'`, "prêt annulé", now, loanID).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.NewRaw(`UPDATE requests SET has_loan = ?, updated_at = ? WHERE id = ?`, false, now, requestID).Exec(ctx); err != nil {
+		return err
+	}
+	return Audit(ctx, tx, now, actor, "loan.cancel", "loan", loanID,
+		map[string]any{"state": LoanReserved}, map[string]any{"state": LoanCancelled, "cancel_reason": reason})
+}
+
+// createRoundLoans creates the loans of the round's new proposed loans and
+// records their ids in round_loans. It returns the ids created.
+func (db *DB) createRoundLoans(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r Round) ([]int64, error) {
+	var out []int64
+	for _, l := range r.Loans {
+		if l.LoanID != nil {
+			continue // kept as is
+		}
+		roundID := r.ID
+		created, err := db.CreateLoansTx(ctx, tx, actor, []NewLoan{{RequestID: l.RequestID, PackIDs: l.PackIDs,
+			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			TurnaroundDays: turnaroundArg(r.Params.TurnaroundDays), RoundID: &roundID}})
+		if err != nil {
+			return nil, err
+		}
+		loan := created[0]
+		if l.ExtensionWeeks > 0 {
+			// CreateLoansTx makes base loans; the extension granted by the
+			// round moves the return day (and the packs' busy range) on.
+			busy := busyUntil(l.ReturnDay, loan.TurnaroundDays)
+			if _, err := tx.NewRaw(`UPDATE loans SET extension_weeks = ?, return_day = ? WHERE id = ?`,
+				l.ExtensionWeeks, sqlDate{l.ReturnDay}, loan.ID).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("extend loan %d: %w", loan.ID, translate(err))
+			}
+			if _, err := tx.NewRaw(`UPDATE loan_packs SET busy_until = ? WHERE loan_id = ?`,
+				sqlDate{busy}, loan.ID).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("extend loan %d: %w", loan.ID, translate(err))
+			}
+		}
+		if _, err := tx.NewUpdate().Model((*roundLoanRow)(nil)).Set("loan_id = ?", loan.ID).
+			Where("round_id = ?", r.ID).Where("request_id = ?", l.RequestID).Exec(ctx); err != nil {
+			return nil, err
+		}
+		out = append(out, loan.ID)
+		if err := db.runPublishHook("loan"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// turnaroundArg converts a turnaround in days to NewLoan's convention
+// (0 means the default, negative means none).
+func turnaroundArg(days int) int {
+	if days == 0 {
+		return -1
+	}
+	return days
+}

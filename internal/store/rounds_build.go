@@ -1,0 +1,680 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/scheduler"
+)
+
+// RoundInput is what RunRound needs to compute a round.
+type RoundInput struct {
+	// SchoolYear is the year of the round ("2026-2027"). Required.
+	SchoolYear string
+	// LoanWeeks is the base loan length in school weeks. 0 means
+	// DefaultLoanWeeks.
+	LoanWeeks int
+	// TurnaroundDays is the number of calendar days a pack stays busy after
+	// a return. 0 means DefaultTurnaroundDays; negative means none.
+	TurnaroundDays int
+	// Weights of the objective; nil means DefaultWeights.
+	Weights *scheduler.Weights
+	// Pins are the coordinator's decisions: serve a request (at a start
+	// week when given) or exclude it.
+	Pins []RoundPin
+	// TimeLimit bounds the solver. 0 means DefaultRoundTimeLimit.
+	TimeLimit time.Duration
+	// Today is the day the round is run as of; the zero Date means today
+	// in Paris (the store's clock).
+	Today calendar.Date
+	// Replaces is a draft that the new round replaces (a re-run): it is
+	// discarded when the new one is stored.
+	Replaces int64
+}
+
+// validate checks the input and fills in the defaults.
+func (in *RoundInput) validate() error {
+	var e RoundInputError
+	if _, err := strconv.Atoi(strings.SplitN(in.SchoolYear, "-", 2)[0]); err != nil || in.SchoolYear == "" {
+		e.add("year", "année scolaire invalide : %q (format attendu : 2026-2027)", in.SchoolYear)
+	}
+	if in.LoanWeeks == 0 {
+		in.LoanWeeks = DefaultLoanWeeks
+	}
+	if in.LoanWeeks < 1 || in.LoanWeeks > 20 {
+		e.add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+	}
+	switch {
+	case in.TurnaroundDays == 0:
+		in.TurnaroundDays = DefaultTurnaroundDays
+	case in.TurnaroundDays < 0:
+		in.TurnaroundDays = 0
+	case in.TurnaroundDays > 60:
+		e.add("turnaround_days", "délai de remise en état hors de 0 à 60 jours : %d", in.TurnaroundDays)
+	}
+	if in.TimeLimit == 0 {
+		in.TimeLimit = DefaultRoundTimeLimit
+	}
+	if in.TimeLimit < 0 || in.TimeLimit > MaxRoundTimeLimit {
+		e.add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
+	}
+	if in.Weights == nil {
+		w := DefaultWeights()
+		in.Weights = &w
+	}
+	for name, v := range weightFields(in.Weights) {
+		if *v < 0 || *v > 100000 {
+			e.add("weights."+name, "poids hors de 0 à 100000 : %d", *v)
+		}
+	}
+	seen := map[int64]int{}
+	for i, p := range in.Pins {
+		field := fmt.Sprintf("pins[%d]", i)
+		if p.Kind != PinServe && p.Kind != PinExclude {
+			e.add(field+".kind", "type attendu : serve ou exclude")
+		}
+		if j, dup := seen[p.RequestID]; dup {
+			e.add(field+".request_id", "la demande n° %d est déjà citée (pins[%d])", p.RequestID, j)
+		}
+		seen[p.RequestID] = i
+		if p.Kind == PinExclude && (p.StartWeek != nil || p.ExtensionWeeks != 0) {
+			e.add(field+".start_week", "une demande exclue n'a pas de semaine de début")
+		}
+	}
+	return e.err()
+}
+
+// weightFields names the weights, for validation and merging.
+func weightFields(w *scheduler.Weights) map[string]*int {
+	return map[string]*int{"base": &w.Base, "first_year": &w.FirstYear, "training_done": &w.TrainingDone,
+		"preferred_period": &w.PreferredPeriod, "extension_granted": &w.ExtensionGranted,
+		"school_period_excess": &w.SchoolPeriodExcess, "school_year_excess": &w.SchoolYearExcess,
+		"sector_period_excess": &w.SectorPeriodExcess, "churn_move": &w.ChurnMove,
+		"churn_extension": &w.ChurnExtension, "churn_drop": &w.ChurnDrop}
+}
+
+// WeightNames lists the JSON names of the objective weights.
+func WeightNames() []string {
+	var w scheduler.Weights
+	names := make([]string, 0, 11)
+	for n := range weightFields(&w) {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// noSector is the sector of schools that have none: without a cap.
+const noSector = "sans-secteur"
+
+// roundBuild is a round being computed: the instance given to the engine
+// and what maps it back to the database.
+type roundBuild struct {
+	in     RoundInput
+	year   *calendar.Year
+	weeks  []calendar.Week
+	params RoundParams
+	// inst is solved (pins as locked loans); base is the same problem
+	// without the pins, on which the plan is scored.
+	inst, base *scheduler.Instance
+	requests   map[int64]Request
+	packNo     map[int64]int // pack id → engine number
+	live       map[int64]Loan
+	locked     map[int64]bool
+	excluded   map[int64]bool
+	sectors    []Sector
+	previous   int64
+}
+
+func projectID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// RunRound computes a round for a school year and stores it as a draft:
+// it builds the engine's instance from the database (the calendar of the
+// year, the packs available, the validated requests with their
+// participation year and preferences, schools and sectors, and the live
+// loans of the year as the previous plan, locked when started, signed or
+// reserved by hand), solves it within the time limit, and stores the
+// proposed loans, the unserved requests with the engine's reasons, the
+// objective term by term and its upper bound.
+//
+// Returns a *RoundInputError for bad input (an unknown request pinned, an
+// illegal start week…), an error wrapping calendar.ErrUnknownYear or
+// calendar.ErrInvalidYear for a year without calendar.
+func (db *DB) RunRound(ctx context.Context, actor Actor, in RoundInput) (_ Round, err error) {
+	defer wrapf(&err, "RunRound(%s)", in.SchoolYear)
+	if err := in.validate(); err != nil {
+		return Round{}, err
+	}
+	b, err := db.buildRound(ctx, in)
+	if err != nil {
+		return Round{}, err
+	}
+	r, err := b.solve(ctx)
+	if err != nil {
+		return Round{}, err
+	}
+	if err := db.insertRound(ctx, actor, &r, in.Replaces); err != nil {
+		return Round{}, err
+	}
+	return r, nil
+}
+
+// RerunRound computes a new draft from the parameters of round id, changed
+// by the non-zero fields of in (pins are replaced when in.Pins is not nil).
+// When round id is a draft it is discarded. Returns ErrNotFound.
+func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInput) (_ Round, err error) {
+	defer wrapf(&err, "RerunRound(%d)", id)
+	old, err := getRound(ctx, db.bun, id)
+	if err != nil {
+		return Round{}, err
+	}
+	in.SchoolYear = old.SchoolYear
+	if in.LoanWeeks == 0 {
+		in.LoanWeeks = old.Params.LoanWeeks
+	}
+	if in.TurnaroundDays == 0 {
+		in.TurnaroundDays = old.Params.TurnaroundDays
+		if in.TurnaroundDays == 0 {
+			in.TurnaroundDays = -1
+		}
+	}
+	if in.Weights == nil {
+		w := old.Weights
+		in.Weights = &w
+	}
+	if in.TimeLimit == 0 {
+		in.TimeLimit, _ = time.ParseDuration(old.Params.TimeLimit)
+	}
+	if in.Pins == nil {
+		in.Pins = old.Pins
+	}
+	if old.State == RoundDraft {
+		in.Replaces = id
+	}
+	return db.RunRound(ctx, actor, in)
+}
+
+func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error) {
+	y, err := db.CalendarYear(ctx, in.SchoolYear)
+	if err != nil {
+		return nil, err
+	}
+	b := &roundBuild{in: in, year: y, weeks: y.Weeks(), requests: map[int64]Request{}, packNo: map[int64]int{},
+		live: map[int64]Loan{}, locked: map[int64]bool{}, excluded: map[int64]bool{}}
+	if len(b.weeks) == 0 {
+		return nil, fmt.Errorf("school year %s has no school week", in.SchoolYear)
+	}
+	today := in.Today
+	if today.IsZero() {
+		today = calendar.ParisDate(db.Now())
+	}
+	// The first school week not yet started: its first school day is
+	// after today.
+	todayWeek := len(b.weeks)
+	for i, w := range b.weeks {
+		if w.First.After(today) {
+			todayWeek = i
+			break
+		}
+	}
+	L := in.LoanWeeks
+	b.params = RoundParams{LoanWeeks: L, TurnaroundDays: in.TurnaroundDays, Today: today, TodayWeek: todayWeek,
+		MaxParticipationYear: MaxParticipationYears, SchoolPeriodFree: defaultSchoolPeriodFree,
+		SchoolYearFree: defaultSchoolYearFree, TimeLimit: in.TimeLimit.String(),
+		PackIDs: []int64{}, PackCodes: []string{}, Locked: []int64{}}
+
+	// Packs: those available, numbered 1..P by code (ListPacks sorts by
+	// code). Packs in maintenance or retired take no part in the round.
+	packs, err := db.ListPacks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range packs {
+		if p.Status != PackAvailable {
+			continue
+		}
+		b.params.PackIDs = append(b.params.PackIDs, p.ID)
+		b.params.PackCodes = append(b.params.PackCodes, p.Code)
+		b.packNo[p.ID] = len(b.params.PackIDs)
+	}
+	b.params.Packs = len(b.params.PackIDs)
+
+	reqs, err := db.ListRequests(ctx, RequestFilter{SchoolYear: in.SchoolYear, State: RequestValidated})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(reqs, func(a, c Request) int { return cmp.Compare(a.ID, c.ID) })
+	for _, r := range reqs {
+		b.requests[r.ID] = r
+	}
+	loans, err := db.ListLoans(ctx, LoanFilter{SchoolYear: in.SchoolYear})
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loans {
+		if l.Live() {
+			b.live[l.RequestID] = l
+			// Started, signed, or reserved by hand: kept as is.
+			b.locked[l.RequestID] = l.State != LoanReserved || l.RoundID == nil ||
+				!l.PickupDay.After(today) || l.StartWeek < todayWeek
+		}
+	}
+	if b.previous, err = publishedRoundID(ctx, db.bun, in.SchoolYear); err != nil {
+		return nil, err
+	}
+	if b.sectors, err = db.ListSectors(ctx); err != nil {
+		return nil, err
+	}
+
+	// Pins.
+	var ie RoundInputError
+	pins := map[int64]RoundPin{}
+	legal := y.LegalStarts(L)
+	for i, p := range in.Pins {
+		field := fmt.Sprintf("pins[%d]", i)
+		r, ok := b.requests[p.RequestID]
+		if !ok {
+			ie.add(field+".request_id", "la demande n° %d n'est pas une demande validée de l'année %s", p.RequestID, in.SchoolYear)
+			continue
+		}
+		if p.Kind == PinExclude {
+			if b.locked[r.ID] {
+				ie.add(field+".request_id", "la demande n° %d a un prêt commencé, signé ou réservé à la main : elle ne peut pas être exclue", r.ID)
+				continue
+			}
+			b.excluded[r.ID] = true
+			continue
+		}
+		if b.locked[r.ID] {
+			if p.StartWeek != nil && *p.StartWeek != b.live[r.ID].StartWeek {
+				ie.add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence en semaine %d", r.ID, b.live[r.ID].StartWeek)
+			}
+			continue // served anyway
+		}
+		if r.Eligibility.ParticipationYear > MaxParticipationYears {
+			ie.add(field+".request_id", "la demande n° %d n'est pas éligible (%de année de participation, %d au plus)",
+				r.ID, r.Eligibility.ParticipationYear, MaxParticipationYears)
+			continue
+		}
+		if r.Packs > b.params.Packs {
+			ie.add(field+".request_id", "la demande n° %d demande %d packs, %d sont disponibles", r.ID, r.Packs, b.params.Packs)
+			continue
+		}
+		if p.ExtensionWeeks != 0 && p.ExtensionWeeks != r.ExtensionWeeks {
+			ie.add(field+".extension_weeks", "prolongation demandée par la demande n° %d : %d semaines", r.ID, r.ExtensionWeeks)
+			continue
+		}
+		if p.StartWeek != nil {
+			s := *p.StartWeek
+			switch {
+			case !slices.Contains(legal, s):
+				ie.add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines dans une seule période", s, L)
+			case s < todayWeek:
+				ie.add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
+			case slices.Contains(r.ExcludedPeriods, b.weeks[s].Period):
+				ie.add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
+			case s+L+p.ExtensionWeeks > len(b.weeks):
+				ie.add(field+".extension_weeks", "la prolongation dépasse la fin de l'année scolaire")
+			}
+		}
+		pins[r.ID] = p
+	}
+	if err := ie.err(); err != nil {
+		return nil, err
+	}
+	b.base, err = b.instance(nil)
+	if err != nil {
+		return nil, err
+	}
+	if b.inst, err = b.instance(pins); err != nil {
+		return nil, err
+	}
+	b.params.Requests = len(b.base.Projects)
+	for id, l := range b.locked {
+		if l && !b.excluded[id] {
+			b.params.Locked = append(b.params.Locked, id)
+		}
+	}
+	slices.Sort(b.params.Locked)
+	return b, nil
+}
+
+// instance builds the engine's instance; pins with a start week become
+// locked loans of the previous plan.
+func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, error) {
+	L := b.in.LoanWeeks
+	day0 := b.weeks[0].Monday
+	cal := scheduler.Calendar{SchoolYear: b.in.SchoolYear, Academie: "Créteil", Day0: day0.String()}
+	for _, p := range b.year.Periods() {
+		cal.Periods = append(cal.Periods, scheduler.Period{ID: p.ID, Label: p.Label,
+			FirstDay: p.First.String(), LastDay: p.Last.String()})
+	}
+	periods := map[string]bool{}
+	for _, p := range cal.Periods {
+		periods[p.ID] = true
+	}
+	for _, w := range b.weeks {
+		cal.Weeks = append(cal.Weeks, scheduler.Week{Index: w.Index, Monday: w.Monday.String(),
+			Day: w.Monday.DaysSince(day0), Period: w.Period})
+	}
+	inst := &scheduler.Instance{Format: scheduler.InstanceFormat, Name: "round-" + b.in.SchoolYear, Calendar: cal,
+		Params: scheduler.Params{Packs: b.params.Packs, LoanWeeks: L, TurnaroundDays: b.in.TurnaroundDays,
+			TodayWeek: b.params.TodayWeek, MaxParticipationYear: MaxParticipationYears,
+			SchoolPeriodFree: defaultSchoolPeriodFree, SchoolYearFree: defaultSchoolYearFree,
+			Weights: *b.in.Weights}}
+	known := func(ps []string) []string {
+		out := []string{}
+		for _, p := range ps {
+			if periods[p] {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	schools := map[string]bool{}
+	sectors := map[string]bool{}
+	var prev []scheduler.PreviousLoan
+	for _, id := range sortedIDs(b.requests) {
+		r := b.requests[id]
+		if b.excluded[id] {
+			continue
+		}
+		sector := r.SectorID
+		if sector == "" {
+			sector = noSector
+		}
+		if !schools[r.SchoolUAI] {
+			schools[r.SchoolUAI] = true
+			inst.Schools = append(inst.Schools, scheduler.School{ID: r.SchoolUAI, Name: r.SchoolName, Type: "elementaire", Sector: sector})
+		}
+		sectors[sector] = true
+		inst.Projects = append(inst.Projects, scheduler.Project{ID: projectID(id), School: r.SchoolUAI,
+			ClassLevel: strings.Join(r.ClassLevels, ","), ClassSize: r.Pupils, Packs: r.Packs,
+			Year: r.Eligibility.ParticipationYear, TrainingDone: r.Training.Status == TrainingDone,
+			PreferredPeriods: known(r.PreferredPeriods), ExcludedPeriods: known(r.ExcludedPeriods),
+			ExtensionWeeks: r.ExtensionWeeks})
+		if p, ok := pins[id]; ok && p.StartWeek != nil {
+			prev = append(prev, scheduler.PreviousLoan{Project: projectID(id), StartWeek: *p.StartWeek,
+				ExtensionWeeks: p.ExtensionWeeks, Packs: b.packNumbers(b.live[id]), Locked: true})
+			continue
+		}
+		l, ok := b.live[id]
+		if !ok {
+			continue
+		}
+		ext := max(0, l.Weeks+l.ExtensionWeeks-L)
+		if b.locked[id] && l.StartWeek+L+ext > len(b.weeks) {
+			return nil, &RoundInputError{Fields: map[string]string{"loan_weeks": fmt.Sprintf(
+				"le prêt n° %d (verrouillé) ne tient pas dans l'année avec des prêts de %d semaines", l.ID, L)}}
+		}
+		prev = append(prev, scheduler.PreviousLoan{Project: projectID(id), StartWeek: l.StartWeek,
+			ExtensionWeeks: ext, Packs: b.packNumbers(l), Locked: b.locked[id]})
+	}
+	if len(prev) > 0 {
+		inst.PreviousPlan = &scheduler.PreviousPlan{Loans: prev}
+	}
+	for _, s := range b.sectors {
+		if sectors[s.ID] {
+			inst.Sectors = append(inst.Sectors, scheduler.Sector{ID: s.ID, Name: s.Name, PeriodCap: s.PeriodCap})
+		}
+	}
+	if sectors[noSector] {
+		// Schools without a sector are not spread: no cap applies.
+		inst.Sectors = append(inst.Sectors, scheduler.Sector{ID: noSector, Name: "Sans secteur", PeriodCap: 1 << 20})
+	}
+	return inst, nil
+}
+
+func (b *roundBuild) packNumbers(l Loan) []int {
+	out := []int{}
+	for _, p := range l.Packs {
+		if n, ok := b.packNo[p.PackID]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func sortedIDs[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// withLock returns a copy of inst where project pid has a locked loan at
+// start week s with extension e (replacing its previous loan, if any).
+func withLock(inst *scheduler.Instance, pid string, s, e int, packs []int) *scheduler.Instance {
+	out := *inst
+	pp := &scheduler.PreviousPlan{}
+	if inst.PreviousPlan != nil {
+		for _, l := range inst.PreviousPlan.Loans {
+			if l.Project != pid {
+				pp.Loans = append(pp.Loans, l)
+			}
+		}
+	}
+	pp.Loans = append(pp.Loans, scheduler.PreviousLoan{Project: pid, StartWeek: s, ExtensionWeeks: e, Packs: packs, Locked: true})
+	out.PreviousPlan = pp
+	return &out
+}
+
+func loanOf(plan *scheduler.Plan, pid string) (scheduler.Loan, bool) {
+	for _, l := range plan.Loans {
+		if l.Project == pid {
+			return l, true
+		}
+	}
+	return scheduler.Loan{}, false
+}
+
+// pinsError turns the engine's refusal of an instance (pinned loans that do
+// not fit together in the packs) into an input error.
+func pinsError(err error) error {
+	var ve *scheduler.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	return &RoundInputError{Fields: map[string]string{"pins": "les prêts épinglés ou verrouillés ne tiennent pas dans les packs disponibles (" + ve.Error() + ")"}}
+}
+
+// solve runs the engine, serves the pinned requests that have no start
+// week (trying each legal start week when the engine left one out), and
+// maps the plan back to the database.
+func (b *roundBuild) solve(ctx context.Context) (Round, error) {
+	opt := scheduler.Options{TimeLimit: b.in.TimeLimit}
+	inst := b.inst
+	res, err := scheduler.Solve(ctx, inst, opt)
+	if err != nil {
+		return Round{}, pinsError(err)
+	}
+	var force []int // indices of pins to serve without a start week
+	for i, p := range b.in.Pins {
+		if p.Kind == PinServe && p.StartWeek == nil && !b.locked[p.RequestID] {
+			force = append(force, i)
+		}
+	}
+	for _, i := range force {
+		pid := projectID(b.in.Pins[i].RequestID)
+		if _, ok := loanOf(res.Plan, pid); ok {
+			continue
+		}
+		// Keep the pinned requests served so far where they are.
+		for _, j := range force {
+			other := projectID(b.in.Pins[j].RequestID)
+			if l, ok := loanOf(res.Plan, other); ok && j != i {
+				inst = withLock(inst, other, l.StartWeek, l.ExtensionWeeks, l.Packs)
+			}
+		}
+		r := b.requests[b.in.Pins[i].RequestID]
+		var starts []int
+		for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+			if s >= b.params.TodayWeek && !slices.Contains(r.ExcludedPeriods, b.weeks[s].Period) {
+				starts = append(starts, s)
+			}
+		}
+		per := max(b.in.TimeLimit/time.Duration(len(starts)+1), 200*time.Millisecond)
+		var (
+			best      *scheduler.Result
+			bestInst  *scheduler.Instance
+			bestScore int
+		)
+		for _, s := range starts {
+			trial := withLock(inst, pid, s, 0, b.packNumbers(b.live[r.ID]))
+			tr, err := scheduler.Solve(ctx, trial, scheduler.Options{TimeLimit: per})
+			if err != nil {
+				continue // the pinned loans do not fit together at s
+			}
+			score := tr.Objective
+			if ev, err := scheduler.Evaluate(b.base, tr.Plan); err == nil && ev.Feasible {
+				score = ev.Objective
+			}
+			if best == nil || score > bestScore {
+				best, bestInst, bestScore = tr, trial, score
+			}
+		}
+		if best == nil {
+			return Round{}, &RoundInputError{Fields: map[string]string{fmt.Sprintf("pins[%d]", i): fmt.Sprintf(
+				"impossible de servir la demande n° %d : aucune semaine de début ne laisse assez de packs aux prêts épinglés", r.ID)}}
+		}
+		res, inst = best, bestInst
+	}
+	return b.round(res)
+}
+
+// round maps a solved plan to a draft round.
+func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
+	L := b.in.LoanWeeks
+	r := Round{SchoolYear: b.in.SchoolYear, State: RoundDraft, Params: b.params, Weights: *b.in.Weights,
+		Objective: res.Objective, UpperBound: res.UpperBound, ProvedOptimal: res.ProvedOptimal, Terms: res.Terms,
+		Pins: b.in.Pins, Loans: []RoundLoan{}, Unserved: []RoundUnserved{}}
+	if r.Pins == nil {
+		r.Pins = []RoundPin{}
+	}
+	if b.previous != 0 {
+		r.PreviousRoundID = &b.previous
+	}
+	// Score the plan on the problem without the pins: the pins only fix
+	// some loans, so the bound moves by the same constant.
+	ev, err := scheduler.Evaluate(b.base, res.Plan)
+	if err != nil {
+		return Round{}, fmt.Errorf("evaluate round plan: %w", err)
+	}
+	if ev.Feasible {
+		r.UpperBound += ev.Objective - res.Objective
+		r.Objective, r.Terms = ev.Objective, ev.Terms
+	}
+	r.UpperBound = max(r.UpperBound, r.Objective)
+	r.Stats = RoundStats{Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
+		PreferencesHonoured: ev.Stats.PreferencesHonoured, ExtensionsGranted: ev.Stats.ExtensionsGranted,
+		Churn: ev.Stats.Churn, ElapsedMS: res.Stats.Elapsed.Milliseconds(), StoppedBy: res.Stats.StoppedBy}
+
+	why := map[string]scheduler.Explanation{}
+	for _, e := range res.Explanations {
+		why[e.Project] = e
+	}
+	served := map[int64]bool{}
+	for _, pl := range res.Plan.Loans {
+		id, err := strconv.ParseInt(pl.Project, 10, 64)
+		if err != nil {
+			return Round{}, fmt.Errorf("plan names unknown project %q", pl.Project)
+		}
+		served[id] = true
+		req := b.requests[id]
+		rl := RoundLoan{RequestID: id, RequestTitle: req.Title, SchoolUAI: req.SchoolUAI, SchoolName: req.SchoolName,
+			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: L, ExtensionWeeks: pl.ExtensionWeeks,
+			Code: why[pl.Project].Code, Message: why[pl.Project].Message}
+		live, hasLive := b.live[id]
+		if b.locked[id] {
+			// Kept as it is in the database.
+			rl.StartWeek, rl.Weeks, rl.ExtensionWeeks = live.StartWeek, live.Weeks, live.ExtensionWeeks
+			rl.PickupDay, rl.ReturnDay, rl.Locked, rl.LoanID = live.PickupDay, live.ReturnDay, true, &live.ID
+			for _, p := range live.Packs {
+				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, p.PackID), append(rl.PackCodes, p.Code)
+			}
+			if rl.Code == "" {
+				rl.Code, rl.Message = "locked", "Prêt déjà commencé, signé ou réservé à la main : conservé tel quel."
+			}
+		} else {
+			pickup, ret, err := b.year.LoanDays(pl.StartWeek, L+pl.ExtensionWeeks)
+			if err != nil {
+				return Round{}, fmt.Errorf("loan days of request %d: %w", id, err)
+			}
+			rl.PickupDay, rl.ReturnDay = pickup, ret
+			for _, n := range pl.Packs {
+				if n < 1 || n > len(b.params.PackIDs) {
+					return Round{}, fmt.Errorf("plan gives request %d pack number %d of %d", id, n, len(b.params.PackIDs))
+				}
+				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, b.params.PackIDs[n-1]), append(rl.PackCodes, b.params.PackCodes[n-1])
+			}
+			if hasLive && live.StartWeek == pl.StartWeek && live.Weeks == L && live.ExtensionWeeks == pl.ExtensionWeeks &&
+				samePacks(live, rl.PackIDs) {
+				rl.LoanID = &live.ID // unchanged: the loan stays
+			}
+		}
+		if rl.StartWeek >= 0 && rl.StartWeek < len(b.weeks) {
+			rl.Period = b.weeks[rl.StartWeek].Period
+		}
+		if rl.Code == "" {
+			rl.Code, rl.Message = "served", fmt.Sprintf("Servie en %s.", rl.Period)
+		}
+		r.Loans = append(r.Loans, rl)
+	}
+	for _, id := range sortedIDs(b.requests) {
+		if served[id] {
+			continue
+		}
+		req := b.requests[id]
+		u := RoundUnserved{RequestID: id, RequestTitle: req.Title, SchoolUAI: req.SchoolUAI, SchoolName: req.SchoolName}
+		e, ok := why[projectID(id)]
+		switch {
+		case b.excluded[id]:
+			u.Code, u.Message = "excluded", "Exclue de ce tour par le coordinateur."
+		case ok && !e.Served && e.Code != "":
+			u.Code, u.Message = e.Code, e.Message
+		case req.Eligibility.ParticipationYear > MaxParticipationYears:
+			u.Code, u.Message = "ineligible", fmt.Sprintf("Non éligible : %de année de participation (%d au plus).",
+				req.Eligibility.ParticipationYear, MaxParticipationYears)
+		case req.Packs > b.params.Packs:
+			u.Code, u.Message = "too_many_packs", fmt.Sprintf("Demande de %d packs : %d seulement sont disponibles.", req.Packs, b.params.Packs)
+		case !b.hasSlot(req):
+			u.Code, u.Message = "no_legal_slot", "Aucune semaine de début possible : les périodes restantes sont exclues par la demande ou trop courtes."
+		default:
+			u.Code, u.Message = "capacity", "Non servie : pas assez de packs libres sur les périodes possibles, compte tenu des priorités."
+		}
+		r.Unserved = append(r.Unserved, u)
+	}
+	r.Stats.Unserved = len(r.Unserved)
+	return r, nil
+}
+
+// hasSlot reports whether a request has a legal start week left.
+func (b *roundBuild) hasSlot(req Request) bool {
+	for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+		if s >= b.params.TodayWeek && !slices.Contains(req.ExcludedPeriods, b.weeks[s].Period) {
+			return true
+		}
+	}
+	return false
+}
+
+func samePacks(l Loan, ids []int64) bool {
+	if len(l.Packs) != len(ids) {
+		return false
+	}
+	for _, p := range l.Packs {
+		if !slices.Contains(ids, p.PackID) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,9 @@
+package store
+
+// SetPublishHook makes PublishRound on db call hook at its named steps
+// ("published", "cancelled", "loan") inside the transaction; the returned
+// func removes it.
+func SetPublishHook(db *DB, hook func(step string) error) (remove func()) {
+	publishHooks.Store(db, hook)
+	return func() { publishHooks.Delete(db) }
+}
