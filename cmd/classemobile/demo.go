@@ -65,6 +65,7 @@ func demoSteps() []demoStep {
 		{"schools", seedDemoSchools},
 		{"packs", seedDemoPacks},
 		{"users", seedDemoUsers},
+		{"requests", seedDemoRequests},
 	}
 }
 

@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"user":     {"manage users (user add)", runUser},
 		"calendar": {"show or import the school calendar", runCalendar},
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},
+		"requests": {"export the synthesis table of the validated requests", runRequests},
 	}
 }
 
