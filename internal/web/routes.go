@@ -37,6 +37,24 @@ func (s *Server) routes() {
 	// Rounds (issue 4).
 
 	// Loans (issue 5).
+	m.Handle("GET /api/v1/loans", s.allow(allRoles, s.listLoans))
+	m.Handle("POST /api/v1/loans", s.allow(coordOnly, s.createLoan))
+	m.Handle("GET /api/v1/loans/{id}", s.allow(allRoles, s.getLoan))
+	m.Handle("POST /api/v1/loans/{id}/agreement", s.allow(loanSigners, s.signAgreement))
+	m.Handle("POST /api/v1/loans/{id}/pickup", s.allow(coordOrIT, s.pickUpLoan))
+	m.Handle("POST /api/v1/loans/{id}/extension", s.allow(teacherOrCoordL, s.requestExtension))
+	m.Handle("POST /api/v1/loans/{id}/extension/decision", s.allow(coordOnly, s.decideExtension))
+	m.Handle("POST /api/v1/loans/{id}/return", s.allow(coordOrIT, s.returnLoan))
+	m.Handle("POST /api/v1/loans/{id}/close", s.allow(inspectionOnly, s.closeLoan))
+	m.Handle("POST /api/v1/loans/{id}/assessment", s.allow(assessmentAuthor, s.saveAssessment))
+	m.Handle("POST /api/v1/loans/{id}/cancel", s.allow(coordOnly, s.cancelLoan))
+	m.Handle("GET /api/v1/loans/{id}/convention", s.allow(allRoles, s.conventionPageHandler))
+	m.Handle("GET /api/v1/loans/{id}/inventaire", s.allow(allRoles, s.inventoryPageHandler))
+	m.Handle("GET /loans/{id}/convention", s.allow(allRoles, s.conventionPageHandler))
+	m.Handle("GET /loans/{id}/inventaire", s.allow(allRoles, s.inventoryPageHandler))
+	m.Handle("GET /api/v1/incidents", s.allow(staffRoles, s.listIncidents))
+	m.Handle("POST /api/v1/incidents/{id}/resolve", s.allow(coordOrIT, s.resolveIncident))
+	m.Handle("GET /api/v1/assessments", s.allow(coordOrInsp, s.listAssessments))
 
 	// Feeds (issue 6).
 

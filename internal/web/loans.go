@@ -1,0 +1,461 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+// Role sets of the loan routes.
+var (
+	loanSigners      = []store.Role{store.RoleDirector, store.RoleIT}
+	inspectionOnly   = []store.Role{store.RoleInspection}
+	teacherOrCoordL  = []store.Role{store.RoleTeacher, store.RoleCoordinator}
+	assessmentAuthor = []store.Role{store.RoleTeacher}
+)
+
+// loanError turns a *store.LoanError into the API error: 422 with the
+// field for bad input, 409 for a state or plan conflict.
+func loanError(err error) error {
+	var le *store.LoanError
+	if !errors.As(err, &le) {
+		return err
+	}
+	if le.Invalid {
+		e := Errorf(http.StatusUnprocessableEntity, le.Code, "%s", le.Message)
+		if le.Field != "" {
+			e.Fields = map[string]string{le.Field: le.Message}
+		}
+		e.Err = err
+		return e
+	}
+	e := Errorf(http.StatusConflict, le.Code, "%s", le.Message)
+	e.Err = err
+	return e
+}
+
+// loanView is a loan as the API shows it.
+type loanView struct {
+	store.Loan
+	StateLabel string `json:"state_label"`
+}
+
+// loanDetailView is a loan with its sheets, extensions, assessment and
+// incidents, and its history.
+type loanDetailView struct {
+	store.LoanDetail
+	StateLabel string             `json:"state_label"`
+	History    []store.AuditEvent `json:"history"`
+}
+
+// visibleLoan loads the loan of the {id} path value if the current user
+// may see it: directors and teachers only their school's (else 404).
+func (s *Server) visibleLoan(r *http.Request) (store.LoanDetail, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.LoanDetail{}, err
+	}
+	l, err := s.db.LoanDetail(r.Context(), id)
+	if err != nil {
+		return store.LoanDetail{}, err
+	}
+	if u := currentUser(r); !seesAllSchools(u) && u.SchoolUAI != l.SchoolUAI {
+		return store.LoanDetail{}, errNotFound
+	}
+	return l, nil
+}
+
+func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status int, id int64) error {
+	d, err := s.db.LoanDetail(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	hist, err := s.db.AuditTrail(r.Context(), "loan", id)
+	if err != nil {
+		return err
+	}
+	if hist == nil {
+		hist = []store.AuditEvent{}
+	}
+	return writeJSON(w, status, loanDetailView{LoanDetail: d, StateLabel: store.LoanStateLabel(d.State), History: hist})
+}
+
+// listLoans answers GET /api/v1/loans?year=&school=&state=&pack=.
+func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: q.Get("state")}
+	errs := FieldErrors{}
+	checkText(errs, "year", f.SchoolYear, 9)
+	checkText(errs, "school", f.SchoolUAI, 8)
+	if f.State != "" && !slices.Contains(store.LoanStates, f.State) {
+		errs.Add("state", "état attendu : %s", strings.Join(store.LoanStates, ", "))
+	}
+	pack, _, err := queryInt(r, "pack")
+	if err != nil {
+		return err
+	}
+	f.PackID = pack
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if u := currentUser(r); !seesAllSchools(u) {
+		if f.SchoolUAI != "" && f.SchoolUAI != u.SchoolUAI {
+			return writeJSON(w, http.StatusOK, map[string]any{"loans": []loanView{}})
+		}
+		f.SchoolUAI = u.SchoolUAI
+	}
+	loans, err := s.db.ListLoans(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]loanView, len(loans))
+	for i, l := range loans {
+		out[i] = loanView{Loan: l, StateLabel: store.LoanStateLabel(l.State)}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"loans": out})
+}
+
+func (s *Server) getLoan(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+// createLoanInput is the body of POST /api/v1/loans: a reservation by
+// hand. The start is a school week index (start_week) or the Monday of
+// that week (start_monday).
+type createLoanInput struct {
+	RequestID      int64         `json:"request_id"`
+	PackIDs        []int64       `json:"pack_ids"`
+	StartWeek      *int          `json:"start_week"`
+	StartMonday    calendar.Date `json:"start_monday"`
+	Weeks          int           `json:"weeks"`
+	TurnaroundDays *int          `json:"turnaround_days"`
+}
+
+func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
+	var in createLoanInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f := FieldErrors{}
+	if in.RequestID <= 0 {
+		f.Add("request_id", "la demande est obligatoire")
+	}
+	if len(in.PackIDs) == 0 {
+		f.Add("pack_ids", "au moins un pack est obligatoire")
+	}
+	if len(in.PackIDs) > store.MaxPacks {
+		f.Add("pack_ids", "%d packs au plus", store.MaxPacks)
+	}
+	if (in.StartWeek == nil) == in.StartMonday.IsZero() {
+		f.Add("start_week", "donner soit start_week (indice de semaine scolaire), soit start_monday (lundi de la semaine)")
+	}
+	if in.Weeks < 0 || in.Weeks > 20 {
+		f.Add("weeks", "durée entre 1 et 20 semaines scolaires")
+	}
+	if in.TurnaroundDays != nil && (*in.TurnaroundDays < 0 || *in.TurnaroundDays > 60) {
+		f.Add("turnaround_days", "délai de remise en état entre 0 et 60 jours")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	nl := store.NewLoan{RequestID: in.RequestID, PackIDs: in.PackIDs, Weeks: in.Weeks}
+	if nl.Weeks == 0 {
+		nl.Weeks = s.loanWeeks
+	}
+	if in.TurnaroundDays != nil {
+		nl.TurnaroundDays = *in.TurnaroundDays
+		if nl.TurnaroundDays == 0 {
+			nl.TurnaroundDays = -1 // no turnaround
+		}
+	}
+	if in.StartWeek != nil {
+		nl.StartWeek = *in.StartWeek
+	} else {
+		week, err := s.weekOfMonday(r, in.RequestID, in.StartMonday)
+		if err != nil {
+			return err
+		}
+		nl.StartWeek = week
+	}
+	l, err := s.db.CreateLoan(r.Context(), actor(r), nl)
+	if err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusCreated, l.ID)
+}
+
+// weekOfMonday turns the Monday of a week into its school week index in
+// the request's school year.
+func (s *Server) weekOfMonday(r *http.Request, requestID int64, monday calendar.Date) (int, error) {
+	req, err := s.db.Request(r.Context(), requestID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, FieldErrors{"request_id": "demande introuvable"}.Err()
+	}
+	if err != nil {
+		return 0, err
+	}
+	y, err := s.db.CalendarYear(r.Context(), req.SchoolYear)
+	if err != nil {
+		return 0, err
+	}
+	if monday.Weekday() != 1 {
+		return 0, FieldErrors{"start_monday": "la date doit être un lundi"}.Err()
+	}
+	w, ok := y.WeekOf(monday)
+	if !ok {
+		return 0, FieldErrors{"start_monday": "cette semaine n'est pas une semaine de classe de l'année " + req.SchoolYear}.Err()
+	}
+	return w.Index, nil
+}
+
+// optionalJSON decodes a body when there is one (actions without a
+// payload may be posted empty).
+func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(w, r, v)
+}
+
+func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in struct{}
+	if err := optionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+// sheetInput is the body of /pickup and /return. all_present fills every
+// item not listed in lines as present.
+type sheetInput struct {
+	SchoolPerson     string                 `json:"school_person"`
+	Lines            []store.SheetLineInput `json:"lines"`
+	AllPresent       bool                   `json:"all_present"`
+	AcceptDifference bool                   `json:"accept_difference"`
+	Comment          string                 `json:"comment"`
+	TechnicalReport  string                 `json:"technical_report"`
+}
+
+func (in sheetInput) validate() error {
+	f := FieldErrors{}
+	checkText(f, "school_person", in.SchoolPerson, 200)
+	checkText(f, "comment", in.Comment, 2000)
+	checkText(f, "technical_report", in.TechnicalReport, 10000)
+	if len(in.Lines) > 1000 {
+		f.Add("lines", "1000 lignes au plus")
+	}
+	for i, ln := range in.Lines {
+		checkText(f, "lines["+itoa(i)+"].condition", ln.Condition, 200)
+		checkText(f, "lines["+itoa(i)+"].note", ln.Note, 2000)
+	}
+	return f.Err()
+}
+
+func (s *Server) sheetOf(r *http.Request, l store.LoanDetail, in sheetInput) (store.SheetInput, error) {
+	out := store.SheetInput{SchoolPerson: in.SchoolPerson, Lines: in.Lines, AcceptDifference: in.AcceptDifference,
+		Comment: in.Comment, TechnicalReport: in.TechnicalReport}
+	if in.AllPresent {
+		items, err := s.db.LoanItems(r.Context(), l.ID)
+		if err != nil {
+			return out, err
+		}
+		listed := map[int64]bool{}
+		for _, ln := range in.Lines {
+			listed[ln.ItemID] = true
+		}
+		out.Lines = slices.Clone(in.Lines)
+		for _, it := range items {
+			if !listed[it.ID] {
+				out.Lines = append(out.Lines, store.SheetLineInput{ItemID: it.ID, Status: store.ItemPresent, Condition: "bon état"})
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) pickUpLoan(w http.ResponseWriter, r *http.Request) error {
+	return s.sheetAction(w, r, s.db.PickUp)
+}
+
+func (s *Server) returnLoan(w http.ResponseWriter, r *http.Request) error {
+	return s.sheetAction(w, r, s.db.Return)
+}
+
+func (s *Server) sheetAction(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, by store.User, id int64, in store.SheetInput) (store.Loan, error)) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in sheetInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := in.validate(); err != nil {
+		return err
+	}
+	sheet, err := s.sheetOf(r, l, in)
+	if err != nil {
+		return err
+	}
+	if _, err := act(r.Context(), currentUser(r), l.ID, sheet); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+// extensionInput is the body of POST /loans/{id}/extension.
+type extensionInput struct {
+	Weeks  int    `json:"weeks"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	if u := currentUser(r); u.Role == store.RoleTeacher && u.ID != l.TeacherID {
+		return Errorf(http.StatusForbidden, "not_the_teacher", "Seul l'enseignant du projet peut demander une prolongation.")
+	}
+	var in extensionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f := FieldErrors{}
+	checkText(f, "reason", in.Reason, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	today := calendar.DateOf(s.now().In(s.loc))
+	ext, err := s.db.RequestExtension(r.Context(), actor(r), l.ID, in.Weeks, in.Reason, today)
+	if err != nil {
+		return loanError(err)
+	}
+	return writeJSON(w, http.StatusCreated, ext)
+}
+
+// extensionDecisionInput is the body of POST /loans/{id}/extension/decision.
+type extensionDecisionInput struct {
+	Decision string `json:"decision"` // confirm or reject
+	Comment  string `json:"comment"`
+}
+
+func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in extensionDecisionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f := FieldErrors{}
+	if in.Decision != "confirm" && in.Decision != "reject" {
+		f.Add("decision", "décision attendue : confirm ou reject")
+	}
+	checkText(f, "comment", in.Comment, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, in.Decision == "confirm", in.Comment); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in struct{}
+	if err := optionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	if _, err := s.db.CloseLoan(r.Context(), actor(r), l.ID); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+func (s *Server) cancelLoan(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f := FieldErrors{}
+	checkText(f, "reason", in.Reason, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, err := s.db.CancelLoan(r.Context(), actor(r), l.ID, in.Reason); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
+// listIncidents answers GET /api/v1/incidents?open=true&pack=&loan=.
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
+	pack, _, err := queryInt(r, "pack")
+	if err != nil {
+		return err
+	}
+	loan, _, err := queryInt(r, "loan")
+	if err != nil {
+		return err
+	}
+	f := store.IncidentFilter{LoanID: loan, OpenOnly: r.URL.Query().Get("open") == "true"}
+	if pack != 0 {
+		f.PackIDs = []int64{pack}
+	}
+	incs, err := s.db.ListIncidents(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"incidents": incs})
+}
+
+func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Resolution string `json:"resolution"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	f := FieldErrors{}
+	checkText(f, "resolution", in.Resolution, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	inc, err := s.db.ResolveIncident(r.Context(), actor(r), id, in.Resolution)
+	if err != nil {
+		return loanError(err)
+	}
+	return writeJSON(w, http.StatusOK, inc)
+}
