@@ -1,0 +1,391 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+// Sender delivers one e-mail. *notify.SMTP and *notify.Outbox satisfy it.
+type Sender interface {
+	Send(ctx context.Context, m notify.Message) error
+}
+
+// RunnerOptions configure a Runner. Zero fields get defaults.
+type RunnerOptions struct {
+	// DB is the store. Required.
+	DB *store.DB
+	// Sender delivers the messages. Required unless only DryRun is used.
+	Sender Sender
+	// Logger receives the run's log lines. Defaults to discarding.
+	Logger *slog.Logger
+	// Clock gives the current time (leases, backoff, sent_at). Defaults to
+	// the real clock.
+	Clock clockwork.Clock
+	// Owner names this instance in leases. Defaults to a random name.
+	Owner string
+	// Schedule gives the reminder offsets. Defaults to DefaultSchedule.
+	Schedule *Schedule
+	// From is the sender address; its domain ends the Message-IDs.
+	// Defaults to "classemobile <noreply@localhost>".
+	From string
+	// BaseURL is the service's public URL, quoted in messages.
+	BaseURL string
+	// MaxLate is how many days past due a reminder may still be sent;
+	// older ones are skipped. Defaults to 7.
+	MaxLate int
+	// Lookback is how many days back the computation looks for missed
+	// reminders (those older than MaxLate are recorded as skipped).
+	// Defaults to 14.
+	Lookback int
+	// Lease is how long a claim holds before another instance may take
+	// the rows over. Defaults to 5 minutes; it must exceed one send.
+	Lease time.Duration
+	// MaxAttempts is the number of delivery attempts before a reminder is
+	// failed. Defaults to 5.
+	MaxAttempts int
+	// Backoff is the wait after the first failed attempt, doubled after
+	// each one. Defaults to 30 seconds.
+	Backoff time.Duration
+	// MaxRetryWait bounds how long a run waits for reminders in backoff
+	// before leaving them to the next run. Defaults to 20 minutes.
+	MaxRetryWait time.Duration
+	// BatchRecipients is how many recipients one claim takes. Defaults to 20.
+	BatchRecipients int
+}
+
+// Runner computes and delivers the reminders of one night.
+type Runner struct {
+	o       RunnerOptions
+	sched   Schedule
+	from    notify.Address
+	domain  string
+	logger  *slog.Logger
+	clock   clockwork.Clock
+	years   map[string]*calendar.Year
+	yearErr map[string]bool
+}
+
+// NewRunner checks the options and returns a Runner.
+func NewRunner(o RunnerOptions) (*Runner, error) {
+	if o.DB == nil {
+		return nil, errors.New("jobs: no database")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Owner == "" {
+		o.Owner = "instance-" + store.NewSecret("")[:10]
+	}
+	sched := DefaultSchedule()
+	if o.Schedule != nil {
+		sched = *o.Schedule
+	}
+	if o.From == "" {
+		o.From = "classemobile <noreply@localhost>"
+	}
+	from, err := notify.ParseAddress(o.From)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	domain := "localhost"
+	if _, d, ok := strings.Cut(from.Email, "@"); ok && d != "" {
+		domain = d
+	}
+	if o.MaxLate <= 0 {
+		o.MaxLate = 7
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = 14
+	}
+	o.Lookback = max(o.Lookback, o.MaxLate)
+	if o.Lease <= 0 {
+		o.Lease = 5 * time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 30 * time.Second
+	}
+	if o.MaxRetryWait <= 0 {
+		o.MaxRetryWait = 20 * time.Minute
+	}
+	if o.BatchRecipients <= 0 {
+		o.BatchRecipients = 20
+	}
+	return &Runner{o: o, sched: sched, from: from, domain: domain, logger: o.Logger, clock: o.Clock,
+		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}}, nil
+}
+
+// Owner returns the lease owner name of this runner.
+func (r *Runner) Owner() string { return r.o.Owner }
+
+// Report sums up one run.
+type Report struct {
+	Date calendar.Date `json:"date"`
+	// Due is the number of reminders due by Date (already recorded or not).
+	Due int `json:"due"`
+	// Inserted is the number of reminders this run added to the ledger.
+	Inserted int `json:"inserted"`
+	// Sent is the number of reminders this run delivered, in Messages
+	// messages.
+	Sent     int `json:"sent"`
+	Messages int `json:"messages"`
+	// Skipped is the number of claimed reminders found no longer
+	// applicable or too late.
+	Skipped int `json:"skipped"`
+	// FailedAttempts counts reminders whose delivery attempt failed;
+	// Failed those that reached the last attempt.
+	FailedAttempts int `json:"failed_attempts"`
+	Failed         int `json:"failed"`
+}
+
+// Run is the nightly job as of today (a Europe/Paris date): compute what
+// is due, record it, then deliver everything pending.
+func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
+	rep := Report{Date: today}
+	due, err := r.Compute(ctx, today)
+	if err != nil {
+		return rep, err
+	}
+	rep.Due = len(due)
+	if rep.Inserted, err = r.o.DB.InsertReminders(ctx, due); err != nil {
+		return rep, err
+	}
+	err = r.Deliver(ctx, today, &rep)
+	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
+		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
+		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed)
+	return rep, err
+}
+
+// Compute returns the reminders due by today: those whose day to go out
+// is today or earlier and whose due date is at most Lookback days ago.
+// Those more than MaxLate days past due come back with status skipped and
+// the reason. It reads the store, never the clock.
+func (r *Runner) Compute(ctx context.Context, today calendar.Date) ([]store.Reminder, error) {
+	from := today.AddDays(-r.o.Lookback)
+	loans, err := r.o.DB.ReminderLoans(ctx, from.AddDays(-r.sched.widest()), today.AddDays(r.sched.widest()))
+	if err != nil {
+		return nil, err
+	}
+	staff, err := r.o.DB.ReminderStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Reminder
+	for _, l := range loans {
+		for _, c := range r.sched.candidates(l, staff) {
+			if c.due.Before(from) || c.due.After(today.AddDays(31)) {
+				continue
+			}
+			sendOn := r.sendOn(ctx, l.SchoolYear, c.due)
+			if sendOn.After(today) {
+				continue
+			}
+			rem := store.Reminder{LoanID: l.ID, Kind: c.kind, DueDate: c.due, SendOn: sendOn, RecipientRole: c.role,
+				RecipientID: c.user, Status: store.ReminderPending}
+			if late := today.DaysSince(c.due); late > r.o.MaxLate {
+				rem.Status, rem.SkippedReason = store.ReminderSkipped, r.lateReason(late)
+			}
+			out = append(out, rem)
+		}
+	}
+	return out, nil
+}
+
+func (r *Runner) lateReason(days int) string {
+	return fmt.Sprintf("trop tard : échéance dépassée de %d jours (plus de %d)", days, r.o.MaxLate)
+}
+
+// sendOn returns the day a reminder due on d goes out: the school day
+// before when d is a weekend, a public holiday or a day without class.
+func (r *Runner) sendOn(ctx context.Context, schoolYear string, d calendar.Date) calendar.Date {
+	y, ok := r.years[schoolYear]
+	if !ok && !r.yearErr[schoolYear] {
+		var err error
+		y, err = r.o.DB.CalendarYear(ctx, schoolYear)
+		if err != nil {
+			r.logger.WarnContext(ctx, "No school calendar for reminders; using working days", "school_year", schoolYear, "error", err)
+			r.yearErr[schoolYear] = true
+		} else {
+			r.years[schoolYear] = y
+		}
+	}
+	if y != nil {
+		return y.ReminderDay(d)
+	}
+	if calendar.IsWorkingDay(d) {
+		return d
+	}
+	return calendar.PreviousWorkingDay(d)
+}
+
+// Deliver claims pending reminders recipient by recipient, re-checks each
+// against the loan as it is now, and sends one message per recipient. It
+// waits for reminders in backoff up to MaxRetryWait.
+func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) error {
+	deadline := r.clock.Now().Add(r.o.MaxRetryWait)
+	staff, err := r.o.DB.ReminderStaff(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := r.clock.Now()
+		claimed, err := r.o.DB.ClaimReminders(ctx, r.o.Owner, now, now.Add(r.o.Lease), r.o.BatchRecipients)
+		if err != nil {
+			return err
+		}
+		if len(claimed) == 0 {
+			next, ok, err := r.o.DB.NextReminderRetry(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok || next.After(deadline) {
+				return nil
+			}
+			if wait := next.Sub(r.clock.Now()); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-r.clock.After(wait + time.Millisecond):
+				}
+			}
+			continue
+		}
+		if err := r.deliverBatch(ctx, today, staff, claimed, rep); err != nil {
+			ids := make([]int64, len(claimed))
+			for i, c := range claimed {
+				ids[i] = c.ID
+			}
+			// Give back what was not handled; marked rows are unaffected.
+			_ = r.o.DB.ReleaseReminders(context.WithoutCancel(ctx), r.o.Owner, ids)
+			return err
+		}
+	}
+}
+
+func (r *Runner) deliverBatch(ctx context.Context, today calendar.Date, staff store.ReminderStaff, claimed []store.Reminder, rep *Report) error {
+	var loanIDs, userIDs []int64
+	for _, c := range claimed {
+		loanIDs = append(loanIDs, c.LoanID)
+		userIDs = append(userIDs, c.RecipientID)
+	}
+	loans, err := r.o.DB.ReminderLoansByID(ctx, slices.Compact(slices.Sorted(slices.Values(loanIDs))))
+	if err != nil {
+		return err
+	}
+	users, err := r.o.DB.ActiveUsers(ctx, userIDs)
+	if err != nil {
+		return err
+	}
+	skips := map[int64]string{}
+	byRecipient := map[int64][]store.Reminder{}
+	var order []int64
+	for _, c := range claimed {
+		if reason := r.check(c, loans, users, staff, today); reason != "" {
+			skips[c.ID] = reason
+			continue
+		}
+		if _, ok := byRecipient[c.RecipientID]; !ok {
+			order = append(order, c.RecipientID)
+		}
+		byRecipient[c.RecipientID] = append(byRecipient[c.RecipientID], c)
+	}
+	n, err := r.o.DB.SkipReminders(ctx, r.o.Owner, skips, r.clock.Now())
+	if err != nil {
+		return err
+	}
+	rep.Skipped += n
+	for _, uid := range order {
+		rems := byRecipient[uid]
+		msg := r.compose(users[uid], rems, loans, today)
+		ids := make([]int64, len(rems))
+		attempts := 0
+		for i, x := range rems {
+			ids[i] = x.ID
+			attempts = max(attempts, x.Attempts)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sendErr := r.o.Sender.Send(ctx, msg)
+		now := r.clock.Now()
+		if sendErr != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			retryAt := now.Add(r.o.Backoff << min(attempts, 20))
+			failed, err := r.o.DB.MarkRemindersAttemptFailed(ctx, r.o.Owner, ids, sendErr.Error(), now, retryAt, r.o.MaxAttempts)
+			if err != nil {
+				return err
+			}
+			rep.FailedAttempts += len(ids)
+			rep.Failed += failed
+			r.logger.WarnContext(ctx, "Reminder delivery failed", "recipient_id", uid, "reminders", len(ids),
+				"attempt", attempts+1, "failed", failed, "retry_at", retryAt, "error", sendErr)
+			continue
+		}
+		marked, err := r.o.DB.MarkRemindersSent(ctx, r.o.Owner, ids, msg.MessageID, now)
+		if err != nil {
+			return err
+		}
+		if marked < len(ids) {
+			r.logger.WarnContext(ctx, "Reminder lease lost before marking sent", "recipient_id", uid,
+				"reminders", len(ids), "marked", marked, "message_id", msg.MessageID)
+		}
+		rep.Sent += marked
+		rep.Messages++
+	}
+	return nil
+}
+
+// check returns why a claimed reminder must not go out, or "".
+func (r *Runner) check(c store.Reminder, loans map[int64]store.ReminderLoan, users map[int64]store.User, staff store.ReminderStaff, today calendar.Date) string {
+	if late := today.DaysSince(c.DueDate); late > r.o.MaxLate {
+		return r.lateReason(late)
+	}
+	l, ok := loans[c.LoanID]
+	if !ok {
+		return "prêt introuvable"
+	}
+	if _, ok := users[c.RecipientID]; !ok {
+		return "destinataire désactivé"
+	}
+	sameDate := false
+	for _, k := range r.sched.candidates(l, staff) {
+		if k.kind == c.Kind && k.due == c.DueDate {
+			if k.user == c.RecipientID {
+				return ""
+			}
+			sameDate = true
+		}
+	}
+	if sameDate {
+		return "destinataire changé"
+	}
+	return skipReason(c, l)
+}
+
+// MessageID returns the stable Message-ID of the reminders sent to a
+// recipient on a night: a resend carries the same one.
+func (r *Runner) MessageID(recipientID int64, night calendar.Date) string {
+	return fmt.Sprintf("rappels-%s-u%d@%s", night, recipientID, r.domain)
+}

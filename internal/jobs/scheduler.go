@@ -1,0 +1,138 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/classemobile/classemobile/calendar"
+)
+
+// JobName is the name of the nightly reminder job in gocron and the logs.
+const JobName = "reminders"
+
+// Options configure New.
+type Options struct {
+	RunnerOptions
+	// Location is the zone of At and of "today". Defaults to Europe/Paris.
+	Location *time.Location
+	// At is the time of day of the nightly run, "HH:MM". Defaults to "02:00".
+	At string
+	// Elector, when set, lets only the leader among instances run the job
+	// (see PGElector).
+	Elector gocron.Elector
+	// AfterRun, when set, is called after each scheduled run with its
+	// report (tests, metrics).
+	AfterRun func(Report, error)
+}
+
+// Scheduler runs the reminder job every night.
+type Scheduler struct {
+	s      gocron.Scheduler
+	runner *Runner
+	loc    *time.Location
+	clock  clockwork.Clock
+	logger *slog.Logger
+	after  func(Report, error)
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New builds the scheduler (not started).
+func New(o Options) (*Scheduler, error) {
+	if o.Location == nil {
+		loc, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		o.Location = loc
+	}
+	if o.At == "" {
+		o.At = "02:00"
+	}
+	var hh, mm uint
+	if _, err := fmt.Sscanf(o.At, "%d:%d", &hh, &mm); err != nil || hh > 23 || mm > 59 || len(o.At) != 5 {
+		return nil, fmt.Errorf("jobs: run time %q is not HH:MM", o.At)
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Sender == nil {
+		return nil, errors.New("jobs: no sender")
+	}
+	runner, err := NewRunner(o.RunnerOptions)
+	if err != nil {
+		return nil, err
+	}
+	opts := []gocron.SchedulerOption{
+		gocron.WithLocation(o.Location),
+		gocron.WithClock(o.Clock),
+		gocron.WithLogger(o.Logger),
+		gocron.WithStopTimeout(30 * time.Second),
+	}
+	if o.Elector != nil {
+		opts = append(opts, gocron.WithDistributedElector(o.Elector))
+	}
+	s, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, ctx: ctx, cancel: cancel}
+	_, err = s.NewJob(
+		gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(hh, mm, 0))),
+		gocron.NewTask(sc.tick),
+		gocron.WithName(JobName),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithContext(ctx),
+	)
+	if err != nil {
+		cancel()
+		_ = s.Shutdown()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return sc, nil
+}
+
+// tick is the job body: today in Europe/Paris, then the runner.
+func (s *Scheduler) tick(ctx context.Context) {
+	today := calendar.DateOf(s.clock.Now().In(s.loc))
+	rep, err := s.runner.Run(ctx, today)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.logger.ErrorContext(ctx, "Reminder job failed", "date", today.String(), "error", err)
+	}
+	if s.after != nil {
+		s.after(rep, err)
+	}
+}
+
+// Start starts the scheduler.
+func (s *Scheduler) Start() { s.s.Start() }
+
+// Runner returns the runner the job uses (run-once, tests).
+func (s *Scheduler) Runner() *Runner { return s.runner }
+
+// NextRun returns the time of the next scheduled run.
+func (s *Scheduler) NextRun() (time.Time, error) {
+	jobs := s.s.Jobs()
+	if len(jobs) == 0 {
+		return time.Time{}, errors.New("jobs: no job")
+	}
+	return jobs[0].NextRun()
+}
+
+// Shutdown stops the scheduler, cancelling a run in progress (its leased
+// reminders are released, or taken over by another instance when their
+// lease expires) and waiting for it to return.
+func (s *Scheduler) Shutdown() error {
+	s.cancel()
+	return s.s.Shutdown()
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/classemobile/classemobile/calendar"
+)
+
+// ReminderLoan is what the nightly reminder computation needs to know about
+// a loan: its dates, how far it went, and who is concerned.
+type ReminderLoan struct {
+	ID         int64
+	SchoolYear string
+	SchoolUAI  string
+	SchoolName string
+	// Title is the request's project title.
+	Title     string
+	State     string
+	TeacherID int64
+	PickupDay calendar.Date
+	// ReturnDay is the current return day (after confirmed extensions).
+	ReturnDay calendar.Date
+	// ReturnedOn is the Paris date of the actual return; zero while out.
+	ReturnedOn     calendar.Date
+	DirectorSigned bool
+	ITSigned       bool
+	// TrainingDone is the request's training status being "done".
+	TrainingDone      bool
+	AssessmentWritten bool
+	// ExtensionRequestedOn is the Paris date an extension request awaiting
+	// the coordinator's decision was made; zero when none awaits.
+	ExtensionRequestedOn calendar.Date
+	// ExtensionReturnDay is the return day that extension would give.
+	ExtensionReturnDay calendar.Date
+	// Packs lists the pack codes (filled by ReminderLoansByID only).
+	Packs []string
+}
+
+// Cancelled reports whether the loan was cancelled.
+func (l ReminderLoan) Cancelled() bool { return l.State == "cancelled" }
+
+type reminderLoanRow struct {
+	ID                 int64      `bun:"id"`
+	SchoolYear         string     `bun:"school_year"`
+	SchoolUAI          string     `bun:"school_uai"`
+	SchoolName         string     `bun:"school_name"`
+	Title              string     `bun:"title"`
+	State              string     `bun:"state"`
+	TeacherID          int64      `bun:"teacher_id"`
+	PickupDay          sqlDate    `bun:"pickup_day"`
+	ReturnDay          sqlDate    `bun:"return_day"`
+	ReturnedAt         *time.Time `bun:"returned_at"`
+	DirectorSignedAt   *time.Time `bun:"director_signed_at"`
+	ITSignedAt         *time.Time `bun:"it_signed_at"`
+	TrainingStatus     string     `bun:"training_status"`
+	AssessmentLoanID   *int64     `bun:"assessment_loan_id"`
+	ExtRequestedAt     *time.Time `bun:"ext_requested_at"`
+	ExtensionReturnDay sqlDate    `bun:"ext_return_day"`
+}
+
+func (r reminderLoanRow) loan() ReminderLoan {
+	l := ReminderLoan{ID: r.ID, SchoolYear: r.SchoolYear, SchoolUAI: r.SchoolUAI, SchoolName: r.SchoolName,
+		Title: r.Title, State: r.State, TeacherID: r.TeacherID, PickupDay: r.PickupDay.Date, ReturnDay: r.ReturnDay.Date,
+		DirectorSigned: r.DirectorSignedAt != nil, ITSigned: r.ITSignedAt != nil, TrainingDone: r.TrainingStatus == "done",
+		AssessmentWritten: r.AssessmentLoanID != nil, ExtensionReturnDay: r.ExtensionReturnDay.Date}
+	if r.ReturnedAt != nil {
+		l.ReturnedOn = calendar.ParisDate(*r.ReturnedAt)
+	}
+	if r.ExtRequestedAt != nil {
+		l.ExtensionRequestedOn = calendar.ParisDate(*r.ExtRequestedAt)
+	}
+	return l
+}
+
+// reminderLoanSelect is the join every reminder computation reads: the
+// loan, its request (teacher, training), its school, the extension request
+// awaiting a decision (at most one, by a unique index) and the assessment.
+const reminderLoanSelect = `
+SELECT l.id, l.school_year, l.school_uai, s.name AS school_name, q.title, l.state, q.teacher_id,
+       l.pickup_day, l.return_day, l.returned_at, l.director_signed_at, l.it_signed_at,
+       q.training_status, a.loan_id AS assessment_loan_id,
+       e.requested_at AS ext_requested_at, e.new_return_day AS ext_return_day
+FROM loans AS l
+JOIN requests AS q ON q.id = l.request_id
+JOIN schools AS s ON s.uai = l.school_uai
+LEFT JOIN loan_extensions AS e ON e.loan_id = l.id AND e.state = 'granted'
+LEFT JOIN loan_assessments AS a ON a.loan_id = l.id
+`
+
+// ReminderLoans returns the live loans that may have a reminder due
+// between from and to: picked up no later than three weeks after to, and
+// not finished three weeks or more before from (the widest reminder
+// offsets, plus a margin for reminders moved to the school day before).
+func (db *DB) ReminderLoans(ctx context.Context, from, to calendar.Date) (_ []ReminderLoan, err error) {
+	defer wrapf(&err, "ReminderLoans(%s, %s)", from, to)
+	var rows []reminderLoanRow
+	// Returned loans are bounded by their return timestamp; the earliest
+	// Paris day that can be is the UTC day before.
+	returnedSince := from.AddDays(-30).Time()
+	if err := db.bun.NewRaw(reminderLoanSelect+`
+WHERE l.state <> 'cancelled' AND l.pickup_day <= ?
+  AND (l.return_day >= ? OR l.state IN ('reserved', 'signed', 'picked_up') OR l.returned_at >= ? OR e.loan_id IS NOT NULL)
+ORDER BY l.id`, sqlDate{to.AddDays(30)}, sqlDate{from.AddDays(-30)}, returnedSince).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]ReminderLoan, len(rows))
+	for i, r := range rows {
+		out[i] = r.loan()
+	}
+	return out, nil
+}
+
+// ReminderLoansByID returns the loans ids (cancelled ones included) with
+// their pack codes, keyed by id; unknown ids are absent.
+func (db *DB) ReminderLoansByID(ctx context.Context, ids []int64) (_ map[int64]ReminderLoan, err error) {
+	defer wrapf(&err, "ReminderLoansByID(%d)", len(ids))
+	out := make(map[int64]ReminderLoan, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []reminderLoanRow
+	if err := db.bun.NewRaw(reminderLoanSelect+`WHERE l.id IN (?)`, bun.List(ids)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.loan()
+	}
+	var packs []struct {
+		LoanID int64  `bun:"loan_id"`
+		Code   string `bun:"code"`
+	}
+	if err := db.bun.NewRaw(`SELECT lp.loan_id, p.code FROM loan_packs AS lp JOIN packs AS p ON p.id = lp.pack_id
+WHERE lp.loan_id IN (?) ORDER BY lp.loan_id, lp.position`, bun.List(ids)).Scan(ctx, &packs); err != nil {
+		return nil, err
+	}
+	for _, p := range packs {
+		l := out[p.LoanID]
+		l.Packs = append(l.Packs, p.Code)
+		out[p.LoanID] = l
+	}
+	return out, nil
+}
+
+// ReminderStaff is who receives reminders besides teachers: the active
+// directors of each school, the IT department and the coordinators.
+type ReminderStaff struct {
+	Directors    map[string][]int64
+	IT           []int64
+	Coordinators []int64
+}
+
+// ReminderStaff returns the active directors, IT users and coordinators.
+func (db *DB) ReminderStaff(ctx context.Context) (_ ReminderStaff, err error) {
+	defer wrapf(&err, "ReminderStaff")
+	var rows []userRow
+	if err := db.bun.NewSelect().Model(&rows).Column("id", "role", "school_uai").
+		Where("disabled_at IS NULL").Where("role IN (?)", bun.List([]string{string(RoleDirector), string(RoleIT), string(RoleCoordinator)})).
+		OrderExpr("id").Scan(ctx); err != nil {
+		return ReminderStaff{}, err
+	}
+	st := ReminderStaff{Directors: map[string][]int64{}}
+	for _, r := range rows {
+		switch Role(r.Role) {
+		case RoleDirector:
+			if r.SchoolUAI != nil {
+				st.Directors[*r.SchoolUAI] = append(st.Directors[*r.SchoolUAI], r.ID)
+			}
+		case RoleIT:
+			st.IT = append(st.IT, r.ID)
+		case RoleCoordinator:
+			st.Coordinators = append(st.Coordinators, r.ID)
+		}
+	}
+	return st, nil
+}
+
+// ActiveUsers returns the active users among ids, keyed by id.
+func (db *DB) ActiveUsers(ctx context.Context, ids []int64) (_ map[int64]User, err error) {
+	defer wrapf(&err, "ActiveUsers(%d)", len(ids))
+	out := make(map[int64]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	var rows []userRow
+	if err := db.bun.NewSelect().Model(&rows).Where("id IN (?)", bun.List(ids)).Where("disabled_at IS NULL").Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.user()
+	}
+	return out, nil
+}
