@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"user":     {"manage users (user add)", runUser},
 		"calendar": {"show or import the school calendar", runCalendar},
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},
+		"round":    {"run, publish or show an allocation round on the database", runRound},
 		"requests": {"export the synthesis table of the validated requests", runRequests},
 	}
 }

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+const roundUsage = `round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--db URL]
+       classemobile round publish --id N [--json] [--db URL]
+       classemobile round show --id N [--json] [--db URL]
+       classemobile round list [--year Y] [--db URL]`
+
+func runRound(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(e.stderr, "Usage: classemobile "+roundUsage)
+		if len(args) == 0 {
+			return usagef("round: missing subcommand")
+		}
+		return errHelpShown
+	}
+	switch args[0] {
+	case "run":
+		return runRoundRun(ctx, e, args[1:])
+	case "publish":
+		return runRoundByID(ctx, e, "publish", args[1:])
+	case "show":
+		return runRoundByID(ctx, e, "show", args[1:])
+	case "list":
+		return runRoundList(ctx, e, args[1:])
+	default:
+		return usagef("round: unknown subcommand %q", args[0])
+	}
+}
+
+func runRoundRun(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "round run", "round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--db URL]\n\n"+
+		"Runs the allocation engine on the validated requests of a school year and stores the result\n"+
+		"as a draft round; with --publish, publishes it (creates the loans) at once.")
+	year := fs.String("year", "", "school year, e.g. 2026-2027 (required)")
+	publish := fs.Bool("publish", false, "publish the round: create its loans, supersede the previous round")
+	timeLimit := fs.Duration("time-limit", store.DefaultRoundTimeLimit, "solver time limit")
+	loanWeeks := fs.Int("loan-weeks", 0, "loan length in school weeks [LOAN_WEEKS, else 6]")
+	date := fs.String("date", "", "run as of this day (YYYY-MM-DD); defaults to today in Paris")
+	asJSON := fs.Bool("json", false, "print the round as JSON")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	in := store.RoundInput{SchoolYear: strings.TrimSpace(*year), LoanWeeks: *loanWeeks, TimeLimit: *timeLimit}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("round run: unexpected argument %q", fs.Arg(0))
+	case in.SchoolYear == "":
+		return usagef("round run: --year is required")
+	case *timeLimit <= 0 || *timeLimit > store.MaxRoundTimeLimit:
+		return usagef("round run: --time-limit must be in (0, %s]", store.MaxRoundTimeLimit)
+	}
+	if in.LoanWeeks == 0 {
+		in.LoanWeeks = 6
+		if v, err := strconv.Atoi(e.getenv("LOAN_WEEKS")); err == nil {
+			in.LoanWeeks = v
+		}
+	}
+	if *date != "" {
+		d, err := calendar.ParseDate(*date)
+		if err != nil {
+			return usagef("round run: --date %q is not a YYYY-MM-DD date", *date)
+		}
+		in.Today = d
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.RunRound(ctx, store.Actor{}, in)
+	if err != nil {
+		return roundCLIError(err)
+	}
+	if *publish {
+		if r, err = db.PublishRound(ctx, store.Actor{}, r.ID); err != nil {
+			return roundCLIError(err)
+		}
+	}
+	if *asJSON {
+		return printJSON(e.stdout, r)
+	}
+	printRound(e.stdout, r)
+	return nil
+}
+
+func runRoundByID(ctx context.Context, e env, action string, args []string) error {
+	fs := newFlagSet(e, "round "+action, "round "+action+" --id N [--json] [--db URL]")
+	id := fs.Int64("id", 0, "round id (required)")
+	asJSON := fs.Bool("json", false, "print the round as JSON")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("round %s: unexpected argument %q", action, fs.Arg(0))
+	}
+	if *id <= 0 {
+		return usagef("round %s: --id is required", action)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var r store.Round
+	if action == "publish" {
+		r, err = db.PublishRound(ctx, store.Actor{}, *id)
+	} else {
+		r, err = db.Round(ctx, *id)
+	}
+	if err != nil {
+		return roundCLIError(err)
+	}
+	if *asJSON {
+		return printJSON(e.stdout, r)
+	}
+	printRound(e.stdout, r)
+	return nil
+}
+
+func runRoundList(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "round list", "round list [--year Y] [--db URL]")
+	year := fs.String("year", "", "school year, e.g. 2026-2027 (all years when empty)")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("round list: unexpected argument %q", fs.Arg(0))
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rounds, err := db.ListRounds(ctx, *year)
+	if err != nil {
+		return err
+	}
+	if len(rounds) == 0 {
+		fmt.Fprintln(e.stdout, "Aucun tour d'attribution.")
+	}
+	for _, r := range rounds {
+		fmt.Fprintf(e.stdout, "n° %d  %s  %-10s  Z = %d (borne %d)  servies %d, non servies %d  calculé le %s\n",
+			r.ID, r.SchoolYear, roundStateFR(r.State), r.Objective, r.UpperBound, r.Stats.Served, r.Stats.Unserved,
+			r.CreatedAt.Format("2006-01-02 15:04"))
+	}
+	return nil
+}
+
+// roundCLIError turns the store's round errors into readable messages.
+func roundCLIError(err error) error {
+	var (
+		ie *store.RoundInputError
+		se *store.RoundStateError
+		le *store.LoanError
+	)
+	switch {
+	case errors.As(err, &ie):
+		var b strings.Builder
+		b.WriteString("paramètres du tour invalides :")
+		for _, k := range sortedKeys(ie.Fields) {
+			fmt.Fprintf(&b, "\n  %s : %s", k, ie.Fields[k])
+		}
+		return fmt.Errorf("%s", b.String())
+	case errors.As(err, &se) && se.Superseded:
+		return fmt.Errorf("tour n° %d : un autre tour a été publié (ou un prêt a changé) depuis son calcul : relancez-le", se.ID)
+	case errors.As(err, &se):
+		return fmt.Errorf("tour n° %d : ce n'est plus un brouillon (état : %s)", se.ID, roundStateFR(se.State))
+	case errors.As(err, &le):
+		return fmt.Errorf("publication impossible : %s", le.Message)
+	}
+	return err
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func roundStateFR(state string) string {
+	switch state {
+	case store.RoundDraft:
+		return "brouillon"
+	case store.RoundPublished:
+		return "publié"
+	case store.RoundSuperseded:
+		return "remplacé"
+	case store.RoundDiscarded:
+		return "abandonné"
+	}
+	return state
+}
+
+// frDate writes a date the French way (01/09/2026).
+func frDate(d calendar.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	return fmt.Sprintf("%02d/%02d/%d", d.Day(), int(d.Month()), d.Year())
+}
+
+// printRound writes a French summary of a round: parameters, loans,
+// unserved requests with their reasons, objective and bound.
+func printRound(w io.Writer, r store.Round) {
+	p := r.Params
+	fmt.Fprintf(w, "Tour d'attribution n° %d — année scolaire %s — %s\n", r.ID, r.SchoolYear, roundStateFR(r.State))
+	fmt.Fprintf(w, "Paramètres : %d pack(s) disponible(s) (%s), prêts de %d semaines, remise en état %d jours,\n",
+		p.Packs, strings.Join(p.PackCodes, ", "), p.LoanWeeks, p.TurnaroundDays)
+	fmt.Fprintf(w, "             au %s : première semaine ouverte n° %d, %d demande(s) validée(s), %d prêt(s) verrouillé(s)\n",
+		frDate(p.Today), p.TodayWeek, p.Requests, len(p.Locked))
+	wt := r.Weights
+	fmt.Fprintf(w, "Poids : base %d, 1re année %d, formation faite %d, période préférée %d, prolongation %d ;\n"+
+		"        excès école/période %d, école/année %d, secteur/période %d ; changement : déplacement %d, prolongation %d, abandon %d\n",
+		wt.Base, wt.FirstYear, wt.TrainingDone, wt.PreferredPeriod, wt.ExtensionGranted,
+		wt.SchoolPeriodExcess, wt.SchoolYearExcess, wt.SectorPeriodExcess, wt.ChurnMove, wt.ChurnExtension, wt.ChurnDrop)
+	for _, pin := range r.Pins {
+		switch {
+		case pin.Kind == store.PinExclude:
+			fmt.Fprintf(w, "Épinglage : demande n° %d exclue\n", pin.RequestID)
+		case pin.StartWeek != nil:
+			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir de la semaine %d\n", pin.RequestID, *pin.StartWeek)
+		default:
+			fmt.Fprintf(w, "Épinglage : demande n° %d servie\n", pin.RequestID)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Demandes servies : %d (%d pack(s) prêtés)\n", len(r.Loans), r.Stats.ServedPacks)
+	for _, l := range r.Loans {
+		last := l.StartWeek + l.Weeks + l.ExtensionWeeks - 1
+		ext := ""
+		if l.ExtensionWeeks > 0 {
+			ext = fmt.Sprintf(" (+%d sem. de prolongation)", l.ExtensionWeeks)
+		}
+		flag := ""
+		if l.Locked {
+			flag = " [verrouillé]"
+		}
+		fmt.Fprintf(w, "  %-3s sem. %2d–%-2d  %s → %s  %-14s n° %-4d %s — %s%s%s\n", l.Period, l.StartWeek, last,
+			frDate(l.PickupDay), frDate(l.ReturnDay), strings.Join(l.PackCodes, ","), l.RequestID, l.SchoolName,
+			l.RequestTitle, ext, flag)
+		if l.Message != "" && l.Code != "served" {
+			fmt.Fprintf(w, "        %s\n", l.Message)
+		}
+	}
+	fmt.Fprintf(w, "\nDemandes non servies : %d\n", len(r.Unserved))
+	for _, u := range r.Unserved {
+		fmt.Fprintf(w, "  n° %-4d %s — %s\n        [%s] %s\n", u.RequestID, u.SchoolName, u.RequestTitle, u.Code, u.Message)
+	}
+	t := r.Terms
+	fmt.Fprintln(w)
+	proof := "écart maximal à l'optimum : " + strconv.Itoa(r.UpperBound-r.Objective)
+	if r.ProvedOptimal || r.UpperBound == r.Objective {
+		proof = "optimum prouvé"
+	}
+	fmt.Fprintf(w, "Objectif Z = %d (borne supérieure %d — %s)\n", r.Objective, r.UpperBound, proof)
+	fmt.Fprintf(w, "  valeur des demandes +%d, périodes préférées +%d, prolongations +%d,\n"+
+		"  excès école/période −%d, école/année −%d, secteur/période −%d, changements −%d\n",
+		t.ServedValue, t.PreferenceBonus, t.ExtensionBonus, t.SchoolPeriodPenalty, t.SchoolYearPenalty,
+		t.SectorPeriodPenalty, t.ChurnPenalty)
+	c := r.Stats.Churn
+	if r.PreviousRoundID != nil {
+		fmt.Fprintf(w, "Par rapport au tour publié n° %d : %d déplacé(s), %d abandonné(s), %d prolongation(s) modifiée(s)\n",
+			*r.PreviousRoundID, c.Moved, c.Dropped, c.ExtensionChanged)
+	}
+	fmt.Fprintf(w, "Calcul : %s (arrêt : %s)\n", (time.Duration(r.Stats.ElapsedMS) * time.Millisecond).String(), r.Stats.StoppedBy)
+	switch r.State {
+	case store.RoundDraft:
+		fmt.Fprintf(w, "Brouillon enregistré. Pour le publier : classemobile round publish --id %d\n", r.ID)
+	case store.RoundPublished:
+		fmt.Fprintf(w, "Tour publié le %s : les prêts sont réservés.\n", r.PublishedAt.Format("2006-01-02 15:04"))
+	}
+}
