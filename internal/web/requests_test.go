@@ -443,3 +443,18 @@ func TestSynthesisCSV(t *testing.T) {
 		}
 	})
 }
+
+func TestRequestWithdrawWithLoan(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db)
+		c := newRequestCast(t, db)
+		q := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: c.school.UAI, TeacherID: c.teacher.ID, State: store.RequestValidated})
+		require.NoError(t, store.SetRequestLoaned(context.Background(), db.Bun(), q.ID, true), "a loan exists")
+		for _, role := range []store.Role{store.RoleTeacher, store.RoleCoordinator} {
+			res := call(t, ts, "POST", fmt.Sprintf("/api/v1/requests/%d/withdraw", q.ID), c.tokens[role], nil)
+			assert.Equal(t, http.StatusConflict, res.Status, "%s withdraws a request with a loan", role)
+			assert.Equal(t, "request_has_loan", res.ErrorCode())
+		}
+	})
+}
