@@ -35,6 +35,12 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/synthesis", s.allow(staffRoles, s.getSynthesis))
 
 	// Rounds (issue 4).
+	m.Handle("POST /api/v1/rounds", s.allow(coordOnly, s.createRound))
+	m.Handle("GET /api/v1/rounds", s.allow(staffRoles, s.listRounds))
+	m.Handle("GET /api/v1/rounds/{id}", s.allow(staffRoles, s.getRound))
+	m.Handle("POST /api/v1/rounds/{id}/publish", s.allow(coordOnly, s.publishRound))
+	m.Handle("POST /api/v1/rounds/{id}/rerun", s.allow(coordOnly, s.rerunRound))
+	m.Handle("POST /api/v1/rounds/{id}/discard", s.allow(coordOnly, s.discardRound))
 
 	// Loans (issue 5).
 	m.Handle("GET /api/v1/loans", s.allow(allRoles, s.listLoans))
