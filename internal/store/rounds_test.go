@@ -399,3 +399,41 @@ func TestRoundWeightsAndPins(t *testing.T) {
 		assert.ErrorIs(t, err, calendar.ErrUnknownYear, "a year without calendar")
 	})
 }
+
+func TestRoundEdgeCases(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		giveOpts     storetest.RoundOpts
+		giveMaintain bool
+	}{
+		{name: "no request", giveOpts: storetest.RoundOpts{Packs: 1, Requests: -1}},
+		{name: "every pack in maintenance", giveOpts: storetest.RoundOpts{Packs: 1, Requests: 2}, giveMaintain: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+				ctx := context.Background()
+				d := storetest.Rounds(t, db, &tc.giveOpts)
+				if tc.giveMaintain {
+					for _, p := range d.Packs {
+						p.Status = store.PackMaintenance
+						_, err := db.UpdatePack(ctx, store.Actor{}, p)
+						require.NoError(t, err)
+					}
+				}
+				coord := store.Actor{UserID: d.Coordinator.ID}
+				r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+				require.NoError(t, err)
+				assert.Empty(t, r.Loans, "nothing to lend")
+				assert.Len(t, r.Unserved, len(d.Requests), "every request unserved")
+				for _, u := range r.Unserved {
+					assert.Equal(t, "too_many_packs", u.Code, "reason of request %d", u.RequestID)
+				}
+				r, err = db.PublishRound(ctx, coord, r.ID)
+				require.NoError(t, err, "an empty round publishes")
+				assert.Equal(t, store.RoundPublished, r.State)
+			})
+		})
+	}
+}

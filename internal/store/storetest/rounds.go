@@ -17,7 +17,8 @@ var RoundToday = calendar.MustParseDate("2026-08-20")
 type RoundOpts struct {
 	// Packs available; defaults to 2.
 	Packs int
-	// Requests validated for LoanYear, one school each; defaults to 5.
+	// Requests validated for LoanYear, one school each; defaults to 5,
+	// negative means none.
 	Requests int
 	// Sectors the schools are spread over; defaults to 3.
 	Sectors int
@@ -59,7 +60,7 @@ func Rounds(t testing.TB, db *store.DB, opts *RoundOpts) RoundData {
 	for i := range o.Packs {
 		d.Packs = append(d.Packs, Pack(t, db, &PackOpts{Code: fmt.Sprintf("%s-%02d", prefix, i+1), Tablets: 2}))
 	}
-	for i := range o.Requests {
+	for i := range max(o.Requests, 0) {
 		sector := fmt.Sprintf("q-%s-%d", prefix, i%o.Sectors)
 		school := School(t, db, &SchoolOpts{SectorID: sector})
 		training := "done"
