@@ -149,3 +149,50 @@ func TestRoundsAPIConcurrentPublish(t *testing.T) {
 		assert.ElementsMatch(t, []int{http.StatusOK, http.StatusConflict}, statuses, "exactly one publish wins")
 	})
 }
+
+func TestRoundsAPIRerunAndDiscard(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db)
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 3})
+		_, director := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: d.Requests[0].SchoolUAI})
+		week := 7
+		a := call(t, ts, "POST", "/api/v1/rounds", d.Token, map[string]any{"year": d.Year, "date": "2026-08-20", "time_limit": "2s",
+			"pins": []any{map[string]any{"request_id": d.Requests[2].ID, "start_week": week}}})
+		require.Equal(t, http.StatusCreated, a.Status, "%s", a.Body)
+		loans := a.JSON["loans"].([]any)
+		found := false
+		for _, l := range loans {
+			m := l.(map[string]any)
+			if m["request_id"] == float64(d.Requests[2].ID) {
+				found = true
+				assert.Equal(t, float64(week), m["start_week"], "pinned start week")
+				assert.Equal(t, "P2", m["period"])
+				assert.Equal(t, "2026-11-02", m["pickup_day"], "first school day of week 7")
+				assert.Equal(t, "2026-12-11", m["return_day"], "last school day of week 12")
+			}
+		}
+		assert.True(t, found, "the pinned request is served")
+
+		// A re-run of a draft, with a longer time limit: the pins are kept,
+		// the old draft is discarded.
+		b := call(t, ts, "POST", roundPath(a, "/rerun"), d.Token, map[string]any{"time_limit": "3s", "date": "2026-08-20"})
+		require.Equal(t, http.StatusCreated, b.Status, "%s", b.Body)
+		assert.Equal(t, a.JSON["pins"], b.JSON["pins"], "pins kept")
+		assert.Equal(t, "3s", b.JSON["params"].(map[string]any)["time_limit"])
+		old := call(t, ts, "GET", roundPath(a, ""), d.Token, nil)
+		assert.Equal(t, store.RoundDiscarded, old.JSON["state"], "the re-run draft is discarded")
+		pub := call(t, ts, "POST", roundPath(a, "/publish"), d.Token, nil)
+		assert.Equal(t, http.StatusConflict, pub.Status, "a discarded draft cannot be published")
+		assert.Equal(t, "round_not_draft", pub.ErrorCode())
+
+		dis := call(t, ts, "POST", roundPath(b, "/discard"), d.Token, nil)
+		require.Equal(t, http.StatusOK, dis.Status, "%s", dis.Body)
+		assert.Equal(t, store.RoundDiscarded, dis.JSON["state"])
+		assert.Equal(t, http.StatusConflict, call(t, ts, "POST", roundPath(b, "/discard"), d.Token, nil).Status, "discarded twice")
+
+		assert.Equal(t, http.StatusForbidden, call(t, ts, "GET", "/api/v1/rounds", director, nil).Status, "directors do not see rounds")
+		assert.Equal(t, http.StatusForbidden, call(t, ts, "POST", roundPath(b, "/rerun"), director, nil).Status)
+		assert.Equal(t, http.StatusUnauthorized, call(t, ts, "GET", "/api/v1/rounds", "", nil).Status)
+	})
+}
