@@ -404,15 +404,18 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 			return Loan{}, invalidLoan("pack_ids", "duplicate_pack", "Le pack %d est donné deux fois.", id)
 		}
 		seen[id] = true
-		var status, code string
-		if err := tx.NewRaw("SELECT status, code FROM packs WHERE id = ?", id).Scan(ctx, &status, &code); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return Loan{}, invalidLoan("pack_ids", "unknown_pack", "Le pack %d n'existe pas.", id)
-			}
-			return Loan{}, err
+	}
+	packs, err := lockPacks(ctx, tx, nl.PackIDs)
+	if err != nil {
+		return Loan{}, err
+	}
+	for _, id := range nl.PackIDs {
+		p, ok := packs[id]
+		if !ok {
+			return Loan{}, invalidLoan("pack_ids", "unknown_pack", "Le pack %d n'existe pas.", id)
 		}
-		if status == PackRetired {
-			return Loan{}, loanConflict("pack_retired", "Le pack %s est réformé : il ne peut plus être prêté.", code)
+		if p.Status == PackRetired {
+			return Loan{}, loanConflict("pack_retired", "Le pack %s est réformé : il ne peut plus être prêté.", p.Code)
 		}
 	}
 
@@ -622,4 +625,38 @@ func loanRowOf(ctx context.Context, tx bun.Tx, id int64) (loanRow, error) {
 	var row loanRow
 	err := tx.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
 	return row, err
+}
+
+type lockedPack struct {
+	ID     int64  `bun:"id"`
+	Code   string `bun:"code"`
+	Status string `bun:"status"`
+}
+
+// lockPacks reads the packs and, in PostgreSQL, locks them in id order
+// until the end of the transaction. Two transactions inserting overlapping
+// rows at the same time each wait for the other in the exclusion
+// constraint's check, which PostgreSQL resolves by aborting one with a
+// deadlock error; taking the pack rows' lock first makes the writers of a
+// pack queue instead, so the loser gets the exclusion violation
+// (ErrPackUnavailable). The constraint still guarantees the integrity; the
+// lock only orders the writers. SQLite transactions are already serialised
+// (BEGIN IMMEDIATE).
+func lockPacks(ctx context.Context, tx bun.Tx, ids []int64) (map[int64]lockedPack, error) {
+	out := map[int64]lockedPack{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := "SELECT id, code, status FROM packs WHERE id IN (?) ORDER BY id"
+	if isPostgres(tx) {
+		q += " FOR NO KEY UPDATE"
+	}
+	var rows []lockedPack
+	if err := tx.NewRaw(q, bun.List(ids)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
 }

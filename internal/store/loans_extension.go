@@ -209,6 +209,16 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 				refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
 			} else {
 				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
+				lock := make([]int64, 0, len(l.Packs)+len(moves))
+				for _, p := range l.Packs {
+					lock = append(lock, p.PackID)
+				}
+				for _, m := range moves {
+					lock = append(lock, m.To)
+				}
+				if _, err := lockPacks(ctx, tx, lock); err != nil {
+					return err
+				}
 				if err := applyMoves(ctx, tx, now, actor, moves); err != nil {
 					return err
 				}
