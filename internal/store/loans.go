@@ -434,12 +434,8 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 	}
 	// The requests' hook: has_loan forbids the withdrawal, and its CHECK
 	// (NOT has_loan OR state = 'validated') holds the request validated.
-	res, err := tx.NewRaw("UPDATE requests SET has_loan = TRUE, updated_at = ? WHERE id = ? AND state = 'validated' AND NOT has_loan", now, req.ID).Exec(ctx)
-	if err != nil {
+	if err := SetRequestLoaned(ctx, tx, req.ID, true); err != nil {
 		return Loan{}, err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return Loan{}, ErrConflict
 	}
 	l, err := getLoan(ctx, tx, row.ID, false)
 	if err != nil {

@@ -360,10 +360,7 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 			return err
 		}
 		// The requests' eligibility counts school years of participation.
-		_, err = tx.NewRaw(`INSERT INTO participation_history (teacher_id, school_uai, school_year, source, recorded_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			req.TeacherID, req.SchoolUAI, req.SchoolYear, fmt.Sprintf("loan %d", loanID), now).Exec(ctx)
-		return err
+		return RecordParticipation(ctx, tx, now, req.TeacherID, req.SchoolUAI, req.SchoolYear, fmt.Sprintf("loan:%d", loanID))
 	})
 	return out, err
 }
@@ -501,7 +498,7 @@ func (db *DB) CancelLoan(ctx context.Context, actor Actor, loanID int64, reason 
 			Where("loan_id = ?", loanID).Where("state = ?", ExtensionGranted).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.NewRaw("UPDATE requests SET has_loan = FALSE, updated_at = ? WHERE id = ?", now, before.RequestID).Exec(ctx); err != nil {
+		if err := SetRequestLoaned(ctx, tx, before.RequestID, false); err != nil {
 			return err
 		}
 		row, err := loanRowOf(ctx, tx, loanID)

@@ -97,6 +97,12 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		res = call(t, ts, "POST", "/api/v1/loans", c.coord, map[string]any{"request_id": c.req.ID, "pack_ids": []int64{c.pack.ID}, "start_week": 25})
 		assert.Equal(t, http.StatusConflict, res.Status)
 		assert.Equal(t, "request_has_loan", res.ErrorCode())
+		rq := call(t, ts, "GET", fmt.Sprintf("/api/v1/requests/%d", c.req.ID), c.teacher, nil)
+		require.Equal(t, http.StatusOK, rq.Status, "%s", rq.Body)
+		assert.Equal(t, true, rq.JSON["has_loan"], "the request knows it has a loan")
+		res = call(t, ts, "POST", fmt.Sprintf("/api/v1/requests/%d/withdraw", c.req.ID), c.teacher,
+			map[string]any{"version": rq.JSON["version"], "reason": "Plus besoin"})
+		assert.Equal(t, http.StatusConflict, res.Status, "no withdrawal once a loan exists: %s", res.Body)
 
 		// Visibility: another school's people get a 404.
 		assert.Equal(t, http.StatusNotFound, call(t, ts, "GET", path, c.otherTeacher, nil).Status)
