@@ -625,7 +625,15 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			rl.Period = b.weeks[rl.StartWeek].Period
 		}
 		if rl.Code == "" {
-			rl.Code, rl.Message = "served", fmt.Sprintf("Servie en %s.", rl.Period)
+			switch {
+			case len(req.PreferredPeriods) == 0:
+				rl.Code, rl.Message = "served", fmt.Sprintf("Servie en %s (aucune période préférée).", rl.Period)
+			case slices.Contains(req.PreferredPeriods, rl.Period):
+				rl.Code, rl.Message = "served_preferred", fmt.Sprintf("Servie en %s, période préférée.", rl.Period)
+			default:
+				rl.Code, rl.Message = "served_other_period", fmt.Sprintf("Servie en %s : les périodes préférées (%s) sont prises ou impossibles.",
+					rl.Period, strings.Join(req.PreferredPeriods, ", "))
+			}
 		}
 		r.Loans = append(r.Loans, rl)
 	}
@@ -649,7 +657,8 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		case !b.hasSlot(req):
 			u.Code, u.Message = "no_legal_slot", "Aucune semaine de début possible : les périodes restantes sont exclues par la demande ou trop courtes."
 		default:
-			u.Code, u.Message = "capacity", "Non servie : pas assez de packs libres sur les périodes possibles, compte tenu des priorités."
+			u.Code, u.Message = "capacity", fmt.Sprintf("Non servie : pas assez de packs libres en %s, compte tenu des priorités des demandes servies.",
+				strings.Join(b.openPeriods(req), ", "))
 		}
 		r.Unserved = append(r.Unserved, u)
 	}
@@ -658,13 +667,18 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 }
 
 // hasSlot reports whether a request has a legal start week left.
-func (b *roundBuild) hasSlot(req Request) bool {
+func (b *roundBuild) hasSlot(req Request) bool { return len(b.openPeriods(req)) > 0 }
+
+// openPeriods lists the periods where a request could still start a loan.
+func (b *roundBuild) openPeriods(req Request) []string {
+	var out []string
 	for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
-		if s >= b.params.TodayWeek && !slices.Contains(req.ExcludedPeriods, b.weeks[s].Period) {
-			return true
+		p := b.weeks[s].Period
+		if s >= b.params.TodayWeek && !slices.Contains(req.ExcludedPeriods, p) && !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
-	return false
+	return out
 }
 
 func samePacks(l Loan, ids []int64) bool {
