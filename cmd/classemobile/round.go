@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-const roundUsage = `round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--db URL]
+const roundUsage = `round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--save-instance F] [--save-plan P] [--db URL]
        classemobile round publish --id N [--json] [--db URL]
        classemobile round show --id N [--json] [--db URL]
        classemobile round list [--year Y] [--db URL]`
@@ -51,6 +52,8 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 	loanWeeks := fs.Int("loan-weeks", 0, "loan length in school weeks [LOAN_WEEKS, else 6]")
 	date := fs.String("date", "", "run as of this day (YYYY-MM-DD); defaults to today in Paris")
 	asJSON := fs.Bool("json", false, "print the round as JSON")
+	saveInstance := fs.String("save-instance", "", "also write the engine's instance (ALLOCATION-SPEC format) to this file")
+	savePlan := fs.String("save-plan", "", "also write the round's plan (ALLOCATION-SPEC format) to this file")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -82,9 +85,23 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *saveInstance != "" {
+		inst, err := db.RoundInstance(ctx, in)
+		if err != nil {
+			return roundCLIError(err)
+		}
+		if err := writeJSONFile(*saveInstance, inst); err != nil {
+			return err
+		}
+	}
 	r, err := db.RunRound(ctx, store.Actor{}, in)
 	if err != nil {
 		return roundCLIError(err)
+	}
+	if *savePlan != "" {
+		if err := writeJSONFile(*savePlan, store.RoundPlan(r)); err != nil {
+			return err
+		}
 	}
 	if *publish {
 		if r, err = db.PublishRound(ctx, store.Actor{}, r.ID); err != nil {
@@ -186,6 +203,17 @@ func roundCLIError(err error) error {
 		return fmt.Errorf("publication impossible : %s", le.Message)
 	}
 	return err
+}
+
+func writeJSONFile(path string, v any) error {
+	var b strings.Builder
+	if err := printJSON(&b, v); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 func printJSON(w io.Writer, v any) error {

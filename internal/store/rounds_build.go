@@ -166,6 +166,45 @@ func (db *DB) RunRound(ctx context.Context, actor Actor, in RoundInput) (_ Round
 	return r, nil
 }
 
+// RoundInstance returns the engine's instance that RunRound would solve
+// for in (pins with a start week appear as locked loans of the previous
+// plan), in the "tablet-pack-allocation/v1" format, so that it can be
+// inspected or solved with "classemobile plan solve". Project ids are
+// request ids, school ids UAI codes, pack numbers index
+// RoundParams.PackIDs. Returns the errors of RunRound.
+func (db *DB) RoundInstance(ctx context.Context, in RoundInput) (_ *scheduler.Instance, err error) {
+	defer wrapf(&err, "RoundInstance(%s)", in.SchoolYear)
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	b, err := db.buildRound(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return b.inst, nil
+}
+
+// RoundPlan returns the loans of a round as a plan of the
+// "tablet-pack-allocation-plan/v1" format for the instance of
+// RoundInstance (same date and packs).
+func RoundPlan(r Round) *scheduler.Plan {
+	plan := &scheduler.Plan{Format: scheduler.PlanFormat, Instance: "round-" + r.SchoolYear,
+		ProducedBy: fmt.Sprintf("classemobile round %d", r.ID), Loans: []scheduler.Loan{}}
+	for _, l := range r.Loans {
+		sl := scheduler.Loan{Project: projectID(l.RequestID), StartWeek: l.StartWeek,
+			ExtensionWeeks: l.Weeks + l.ExtensionWeeks - r.Params.LoanWeeks, Packs: []int{}}
+		for _, id := range l.PackIDs {
+			if i := slices.Index(r.Params.PackIDs, id); i >= 0 {
+				sl.Packs = append(sl.Packs, i+1)
+			}
+		}
+		plan.Loans = append(plan.Loans, sl)
+	}
+	obj := r.Objective
+	plan.Objective = &obj
+	return plan
+}
+
 // RerunRound computes a new draft from the parameters of round id, changed
 // by the non-zero fields of in (pins are replaced when in.Pins is not nil).
 // When round id is a draft it is discarded. Returns ErrNotFound.
