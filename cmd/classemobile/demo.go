@@ -66,6 +66,7 @@ func demoSteps() []demoStep {
 		{"packs", seedDemoPacks},
 		{"users", seedDemoUsers},
 		{"requests", seedDemoRequests},
+		{"loans", seedDemoLoans},
 	}
 }
 

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/classemobile/classemobile/internal/store"
+	"github.com/classemobile/classemobile/internal/store/storetest"
+)
+
+func TestSeedDemoLoans(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		now  time.Time
+	}{
+		{name: "late november", now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)},
+		{name: "first day of the year", now: time.Date(2026, 9, 1, 7, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+				ctx := context.Background()
+				require.NoError(t, seedDemo(ctx, db, io.Discard, slog.New(slog.DiscardHandler), tt.now))
+				loans, err := db.ListLoans(ctx, store.LoanFilter{SchoolYear: "2026-2027"})
+				require.NoError(t, err)
+				states := map[string]int{}
+				extended := 0
+				for _, l := range loans {
+					states[l.State]++
+					if l.ExtensionWeeks > 0 {
+						extended++
+					}
+				}
+				for _, s := range store.LoanStates {
+					assert.NotZero(t, states[s], "a demo loan in state %s", s)
+				}
+				assert.Equal(t, 1, extended, "one extended loan")
+				incidents, err := db.ListIncidents(ctx, store.IncidentFilter{OpenOnly: true})
+				require.NoError(t, err)
+				assert.Len(t, incidents, 1, "the missing tablet")
+				as, err := db.ListAssessments(ctx, "2026-2027")
+				require.NoError(t, err)
+				assert.Len(t, as, 1, "the closed loan's assessment")
+				assert.Zero(t, storetest.LoanOverlaps(t, db))
+			})
+		})
+	}
+}
