@@ -30,13 +30,16 @@ type lagrange struct {
 	simple bool    // school-period counts not tracked (too many states)
 	cnt    []int
 	order  []int
+	// schoolVal is each school's subproblem value in the last value call.
+	schoolVal []float64
 }
 
 func newLagrange(m *model) *lagrange {
 	lg := &lagrange{m: m, lam: make([]float64, m.W), mu: make([]float64, m.nSectors*m.K),
 		schools: make([][]int, m.nSchools), forced: make([]bool, len(m.projects)),
 		cum: make([]float64, m.W+1), best: make([]float64, len(m.projects)*m.K),
-		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K)}
+		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K),
+		schoolVal: make([]float64, m.nSchools)}
 	for i := range m.projects {
 		p := &m.projects[i]
 		if len(p.opts) == 0 {
@@ -66,9 +69,9 @@ func newLagrange(m *model) *lagrange {
 }
 
 // value solves the relaxed problem for the current multipliers, fills xhat
-// and returns the bound (churn constant included). fix, when not nil, holds
-// per project -2 (free), -1 (forced unserved) or a forced period index.
-func (lg *lagrange) value(fix []int) float64 {
+// and returns the bound (churn constant included). r, when not nil,
+// restricts the options of each project and forces some to be served.
+func (lg *lagrange) value(r *restrict) float64 {
 	m := lg.m
 	for t := 0; t < m.W; t++ {
 		lg.cum[t+1] = lg.cum[t] + lg.lam[t]
@@ -91,16 +94,9 @@ func (lg *lagrange) value(fix []int) float64 {
 		for k := range b {
 			b[k], bo[k] = negInf, -1
 		}
-		f := -2
-		if fix != nil {
-			f = fix[i]
-		}
-		if f == -1 {
-			continue
-		}
 		for oi := range p.opts {
 			o := &p.opts[oi]
-			if f >= 0 && o.per != f {
+			if r != nil && !r.allowed(i, oi) {
 				continue
 			}
 			k := float64(p.packs)
@@ -111,13 +107,15 @@ func (lg *lagrange) value(fix []int) float64 {
 		}
 	}
 	for c := range lg.schools {
-		total += lg.school(c, fix)
+		v := lg.school(c, r)
+		lg.schoolVal[c] = v
+		total += v
 	}
 	return total
 }
 
 // school solves one school's subproblem exactly and records the choice.
-func (lg *lagrange) school(c int, fix []int) float64 {
+func (lg *lagrange) school(c int, r *restrict) float64 {
 	m := lg.m
 	projs := lg.schools[c]
 	if len(projs) == 0 {
@@ -132,10 +130,10 @@ func (lg *lagrange) school(c int, fix []int) float64 {
 		n := 0
 		for _, pi := range projs {
 			bk, bv := lg.bestPeriod(pi)
-			forced := lg.forced[pi] || (fix != nil && fix[pi] >= 0)
+			forced := lg.forced[pi] || (r != nil && r.must[pi])
 			if bk < 0 {
 				if forced {
-					return math.Inf(-1) / 2
+					return math.Inf(-1)
 				}
 				continue
 			}
@@ -177,7 +175,7 @@ func (lg *lagrange) school(c int, fix []int) float64 {
 	}
 	back := lg.back[:need]
 	for j, pi := range projs {
-		forced := lg.forced[pi] || (fix != nil && fix[pi] >= 0)
+		forced := lg.forced[pi] || (r != nil && r.must[pi])
 		bj := back[j*S : (j+1)*S]
 		for st := 0; st < S; st++ {
 			if forced {
@@ -317,4 +315,17 @@ func (lg *lagrange) rcOf(pi int) float64 {
 		return math.Inf(-1)
 	}
 	return lg.best[pi*lg.m.K+lg.m.projects[pi].opts[oi].per]
+}
+
+// restrict is a branch-and-bound node: allowed options per project (bit
+// sets) and projects that must be served.
+type restrict struct {
+	mask [][2]uint64
+	must []bool
+}
+
+func (r *restrict) allowed(pi, oi int) bool { return r.mask[pi][oi>>6]&(1<<(oi&63)) != 0 }
+
+func (r *restrict) clone() *restrict {
+	return &restrict{mask: append([][2]uint64(nil), r.mask...), must: append([]bool(nil), r.must...)}
 }

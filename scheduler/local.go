@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"cmp"
+	"container/heap"
 	"math/rand/v2"
 	"slices"
 )
@@ -15,6 +16,7 @@ type searcher struct {
 	order []int // projects by decreasing best coefficient, then index
 	buf   []int
 	cands [][]int // per range: eviction candidates, see buildCands
+	heap  itemHeap
 	cum   []float64 // prefix sums of the week prices used by fill
 	// relocVal caches bestMove per project (at the start of a pass).
 	relocVal []int
@@ -73,6 +75,58 @@ func (se *searcher) fill(order []int) {
 	}
 }
 
+// fillLazy serves unserved projects of cands greedily by decreasing priced
+// delta (lazy re-evaluation: deltas only fall as the plan fills).
+func (se *searcher) fillLazy(cands []int) {
+	s := se.s
+	h := se.heap[:0]
+	for _, pi := range cands {
+		if s.choice[pi] >= 0 {
+			continue
+		}
+		if oi, v := se.bestPricedV(pi); oi >= 0 {
+			h = append(h, heapItem{v, pi})
+		}
+	}
+	heap.Init(&h)
+	for h.Len() > 0 {
+		it := h[0]
+		oi, v := se.bestPricedV(it.pi)
+		if oi < 0 {
+			heap.Pop(&h)
+			continue
+		}
+		if v < it.v-1e-9 {
+			h[0].v = v
+			heap.Fix(&h, 0)
+			continue
+		}
+		heap.Pop(&h)
+		s.set(it.pi, oi)
+	}
+	se.heap = h
+}
+
+type heapItem struct {
+	v  float64
+	pi int
+}
+
+type itemHeap []heapItem
+
+func (h itemHeap) Len() int { return len(h) }
+func (h itemHeap) Less(i, j int) bool {
+	return h[i].v > h[j].v || (h[i].v == h[j].v && h[i].pi < h[j].pi)
+}
+func (h itemHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *itemHeap) Push(x any)   { *h = append(*h, x.(heapItem)) }
+func (h *itemHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
 // setPrices sets the price of a pack-week used to choose options in fill
 // (the capacity multipliers of the relaxation).
 func (se *searcher) setPrices(lam []float64) {
@@ -87,6 +141,11 @@ func (se *searcher) setPrices(lam []float64) {
 // bestPriced returns the fitting option of unserved pi maximising delta −
 // price of the weeks it uses, among those with a positive delta; -1 if none.
 func (se *searcher) bestPriced(pi int) int {
+	oi, _ := se.bestPricedV(pi)
+	return oi
+}
+
+func (se *searcher) bestPricedV(pi int) (int, float64) {
 	s := se.s
 	p := &se.m.projects[pi]
 	best, bestV := -1, 0.0
@@ -104,7 +163,7 @@ func (se *searcher) bestPriced(pi int) int {
 			best, bestV = oi, v
 		}
 	}
-	return best
+	return best, bestV
 }
 
 // descend applies improving moves until none is left (or stop).

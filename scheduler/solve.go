@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -110,7 +111,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 
 	s := m.lockedState()
 	se := newSearcher(m, s, stop, opt.Seed)
-	se.fill(se.order)
+	se.fillLazy(se.order)
 	best := s.clone()
 	stats.Trace = append(stats.Trace, traceOf("greedy+descent", best.obj+m.churnConst, now().Sub(start)))
 
@@ -123,9 +124,11 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	}
 	cand := s.clone()
 	maxIter := int(300 * opt.Effort)
+	freq := newFreq(m)
 	for it := 0; it < maxIter && !stop(); it++ {
 		stats.BoundIterations++
 		L := lg.value(nil)
+		freq.add(lg.xhat, it)
 		if L < bestL-1e-9 {
 			bestL = L
 			noImp = 0
@@ -137,9 +140,16 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			break
 		}
 		if it%4 == 3 {
-			m.repair(cand, lg, se, it%8 == 7)
+			if it%8 == 7 {
+				freq.repair(cand, se, lg)
+			} else {
+				m.repair(cand, lg, se, false)
+			}
 			if cand.obj > best.obj {
 				best.copyFrom(cand)
+			}
+			if debugTrace {
+				stats.Trace = append(stats.Trace, traceOf(fmt.Sprintf("it%d L=%.0f rep", it, bestL), cand.obj+m.churnConst, now().Sub(start)))
 			}
 			if proved() {
 				break
@@ -153,13 +163,17 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	stats.Trace = append(stats.Trace, traceOf("lagrangian", best.obj+m.churnConst, now().Sub(start)))
 	// Local search, then large-neighbourhood search from the best plan.
 	s.copyFrom(best)
+	maxStale := int(float64(40+len(m.projects)/10) * opt.Effort)
+	if debugStop {
+		maxStale = -1
+		se.stop = func() bool { return true }
+	}
 	se.descend()
 	if s.obj > best.obj {
 		best.copyFrom(s)
 	}
 	stats.Trace = append(stats.Trace, traceOf("descent", best.obj+m.churnConst, now().Sub(start)))
 	stale := 0
-	maxStale := int(float64(40+len(m.projects)/10) * opt.Effort)
 	for stale < maxStale && !proved() && !stop() {
 		stats.SearchIterations++
 		se.perturb(4 + se.rng.IntN(12))
@@ -181,7 +195,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		ub = math.MaxInt32
 	}
 	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
-		bb := newBranch(m, lg, best, stop)
+		bb := newBranch(m, lg, se, best, stop)
 		bb.run()
 		stats.Nodes = bb.nodes
 		if bb.best.obj > best.obj {
@@ -258,15 +272,14 @@ func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
 	lg.order = order
 	for _, pi := range order {
 		oi := x[pi]
-		if cand.fits(pi, oi) {
+		if cand.fits(pi, oi) && cand.delta(pi, oi) >= m.projects[pi].opts[oi].c {
 			cand.set(pi, oi)
 		}
 	}
 	s := se.s
 	se.s = cand
 	se.setPrices(lg.lam)
-	se.fill(order)
-	se.fill(se.order)
+	se.fillLazy(se.order)
 	se.s = s
 }
 
@@ -326,3 +339,75 @@ func (m *model) planOf(s *state) *Plan {
 	plan.Objective = &z
 	return plan
 }
+
+var debugTrace = false
+
+// freq accumulates how often each option is chosen by the relaxed
+// solutions (with decay): an estimate of the LP solution, used to build
+// feasible plans (primal recovery).
+type freq struct {
+	m     *model
+	off   []int // first flat option index per project
+	f     []float64
+	pairs []int
+}
+
+func newFreq(m *model) *freq {
+	fr := &freq{m: m, off: make([]int, len(m.projects)+1)}
+	for i := range m.projects {
+		fr.off[i+1] = fr.off[i] + len(m.projects[i].opts)
+	}
+	fr.f = make([]float64, fr.off[len(m.projects)])
+	return fr
+}
+
+func (fr *freq) add(x []int, it int) {
+	for i := range fr.f {
+		fr.f[i] *= 0.9
+	}
+	for pi, oi := range x {
+		if oi >= 0 {
+			fr.f[fr.off[pi]+oi]++
+		}
+	}
+}
+
+// repair builds in cand: locked loans, then options by decreasing
+// frequency (ties: coefficient, project order) where they fit, then fill.
+func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
+	m := fr.m
+	for i := range m.projects {
+		if !m.projects[i].locked && cand.choice[i] >= 0 {
+			cand.set(i, -1)
+		}
+	}
+	pairs := fr.pairs[:0]
+	for j, v := range fr.f {
+		if v > 0.05 {
+			pairs = append(pairs, j)
+		}
+	}
+	proj := func(j int) int {
+		pi, _ := slices.BinarySearch(fr.off, j+1)
+		return pi - 1
+	}
+	slices.SortFunc(pairs, func(a, b int) int {
+		return cmp.Or(cmp.Compare(fr.f[b], fr.f[a]), cmp.Compare(a, b))
+	})
+	fr.pairs = pairs
+	for _, j := range pairs {
+		pi := proj(j)
+		oi := j - fr.off[pi]
+		if cand.choice[pi] >= 0 || !cand.fits(pi, oi) || cand.delta(pi, oi) < m.projects[pi].opts[oi].c {
+			continue
+		}
+		cand.set(pi, oi)
+	}
+	s := se.s
+	se.s = cand
+	se.setPrices(lg.lam)
+	se.fillLazy(se.order)
+	se.s = s
+}
+
+var debugStop = false

@@ -1,0 +1,3 @@
+package scheduler
+
+func DebugStop(b bool) { debugStop = b }
