@@ -60,9 +60,27 @@ func TestLoansCreateRules(t *testing.T) {
 			assert.Equal(t, tt.wantCode, loanErrCode(t, err), "%s: %v", tt.name, err)
 		}
 
+		inReview := storetest.ValidatedRequest(t, db, nil)
+		_, err := db.Bun().NewRaw("UPDATE requests SET state = 'in_review', decided_by = NULL, decided_at = NULL WHERE id = ?", inReview.ID).Exec(ctx)
+		require.NoError(t, err)
+		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: inReview.ID, PackIDs: []int64{pack.ID}})
+		assert.Equal(t, "request_not_validated", loanErrCode(t, err), "%v", err)
+		retired := storetest.Pack(t, db, nil)
+		retired.Status = store.PackRetired
+		_, err = db.UpdatePack(ctx, store.Actor{}, retired)
+		require.NoError(t, err)
+		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{retired.ID}})
+		assert.Equal(t, "pack_retired", loanErrCode(t, err), "%v", err)
+
 		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
 		require.NoError(t, err)
 		assert.Equal(t, store.LoanReserved, l.State)
+		_, err = db.SaveAssessment(ctx, store.Actor{}, store.Assessment{LoanID: l.ID, Human: "h", Pedagogical: "p"})
+		assert.Equal(t, "invalid_state", loanErrCode(t, err), "no assessment before the return")
+		_, err = db.CloseLoan(ctx, store.Actor{}, l.ID)
+		assert.Equal(t, "invalid_state", loanErrCode(t, err), "no closure before the return")
+		_, err = db.Return(ctx, store.User{}, l.ID, store.SheetInput{})
+		assert.Equal(t, "invalid_state", loanErrCode(t, err), "no return before the pickup")
 		assert.Equal(t, "2026-09-01", l.PickupDay.String(), "first school day of week 0")
 		assert.Equal(t, "2026-10-09", l.ReturnDay.String(), "last school day of week 5")
 		assert.Equal(t, "2026-10-17", l.BusyUntil.String(), "return day + 1 + 7 days of turnaround")
