@@ -604,10 +604,29 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 	}
 	// Score the plan on the problem without the pins: the pins only fix
 	// some loans, so the bound moves by the same constant.
-	ev, err := scheduler.Evaluate(b.base, res.Plan)
+	// Pack numbers do not enter the objective (spec section 4): number
+	// them here so that locked loans keep the packs they hold in the
+	// database. The engine's own numbering is the fallback.
+	plan := clonePlan(res.Plan)
+	ev, err := scheduler.Evaluate(b.base, plan)
 	if err != nil {
 		return Round{}, fmt.Errorf("evaluate round plan: %w", err)
 	}
+	if !b.assignPacks(plan) {
+		plan = res.Plan
+	} else if ev2, err := scheduler.Evaluate(b.base, plan); err == nil && ev2.Feasible {
+		ev = ev2
+	} else {
+		plan = res.Plan
+		if ev, err = scheduler.Evaluate(b.base, plan); err != nil {
+			return Round{}, fmt.Errorf("evaluate round plan: %w", err)
+		}
+	}
+	if !ev.Feasible {
+		return Round{}, fmt.Errorf("the engine's plan is infeasible: %+v", ev.Violations)
+	}
+	res = &scheduler.Result{Plan: plan, Objective: res.Objective, Terms: res.Terms, UpperBound: res.UpperBound,
+		ProvedOptimal: res.ProvedOptimal, Explanations: res.Explanations, Stats: res.Stats}
 	if ev.Feasible {
 		r.UpperBound += ev.Objective - res.Objective
 		r.Objective, r.Terms = ev.Objective, ev.Terms
@@ -726,6 +745,97 @@ func samePacks(l Loan, ids []int64) bool {
 	}
 	for _, p := range l.Packs {
 		if !slices.Contains(ids, p.PackID) {
+			return false
+		}
+	}
+	return true
+}
+
+func clonePlan(p *scheduler.Plan) *scheduler.Plan {
+	out := *p
+	out.Loans = make([]scheduler.Loan, len(p.Loans))
+	for i, l := range p.Loans {
+		l.Packs = slices.Clone(l.Packs)
+		out.Loans[i] = l
+	}
+	return &out
+}
+
+// assignPacks numbers the packs of the plan's loans by interval colouring
+// (spec section 4): locked loans keep the packs they hold in the database;
+// the others, by start day, keep the packs of their live loan when free,
+// else the engine's, else the lowest free numbers. It reports false when
+// some loan finds no free pack (the caller keeps the engine's numbering).
+func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
+	L, T := b.in.LoanWeeks, b.in.TurnaroundDays
+	day := func(w int) int { return b.weeks[w].Monday.DaysSince(b.weeks[0].Monday) }
+	busy := make([][][2]int, b.params.Packs+1)
+	isFree := func(n, lo, hi int) bool {
+		if n < 1 || n > b.params.Packs {
+			return false
+		}
+		for _, iv := range busy[n] {
+			if lo < iv[1] && iv[0] < hi {
+				return false
+			}
+		}
+		return true
+	}
+	type item struct {
+		i, lo, hi int
+		id        int64
+	}
+	var locked, rest []item
+	for i, l := range plan.Loans {
+		last := l.StartWeek + L + l.ExtensionWeeks - 1
+		if l.StartWeek < 0 || last >= len(b.weeks) {
+			return false
+		}
+		id, err := strconv.ParseInt(l.Project, 10, 64)
+		if err != nil {
+			return false
+		}
+		it := item{i: i, lo: day(l.StartWeek), hi: day(last) + 4 + T, id: id}
+		if b.locked[id] {
+			locked = append(locked, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	byStart := func(a, c item) int { return cmp.Or(cmp.Compare(a.lo, c.lo), cmp.Compare(a.id, c.id)) }
+	slices.SortFunc(locked, byStart)
+	slices.SortFunc(rest, byStart)
+	take := func(it item, prefer []int) bool {
+		need := len(plan.Loans[it.i].Packs)
+		var got []int
+		for _, n := range prefer {
+			if len(got) < need && !slices.Contains(got, n) && isFree(n, it.lo, it.hi) {
+				got = append(got, n)
+			}
+		}
+		for n := 1; n <= b.params.Packs && len(got) < need; n++ {
+			if !slices.Contains(got, n) && isFree(n, it.lo, it.hi) {
+				got = append(got, n)
+			}
+		}
+		if len(got) < need {
+			return false
+		}
+		for _, n := range got {
+			busy[n] = append(busy[n], [2]int{it.lo, it.hi})
+		}
+		plan.Loans[it.i].Packs = got
+		return true
+	}
+	// Locked loans first: their packs are facts.
+	for _, it := range locked {
+		if !take(it, b.packNumbers(b.live[it.id])) {
+			return false
+		}
+	}
+	for _, it := range rest {
+		prefer := append(b.packNumbers(b.live[it.id]), plan.Loans[it.i].Packs...)
+		if !take(it, prefer) {
 			return false
 		}
 	}

@@ -437,3 +437,52 @@ func TestRoundEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+func TestRoundKeepsPacksOfLockedLoans(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 4, Requests: 8, Sectors: 4, TwoPacks: []int{1}})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		pack := func(i ...int) []int64 {
+			var out []int64
+			for _, n := range i {
+				out = append(out, d.Packs[n].ID)
+			}
+			return out
+		}
+		// Hand reservations: locked in every round. Their packs are
+		// facts the round's numbering must respect.
+		for _, h := range []struct {
+			req   int
+			packs []int64
+			week  int
+		}{
+			{req: 0, packs: pack(0), week: 8}, {req: 1, packs: pack(1, 2), week: 8},
+			{req: 2, packs: pack(0), week: 19}, {req: 3, packs: pack(1), week: 19}, {req: 4, packs: pack(3), week: 25},
+		} {
+			_, err := db.CreateLoan(ctx, coord, store.NewLoan{RequestID: d.Requests[h.req].ID, PackIDs: h.packs, StartWeek: h.week})
+			require.NoError(t, err, "hand reservation of request %d", h.req)
+		}
+		in := roundInput(d.Year)
+		in.Today = calendar.MustParseDate("2026-11-28")
+		r, err := db.RunRound(ctx, coord, in)
+		require.NoError(t, err)
+		assert.Len(t, r.Params.Locked, 5, "the hand reservations are locked")
+		byReq := map[int64]store.RoundLoan{}
+		for _, l := range r.Loans {
+			byReq[l.RequestID] = l
+		}
+		for i := range 5 {
+			l, ok := byReq[d.Requests[i].ID]
+			require.True(t, ok, "hand reservation %d kept", i)
+			assert.True(t, l.Locked)
+			require.NotNil(t, l.LoanID)
+		}
+		assert.Greater(t, len(r.Loans), 5, "new loans around the locked ones")
+		_, err = db.PublishRound(ctx, coord, r.ID)
+		require.NoError(t, err, "the new loans fit beside the locked ones")
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+		assert.Len(t, liveLoans(t, db, d.Year), len(r.Loans), "one live loan per round loan")
+	})
+}

@@ -25,6 +25,8 @@ type RoundOpts struct {
 	// NotTrained lists the indices of requests whose training is not done
 	// (they are worth less to the engine).
 	NotTrained []int
+	// TwoPacks lists the indices of requests that need two packs.
+	TwoPacks []int
 }
 
 // RoundData is what Rounds created.
@@ -67,7 +69,12 @@ func Rounds(t testing.TB, db *store.DB, opts *RoundOpts) RoundData {
 		if slices.Contains(o.NotTrained, i) {
 			training = "not_planned"
 		}
-		d.Requests = append(d.Requests, ValidatedRequest(t, db, &ValidatedRequestOpts{SchoolUAI: school.UAI, TrainingStatus: training}))
+		packs := 1
+		if slices.Contains(o.TwoPacks, i) {
+			packs = 2
+		}
+		d.Requests = append(d.Requests, ValidatedRequest(t, db, &ValidatedRequestOpts{SchoolUAI: school.UAI,
+			TrainingStatus: training, Packs: packs}))
 	}
 	return d
 }
