@@ -40,6 +40,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":    {"migrate, then serve the API, the feeds and the jobs", runServe},
 		"migrate":  {"apply the database migrations", runMigrate},
+		"feed":     {"create, rotate or revoke an iCal feed URL", runFeed},
 		"user":     {"manage users (user add)", runUser},
 		"calendar": {"show or import the school calendar", runCalendar},
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},

@@ -392,7 +392,7 @@ func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll,
 
 // feedGenerationTables are the tables whose rows feeds show; each has an
 // index on updated_at.
-var feedGenerationTables = [...]string{"schools", "packs"}
+var feedGenerationTables = [...]string{"loans", "requests", "loan_assessments", "schools", "packs"}
 
 var feedPollSQL = func() string {
 	var b strings.Builder

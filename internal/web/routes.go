@@ -63,6 +63,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/assessments", s.allow(coordOrInsp, s.listAssessments))
 
 	// Feeds (issue 6).
+	m.Handle("GET /api/v1/feeds", s.allow(coordOrDirec, s.listFeeds))
+	m.Handle("POST /api/v1/feeds", s.allow(coordOrDirec, s.createFeed))
+	m.Handle("DELETE /api/v1/feeds", s.allow(coordOrDirec, s.deleteFeed))
+	m.HandleFunc("GET /ics/{file}", s.getFeedICS) // and HEAD; no auth: the token is the secret
 
 	// Reminders (issue 7).
 }

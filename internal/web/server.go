@@ -29,6 +29,8 @@ type Deps struct {
 	Location *time.Location
 	// NowFunc returns the current time. Defaults to time.Now.
 	NowFunc func() time.Time
+	// Feeds configure the iCal feeds (rate limit, cache); zero values get defaults.
+	Feeds FeedOptions
 }
 
 // Server serves the HTTP API.
@@ -39,6 +41,7 @@ type Server struct {
 	loanWeeks int
 	loc       *time.Location
 	now       func() time.Time
+	feeds     *feedService // iCal feeds: cache, rate limiter, token lookup
 	mux       *http.ServeMux
 }
 
@@ -64,6 +67,7 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.feeds = newFeedService(d, s.baseURL, s.now, s.db)
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+// FeedURLs returns the subscription URLs of a feed token: the http(s) one
+// built on baseURL, and the same with the webcal scheme, which calendar
+// applications open as a subscription.
+func FeedURLs(baseURL, token string) (httpURL, webcalURL string) {
+	httpURL = strings.TrimRight(baseURL, "/") + "/ics/" + token + ".ics"
+	_, rest, ok := strings.Cut(httpURL, "://")
+	if !ok {
+		rest = httpURL
+	}
+	return httpURL, "webcal://" + rest
+}
+
+// feedInput is the body of POST /api/v1/feeds and the query of DELETE.
+type feedInput struct {
+	Scope  string `json:"scope"`
+	School string `json:"school"`
+	Pack   string `json:"pack"`
+	// Rotate replaces the feed's active token (the old URL stops working).
+	Rotate bool `json:"rotate"`
+}
+
+// feedResponse is the answer to creating or rotating a feed: the token is
+// only ever shown here, inside the URLs.
+type feedResponse struct {
+	Feed      store.Feed `json:"feed"`
+	URL       string     `json:"url"`
+	WebcalURL string     `json:"webcal_url"`
+	Rotated   bool       `json:"rotated"`
+}
+
+// target validates the input for the current user and returns the feed
+// target. Directors may only manage their own school's feed (another
+// school is a 404, like every other school resource); the pack and
+// coordinator feeds are the coordinator's.
+func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
+	f := FieldErrors{}
+	in.Scope = strings.TrimSpace(in.Scope)
+	in.School = strings.ToUpper(strings.TrimSpace(in.School))
+	in.Pack = strings.TrimSpace(in.Pack)
+	checkText(f, "school", in.School, 20)
+	checkText(f, "pack", in.Pack, 40)
+	if u.Role == store.RoleDirector {
+		if in.Scope == "" {
+			in.Scope = string(store.FeedSchool)
+		}
+		if in.School == "" && in.Scope == string(store.FeedSchool) {
+			in.School = u.SchoolUAI
+		}
+	}
+	t := store.FeedTarget{Scope: store.FeedScope(in.Scope)}
+	switch t.Scope {
+	case store.FeedSchool:
+		if !uaiPattern.MatchString(in.School) {
+			f.Add("school", "code UAI de l'école attendu (7 chiffres et une lettre)")
+		}
+		if in.Pack != "" {
+			f.Add("pack", "pas de pack pour un flux d'école")
+		}
+		t.SchoolUAI = in.School
+	case store.FeedPack:
+		if in.Pack == "" {
+			f.Add("pack", "code du pack attendu")
+		}
+		if in.School != "" {
+			f.Add("school", "pas d'école pour un flux de pack")
+		}
+		t.PackCode = in.Pack
+	case store.FeedAll:
+		if in.School != "" || in.Pack != "" {
+			f.Add("scope", "le flux de tous les prêts ne prend ni école ni pack")
+		}
+	default:
+		f.Add("scope", "portée attendue : school, pack ou all")
+	}
+	if err := f.Err(); err != nil {
+		return t, err
+	}
+	if u.Role == store.RoleDirector {
+		if t.Scope != store.FeedSchool {
+			return t, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Un directeur ou une directrice ne gère que le flux de son école."}
+		}
+		if t.SchoolUAI != u.SchoolUAI {
+			return t, errNotFound
+		}
+	}
+	return t, nil
+}
+
+// feedTargetError turns a store error about a feed target into the API's.
+func feedTargetError(err error, t store.FeedTarget) error {
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	switch t.Scope {
+	case store.FeedSchool:
+		return FieldErrors{"school": "école inconnue"}.Err()
+	case store.FeedPack:
+		return FieldErrors{"pack": "pack inconnu"}.Err()
+	}
+	return err
+}
+
+// createFeed issues (or, with "rotate": true, reissues) a feed token.
+func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
+	var in feedInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u := currentUser(r)
+	t, err := in.target(u)
+	if err != nil {
+		return err
+	}
+	var (
+		f     store.Feed
+		token string
+	)
+	if in.Rotate {
+		f, token, err = s.db.RotateFeed(r.Context(), actor(r), t)
+		if errors.Is(err, store.ErrNotFound) {
+			if !feedTargetExists(r, s, t) {
+				return feedTargetError(err, t)
+			}
+			return Errorf(http.StatusNotFound, "no_active_feed", "Aucun flux actif pour %s : créez-le d'abord (sans « rotate »).", feedLabel(t))
+		}
+	} else {
+		f, token, err = s.db.CreateFeed(r.Context(), actor(r), t)
+		if errors.Is(err, store.ErrConflict) {
+			return Errorf(http.StatusConflict, "feed_exists",
+				"Un flux existe déjà pour %s. Son adresse n'est pas conservée : pour en obtenir une nouvelle, renouvelez-le avec « rotate »: true (l'ancienne adresse cessera aussitôt de fonctionner).", feedLabel(t))
+		}
+	}
+	if err != nil {
+		return feedTargetError(err, t)
+	}
+	httpURL, webcal := FeedURLs(s.baseURL, token)
+	status := http.StatusCreated
+	if in.Rotate {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, feedResponse{Feed: f, URL: httpURL, WebcalURL: webcal, Rotated: in.Rotate})
+}
+
+// feedTargetExists reports whether the school or pack of a target exists.
+func feedTargetExists(r *http.Request, s *Server, t store.FeedTarget) bool {
+	switch t.Scope {
+	case store.FeedSchool:
+		_, err := s.db.School(r.Context(), t.SchoolUAI)
+		return err == nil
+	case store.FeedPack:
+		packs, err := s.db.ListPacks(r.Context())
+		if err != nil {
+			return true
+		}
+		for _, p := range packs {
+			if p.Code == t.PackCode {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func feedLabel(t store.FeedTarget) string {
+	switch t.Scope {
+	case store.FeedSchool:
+		return "l'école " + t.SchoolUAI
+	case store.FeedPack:
+		return "le pack " + t.PackCode
+	}
+	return "tous les prêts"
+}
+
+// deleteFeed revokes a feed: DELETE /api/v1/feeds?scope=school&school=UAI
+// (or scope=pack&pack=CODE, or scope=all).
+func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	in := feedInput{Scope: q.Get("scope"), School: q.Get("school"), Pack: q.Get("pack")}
+	t, err := in.target(currentUser(r))
+	if err != nil {
+		return err
+	}
+	f, err := s.db.RevokeFeed(r.Context(), actor(r), t)
+	if errors.Is(err, store.ErrNotFound) {
+		if !feedTargetExists(r, s, t) {
+			return feedTargetError(err, t)
+		}
+		return Errorf(http.StatusNotFound, "no_active_feed", "Aucun flux actif pour %s.", feedLabel(t))
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"feed": f})
+}
+
+// listFeeds lists the active feeds (a director's: their school's). The
+// URLs are not shown: only the tokens' hashes are kept.
+func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	school := ""
+	if u.Role.ScopedToSchool() {
+		school = u.SchoolUAI
+	}
+	feeds, err := s.db.ListFeeds(r.Context(), school)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"feeds": feeds})
+}

@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+// FeedOptions configure the iCal feeds under /ics.
+type FeedOptions struct {
+	// RatePerMinute is the sustained number of requests per minute a feed
+	// token may make (per instance). Defaults to 60; negative disables the
+	// limit.
+	RatePerMinute float64
+	// Burst is the number of requests a token may make at once. Defaults
+	// to 30.
+	Burst int
+	// CacheTTL is how long a cached rendering may be served while the data
+	// generation says nothing changed; past it the feed is rendered again
+	// (a safety net for changes the generation cannot see, such as a
+	// deleted row). Defaults to 15 minutes.
+	CacheTTL time.Duration
+}
+
+// Feed caching.
+//
+// A feed request costs one database round trip in the steady state: the
+// token lookup, which also returns the data generation (max(updated_at) of
+// the tables feeds show, see store.FeedPoll). Each instance keeps the
+// rendered bytes of each feed in memory with the generation and the Paris
+// day they were rendered for (feeds depend on the day: the coordinator's
+// window, cancelled loans leaving after 30 days). A request whose
+// generation and day match the cached entry is served from memory; any
+// other renders the feed again. Because the generation is read from the
+// database at every request, a change made through any instance
+// invalidates every instance's cache at the next poll: there is no
+// cross-instance messaging to get wrong. A render reads the loans, records
+// event revisions (store.SyncFeedRevisions) and the feed's Last-Modified
+// (store.SetFeedContent), all idempotent and shared by instances, so two
+// instances render identical bytes.
+
+// feedService holds the feeds' cache, rate limiter and token lookup.
+type feedService struct {
+	opts    FeedOptions
+	host    string
+	limiter *rateLimiter
+	lookup  *store.FeedLookup
+
+	mu        sync.RWMutex
+	cache     map[int64]*feedEntry
+	lastSweep time.Time
+	renders   singleflight.Group
+	// renderCount counts renders, for tests.
+	renderCount atomic.Int64
+}
+
+// feedEntry is a rendered feed and its ready-made response headers.
+type feedEntry struct {
+	generation string
+	day        calendar.Date
+	built      time.Time
+	lastUsed   atomic.Int64 // unix seconds
+
+	body         []byte
+	etag         string
+	lastModified time.Time
+	// Header values, built once and shared by every response.
+	hETag, hLastModified, hLength []string
+}
+
+// Fixed response header values.
+var (
+	hCalendarType = []string{"text/calendar; charset=utf-8"}
+	hFeedCache    = []string{"private, max-age=300"}
+	hNoStore      = []string{"no-store"}
+	hTextPlain    = []string{"text/plain; charset=utf-8"}
+)
+
+func newFeedService(d Deps, baseURL string, now func() time.Time, db *store.DB) *feedService {
+	o := d.Feeds
+	if o.RatePerMinute == 0 {
+		o.RatePerMinute = 60
+	}
+	if o.Burst == 0 {
+		o.Burst = 30
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 15 * time.Minute
+	}
+	host := "classemobile"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	fs := &feedService{opts: o, host: host, limiter: newRateLimiter(o.RatePerMinute, o.Burst, now),
+		cache: make(map[int64]*feedEntry)}
+	if db != nil {
+		fs.lookup = db.NewFeedLookup()
+	}
+	return fs
+}
+
+// feedTokenLen is the length of a feed token (256 bits in base64url).
+const feedTokenLen = 43
+
+// validFeedToken reports whether s looks like a feed token, so garbage is
+// refused without a database query.
+func validFeedToken(s string) bool {
+	if len(s) != feedTokenLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// getFeedICS serves GET and HEAD /ics/{file}: file is "<token>.ics".
+func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	if !ok || !validFeedToken(token) {
+		feedNotFound(w)
+		return
+	}
+	if ok, wait := s.feeds.limiter.allow(token); !ok {
+		h["Content-Type"] = hTextPlain
+		h["Cache-Control"] = hNoStore
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		w.WriteHeader(http.StatusTooManyRequests)
+		if r.Method != http.MethodHead {
+			w.Write([]byte("Trop de requêtes pour ce flux : réessayez plus tard.\n"))
+		}
+		return
+	}
+	ctx := r.Context()
+	poll, err := s.feeds.lookup.FeedByToken(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		feedNotFound(w)
+		return
+	}
+	if err != nil {
+		s.feedError(w, r, err)
+		return
+	}
+	ent, err := s.feedEntry(ctx, poll)
+	if err != nil {
+		s.feedError(w, r, err)
+		return
+	}
+	h["Content-Type"] = hCalendarType
+	h["Cache-Control"] = hFeedCache
+	h["Etag"] = ent.hETag
+	h["Last-Modified"] = ent.hLastModified
+	if feedNotModified(r, ent) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = ent.hLength
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(ent.body)
+	}
+}
+
+// feedNotFound answers 404 without saying whether the token never existed
+// or was revoked.
+func feedNotFound(w http.ResponseWriter) {
+	h := w.Header()
+	h["Cache-Control"] = hNoStore
+	h["Content-Type"] = hTextPlain
+	w.WriteHeader(http.StatusNotFound)
+}
+
+func (s *Server) feedError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.logger.ErrorContext(r.Context(), "Feed failed", "path", "/ics/…", "error", err)
+	w.Header()["Cache-Control"] = hNoStore
+	w.WriteHeader(http.StatusInternalServerError)
+}
+
+// feedNotModified applies If-None-Match, or If-Modified-Since when there
+// is no If-None-Match (RFC 9110 §13.2.2).
+func feedNotModified(r *http.Request, ent *feedEntry) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || strings.TrimPrefix(tag, "W/") == ent.etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		t, err := http.ParseTime(ims)
+		return err == nil && !ent.lastModified.After(t)
+	}
+	return false
+}
+
+// feedEntry returns the rendering of a feed for today, from the cache when
+// its generation and day still hold.
+func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry, error) {
+	fs := s.feeds
+	now := s.now()
+	today := calendar.ParisDate(now)
+	fs.mu.RLock()
+	ent := fs.cache[poll.ID]
+	fs.mu.RUnlock()
+	if ent != nil && ent.generation == poll.Generation && ent.day == today && now.Sub(ent.built) < fs.opts.CacheTTL {
+		ent.lastUsed.Store(now.Unix())
+		return ent, nil
+	}
+	// One render per feed at a time in this instance; concurrent requests
+	// for the same feed and generation share it.
+	key := strconv.FormatInt(poll.ID, 10) + "|" + poll.Generation + "|" + today.String()
+	v, err, _ := fs.renders.Do(key, func() (any, error) {
+		return s.renderFeed(context.WithoutCancel(ctx), poll, today, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ent = v.(*feedEntry)
+	fs.mu.Lock()
+	if now.Sub(fs.lastSweep) > time.Minute {
+		fs.lastSweep = now
+		for id, e := range fs.cache {
+			if now.Unix()-e.lastUsed.Load() > 3600 {
+				delete(fs.cache, id)
+			}
+		}
+	}
+	if old := fs.cache[poll.ID]; old == nil || !old.built.After(ent.built) {
+		fs.cache[poll.ID] = ent
+	}
+	fs.mu.Unlock()
+	return ent, nil
+}
+
+// renderFeed renders a feed: loans → events → revisions → bytes.
+func (s *Server) renderFeed(ctx context.Context, poll store.FeedPoll, today calendar.Date, now time.Time) (*feedEntry, error) {
+	s.feeds.renderCount.Add(1)
+	body, err := s.renderFeedBytes(ctx, poll.Feed, today)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:16])
+	lastMod, err := s.db.SetFeedContent(ctx, poll.ID, hash)
+	if err != nil {
+		return nil, err
+	}
+	ent := &feedEntry{generation: poll.Generation, day: today, built: now, body: body,
+		etag: `"` + hash + `"`, lastModified: lastMod.UTC().Truncate(time.Second)}
+	ent.lastUsed.Store(now.Unix())
+	ent.hETag = []string{ent.etag}
+	ent.hLastModified = []string{ent.lastModified.Format(http.TimeFormat)}
+	ent.hLength = []string{strconv.Itoa(len(body))}
+	return ent, nil
+}
+
+// renderFeedBytes renders the iCalendar bytes of a feed on day today.
+func (s *Server) renderFeedBytes(ctx context.Context, f store.Feed, today calendar.Date) ([]byte, error) {
+	loans, err := s.db.FeedLoans(ctx, f.FeedTarget, feedSince(f.Scope, today))
+	if err != nil {
+		return nil, err
+	}
+	planned := planFeed(f.FeedTarget, loans, today, s.feeds.host)
+	states := make(map[store.FeedEventKey]store.FeedEventState, len(planned))
+	for _, p := range planned {
+		states[p.key] = store.FeedEventState{Hash: p.hash, Changed: p.changed}
+	}
+	revs, err := s.db.SyncFeedRevisions(ctx, states)
+	if err != nil {
+		return nil, err
+	}
+	name, desc := feedName(f)
+	cal := calendar.Feed{Name: name, Description: desc, Events: make([]calendar.Event, len(planned))}
+	for i, p := range planned {
+		ev := p.event
+		rev := revs[p.key]
+		ev.Sequence, ev.Modified = rev.Sequence, rev.ChangedAt
+		cal.Events[i] = ev
+	}
+	return calendar.MarshalICS(cal)
+}

@@ -1,0 +1,2 @@
+DROP INDEX feed_gen_loan_assessments;
+DROP INDEX feed_gen_requests;
