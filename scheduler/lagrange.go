@@ -30,6 +30,7 @@ type lagrange struct {
 	simple bool    // school-period counts not tracked (too many states)
 	cnt    []int
 	order  []int
+	live      []int
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
 }
@@ -158,9 +159,18 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 			return total
 		}
 	}
+	// Only projects with a positive reduced cost somewhere, or forced
+	// ones, can be part of an optimal choice.
+	live := lg.live[:0]
 	for _, pi := range projs {
 		lg.xhat[pi] = -1
+		_, bv := lg.bestPeriod(pi)
+		if bv > 0 || lg.forced[pi] || (r != nil && r.must[pi]) {
+			live = append(live, pi)
+		}
 	}
+	lg.live = live
+	projs = live
 	S := lg.nState
 	per := S / (m.fsy + 1)
 	negInf := math.Inf(-1)

@@ -179,10 +179,47 @@ func (se *searcher) descend() {
 				improved = true
 			}
 		}
-		if !improved {
+		if !improved && (len(se.order) > 200 || !se.pairMoves()) {
 			return
 		}
 	}
+}
+
+// pairMoves tries compound moves on small instances: a slightly worsening
+// move (or insertion) of one project followed by the best move of another
+// one, kept if the pair improves the objective.
+func (se *searcher) pairMoves() bool {
+	s, m := se.s, se.m
+	for _, pi := range se.order {
+		cur := s.choice[pi]
+		p := &m.projects[pi]
+		for oi := range p.opts {
+			if oi == cur || !s.fits(pi, oi) {
+				continue
+			}
+			d1 := s.delta(pi, oi)
+			if d1 < -2*m.w.PreferredPeriod-m.w.SectorPeriodExcess {
+				continue
+			}
+			before, v0 := s.obj, s.version
+			s.set(pi, oi)
+			for _, qi := range se.order {
+				if qi == pi {
+					continue
+				}
+				if o2, d2 := s.bestFit(qi); o2 >= 0 && d1+d2 > 0 {
+					s.set(qi, o2)
+					if s.obj > before {
+						return true
+					}
+					s.set(qi, -1) // unreachable in exact arithmetic
+				}
+			}
+			s.set(pi, cur)
+			s.version = v0
+		}
+	}
+	return false
 }
 
 // improveProject tries, for one project: a better fitting option

@@ -123,7 +123,15 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		return math.Floor(bestL+1e-6) <= float64(best.obj+m.churnConst)
 	}
 	cand := s.clone()
-	maxIter := int(300 * opt.Effort)
+	n := m.nActive()
+	lagIters, lnsStale := 300, 40+20000/(n+50)
+	switch {
+	case n > 2000:
+		lagIters, lnsStale = 80, 0
+	case n > 200:
+		lagIters, lnsStale = 120, 15
+	}
+	maxIter := int(float64(lagIters) * opt.Effort)
 	freq := newFreq(m)
 	for it := 0; it < maxIter && !stop(); it++ {
 		stats.BoundIterations++
@@ -163,7 +171,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	stats.Trace = append(stats.Trace, traceOf("lagrangian", best.obj+m.churnConst, now().Sub(start)))
 	// Local search, then large-neighbourhood search from the best plan.
 	s.copyFrom(best)
-	maxStale := int(float64(40+len(m.projects)/10) * opt.Effort)
+	maxStale := int(float64(lnsStale) * opt.Effort)
 	if debugStop {
 		maxStale = -1
 		se.stop = func() bool { return true }
@@ -178,12 +186,18 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		stats.SearchIterations++
 		se.perturb(4 + se.rng.IntN(12))
 		se.descend()
+		// Threshold acceptance: keep a slightly worse plan now and then
+		// to leave plateaus; otherwise restart from the best.
+		tol := 0
+		if stale%3 != 2 {
+			tol = m.w.PreferredPeriod
+		}
 		if s.obj > best.obj {
 			best.copyFrom(s)
 			stale = 0
 		} else {
 			stale++
-			if s.obj < best.obj {
+			if s.obj < best.obj-tol {
 				s.copyFrom(best)
 			}
 		}

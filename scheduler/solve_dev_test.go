@@ -75,6 +75,9 @@ func TestDevDir(t *testing.T) {
 		require.NoError(t, err)
 		el := time.Since(t0)
 		ev, _ := scheduler.Evaluate(inst, res.Plan)
-		t.Logf("%-13s Z=%d opt=%.0f ratio=%.5f ub=%d proved=%v feas=%v time=%v cbc=%.2fs %v", name, res.Objective, r.Objective, float64(res.Objective)/r.Objective, res.UpperBound, res.ProvedOptimal, ev.Feasible, el.Round(time.Millisecond), r.Wall, res.Stats.Trace)
+		if out, err := json.MarshalIndent(res.Plan, "", " "); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, name+".ours.json"), out, 0o644)
+		}
+		t.Logf("%-13s Z=%d opt=%.0f ratio=%.5f ub=%d proved=%v feas=%v time=%v cbc=%.2fs %v %+v %+v", name, res.Objective, r.Objective, float64(res.Objective)/r.Objective, res.UpperBound, res.ProvedOptimal, ev.Feasible, el.Round(time.Millisecond), r.Wall, res.Stats.Trace, ev.Terms, ev.Stats)
 	}
 }
