@@ -286,10 +286,11 @@ type roundUnservedRow struct {
 type roundPinRow struct {
 	bun.BaseModel `bun:"table:round_pins,alias:rpin"`
 
-	RoundID   int64  `bun:"round_id,pk"`
-	RequestID int64  `bun:"request_id,pk"`
-	Kind      string `bun:"kind,notnull"`
-	StartWeek *int   `bun:"start_week"`
+	RoundID        int64  `bun:"round_id,pk"`
+	RequestID      int64  `bun:"request_id,pk"`
+	Kind           string `bun:"kind,notnull"`
+	StartWeek      *int   `bun:"start_week"`
+	ExtensionWeeks int    `bun:"extension_weeks,notnull"`
 }
 
 func mustJSON(v any) string {
@@ -379,7 +380,7 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 		return err
 	}
 	for _, p := range pins {
-		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek})
+		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks})
 	}
 	var loans []roundLoanRow
 	if err := idb.NewSelect().Model(&loans).Where("round_id = ?", r.ID).OrderExpr("start_week, request_id").Scan(ctx); err != nil {
@@ -475,7 +476,7 @@ func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard in
 			return err
 		}
 		for _, p := range r.Pins {
-			pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek}
+			pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
 			if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 				return err
 			}

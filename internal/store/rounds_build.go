@@ -346,6 +346,10 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 			ie.add(field+".request_id", "la demande n° %d demande %d packs, %d sont disponibles", r.ID, r.Packs, b.params.Packs)
 			continue
 		}
+		if p.ExtensionWeeks != 0 && p.StartWeek == nil {
+			ie.add(field+".extension_weeks", "une prolongation épinglée demande une semaine de début")
+			continue
+		}
 		if p.ExtensionWeeks != 0 && p.ExtensionWeeks != r.ExtensionWeeks {
 			ie.add(field+".extension_weeks", "prolongation demandée par la demande n° %d : %d semaines", r.ID, r.ExtensionWeeks)
 			continue

@@ -486,3 +486,44 @@ func TestRoundKeepsPacksOfLockedLoans(t *testing.T) {
 		assert.Len(t, liveLoans(t, db, d.Year), len(r.Loans), "one live loan per round loan")
 	})
 }
+
+func TestRoundPinWithExtension(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 1})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		q := storetest.Request(t, db, &storetest.RequestOpts{Year: d.Year, State: store.RequestValidated, ExtensionWeeks: 2})
+		week := 25
+		in := roundInput(d.Year)
+		in.Pins = []store.RoundPin{{RequestID: q.ID, Kind: store.PinServe, StartWeek: &week, ExtensionWeeks: 2}}
+		r, err := db.RunRound(ctx, coord, in)
+		require.NoError(t, err)
+		require.Len(t, r.Pins, 1)
+		assert.Equal(t, 2, r.Pins[0].ExtensionWeeks, "the pin keeps its extension")
+		i := slices.IndexFunc(r.Loans, func(l store.RoundLoan) bool { return l.RequestID == q.ID })
+		require.GreaterOrEqual(t, i, 0, "the pinned request is served")
+		assert.Equal(t, week, r.Loans[i].StartWeek)
+		assert.Equal(t, 2, r.Loans[i].ExtensionWeeks, "with its extension")
+
+		re, err := db.RerunRound(ctx, coord, r.ID, store.RoundInput{Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
+		require.NoError(t, err)
+		assert.Equal(t, r.Pins, re.Pins, "the re-run keeps the pin and its extension")
+		re, err = db.PublishRound(ctx, coord, re.ID)
+		require.NoError(t, err)
+		loan := liveLoans(t, db, d.Year)[q.ID]
+		assert.Equal(t, 2, loan.ExtensionWeeks, "the loan has the extension")
+		y, err := calendar.NewYear(d.Year, calendar.ZoneC())
+		require.NoError(t, err)
+		_, ret, err := y.LoanDays(week, 8)
+		require.NoError(t, err)
+		assert.Equal(t, ret, loan.ReturnDay, "return day after the extension")
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+
+		in.Pins = []store.RoundPin{{RequestID: q.ID, Kind: store.PinServe, ExtensionWeeks: 2}}
+		_, err = db.RunRound(ctx, coord, in)
+		var ie *store.RoundInputError
+		require.ErrorAs(t, err, &ie, "an extension needs a start week")
+		assert.Contains(t, ie.Fields, "pins[0].extension_weeks")
+	})
+}

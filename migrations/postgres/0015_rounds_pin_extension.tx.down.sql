@@ -1,0 +1,1 @@
+ALTER TABLE round_pins DROP COLUMN extension_weeks;
