@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ var htmlMessage = template.Must(template.New("message").Parse(`<!DOCTYPE html>
 </body></html>
 `))
 
+// ReminderIDsHeader lists the ledger ids of the reminders a message carries.
+const ReminderIDsHeader = "X-Classemobile-Reminders"
+
 // compose builds the one message a recipient gets tonight for all of
 // their due reminders.
 func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]store.ReminderLoan, today calendar.Date) notify.Message {
@@ -153,6 +157,10 @@ func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]st
 		fmt.Fprintf(&text, "\n%s\n", r.o.BaseURL)
 	}
 	text.WriteString("\n-- \nMessage automatique de classemobile, envoyé une fois par nuit au plus. Merci de ne pas y répondre.\n")
+	ids := make([]string, len(rems))
+	for i, rem := range rems {
+		ids[i] = strconv.FormatInt(rem.ID, 10)
+	}
 	var html bytes.Buffer
 	_ = htmlMessage.Execute(&html, map[string]any{"Subject": subject, "Name": u.Name, "Intro": intro, "Items": items, "BaseURL": r.o.BaseURL})
 	return notify.Message{
@@ -163,6 +171,9 @@ func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]st
 		HTML:      html.String(),
 		MessageID: r.MessageID(u.ID, today),
 		Date:      r.clock.Now(),
+		// The ledger ids carried, for support and for tests counting
+		// deliveries.
+		Headers: map[string]string{ReminderIDsHeader: strings.Join(ids, ",")},
 	}
 }
 

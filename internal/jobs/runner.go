@@ -49,7 +49,8 @@ type RunnerOptions struct {
 	// Defaults to 14.
 	Lookback int
 	// Lease is how long a claim holds before another instance may take
-	// the rows over. Defaults to 5 minutes; it must exceed one send.
+	// the rows over. Defaults to 15 minutes; it must exceed the sending of
+	// one batch (BatchRecipients messages at the SMTP timeout each).
 	Lease time.Duration
 	// MaxAttempts is the number of delivery attempts before a reminder is
 	// failed. Defaults to 5.
@@ -57,10 +58,11 @@ type RunnerOptions struct {
 	// Backoff is the wait after the first failed attempt, doubled after
 	// each one. Defaults to 30 seconds.
 	Backoff time.Duration
-	// MaxRetryWait bounds how long a run waits for reminders in backoff
-	// before leaving them to the next run. Defaults to 20 minutes.
+	// MaxRetryWait bounds how long a run waits for reminders in backoff,
+	// or leased by another instance (which may have died), before leaving
+	// them to the next run. Defaults to 20 minutes.
 	MaxRetryWait time.Duration
-	// BatchRecipients is how many recipients one claim takes. Defaults to 20.
+	// BatchRecipients is how many recipients one claim takes. Defaults to 10.
 	BatchRecipients int
 }
 
@@ -113,7 +115,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 	}
 	o.Lookback = max(o.Lookback, o.MaxLate)
 	if o.Lease <= 0 {
-		o.Lease = 5 * time.Minute
+		o.Lease = 15 * time.Minute
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
@@ -125,7 +127,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 		o.MaxRetryWait = 20 * time.Minute
 	}
 	if o.BatchRecipients <= 0 {
-		o.BatchRecipients = 20
+		o.BatchRecipients = 10
 	}
 	return &Runner{o: o, sched: sched, from: from, domain: domain, logger: o.Logger, clock: o.Clock,
 		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}}, nil
@@ -237,7 +239,8 @@ func (r *Runner) sendOn(ctx context.Context, schoolYear string, d calendar.Date)
 
 // Deliver claims pending reminders recipient by recipient, re-checks each
 // against the loan as it is now, and sends one message per recipient. It
-// waits for reminders in backoff up to MaxRetryWait.
+// waits, up to MaxRetryWait, for reminders in backoff and for those leased
+// by other instances, so that a dead instance's work is taken over.
 func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) error {
 	deadline := r.clock.Now().Add(r.o.MaxRetryWait)
 	staff, err := r.o.DB.ReminderStaff(ctx)
@@ -254,7 +257,7 @@ func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) 
 			return err
 		}
 		if len(claimed) == 0 {
-			next, ok, err := r.o.DB.NextReminderRetry(ctx)
+			next, ok, err := r.o.DB.NextReminderRelease(ctx)
 			if err != nil {
 				return err
 			}

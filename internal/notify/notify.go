@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +54,8 @@ type Message struct {
 	MessageID string
 	// Date is the Date header. Defaults to the time of sending.
 	Date time.Time
+	// Headers are extra header fields ("X-…"), set as given.
+	Headers map[string]string
 }
 
 // render builds the go-mail message.
@@ -84,6 +88,9 @@ func (m Message) render(defaultFrom Address) (*gomail.Msg, error) {
 	}
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	for _, k := range slices.Sorted(maps.Keys(m.Headers)) {
+		msg.SetGenHeader(gomail.Header(k), m.Headers[k])
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)

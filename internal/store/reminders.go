@@ -381,13 +381,16 @@ func (db *DB) ReleaseReminders(ctx context.Context, owner string, ids []int64) (
 	return err
 }
 
-// NextReminderRetry returns the earliest time a pending reminder waiting
-// after a failed attempt may be tried again, and false when none waits.
-func (db *DB) NextReminderRetry(ctx context.Context) (_ time.Time, ok bool, err error) {
-	defer wrapf(&err, "NextReminderRetry")
+// NextReminderRelease returns the earliest time a pending reminder now
+// held (leased by an instance, or waiting after a failed attempt) becomes
+// claimable again, and false when no pending reminder is held. A run waits
+// for it to retry failed deliveries and to take over the leases of an
+// instance that died.
+func (db *DB) NextReminderRelease(ctx context.Context) (_ time.Time, ok bool, err error) {
+	defer wrapf(&err, "NextReminderRelease")
 	var rows []reminderRow
 	if err := db.bun.NewSelect().Model(&rows).Column("lease_until").
-		Where("status = 'pending'").Where("attempts > 0").Where("lease_owner = ''").Where("lease_until IS NOT NULL").
+		Where("status = 'pending'").Where("lease_until IS NOT NULL").
 		OrderExpr("lease_until").Limit(1).Scan(ctx); err != nil {
 		return time.Time{}, false, err
 	}

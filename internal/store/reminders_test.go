@@ -124,10 +124,10 @@ func TestClaimLeaseSendFailRetry(t *testing.T) {
 		require.NoError(t, err, "skip")
 		assert.Equal(t, 1, n, "skipped rows")
 
-		next, ok, err := db.NextReminderRetry(ctx)
-		require.NoError(t, err, "next retry")
+		next, ok, err := db.NextReminderRelease(ctx)
+		require.NoError(t, err, "next release")
 		require.True(t, ok, "a retry is waiting")
-		assert.True(t, next.Equal(now.Add(10*time.Second)), "next retry at the backoff, got %s", next)
+		assert.True(t, next.Equal(now.Add(10*time.Second)), "next release at the backoff, got %s", next)
 
 		early, err := db.ClaimReminders(ctx, "c", now.Add(5*time.Second), now.Add(time.Minute), 10)
 		require.NoError(t, err, "claim during backoff")
