@@ -269,6 +269,12 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		SchoolYearFree: defaultSchoolYearFree, TimeLimit: in.TimeLimit.String(),
 		PackIDs: []int64{}, PackCodes: []string{}, Locked: []int64{}}
 
+	// The published round is read first: if another is published while
+	// this one is built, publishing this one is refused as stale.
+	if b.previous, err = publishedRoundID(ctx, db.bun, in.SchoolYear); err != nil {
+		return nil, err
+	}
+
 	// Packs: those available, numbered 1..P by code (ListPacks sorts by
 	// code). Packs in maintenance or retired take no part in the round.
 	packs, err := db.ListPacks(ctx)
@@ -304,9 +310,6 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 			b.locked[l.RequestID] = l.State != LoanReserved || l.RoundID == nil ||
 				!l.PickupDay.After(today) || l.StartWeek < todayWeek
 		}
-	}
-	if b.previous, err = publishedRoundID(ctx, db.bun, in.SchoolYear); err != nil {
-		return nil, err
 	}
 	if b.sectors, err = db.ListSectors(ctx); err != nil {
 		return nil, err
@@ -577,8 +580,10 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 			if err != nil {
 				continue // the pinned loans do not fit together at s
 			}
+			// Scored on the problem without the pins (true churn);
+			// Evaluate scores a plan even if its pack numbers clash.
 			score := tr.Objective
-			if ev, err := scheduler.Evaluate(b.base, tr.Plan); err == nil && ev.Feasible {
+			if ev, err := scheduler.Evaluate(b.base, tr.Plan); err == nil {
 				score = ev.Objective
 			}
 			if best == nil || score > bestScore {
