@@ -1,6 +1,7 @@
 package calendar_test
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -159,4 +160,24 @@ func reorder(csv string) string {
 		out = append(out, last+";"+strings.Join(f[:len(f)-1], ";")+";extra")
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+func FuzzParseOfficial(f *testing.F) {
+	sample, err := os.ReadFile("testdata/official-sample.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sample)
+	f.Add([]byte("description;population;start_date;end_date;location;zones;annee_scolaire\nPont de l'Ascension;-;2027-05-06;2027-05-06;Créteil;Zone C;2026-2027\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		hs, err := calendar.ParseOfficial(bytes.NewReader(b), "")
+		if err != nil {
+			return
+		}
+		for _, h := range hs {
+			if !h.Resume.IsZero() && !h.First.Before(h.Resume) {
+				t.Fatalf("holiday %+v ends before it starts", h)
+			}
+		}
+	})
 }
