@@ -30,7 +30,7 @@ type lagrange struct {
 	simple bool    // school-period counts not tracked (too many states)
 	cnt    []int
 	order  []int
-	live      []int
+	live   []int
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
 }

@@ -58,6 +58,8 @@ type Result struct {
 	ProvedOptimal bool          `json:"proved_optimal"`
 	Explanations  []Explanation `json:"explanations"`
 	Stats         SolveStats    `json:"stats"`
+
+	state *state
 }
 
 // Solve returns a feasible plan maximising the objective of the spec,
@@ -225,10 +227,11 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	res := &Result{Objective: best.obj + m.churnConst, UpperBound: ub}
 	res.ProvedOptimal = res.UpperBound == res.Objective
 	res.Plan = m.planOf(best)
+	res.state = best
 	ev := m.evaluate(res.Plan.Loans)
 	res.Terms = ev.Terms
 	res.Objective = ev.Objective
-	res.Explanations = m.explain(best, lg)
+	res.Explanations = m.explain(best)
 	switch {
 	case res.ProvedOptimal:
 		stats.StoppedBy = "optimal"
