@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/scheduler"
@@ -658,8 +659,10 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		served[id] = true
 		req := b.requests[id]
 		rl := RoundLoan{RequestID: id, RequestTitle: req.Title, SchoolUAI: req.SchoolUAI, SchoolName: req.SchoolName,
-			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: L, ExtensionWeeks: pl.ExtensionWeeks,
-			Code: why[pl.Project].Code, Message: why[pl.Project].Message}
+			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: L, ExtensionWeeks: pl.ExtensionWeeks}
+		if e, ok := why[pl.Project]; ok && e.Served && e.Code != "" {
+			rl.Code, rl.Message = explanationText(e)
+		}
 		live, hasLive := b.live[id]
 		if b.locked[id] {
 			// Kept as it is in the database.
@@ -691,14 +694,17 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		if rl.StartWeek >= 0 && rl.StartWeek < len(b.weeks) {
 			rl.Period = b.weeks[rl.StartWeek].Period
 		}
+		if b.pinned(id) && !rl.Locked {
+			rl.Code, rl.Message = "pinned", fmt.Sprintf("Épinglée par le coordinateur : servie en %s à partir de la semaine %d.", rl.Period, rl.StartWeek)
+		}
 		if rl.Code == "" {
 			switch {
 			case len(req.PreferredPeriods) == 0:
-				rl.Code, rl.Message = "served", fmt.Sprintf("Servie en %s (aucune période préférée).", rl.Period)
+				rl.Code, rl.Message = "no_preference", fmt.Sprintf("Servie en %s (aucune période préférée).", rl.Period)
 			case slices.Contains(req.PreferredPeriods, rl.Period):
-				rl.Code, rl.Message = "served_preferred", fmt.Sprintf("Servie en %s, période préférée.", rl.Period)
+				rl.Code, rl.Message = "preferred_period", fmt.Sprintf("Servie en %s, période préférée.", rl.Period)
 			default:
-				rl.Code, rl.Message = "served_other_period", fmt.Sprintf("Servie en %s : les périodes préférées (%s) sont prises ou impossibles.",
+				rl.Code, rl.Message = "other_period", fmt.Sprintf("Servie en %s : les périodes préférées (%s) sont prises ou impossibles.",
 					rl.Period, strings.Join(req.PreferredPeriods, ", "))
 			}
 		}
@@ -715,7 +721,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		case b.excluded[id]:
 			u.Code, u.Message = "excluded", "Exclue de ce tour par le coordinateur."
 		case ok && !e.Served && e.Code != "":
-			u.Code, u.Message = e.Code, e.Message
+			u.Code, u.Message = explanationText(e)
 		case req.Eligibility.ParticipationYear > MaxParticipationYears:
 			u.Code, u.Message = "ineligible", fmt.Sprintf("Non éligible : %de année de participation (%d au plus).",
 				req.Eligibility.ParticipationYear, MaxParticipationYears)
@@ -849,4 +855,36 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 		}
 	}
 	return true
+}
+
+// pinned reports whether the coordinator pinned the request to be served.
+func (b *roundBuild) pinned(id int64) bool {
+	return slices.ContainsFunc(b.in.Pins, func(p RoundPin) bool { return p.RequestID == id && p.Kind == PinServe })
+}
+
+// explanationText turns an engine explanation into the round's code (the
+// API's snake_case) and a French sentence, with what would serve an
+// unserved request.
+func explanationText(e scheduler.Explanation) (code, msg string) {
+	code = strings.ReplaceAll(e.Code, "-", "_")
+	msg = sentence(e.Message)
+	if e.Fix != "" && !strings.Contains(e.Message, e.Fix) {
+		msg += " Pour la servir : " + strings.TrimSuffix(e.Fix, ".") + "."
+	}
+	return code, msg
+}
+
+// sentence capitalises a message and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	s = string(r)
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
 }
