@@ -270,6 +270,17 @@ func TestRoundRerunKeepsStartedLoans(t *testing.T) {
 		}
 		require.NotEmpty(t, started, "some loans start in P1")
 		require.NotEmpty(t, later, "some loans start later")
+		require.GreaterOrEqual(t, len(later), 2, "two loans start later")
+		// A later loan whose agreement is signed is locked too.
+		signedReq := later[1]
+		director, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: signedReq.SchoolUAI})
+		it, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleIT})
+		_, err = db.SignAgreement(ctx, director, before[signedReq.RequestID].ID)
+		require.NoError(t, err)
+		signed, err := db.SignAgreement(ctx, it, before[signedReq.RequestID].ID)
+		require.NoError(t, err)
+		require.Equal(t, store.LoanSigned, signed.State)
+		started = append(started, signedReq)
 		// Move one later loan: the churn must count it.
 		moved := later[0]
 		week := 25
@@ -283,7 +294,7 @@ func TestRoundRerunKeepsStartedLoans(t *testing.T) {
 		assert.Equal(t, first.ID, *second.PreviousRoundID, "built on the published round")
 		assert.Equal(t, 3, second.Params.TodayWeek, "weeks 0 to 2 have started on 15 September")
 		for _, s := range started {
-			assert.Contains(t, second.Params.Locked, s.RequestID, "started loan of request %d is locked", s.RequestID)
+			assert.Contains(t, second.Params.Locked, s.RequestID, "started or signed loan of request %d is locked", s.RequestID)
 			i := slices.IndexFunc(second.Loans, func(l store.RoundLoan) bool { return l.RequestID == s.RequestID })
 			require.GreaterOrEqual(t, i, 0, "started loan of request %d kept", s.RequestID)
 			got := second.Loans[i]
