@@ -179,6 +179,9 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	if si.LoanWeeks == 0 {
 		si.LoanWeeks = s.loanWeeks
 	}
+	if si.Today.IsZero() {
+		si.Today = calendar.ParisDate(s.now())
+	}
 	round, err := s.db.RunRound(r.Context(), actor(r), si)
 	if err != nil {
 		return roundError(err)
@@ -208,6 +211,9 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 	si, err := in.storeInput(old.Weights, true)
 	if err != nil {
 		return err
+	}
+	if si.Today.IsZero() {
+		si.Today = calendar.ParisDate(s.now())
 	}
 	round, err := s.db.RerunRound(r.Context(), actor(r), id, si)
 	if err != nil {
