@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},
 		"round":    {"run, publish or show an allocation round on the database", runRound},
 		"requests": {"export the synthesis table of the validated requests", runRequests},
+		"jobs":     {"run the nightly reminder job once (jobs run-once)", runJobs},
 	}
 }
 

@@ -37,6 +37,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !cfg.NoJobs {
+		stopJobs, err := startJobs(cfg, e, db, logger)
+		if err != nil {
+			return fmt.Errorf("start jobs: %w", err)
+		}
+		defer stopJobs()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

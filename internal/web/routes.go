@@ -69,4 +69,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /ics/{file}", s.getFeedICS) // and HEAD; no auth: the token is the secret
 
 	// Reminders (issue 7).
+	m.Handle("GET /api/v1/reminders", s.allow(coordOnly, s.listReminders))
+	m.Handle("POST /api/v1/reminders/{id}/retry", s.allow(coordOnly, s.retryReminder))
 }

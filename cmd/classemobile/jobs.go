@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/jobs"
+	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/store"
+)
+
+const jobsUsage = `jobs run-once [--date YYYY-MM-DD] [--dry-run] [--db URL] [flags]
+
+Runs the nightly reminder job once, as of a date (default: today in
+Europe/Paris): computes the reminders due, records them in the ledger and
+sends them, one e-mail per recipient, by SMTP (SMTP_URL) or as .eml files in
+the outbox directory. --dry-run prints what would be sent and writes nothing.
+Reminder offsets can be overridden with --schedule or REMINDER_SCHEDULE,
+e.g. "training=14,7;return=7,1;extension=2".`
+
+func runJobs(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] != "run-once" {
+		fmt.Fprintf(e.stderr, "Usage: classemobile %s\n", jobsUsage)
+		if len(args) == 0 {
+			return usagef("jobs: no subcommand")
+		}
+		if args[0] == "-h" || args[0] == "--help" {
+			return errHelpShown
+		}
+		return usagef("jobs: unknown subcommand %q", args[0])
+	}
+	fs := newFlagSet(e, "jobs run-once", jobsUsage)
+	dbURL := dbFlag(fs, e)
+	date := fs.String("date", "", "the night to run, YYYY-MM-DD (default today in Europe/Paris)")
+	dryRun := fs.Bool("dry-run", false, "print the messages that would be sent; write nothing")
+	smtpURL := fs.String("smtp", e.getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
+	outbox := fs.String("outbox", e.getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
+	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
+	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
+	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("jobs run-once: unexpected argument %q", fs.Arg(0))
+	}
+	night := calendar.ParisDate(time.Now())
+	if *date != "" {
+		d, err := calendar.ParseDate(*date)
+		if err != nil {
+			return usagef("jobs run-once: --date: %q is not YYYY-MM-DD", *date)
+		}
+		night = d
+	}
+	sched, err := jobs.ParseSchedule(*schedule)
+	if err != nil {
+		return usagef("jobs run-once: %v", err)
+	}
+	if _, err := notify.ParseAddress(*mailFrom); err != nil {
+		return usagef("jobs run-once: --mail-from: %v", err)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/")}
+	if *dryRun {
+		r, err := jobs.NewRunner(opts)
+		if err != nil {
+			return err
+		}
+		previews, err := r.DryRun(ctx, night)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, p := range previews {
+			n += len(p.Reminders)
+			fmt.Fprintf(e.stdout, "To: %s\nSubject: %s\nMessage-ID: <%s>\n", p.Message.To[0], p.Message.Subject, p.Message.MessageID)
+			for _, rem := range p.Reminders {
+				fmt.Fprintf(e.stdout, "Reminder: loan %d, %s, due %s, to %s\n", rem.LoanID, rem.Kind, rem.DueDate, rem.RecipientRole)
+			}
+			fmt.Fprintf(e.stdout, "\n%s\n", p.Message.Text)
+		}
+		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages would be sent; nothing written.\n", night, n, len(previews))
+		return nil
+	}
+	if *outbox == "" {
+		*outbox = config.DefaultOutbox(*dbURL)
+	}
+	sender, err := notify.New(notify.Options{SMTPURL: *smtpURL, From: *mailFrom, OutboxDir: *outbox})
+	if err != nil {
+		return err
+	}
+	opts.Sender = sender
+	r, err := jobs.NewRunner(opts)
+	if err != nil {
+		return err
+	}
+	rep, err := r.Run(ctx, night)
+	fmt.Fprintf(e.stdout, "%s: %d due, %d recorded, %d sent in %d messages, %d skipped, %d failed attempts, %d failed\n",
+		rep.Date, rep.Due, rep.Inserted, rep.Sent, rep.Messages, rep.Skipped, rep.FailedAttempts, rep.Failed)
+	if o, ok := sender.(*notify.Outbox); ok && rep.Messages > 0 {
+		fmt.Fprintf(e.stderr, "Messages written to %s\n", o.Dir())
+	}
+	return err
+}
+
+func envOr(e env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// startJobs starts the nightly reminder scheduler of serve; the returned
+// function stops it (run defers it). On PostgreSQL the instances elect a
+// leader through an advisory lock.
+func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (stop func(), err error) {
+	sched, err := jobs.ParseSchedule(e.getenv("REMINDER_SCHEDULE"))
+	if err != nil {
+		return nil, fmt.Errorf("REMINDER_SCHEDULE: %w", err)
+	}
+	sender, err := notify.New(notify.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: cfg.OutboxDir})
+	if err != nil {
+		return nil, err
+	}
+	o := jobs.Options{
+		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL},
+		Location:      cfg.Location,
+		At:            cfg.JobsAt,
+	}
+	var elector *jobs.PGElector
+	if db.Dialect() == store.Postgres {
+		elector = jobs.NewPGElector(db.Bun().DB, jobs.DefaultLeaderKey)
+		o.Elector = elector
+	}
+	s, err := jobs.New(o)
+	if err != nil {
+		return nil, err
+	}
+	s.Start()
+	if next, err := s.NextRun(); err == nil {
+		logger.Info("Nightly reminders scheduled", "next_run", next.Format(time.RFC3339), "leader_election", elector != nil)
+	}
+	return func() {
+		if err := s.Shutdown(); err != nil {
+			logger.Warn("Stopping the job scheduler", "error", err)
+		}
+		if elector != nil {
+			elector.Close()
+		}
+	}, nil
+}

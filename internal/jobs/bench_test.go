@@ -1,0 +1,102 @@
+package jobs_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/jobs"
+	"github.com/classemobile/classemobile/internal/store"
+	"github.com/classemobile/classemobile/internal/store/storetest"
+)
+
+// benchLoans is the size of the benchmark's loan table.
+const benchLoans = 100_000
+
+// seedBench bulk-inserts benchLoans loans over 200 schools and 2 000
+// teachers, their pickups spread uniformly from a year before night to six
+// months after it, in the state their dates imply: past loans closed (some
+// still out, overdue), current ones picked up, future ones reserved with
+// training and signatures at random. About a third of them are in the
+// nightly computation's window.
+func seedBench(b *testing.B, db *store.DB, night calendar.Date) {
+	b.Helper()
+	coord, _ := storetest.User(b, db, &storetest.UserOpts{Role: store.RoleCoordinator})
+	storetest.User(b, db, &storetest.UserOpts{Role: store.RoleIT})
+	var schools []string
+	var teachers []int64
+	for range 200 {
+		s := storetest.School(b, db, nil)
+		schools = append(schools, s.UAI)
+		storetest.User(b, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: s.UAI})
+		for range 10 {
+			t, _ := storetest.User(b, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: s.UAI})
+			teachers = append(teachers, t.ID)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	fs := make([]storetest.LoanFixture, benchLoans)
+	for i := range fs {
+		ti := rng.IntN(len(teachers))
+		pickup := night.AddDays(rng.IntN(545) - 365)
+		ret := pickup.AddDays(6*7 - 3)
+		f := storetest.LoanFixture{SchoolUAI: schools[ti/10], TeacherID: teachers[ti], Pickup: pickup, Return: ret,
+			SchoolYear: "2025-2026", TrainingDone: rng.IntN(2) == 0, DirectorSigned: rng.IntN(2) == 0, ITSigned: rng.IntN(2) == 0}
+		switch {
+		case pickup.After(night):
+			f.State = "reserved"
+		case !ret.Before(night) || rng.IntN(50) == 0:
+			f.State, f.TrainingDone, f.DirectorSigned, f.ITSigned = "picked_up", true, true, true
+		default:
+			f.State, f.TrainingDone, f.DirectorSigned, f.ITSigned = "closed", true, true, true
+		}
+		fs[i] = f
+	}
+	start := time.Now()
+	storetest.ReminderLoans(b, db, storetest.LoanEnv{CoordinatorID: coord.ID}, fs)
+	b.Logf("seeded %d loans in %s", benchLoans, time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkNightlyComputation measures the nightly computation over
+// 100 000 loans: read the loans in the window, compute the reminders due,
+// record them (ON CONFLICT DO NOTHING). The first iteration inserts; the
+// next ones find everything recorded, as a second run the same night would.
+//
+//	TEST_DATABASE_URL=postgres://… go test ./internal/jobs -run '^$' -bench NightlyComputation -benchtime 5x
+func BenchmarkNightlyComputation(b *testing.B) {
+	night := calendar.NewDate(2026, 3, 12)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			var db *store.DB
+			if dialect == "sqlite" {
+				db = storetest.NewSQLite(b)
+			} else {
+				db = storetest.NewPostgres(b)
+			}
+			seedBench(b, db, night)
+			r, err := jobs.NewRunner(jobs.RunnerOptions{DB: db, Logger: storetest.Logger(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			first := true
+			for b.Loop() {
+				due, err := r.Compute(ctx, night)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := db.InsertReminders(ctx, due)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if first {
+					b.ReportMetric(float64(len(due)), "due")
+					b.Logf("%s: %d reminders due, %d recorded by the first run", dialect, len(due), n)
+					first = false
+				}
+			}
+		})
+	}
+}
