@@ -17,6 +17,7 @@ type searcher struct {
 	buf   []int
 	cands [][]int // per range: eviction candidates, see buildCands
 	heap  itemHeap
+	pairs bool // descend also tries compound moves (small instances)
 	cum   []float64 // prefix sums of the week prices used by fill
 	// relocVal caches bestMove per project (at the start of a pass).
 	relocVal []int
@@ -179,7 +180,7 @@ func (se *searcher) descend() {
 				improved = true
 			}
 		}
-		if !improved && (len(se.order) > 200 || !se.pairMoves()) {
+		if !improved && (!se.pairs || len(se.order) > 200 || !se.pairMoves()) {
 			return
 		}
 	}

@@ -205,6 +205,15 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		}
 	}
 
+	if !proved() && !stop() {
+		s.copyFrom(best)
+		se.pairs = true
+		se.descend()
+		se.pairs = false
+		if s.obj > best.obj {
+			best.copyFrom(s)
+		}
+	}
 	stats.Trace = append(stats.Trace, traceOf("lns", best.obj+m.churnConst, now().Sub(start)))
 	ub := int(math.Floor(bestL + 1e-6))
 	if math.IsInf(bestL, 1) {

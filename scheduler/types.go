@@ -29,6 +29,7 @@ type Instance struct {
 type Calendar struct {
 	SchoolYear              string          `json:"school_year,omitempty"`
 	Academie                string          `json:"academie,omitempty"`
+	Zone                    string          `json:"zone,omitempty"`
 	Day0                    string          `json:"day0"`
 	Periods                 []Period        `json:"periods"`
 	Weeks                   []Week          `json:"weeks"`
@@ -117,7 +118,8 @@ type Project struct {
 
 // PreviousPlan is the last published plan, for re-runs.
 type PreviousPlan struct {
-	Loans []PreviousLoan `json:"loans"`
+	Loans     []PreviousLoan  `json:"loans"`
+	Published json.RawMessage `json:"published,omitempty"`
 }
 
 // PreviousLoan is one loan of the previous plan; a locked loan must be kept.
