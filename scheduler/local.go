@@ -17,7 +17,7 @@ type searcher struct {
 	buf   []int
 	cands [][]int // per range: eviction candidates, see buildCands
 	heap  itemHeap
-	pairs bool // descend also tries compound moves (small instances)
+	pairs bool      // descend also tries compound moves (small instances)
 	cum   []float64 // prefix sums of the week prices used by fill
 	// relocVal caches bestMove per project (at the start of a pass).
 	relocVal []int
