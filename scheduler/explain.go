@@ -93,8 +93,10 @@ func (m *model) explain(s *state) []Explanation {
 			if src.ExtensionWeeks > 0 && !p.locked {
 				if o.e > 0 {
 					ex.Message += fmt.Sprintf(" ; prolongation de %d semaines accordée", o.e)
-				} else {
+				} else if m.hasExtensionIn(p, o.per) {
 					ex.Message += fmt.Sprintf(" ; prolongation de %d semaines non accordée : le pack n'est pas libre après le prêt", src.ExtensionWeeks)
+				} else {
+					ex.Message += fmt.Sprintf(" ; prolongation de %d semaines impossible : elle dépasserait la dernière semaine de l'année", src.ExtensionWeeks)
 				}
 			}
 			out = append(out, ex)
@@ -190,4 +192,15 @@ func frenchList(xs []string) string {
 		return xs[0]
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " et " + xs[len(xs)-1]
+}
+
+// hasExtensionIn reports whether p has a legal option with an extension
+// starting in period k.
+func (m *model) hasExtensionIn(p *mproj, k int) bool {
+	for _, o := range p.opts {
+		if o.per == k && o.e > 0 {
+			return true
+		}
+	}
+	return false
 }

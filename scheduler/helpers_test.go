@@ -1,7 +1,6 @@
 package scheduler_test
 
 import (
-	"bytes"
 	"compress/gzip"
 	"io"
 	"os"
@@ -44,4 +43,3 @@ func loadPlan(t testing.TB, name string) *scheduler.Plan {
 	return p
 }
 
-var _ = bytes.NewReader
