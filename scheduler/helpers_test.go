@@ -42,4 +42,3 @@ func loadPlan(t testing.TB, name string) *scheduler.Plan {
 	require.NoError(t, err, "parse plan %s", name)
 	return p
 }
-
