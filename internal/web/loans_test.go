@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -342,19 +344,18 @@ func TestLoanConcurrentReservations(t *testing.T) {
 		for round := 0; round < rounds; round++ {
 			var (
 				wg      sync.WaitGroup
-				mu      sync.Mutex
 				status  = map[int]int{}
 				codes   = map[string]int{}
 				winner  int64
 				start   = make(chan struct{})
-				results = make(chan apiResponse, clients)
+				results = make(chan concurrentResult, clients)
 			)
 			for i := 0; i < clients; i++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					<-start
-					results <- call(t, ts, "POST", "/api/v1/loans", coord, map[string]any{
+					results <- postNoRequire(ts, "/api/v1/loans", coord, map[string]any{
 						"request_id": reqs[i].ID, "pack_ids": []int64{pack.ID}, "start_week": i % 2})
 				}()
 			}
@@ -362,15 +363,14 @@ func TestLoanConcurrentReservations(t *testing.T) {
 			wg.Wait()
 			close(results)
 			for res := range results {
-				mu.Lock()
+				require.NoError(t, res.err, "round %d", round)
 				status[res.Status]++
 				totals[res.Status]++
 				if res.Status == http.StatusCreated {
-					winner = int64(res.JSON["id"].(float64))
+					winner = res.id
 				} else {
-					codes[res.ErrorCode()]++
+					codes[res.code]++
 				}
-				mu.Unlock()
 			}
 			require.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: clients - 1}, status, "round %d", round)
 			require.Equal(t, map[string]int{"pack_unavailable": clients - 1}, codes, "round %d", round)
@@ -385,4 +385,41 @@ func TestLoanConcurrentReservations(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, cancelled, rounds, "one loan per round")
 	})
+}
+
+// concurrentResult is one answer of the concurrency test, read without
+// require (FailNow must not run outside the test's goroutine).
+type concurrentResult struct {
+	Status int
+	id     int64
+	code   string
+	err    error
+}
+
+func postNoRequire(ts *httptest.Server, path, token string, body any) concurrentResult {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return concurrentResult{err: err}
+	}
+	req, err := http.NewRequest("POST", ts.URL+path, bytes.NewReader(data))
+	if err != nil {
+		return concurrentResult{err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		return concurrentResult{err: err}
+	}
+	defer res.Body.Close()
+	var out struct {
+		ID    int64 `json:"id"`
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return concurrentResult{Status: res.StatusCode, err: fmt.Errorf("decode %d answer: %w", res.StatusCode, err)}
+	}
+	return concurrentResult{Status: res.StatusCode, id: out.ID, code: out.Error.Code}
 }
