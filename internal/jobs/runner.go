@@ -76,6 +76,14 @@ type Runner struct {
 	clock   clockwork.Clock
 	years   map[string]*calendar.Year
 	yearErr map[string]bool
+	// sendOns memoizes sendOn: the calendar walks day by day, and 100 000
+	// loans share a few hundred dates.
+	sendOns map[sendOnKey]calendar.Date
+}
+
+type sendOnKey struct {
+	year string
+	due  calendar.Date
 }
 
 // NewRunner checks the options and returns a Runner.
@@ -130,7 +138,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 		o.BatchRecipients = 10
 	}
 	return &Runner{o: o, sched: sched, from: from, domain: domain, logger: o.Logger, clock: o.Clock,
-		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}}, nil
+		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}, sendOns: map[sendOnKey]calendar.Date{}}, nil
 }
 
 // Owner returns the lease owner name of this runner.
@@ -181,7 +189,11 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 // the reason. It reads the store, never the clock.
 func (r *Runner) Compute(ctx context.Context, today calendar.Date) ([]store.Reminder, error) {
 	from := today.AddDays(-r.o.Lookback)
-	loans, err := r.o.DB.ReminderLoans(ctx, from.AddDays(-r.sched.widest()), today.AddDays(r.sched.widest()))
+	// A reminder due on d goes out at most a week earlier (weekend, public
+	// holidays, the Ascension bridge): loans whose dates are more than the
+	// widest offset away from [from, today + a week] have none.
+	wide := r.sched.widest()
+	loans, err := r.o.DB.ReminderLoans(ctx, from.AddDays(-wide), today.AddDays(wide+7))
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +229,16 @@ func (r *Runner) lateReason(days int) string {
 // sendOn returns the day a reminder due on d goes out: the school day
 // before when d is a weekend, a public holiday or a day without class.
 func (r *Runner) sendOn(ctx context.Context, schoolYear string, d calendar.Date) calendar.Date {
+	k := sendOnKey{schoolYear, d}
+	if s, ok := r.sendOns[k]; ok {
+		return s
+	}
+	s := r.computeSendOn(ctx, schoolYear, d)
+	r.sendOns[k] = s
+	return s
+}
+
+func (r *Runner) computeSendOn(ctx context.Context, schoolYear string, d calendar.Date) calendar.Date {
 	y, ok := r.years[schoolYear]
 	if !ok && !r.yearErr[schoolYear] {
 		var err error

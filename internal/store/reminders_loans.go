@@ -92,19 +92,18 @@ LEFT JOIN loan_assessments AS a ON a.loan_id = l.id
 `
 
 // ReminderLoans returns the live loans that may have a reminder due
-// between from and to: picked up no later than three weeks after to, and
-// not finished three weeks or more before from (the widest reminder
-// offsets, plus a margin for reminders moved to the school day before).
+// between from and to: picked up no later than to, and whose pickup day,
+// return day, actual return or pending extension request is not before
+// from. Callers widen [from, to] by their largest offsets.
 func (db *DB) ReminderLoans(ctx context.Context, from, to calendar.Date) (_ []ReminderLoan, err error) {
 	defer wrapf(&err, "ReminderLoans(%s, %s)", from, to)
 	var rows []reminderLoanRow
-	// Returned loans are bounded by their return timestamp; the earliest
-	// Paris day that can be is the UTC day before.
-	returnedSince := from.AddDays(-30).Time()
+	// The earliest instant whose Paris date can be from.
+	returnedSince := from.Time().Add(-2 * time.Hour)
 	if err := db.bun.NewRaw(reminderLoanSelect+`
 WHERE l.state <> 'cancelled' AND l.pickup_day <= ?
-  AND (l.return_day >= ? OR l.state IN ('reserved', 'signed', 'picked_up') OR l.returned_at >= ? OR e.loan_id IS NOT NULL)
-ORDER BY l.id`, sqlDate{to.AddDays(30)}, sqlDate{from.AddDays(-30)}, returnedSince).Scan(ctx, &rows); err != nil {
+  AND (l.pickup_day >= ? OR l.return_day >= ? OR l.returned_at >= ? OR e.loan_id IS NOT NULL)
+ORDER BY l.id`, sqlDate{to}, sqlDate{from}, sqlDate{from}, returnedSince).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := make([]ReminderLoan, len(rows))
