@@ -311,10 +311,12 @@ func (db *DB) ListFeeds(ctx context.Context, schoolUAI string) (_ []Feed, err er
 }
 
 // FeedPoll is what one request for a feed learns from the database in a
-// single query: the feed behind the token and the generation of the data
+// single query: the feed behind the token (ID and target only: names and
+// times are read when the feed is rendered) and the generation of the data
 // it is rendered from.
 type FeedPoll struct {
-	Feed
+	ID int64
+	FeedTarget
 	// Generation changes whenever data shown in feeds may have changed:
 	// it concatenates max(updated_at) of the tables feeds read. A cached
 	// rendering made at the same generation (and on the same day) is
@@ -362,23 +364,21 @@ func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll,
 		return FeedPoll{}, l.err
 	}
 	var (
-		p                  FeedPoll
-		scope              string
-		school, schoolName sql.NullString
-		packID             sql.NullInt64
-		packCode           sql.NullString
-		gens               [len(feedGenerationTables)]sql.NullString
+		p      FeedPoll
+		scope  string
+		school sql.NullString
+		packID sql.NullInt64
+		gens   [len(feedGenerationTables)]sql.NullString
 	)
-	dest := []any{&p.ID, &scope, &school, &schoolName, &packID, &packCode, &p.CreatedAt, &p.ContentChangedAt}
+	dest := make([]any, 0, 4+len(gens))
+	dest = append(dest, &p.ID, &scope, &school, &packID)
 	for i := range gens {
 		dest = append(dest, &gens[i])
 	}
 	if err := l.stmt.QueryRowContext(ctx, HashSecret(token)).Scan(dest...); err != nil {
 		return FeedPoll{}, err
 	}
-	p.Scope, p.SchoolUAI, p.SchoolName = FeedScope(scope), school.String, schoolName.String
-	p.PackID, p.PackCode = packID.Int64, packCode.String
-	p.CreatedAt, p.ContentChangedAt = p.CreatedAt.UTC(), p.ContentChangedAt.UTC()
+	p.Scope, p.SchoolUAI, p.PackID = FeedScope(scope), school.String, packID.Int64
 	var b strings.Builder
 	for i, g := range gens {
 		if i > 0 {
@@ -396,14 +396,28 @@ var feedGenerationTables = [...]string{"loans", "requests", "loan_assessments", 
 
 var feedPollSQL = func() string {
 	var b strings.Builder
-	b.WriteString("SELECT f.id, f.scope, f.school_uai, s.name, f.pack_id, p.code, f.created_at, f.content_changed_at")
+	b.WriteString("SELECT f.id, f.scope, f.school_uai, f.pack_id")
 	for _, t := range feedGenerationTables {
 		fmt.Fprintf(&b, ", (SELECT max(updated_at) FROM %s)", t)
 	}
-	b.WriteString(" FROM feed_tokens AS f LEFT JOIN schools AS s ON s.uai = f.school_uai" +
-		" LEFT JOIN packs AS p ON p.id = f.pack_id WHERE f.token_hash = ? AND f.revoked_at IS NULL")
+	b.WriteString(" FROM feed_tokens AS f WHERE f.token_hash = ? AND f.revoked_at IS NULL")
 	return b.String()
 }()
+
+// Feed returns the feed of an ID, active or not, with its school name and
+// pack code. Returns ErrNotFound.
+func (db *DB) Feed(ctx context.Context, id int64) (_ Feed, err error) {
+	defer wrapf(&err, "Feed(%d)", id)
+	var row feedTokenRow
+	if err := db.bun.NewSelect().Model(&row).
+		ColumnExpr("f.*").ColumnExpr("s.name AS school_name").ColumnExpr("p.code AS pack_code").
+		Join("LEFT JOIN schools AS s ON s.uai = f.school_uai").
+		Join("LEFT JOIN packs AS p ON p.id = f.pack_id").
+		Where("f.id = ?", id).Scan(ctx); err != nil {
+		return Feed{}, err
+	}
+	return row.feed(), nil
+}
 
 // SetFeedContent records the hash of a feed's latest rendering and returns
 // when its content last changed: unchanged if the hash is the recorded one,

@@ -165,7 +165,9 @@ func TestFeedGeneration(t *testing.T) {
 		p3, err := lookup.FeedByToken(ctx, token)
 		require.NoError(t, err)
 		assert.NotEqual(t, p1.Generation, p3.Generation, "a school change moves the generation")
-		assert.Equal(t, "École renommée", p3.SchoolName)
+		f, err := db.Feed(ctx, p3.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "École renommée", f.SchoolName, "names are read at render time")
 	})
 }
 
@@ -240,5 +242,25 @@ func TestFeedRevisions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2, revs[k1].Sequence)
 		assert.True(t, revs[k1].ChangedAt.After(before), "changed now: %s", revs[k1].ChangedAt)
+	})
+}
+
+// BenchmarkFeedByToken measures the token lookup every feed request makes.
+func BenchmarkFeedByToken(b *testing.B) {
+	db := storetest.NewSQLite(b)
+	ctx := context.Background()
+	school := storetest.School(b, db, nil)
+	_, token, err := db.CreateFeed(ctx, store.Actor{}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
+	require.NoError(b, err)
+	lookup := db.NewFeedLookup()
+	defer lookup.Close()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := lookup.FeedByToken(ctx, token); err != nil {
+				b.Error(err)
+				return
+			}
+		}
 	})
 }

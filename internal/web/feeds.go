@@ -143,6 +143,9 @@ func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return feedTargetError(err, t)
 	}
+	if in.Rotate {
+		s.feeds.forgetTarget(f.FeedTarget)
+	}
 	httpURL, webcal := FeedURLs(s.baseURL, token)
 	status := http.StatusCreated
 	if in.Rotate {
@@ -201,6 +204,7 @@ func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.feeds.forgetTarget(f.FeedTarget)
 	return writeJSON(w, http.StatusOK, map[string]any{"feed": f})
 }
 

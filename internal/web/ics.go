@@ -34,13 +34,22 @@ type FeedOptions struct {
 	// (a safety net for changes the generation cannot see, such as a
 	// deleted row). Defaults to 15 minutes.
 	CacheTTL time.Duration
+	// LookupTTL is how long an instance reuses a token lookup (the feed
+	// behind a token and the data generation) before asking the database
+	// again. Revocations and rotations made through this instance apply
+	// at once; those made elsewhere (another instance, the command line)
+	// and data changes apply within LookupTTL. Defaults to 1 second;
+	// negative looks every request up in the database.
+	LookupTTL time.Duration
 }
 
 // Feed caching.
 //
-// A feed request costs one database round trip in the steady state: the
-// token lookup, which also returns the data generation (max(updated_at) of
-// the tables feeds show, see store.FeedPoll). Each instance keeps the
+// A feed request costs at most one database round trip: the token lookup,
+// which also returns the data generation (max(updated_at) of the tables
+// feeds show, see store.FeedPoll). The lookup itself is reused for
+// LookupTTL (1 s): a calendar client polling an unchanged feed, or a crowd
+// of them, costs each instance one indexed query per feed and second. Each instance keeps the
 // rendered bytes of each feed in memory with the generation and the Paris
 // day they were rendered for (feeds depend on the day: the coordinator's
 // window, cancelled loans leaving after 30 days). A request whose
@@ -60,12 +69,66 @@ type feedService struct {
 	limiter *rateLimiter
 	lookup  *store.FeedLookup
 
+	// polls maps a token to its recent lookup (*feedPollEntry).
+	polls     sync.Map
+	pollSweep atomic.Int64 // unix seconds of the last sweep of polls
+
 	mu        sync.RWMutex
 	cache     map[int64]*feedEntry
 	lastSweep time.Time
 	renders   singleflight.Group
 	// renderCount counts renders, for tests.
 	renderCount atomic.Int64
+}
+
+// feedPollEntry is a token lookup and when it expires.
+type feedPollEntry struct {
+	poll    store.FeedPoll
+	expires time.Time
+}
+
+// pollToken returns the feed behind a token and the data generation, from
+// the lookup cache or the database. Unknown tokens are not cached.
+func (fs *feedService) pollToken(ctx context.Context, token string, now time.Time) (store.FeedPoll, error) {
+	if fs.opts.LookupTTL > 0 {
+		if v, ok := fs.polls.Load(token); ok {
+			if e := v.(*feedPollEntry); now.Before(e.expires) {
+				return e.poll, nil
+			}
+		}
+	}
+	poll, err := fs.lookup.FeedByToken(ctx, token)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			fs.polls.Delete(token)
+		}
+		return poll, err
+	}
+	if fs.opts.LookupTTL > 0 {
+		fs.polls.Store(token, &feedPollEntry{poll: poll, expires: now.Add(fs.opts.LookupTTL)})
+		if last := fs.pollSweep.Load(); now.Unix()-last > 60 && fs.pollSweep.CompareAndSwap(last, now.Unix()) {
+			fs.polls.Range(func(k, v any) bool {
+				if !now.Before(v.(*feedPollEntry).expires) {
+					fs.polls.Delete(k)
+				}
+				return true
+			})
+		}
+	}
+	return poll, nil
+}
+
+// forgetTarget drops the cached lookups of a target's tokens after its
+// token was rotated or revoked through this instance, so the old URL dies
+// at once here.
+func (fs *feedService) forgetTarget(t store.FeedTarget) {
+	fs.polls.Range(func(k, v any) bool {
+		p := v.(*feedPollEntry).poll
+		if p.Scope == t.Scope && p.SchoolUAI == t.SchoolUAI && p.PackID == t.PackID {
+			fs.polls.Delete(k)
+		}
+		return true
+	})
 }
 
 // feedEntry is a rendered feed and its ready-made response headers.
@@ -100,6 +163,9 @@ func newFeedService(d Deps, baseURL string, now func() time.Time, db *store.DB) 
 	}
 	if o.CacheTTL <= 0 {
 		o.CacheTTL = 15 * time.Minute
+	}
+	if o.LookupTTL == 0 {
+		o.LookupTTL = time.Second
 	}
 	host := "classemobile"
 	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
@@ -150,7 +216,7 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	poll, err := s.feeds.lookup.FeedByToken(ctx, token)
+	poll, err := s.feeds.pollToken(ctx, token, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		feedNotFound(w)
 		return
@@ -258,7 +324,11 @@ func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry
 // renderFeed renders a feed: loans → events → revisions → bytes.
 func (s *Server) renderFeed(ctx context.Context, poll store.FeedPoll, today calendar.Date, now time.Time) (*feedEntry, error) {
 	s.feeds.renderCount.Add(1)
-	body, err := s.renderFeedBytes(ctx, poll.Feed, today)
+	f, err := s.db.Feed(ctx, poll.ID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := s.renderFeedBytes(ctx, f, today)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,9 @@ func newFeedBundle(t *testing.T, db *store.DB, opts web.FeedOptions) feedBundle 
 	if opts.RatePerMinute == 0 {
 		opts.RatePerMinute = -1 // unlimited unless the test says otherwise
 	}
+	if opts.LookupTTL == 0 {
+		opts.LookupTTL = -1 // every request sees the database unless the test says otherwise
+	}
 	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: feedBaseURL, NowFunc: clock.Now, Feeds: opts})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv)
@@ -635,4 +638,50 @@ func TestFeedAPI(t *testing.T) {
 		res, _ = b.get(t, http.MethodGet, second)
 		assert.Equal(t, http.StatusNotFound, res.StatusCode, "revoked by the director")
 	})
+}
+
+// TestFeedLookupCache checks the token lookup cache: within LookupTTL an
+// instance serves what it looked up (a change made elsewhere shows after
+// it), and a rotation or revocation through this instance applies at once.
+func TestFeedLookupCache(t *testing.T) {
+	t.Parallel()
+	db := storetest.NewSQLite(t)
+	b := newFeedBundle(t, db, web.FeedOptions{LookupTTL: time.Second})
+	school := feedSchool(t, db)
+	packs := feedPacks(t, db, 1)
+	loan := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{packs[0].ID},
+		Pickup: day("2027-01-04"), Return: day("2027-02-12"), At: at("2026-11-02T10:00:00Z")})
+	_, coord := storetest.User(t, db, nil)
+	r := call(t, b.ts, "POST", "/api/v1/feeds", coord, map[string]any{"scope": "school", "school": school.UAI})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path := strings.TrimPrefix(r.JSON["url"].(string), feedBaseURL)
+	before := b.ics(t, path)
+
+	storetest.ChangeLoan(t, db, loan, at("2026-11-28T09:00:00Z"), map[string]any{"return_day": day("2027-02-19")})
+	assert.Equal(t, before, b.ics(t, path), "within LookupTTL the instance reuses its lookup")
+	b.clock.Set(feedToday.Add(1500 * time.Millisecond))
+	assert.NotEqual(t, before, b.ics(t, path), "after LookupTTL the change shows")
+
+	// Revocation by the command line (another process): dead within LookupTTL.
+	_, err := db.RevokeFeed(context.Background(), store.Actor{}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
+	require.NoError(t, err)
+	b.clock.Set(feedToday.Add(3 * time.Second))
+	res, _ := b.get(t, http.MethodGet, path)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "revoked elsewhere: 404 after LookupTTL")
+
+	// Rotation and revocation through this instance: at once.
+	r = call(t, b.ts, "POST", "/api/v1/feeds", coord, map[string]any{"scope": "school", "school": school.UAI})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	path = strings.TrimPrefix(r.JSON["url"].(string), feedBaseURL)
+	b.ics(t, path)
+	r = call(t, b.ts, "POST", "/api/v1/feeds", coord, map[string]any{"scope": "school", "school": school.UAI, "rotate": true})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	res, _ = b.get(t, http.MethodGet, path)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "rotated here: the old URL dies at once")
+	path = strings.TrimPrefix(r.JSON["url"].(string), feedBaseURL)
+	b.ics(t, path)
+	r = call(t, b.ts, "DELETE", "/api/v1/feeds?scope=school&school="+school.UAI, coord, nil)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	res, _ = b.get(t, http.MethodGet, path)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "revoked here: dead at once")
 }
