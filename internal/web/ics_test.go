@@ -3,11 +3,13 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -684,4 +686,100 @@ func TestFeedLookupCache(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	res, _ = b.get(t, http.MethodGet, path)
 	assert.Equal(t, http.StatusNotFound, res.StatusCode, "revoked here: dead at once")
+}
+
+// icaljsFeed is what parse.mjs prints of one file.
+type icaljsFeed struct {
+	Name      string `json:"name"`
+	Timezones int    `json:"timezones"`
+	Events    []struct {
+		UID       string `json:"uid"`
+		Summary   string `json:"summary"`
+		Start     string `json:"start"`
+		End       string `json:"end"`
+		AllDay    bool   `json:"allDay"`
+		TZID      string `json:"tzid"`
+		StartUnix int64  `json:"startUnix"`
+		Sequence  int    `json:"sequence"`
+		Status    string `json:"status"`
+		Stamp     string `json:"stamp"`
+	} `json:"events"`
+}
+
+// TestFeedICalJS parses every golden feed with Mozilla's ical.js (the
+// parser of Thunderbird) and checks it reads the same events as go-ical:
+// UIDs, texts, dates, time zone, sequence, status. It needs node and npm;
+// it installs ical.js from testdata/icaljs/package-lock.json with npm ci
+// when node_modules is missing, so CI runs it wherever node is installed.
+func TestFeedICalJS(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not found: feeds not checked with ical.js (install Node.js to run this test)")
+	}
+	dir := filepath.Join("testdata", "icaljs")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ical.js", "package.json")); err != nil {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			t.Skip("npm not found: cannot install ical.js")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "npm ci in %s: %s", dir, out)
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "feed_*.ics"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "golden feeds")
+	abs := make([]string, len(files))
+	for i, f := range files {
+		abs[i], err = filepath.Abs(f)
+		require.NoError(t, err)
+	}
+	cmd := exec.Command(node, append([]string{"parse.mjs"}, abs...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "ical.js: %s", stderr.String())
+	var parsed map[string]icaljsFeed
+	require.NoError(t, json.Unmarshal(out, &parsed))
+	paris, _ := time.LoadLocation("Europe/Paris")
+	total := 0
+	for i, f := range files {
+		js, ok := parsed[abs[i]]
+		require.True(t, ok, "ical.js output for %s", f)
+		body, err := os.ReadFile(f)
+		require.NoError(t, err)
+		events := parseFeed(t, body)
+		assert.Equal(t, 1, js.Timezones, "%s: the Europe/Paris VTIMEZONE", f)
+		assert.NotEmpty(t, js.Name, "%s: calendar name", f)
+		assert.Len(t, js.Events, len(events), "%s: ical.js and go-ical see as many events", f)
+		for _, ev := range js.Events {
+			total++
+			c, ok := events[ev.UID]
+			if !assert.True(t, ok, "%s: UID %s seen by ical.js only", f, ev.UID) {
+				continue
+			}
+			summary, err := c.Props.Text(ical.PropSummary)
+			require.NoError(t, err)
+			assert.Equal(t, summary, ev.Summary, "%s %s: summary", f, ev.UID)
+			assert.Equal(t, propText(t, c, ical.PropSequence), strconv.Itoa(ev.Sequence), "%s %s: sequence", f, ev.UID)
+			assert.Equal(t, propText(t, c, ical.PropStatus), ev.Status, "%s %s: status", f, ev.UID)
+			start := c.Props.Get(ical.PropDateTimeStart)
+			if ev.AllDay {
+				assert.Equal(t, start.Value, strings.ReplaceAll(ev.Start, "-", ""), "%s %s: start day", f, ev.UID)
+				continue
+			}
+			assert.Equal(t, "Europe/Paris", ev.TZID, "%s %s: time zone", f, ev.UID)
+			if paris != nil {
+				want, err := time.ParseInLocation("20060102T150405", start.Value, paris)
+				require.NoError(t, err)
+				assert.Equal(t, want.Unix(), ev.StartUnix, "%s %s: ical.js places the event at the same instant", f, ev.UID)
+			}
+		}
+	}
+	t.Logf("ical.js read %d events in %d feeds, as go-ical does", total, len(files))
 }
