@@ -72,6 +72,9 @@ func TestPlanCapacity(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if tt.giveLoanWeeks == 0 && (raceEnabled || testing.Short()) {
+				t.Skip("one capacity search is enough with -race or -short")
+			}
 			inst := loadInstance(t, "small")
 			fast := scheduler.Options{ExactMaxProjects: -1}
 			rep, err := scheduler.PlanCapacity(context.Background(), inst, scheduler.CapacityOptions{

@@ -127,6 +127,9 @@ func TestSolveDeterministic(t *testing.T) {
 	for _, name := range []string{"small", "medium"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			if name == "medium" && raceEnabled {
+				t.Skip("medium skipped with -race (slow); small checks the same code")
+			}
 			inst := loadInstance(t, name)
 			opt := scheduler.Options{TimeLimit: 5 * time.Minute, Seed: 7}
 			a, err := scheduler.Solve(context.Background(), inst, opt)
