@@ -422,7 +422,8 @@ func (db *DB) Feed(ctx context.Context, id int64) (_ Feed, err error) {
 // SetFeedContent records the hash of a feed's latest rendering and returns
 // when its content last changed: unchanged if the hash is the recorded one,
 // else now (strictly after the previous change, at the second: HTTP dates
-// have no finer resolution, and If-Modified-Since must see every change).
+// have no finer resolution, and If-Modified-Since must see every change;
+// the first rendering of a feed just takes now).
 // Returns ErrNotFound for an unknown feed.
 func (db *DB) SetFeedContent(ctx context.Context, feedID int64, hash string) (_ time.Time, err error) {
 	defer wrapf(&err, "SetFeedContent(%d)", feedID)
@@ -449,8 +450,13 @@ func (db *DB) SetFeedContent(ctx context.Context, feedID int64, hash string) (_ 
 		}
 		prev := at.Truncate(time.Second)
 		at = db.Now().Truncate(time.Second)
-		if !at.After(prev) {
+		if !at.After(prev) && row.ContentHash != "" {
+			// Strictly later than a content a client may hold; the first
+			// rendering replaces no content, so now is enough.
 			at = prev.Add(time.Second)
+		}
+		if at.Before(prev) {
+			at = prev
 		}
 		_, err := tx.NewUpdate().Model((*feedTokenRow)(nil)).
 			Set("content_hash = ?", hash).Set("content_changed_at = ?", at).
