@@ -31,6 +31,11 @@ type lagrange struct {
 	cnt    []int
 	order  []int
 	live   []int
+	gl, gm []float64 // subgradient scratch
+	// DP scratch: active states, marks.
+	act, nact []int
+	seen      []int
+	stamp     int
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
 }
@@ -175,9 +180,12 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	per := S / (m.fsy + 1)
 	negInf := math.Inf(-1)
 	vals, next := lg.vals, lg.next
-	for i := range vals {
-		vals[i] = negInf
+	// Only reached states are visited: act lists them, seen marks the
+	// states of the next layer already initialised.
+	if lg.seen == nil {
+		lg.seen = make([]int, S)
 	}
+	act := append(lg.act[:0], 0)
 	vals[0] = 0
 	need := len(projs) * S
 	if cap(lg.back) < need {
@@ -185,18 +193,23 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	}
 	back := lg.back[:need]
 	for j, pi := range projs {
+		lg.stamp++
+		stamp := lg.stamp
 		forced := lg.forced[pi] || (r != nil && r.must[pi])
 		bj := back[j*S : (j+1)*S]
-		for st := 0; st < S; st++ {
+		nact := lg.nact[:0]
+		for _, st := range act {
 			if forced {
 				next[st] = negInf
 			} else {
 				next[st] = vals[st]
 			}
 			bj[st] = int32(st * (m.K + 1))
+			lg.seen[st] = stamp
+			nact = append(nact, st)
 		}
 		b := lg.best[pi*m.K : (pi+1)*m.K]
-		for st := 0; st < S; st++ {
+		for _, st := range act {
 			v := vals[st]
 			if v == negInf {
 				continue
@@ -221,6 +234,11 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 					y2++
 				}
 				st2 := y2*per + ps2
+				if lg.seen[st2] != stamp {
+					lg.seen[st2] = stamp
+					next[st2] = negInf
+					nact = append(nact, st2)
+				}
 				if nv > next[st2] {
 					next[st2] = nv
 					bj[st2] = int32(st*(m.K+1) + k + 1)
@@ -228,10 +246,13 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 			}
 		}
 		vals, next = next, vals
+		lg.nact, lg.act = act, nact
+		act = nact
 	}
+	lg.act = act
 	bestSt, bestV := 0, negInf
-	for st, v := range vals {
-		if v > bestV {
+	for _, st := range act {
+		if v := vals[st]; v > bestV || (v == bestV && st < bestSt) {
 			bestSt, bestV = st, v
 		}
 	}
@@ -268,8 +289,11 @@ func (lg *lagrange) bestPeriod(pi int) (int, float64) {
 // complementary).
 func (lg *lagrange) step(bound, target, theta float64) float64 {
 	m := lg.m
-	gl := make([]float64, m.W)
-	gm := make([]float64, len(lg.mu))
+	if lg.gl == nil {
+		lg.gl = make([]float64, m.W)
+		lg.gm = make([]float64, len(lg.mu))
+	}
+	gl, gm := lg.gl, lg.gm
 	for t := range gl {
 		gl[t] = float64(m.P)
 	}

@@ -133,6 +133,10 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	case n > 200:
 		lagIters, lnsStale = 120, 15
 	}
+	repairEvery := 4
+	if n > 2000 {
+		repairEvery = 6
+	}
 	maxIter := int(float64(lagIters) * opt.Effort)
 	freq := newFreq(m)
 	for it := 0; it < maxIter && !stop(); it++ {
@@ -149,8 +153,8 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if proved() {
 			break
 		}
-		if it%4 == 3 {
-			if it%8 == 7 {
+		if it%repairEvery == repairEvery-1 {
+			if (it/repairEvery)%2 == 1 {
 				freq.repair(cand, se, lg)
 			} else {
 				m.repair(cand, lg, se, false)
@@ -205,7 +209,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		}
 	}
 
-	if !proved() && !stop() {
+	if !proved() && !stop() && n <= 200 {
 		s.copyFrom(best)
 		se.pairs = true
 		se.descend()
