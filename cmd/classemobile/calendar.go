@@ -233,9 +233,11 @@ func runCalendarImport(ctx context.Context, e env, args []string) error {
 		"Reads an export of the official dataset fr-en-calendrier-scolaire (data.education.gouv.fr,\n"+
 		"';'-separated CSV), keeps the pupils' rows of one académie and stores\n"+
 		"their holidays in the database. For every school year in the file (or in --years) the imported\n"+
-		"holidays replace those previously imported and override the embedded ones.")
+		"holidays replace those previously imported and override the embedded ones. A year for which\n"+
+		"the file has fewer holidays than the current data (a partial export) is refused without --force.")
 	location := fs.String("location", calendar.DefaultLocation, "académie whose rows are kept")
 	yearsFlag := fs.String("years", "", "comma-separated school years to import (default: all years in the file)")
+	force := fs.Bool("force", false, "replace a year even when the file has fewer holidays for it than the current data")
 	dbURL := dbFlag(fs, e)
 	// Allow flags after the file name: "calendar import FILE --db URL".
 	var file string
@@ -292,6 +294,11 @@ func runCalendarImport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if !*force {
+		if err := checkNotShrinking(ctx, db, hs); err != nil {
+			return err
+		}
+	}
 	years, err := db.ReplaceCalendarHolidays(ctx, store.Actor{}, filepath.Base(file), hs)
 	if err != nil {
 		return fmt.Errorf("calendar import %s: %w", file, err)
@@ -308,6 +315,39 @@ func runCalendarImport(ctx context.Context, e env, args []string) error {
 			line += fmt.Sprintf(" (calendrier incomplet : %v)", err)
 		}
 		fmt.Fprintln(e.stdout, line)
+	}
+	return nil
+}
+
+// checkNotShrinking refuses an import that would leave a school year with
+// fewer holidays than it has now (imported, else embedded): such a file is
+// a partial export, and replacing the year would silently merge periods.
+func checkNotShrinking(ctx context.Context, db *store.DB, hs []calendar.Holiday) error {
+	count := map[string]int{}
+	for _, h := range hs {
+		count[h.SchoolYear]++
+	}
+	embedded := map[string]int{}
+	for _, h := range calendar.ZoneC() {
+		embedded[h.SchoolYear]++
+	}
+	var short []string
+	for _, year := range calendar.SchoolYears(hs) {
+		current, err := db.CalendarHolidays(ctx, year)
+		if err != nil {
+			return err
+		}
+		have := len(current)
+		if have == 0 {
+			have = embedded[year]
+		}
+		if count[year] < have {
+			short = append(short, fmt.Sprintf("%s (%d périodes de vacances dans le fichier, %d actuellement)", year, count[year], have))
+		}
+	}
+	if len(short) > 0 {
+		return fmt.Errorf("calendar import: fichier incomplet pour %s ; choisissez les années avec --years ou forcez avec --force",
+			strings.Join(short, ", "))
 	}
 	return nil
 }

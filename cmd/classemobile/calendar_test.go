@@ -110,6 +110,13 @@ func TestCalendarImport(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "(base de données sqlite)")
 
+	code, _, errOut = runCLI(t, env, "calendar", "import", sample, "--db", dbPath)
+	assert.Equal(t, 1, code, "partial years refused")
+	assert.Contains(t, errOut, "2025-2026 (1 périodes de vacances dans le fichier, 6 actuellement)")
+	code, out, errOut = runCLI(t, env, "calendar", "import", sample, "--db", dbPath, "--force")
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "2025-2026 : 1 période de vacances importées")
+
 	code, _, errOut = runCLI(t, env, "calendar", "import", sample, "--db", dbPath, "--location", "Atlantis")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "Atlantis")
