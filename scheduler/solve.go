@@ -131,11 +131,14 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	case n > 2000:
 		lagIters, lnsStale = 80, 0
 	case n > 200:
-		lagIters, lnsStale = 120, 15
+		lagIters, lnsStale = 90, 0
 	}
 	repairEvery := 4
-	if n > 2000 {
+	switch {
+	case n > 2000:
 		repairEvery = 6
+	case n > 200:
+		repairEvery = 3
 	}
 	maxIter := int(float64(lagIters) * opt.Effort)
 	freq := newFreq(m)
