@@ -342,7 +342,8 @@ func checkNotShrinking(ctx context.Context, db *store.DB, hs []calendar.Holiday)
 			have = embedded[year]
 		}
 		if count[year] < have {
-			short = append(short, fmt.Sprintf("%s (%d périodes de vacances dans le fichier, %d actuellement)", year, count[year], have))
+			short = append(short, fmt.Sprintf("%s (%s dans le fichier, %d actuellement)", year,
+				plural(count[year], "période de vacances", "périodes de vacances"), have))
 		}
 	}
 	if len(short) > 0 {

@@ -112,7 +112,7 @@ func TestCalendarImport(t *testing.T) {
 
 	code, _, errOut = runCLI(t, env, "calendar", "import", sample, "--db", dbPath)
 	assert.Equal(t, 1, code, "partial years refused")
-	assert.Contains(t, errOut, "2025-2026 (1 périodes de vacances dans le fichier, 6 actuellement)")
+	assert.Contains(t, errOut, "2025-2026 (1 période de vacances dans le fichier, 6 actuellement)")
 	code, out, errOut = runCLI(t, env, "calendar", "import", sample, "--db", dbPath, "--force")
 	require.Equal(t, 0, code, "stderr: %s", errOut)
 	assert.Contains(t, out, "2025-2026 : 1 période de vacances importées")
