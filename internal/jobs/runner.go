@@ -368,7 +368,11 @@ func (r *Runner) deliverBatch(ctx context.Context, today calendar.Date, staff st
 				"attempt", attempts+1, "failed", failed, "retry_at", retryAt, "error", sendErr)
 			continue
 		}
-		marked, err := r.o.DB.MarkRemindersSent(ctx, r.o.Owner, ids, msg.MessageID, now)
+		// The message is out: record it even if the run is being stopped,
+		// or the next run would send it again.
+		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		marked, err := r.o.DB.MarkRemindersSent(markCtx, r.o.Owner, ids, msg.MessageID, now)
+		cancel()
 		if err != nil {
 			return err
 		}

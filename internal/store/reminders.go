@@ -201,23 +201,20 @@ func (db *DB) ClaimReminders(ctx context.Context, owner string, now, until time.
 	var rows []reminderRow
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if db.dialect == Postgres {
-			return tx.NewRaw(`
-WITH candidates AS (
-    SELECT DISTINCT recipient_id FROM reminders
-    WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?0)
-), picked AS (
-    SELECT recipient_id FROM candidates
-    WHERE pg_try_advisory_xact_lock(?1, (recipient_id % 2147483647)::int)
-    LIMIT ?2
-), claimable AS (
-    SELECT id FROM reminders
-    WHERE recipient_id IN (SELECT recipient_id FROM picked)
-      AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?0)
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE reminders AS r SET lease_owner = ?3, lease_until = ?4, updated_at = ?0
-FROM claimable WHERE r.id = claimable.id
-RETURNING r.*`, now, reminderLockKey, maxRecipients, owner, until).Scan(ctx, &rows)
+			// A recipient picked from a snapshot taken just before another
+			// claimer committed yields no row; try again (each statement
+			// sees a fresh snapshot) while claimable rows remain.
+			for attempt := 0; attempt < 3; attempt++ {
+				if err := claimPostgres(ctx, tx, owner, now, until, maxRecipients, &rows); err != nil || len(rows) > 0 {
+					return err
+				}
+				var left bool
+				if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM reminders WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?))`,
+					now).Scan(ctx, &left); err != nil || !left {
+					return err
+				}
+			}
+			return nil
 		}
 		var recipients []int64
 		if err := tx.NewSelect().Model((*reminderRow)(nil)).Distinct().Column("recipient_id").
@@ -243,6 +240,30 @@ RETURNING r.*`, now, reminderLockKey, maxRecipients, owner, until).Scan(ctx, &ro
 	}
 	slices.SortFunc(out, compareReminders)
 	return out, nil
+}
+
+// claimPostgres is one claim statement: pick recipients with claimable
+// rows, lock each with a transaction advisory lock (so two claimers never
+// split a recipient), lock their rows with FOR UPDATE SKIP LOCKED and lease
+// them.
+func claimPostgres(ctx context.Context, tx bun.Tx, owner string, now, until time.Time, maxRecipients int, rows *[]reminderRow) error {
+	return tx.NewRaw(`
+WITH candidates AS (
+    SELECT DISTINCT recipient_id FROM reminders
+    WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?0)
+), picked AS (
+    SELECT recipient_id FROM candidates
+    WHERE pg_try_advisory_xact_lock(?1, (recipient_id % 2147483647)::int)
+    LIMIT ?2
+), claimable AS (
+    SELECT id FROM reminders
+    WHERE recipient_id IN (SELECT recipient_id FROM picked)
+      AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?0)
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE reminders AS r SET lease_owner = ?3, lease_until = ?4, updated_at = ?0
+FROM claimable WHERE r.id = claimable.id
+RETURNING r.*`, now, reminderLockKey, maxRecipients, owner, until).Scan(ctx, rows)
 }
 
 func compareReminders(a, b Reminder) int {
