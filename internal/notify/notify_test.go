@@ -137,3 +137,46 @@ func TestNewPicksOutboxWithoutSMTP(t *testing.T) {
 	_, ok := s.(*notify.Outbox)
 	assert.True(t, ok, "outbox when SMTP_URL is empty, got %T", s)
 }
+
+func TestSMTPStartTLSAndAuth(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		giveOpts notifytest.Options
+		wantTLS  bool
+	}{
+		{name: "STARTTLS", giveOpts: notifytest.Options{TLS: true}, wantTLS: true},
+		{name: "STARTTLS and AUTH PLAIN", giveOpts: notifytest.Options{TLS: true, User: "relay", Password: "s3cr&t"}, wantTLS: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := notifytest.NewServerWith(t, tt.giveOpts)
+			s, err := notify.NewSMTP(notify.Options{SMTPURL: srv.URL, From: from, Timeout: 5 * time.Second})
+			require.NoError(t, err, "new SMTP sender for %s", srv.URL)
+			require.NoError(t, s.Send(context.Background(), frenchMessage("tls-1@example.fr")), "send")
+			got := srv.Messages()
+			require.Len(t, got, 1, "received")
+			assert.Equal(t, tt.wantTLS, got[0].TLS, "session over TLS")
+		})
+	}
+}
+
+func TestSMTPNeverSendsPasswordInClear(t *testing.T) {
+	t.Parallel()
+	srv := notifytest.NewServerWith(t, notifytest.Options{User: "relay", Password: "s3cr&t"})
+	s, err := notify.NewSMTP(notify.Options{SMTPURL: srv.URL, From: from, Timeout: 5 * time.Second})
+	require.NoError(t, err, "new SMTP sender")
+	assert.Error(t, s.Send(context.Background(), frenchMessage("clear-1@example.fr")), "no PLAIN/LOGIN without TLS")
+	assert.Empty(t, srv.Messages(), "nothing delivered")
+}
+
+func TestSMTPWrongPasswordFails(t *testing.T) {
+	t.Parallel()
+	srv := notifytest.NewServerWith(t, notifytest.Options{TLS: true, User: "relay", Password: "right"})
+	bad := strings.Replace(srv.URL, "relay:right@", "relay:wrong@", 1)
+	s, err := notify.NewSMTP(notify.Options{SMTPURL: bad, From: from, Timeout: 5 * time.Second})
+	require.NoError(t, err, "new SMTP sender")
+	assert.Error(t, s.Send(context.Background(), frenchMessage("tls-2@example.fr")), "authentication refused")
+	assert.Empty(t, srv.Messages(), "nothing delivered")
+}

@@ -23,7 +23,7 @@ type SMTP struct {
 // transport: smtp:// uses STARTTLS when the server offers it (add
 // ?tls=required to refuse plain text, ?tls=none to never try), smtps:// uses
 // implicit TLS. User and password in the URL enable authentication (PLAIN
-// or LOGIN, as the server offers; only over TLS unless ?tls=none).
+// or LOGIN, as the server offers; never over an unencrypted connection).
 // ?insecure=1 skips certificate checks (tests, self-signed relays).
 func NewSMTP(opts Options) (*SMTP, error) {
 	u, err := url.Parse(opts.SMTPURL)

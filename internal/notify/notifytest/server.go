@@ -10,11 +10,13 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -22,6 +24,8 @@ import (
 type Received struct {
 	// HELO is the name the client gave.
 	HELO string
+	// TLS reports whether the session ran over TLS (STARTTLS).
+	TLS bool
 	// From and To are the envelope.
 	From string
 	To   []string
@@ -66,8 +70,23 @@ type Server struct {
 	srv       *smtp.Server
 }
 
-// NewServer starts a server closed at the end of the test.
+// Options configure NewServerWith.
+type Options struct {
+	// User and Password, when set, make AUTH PLAIN mandatory before MAIL.
+	User, Password string
+	// TLS offers STARTTLS with a self-signed certificate for 127.0.0.1.
+	TLS bool
+}
+
+// NewServer starts a plain-text server without authentication, closed at
+// the end of the test.
 func NewServer(t testing.TB) *Server {
+	t.Helper()
+	return NewServerWith(t, Options{})
+}
+
+// NewServerWith starts a server with authentication and/or STARTTLS.
+func NewServerWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -76,8 +95,15 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{Addr: ln.Addr().String(), delivered: make(chan struct{}, 1<<16)}
 	s.URL = "smtp://" + s.Addr + "?tls=none"
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{s: s, conn: c}, nil
+		return &session{s: s, conn: c, opts: opts}, nil
 	}))
+	if opts.TLS {
+		s.srv.TLSConfig = selfSigned(t)
+		s.URL = "smtp://" + s.Addr + "?tls=required&insecure=1"
+	}
+	if opts.User != "" {
+		s.URL = strings.Replace(s.URL, "smtp://", "smtp://"+url.UserPassword(opts.User, opts.Password).String()+"@", 1)
+	}
 	s.srv.Domain = "localhost"
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
@@ -122,15 +148,39 @@ func (s *Server) Messages() []Received {
 func (s *Server) Delivered() <-chan struct{} { return s.delivered }
 
 type session struct {
-	s    *Server
-	conn *smtp.Conn
-	from string
-	to   []string
+	s      *Server
+	conn   *smtp.Conn
+	opts   Options
+	authed bool
+	from   string
+	to     []string
+}
+
+// AuthMechanisms implements smtp.AuthSession.
+func (ss *session) AuthMechanisms() []string {
+	if ss.opts.User == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+// Auth implements smtp.AuthSession.
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		if user != ss.opts.User || pass != ss.opts.Password {
+			return errors.New("invalid credentials")
+		}
+		ss.authed = true
+		return nil
+	}), nil
 }
 
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.opts.User != "" && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
 	ss.from = from
 	return nil
 }
@@ -156,7 +206,8 @@ func (ss *session) Data(r io.Reader) error {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: err.Error()}
 		}
 	}
-	rec := Received{HELO: helo, From: ss.from, To: append([]string(nil), ss.to...), Raw: raw}
+	_, isTLS := ss.conn.TLSConnectionState()
+	rec := Received{HELO: helo, TLS: isTLS, From: ss.from, To: append([]string(nil), ss.to...), Raw: raw}
 	if err := parse(&rec); err != nil {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: err.Error()}
 	}
