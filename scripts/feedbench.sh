@@ -10,7 +10,8 @@
 # DURATION (of one wrk run) defaults to 5s; DB_URL defaults to a fresh SQLite file (pass a
 # postgres:// URL to measure PostgreSQL). Needs wrk and nginx (Debian:
 # apt-get install -y wrk nginx); nginx runs from a config in a temporary
-# directory on port 28418 (NGINX_PORT), the feed server on 28417 (FEEDBENCH_PORT); the system nginx
+# directory on port 28418 (NGINX_PORT), the feed server on 28417 (FEEDBENCH_PORT)
+# and a bare net/http handler of the same bytes on 28419 (BARE_PORT); the system nginx
 # configuration is not touched. Both servers are stopped at the end.
 set -euo pipefail
 DURATION=${1:-5s}
@@ -22,6 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/feedbench.XXXXXX)
 FEED_ADDR=127.0.0.1:${FEEDBENCH_PORT:-28417}
 NGINX_PORT=${NGINX_PORT:-28418}
+BARE_ADDR=127.0.0.1:${BARE_PORT:-28419}
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -35,7 +37,7 @@ done
 
 echo "== building the feed server" >&2
 (cd "$ROOT" && go build -o "$WORK/feedbench" ./internal/web/testdata/feedbench)
-args=(-addr "$FEED_ADDR")
+args=(-addr "$FEED_ADDR" -bare "$BARE_ADDR")
 [ -n "$DB_URL" ] && args+=(-db "$DB_URL")
 "$WORK/feedbench" "${args[@]}" >"$WORK/path" 2>"$WORK/feedbench.log" &
 pids+=($!)
@@ -102,13 +104,17 @@ for round in $(seq "$ROUNDS"); do
 	runs[nginx200]+=" $(rps "$NGINX_URL")"
 	runs[feed304]+=" $(rps "$FEED_URL" "If-None-Match: $FEED_ETAG")"
 	runs[nginx304]+=" $(rps "$NGINX_URL" "If-None-Match: $NGINX_ETAG")"
-	echo "round $round:${runs[feed200]} |${runs[nginx200]} |${runs[feed304]} |${runs[nginx304]}" >&2
+	runs[bare200]+=" $(rps "http://$BARE_ADDR$FEED_PATH")"
+	runs[bare304]+=" $(rps "http://$BARE_ADDR$FEED_PATH" "If-None-Match: $FEED_ETAG")"
+	echo "round $round: feed200${runs[feed200]} | nginx200${runs[nginx200]} | feed304${runs[feed304]} | nginx304${runs[nginx304]} | bare200${runs[bare200]} | bare304${runs[bare304]}" >&2
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
-printf '%-6s %14s %14s %8s\n' status "feed req/s" "nginx req/s" ratio
+printf '%-6s %12s %12s %8s %20s\n' status "feed req/s" "nginx req/s" "feed/nginx" "bare net/http req/s"
 for st in 200 304; do
 	f=$(median "${runs[feed$st]}")
 	n=$(median "${runs[nginx$st]}")
-	printf '%-6s %14.0f %14.0f %7.0f%%\n' "$st" "$f" "$n" "$(awk -v a="$f" -v b="$n" 'BEGIN{print 100*a/b}')"
+	b=$(median "${runs[bare$st]}")
+	printf '%-6s %12.0f %12.0f %9.0f%% %20.0f\n' "$st" "$f" "$n" "$(awk -v a="$f" -v b="$n" 'BEGIN{print 100*a/b}')" "$b"
 done
+echo "(bare net/http: the same bytes from memory by a Go handler that does nothing else, the floor of Go's HTTP server)" >&2
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

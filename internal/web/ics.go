@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -138,11 +140,39 @@ type feedEntry struct {
 	built      time.Time
 	lastUsed   atomic.Int64 // unix seconds
 
-	body         []byte
-	etag         string
+	// plain and gzip are the two representations of the same bytes.
+	plain, gzip  feedRepresentation
 	lastModified time.Time
+	// hLastModified is built once and shared by every response.
+	hLastModified []string
+}
+
+// feedRepresentation is one encoding of a rendered feed.
+type feedRepresentation struct {
+	body []byte
+	etag string
 	// Header values, built once and shared by every response.
-	hETag, hLastModified, hLength []string
+	hETag, hLength []string
+}
+
+func newRepresentation(body []byte, etag string) feedRepresentation {
+	return feedRepresentation{body: body, etag: etag, hETag: []string{etag}, hLength: []string{strconv.Itoa(len(body))}}
+}
+
+// gzipBytes compresses b; the output depends only on b (no name, no time).
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Fixed response header values.
@@ -151,6 +181,8 @@ var (
 	hFeedCache    = []string{"private, max-age=300"}
 	hNoStore      = []string{"no-store"}
 	hTextPlain    = []string{"text/plain; charset=utf-8"}
+	hGzip         = []string{"gzip"}
+	hVary         = []string{"Accept-Encoding"}
 )
 
 func newFeedService(d Deps, baseURL string, now func() time.Time, db *store.DB) *feedService {
@@ -230,19 +262,42 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		s.feedError(w, r, err)
 		return
 	}
+	rep := &ent.plain
+	if acceptsGzip(r) {
+		rep = &ent.gzip
+		h["Content-Encoding"] = hGzip
+	}
 	h["Content-Type"] = hCalendarType
 	h["Cache-Control"] = hFeedCache
-	h["Etag"] = ent.hETag
+	h["Vary"] = hVary
+	h["Etag"] = rep.hETag
 	h["Last-Modified"] = ent.hLastModified
 	if feedNotModified(r, ent) {
+		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Length"] = ent.hLength
+	h["Content-Length"] = rep.hLength
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(ent.body)
+		w.Write(rep.body)
 	}
+}
+
+// acceptsGzip reports whether the client takes gzip (calendar services
+// do): the feed is then sent compressed, about six times smaller. A
+// "gzip;q=0" refusal is honoured; other q-values are not weighed.
+func acceptsGzip(r *http.Request) bool {
+	for _, ae := range r.Header["Accept-Encoding"] {
+		for _, part := range strings.Split(ae, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+				return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+			}
+		}
+	}
+	return false
 }
 
 // feedNotFound answers 404 without saying whether the token never existed
@@ -267,9 +322,14 @@ func (s *Server) feedError(w http.ResponseWriter, r *http.Request, err error) {
 // is no If-None-Match (RFC 9110 §13.2.2).
 func feedNotModified(r *http.Request, ent *feedEntry) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if inm == ent.plain.etag || inm == ent.gzip.etag {
+			return true
+		}
 		for _, tag := range strings.Split(inm, ",") {
-			tag = strings.TrimSpace(tag)
-			if tag == "*" || strings.TrimPrefix(tag, "W/") == ent.etag {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			// Either representation's validator: they carry the same
+			// content, and a client keeps the one it holds.
+			if tag == "*" || tag == ent.plain.etag || tag == ent.gzip.etag {
 				return true
 			}
 		}
@@ -338,12 +398,15 @@ func (s *Server) renderFeed(ctx context.Context, poll store.FeedPoll, today cale
 	if err != nil {
 		return nil, err
 	}
-	ent := &feedEntry{generation: poll.Generation, day: today, built: now, body: body,
-		etag: `"` + hash + `"`, lastModified: lastMod.UTC().Truncate(time.Second)}
+	gz, err := gzipBytes(body)
+	if err != nil {
+		return nil, err
+	}
+	ent := &feedEntry{generation: poll.Generation, day: today, built: now,
+		plain: newRepresentation(body, `"`+hash+`"`), gzip: newRepresentation(gz, `"`+hash+`-gz"`),
+		lastModified: lastMod.UTC().Truncate(time.Second)}
 	ent.lastUsed.Store(now.Unix())
-	ent.hETag = []string{ent.etag}
 	ent.hLastModified = []string{ent.lastModified.Format(http.TimeFormat)}
-	ent.hLength = []string{strconv.Itoa(len(body))}
 	return ent, nil
 }
 

@@ -33,7 +33,7 @@ func benchLoans(n int) []store.FeedLoan {
 
 // BenchmarkRenderFeed200 renders a feed of 200 events: planning the events
 // from the loans and writing the iCalendar bytes (everything a cache miss
-// does besides the database).
+// does besides the database), then also its gzip representation.
 func BenchmarkRenderFeed200(b *testing.B) {
 	loans := benchLoans(44) // 201 events; the last is dropped
 	target := store.FeedTarget{Scope: store.FeedAll}
@@ -41,9 +41,7 @@ func BenchmarkRenderFeed200(b *testing.B) {
 	if n := len(planFeed(target, loans, today, "classemobile.example.fr")); n < 200 {
 		b.Fatalf("%d events, want at least 200", n)
 	}
-	b.ReportAllocs()
-	var size int
-	for b.Loop() {
+	render := func(b *testing.B) []byte {
 		planned := planFeed(target, loans, today, "classemobile.example.fr")[:200]
 		cal := calendar.Feed{Name: "Classes mobiles — tous les prêts", Events: make([]calendar.Event, len(planned))}
 		for i, p := range planned {
@@ -55,9 +53,28 @@ func BenchmarkRenderFeed200(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		size = len(body)
+		return body
 	}
-	b.ReportMetric(float64(size), "bytes/feed")
+	b.Run("ics", func(b *testing.B) {
+		b.ReportAllocs()
+		var size int
+		for b.Loop() {
+			size = len(render(b))
+		}
+		b.ReportMetric(float64(size), "bytes/feed")
+	})
+	b.Run("ics+gzip", func(b *testing.B) {
+		b.ReportAllocs()
+		var size int
+		for b.Loop() {
+			gz, err := gzipBytes(render(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = len(gz)
+		}
+		b.ReportMetric(float64(size), "gzip-bytes/feed")
+	})
 }
 
 // BenchmarkFeedRequest measures the feed endpoint in process (no network):

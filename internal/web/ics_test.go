@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -86,6 +87,9 @@ func (b feedBundle) get(t *testing.T, method, path string, headers ...string) (*
 	t.Helper()
 	req, err := http.NewRequest(method, b.ts.URL+path, nil)
 	require.NoError(t, err)
+	// Plain bytes unless the test asks otherwise (Go's client would ask
+	// for gzip and decompress behind the test's back).
+	req.Header.Set("Accept-Encoding", "identity")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -275,6 +279,8 @@ func TestFeedGoldenSchool(t *testing.T) {
 		}
 
 		assert.Equal(t, body, b.ics(t, path), "second GET is byte-identical")
+		other := newFeedBundle(t, db, web.FeedOptions{})
+		assert.Equal(t, body, other.ics(t, path), "a second render (another server, empty cache) is byte-identical")
 	})
 }
 
@@ -782,4 +788,48 @@ func TestFeedICalJS(t *testing.T) {
 		}
 	}
 	t.Logf("ical.js read %d events in %d feeds, as go-ical does", total, len(files))
+}
+
+// TestFeedGzip checks the compressed representation: same content, its own
+// strong ETag, Vary, 304 on either validator.
+func TestFeedGzip(t *testing.T) {
+	t.Parallel()
+	db := storetest.NewSQLite(t)
+	b := newFeedBundle(t, db, web.FeedOptions{})
+	school := feedSchool(t, db)
+	seedEveryState(t, db, school, feedPacks(t, db, 6))
+	path := b.feed(t, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
+	plainRes, plain := b.get(t, http.MethodGet, path)
+	require.Equal(t, http.StatusOK, plainRes.StatusCode)
+	assert.Empty(t, plainRes.Header.Get("Content-Encoding"))
+	assert.Equal(t, "Accept-Encoding", plainRes.Header.Get("Vary"))
+
+	for _, ae := range []string{"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8"} {
+		res, gz := b.get(t, http.MethodGet, path, "Accept-Encoding", ae)
+		require.Equal(t, http.StatusOK, res.StatusCode, ae)
+		assert.Equal(t, "gzip", res.Header.Get("Content-Encoding"), ae)
+		assert.Equal(t, "Accept-Encoding", res.Header.Get("Vary"))
+		assert.Equal(t, strconv.Itoa(len(gz)), res.Header.Get("Content-Length"))
+		assert.NotEqual(t, plainRes.Header.Get("ETag"), res.Header.Get("ETag"), "each representation has its own strong ETag")
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		require.NoError(t, err)
+		got, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		assert.Equal(t, plain, got, "%s: same bytes once decompressed", ae)
+		assert.Less(t, len(gz)*3, len(plain), "compressed well")
+		res, body := b.get(t, http.MethodGet, path, "Accept-Encoding", ae, "If-None-Match", res.Header.Get("ETag"))
+		assert.Equal(t, http.StatusNotModified, res.StatusCode, "%s: 304 on the gzip ETag", ae)
+		assert.Empty(t, body)
+	}
+	res, _ := b.get(t, http.MethodGet, path, "Accept-Encoding", "gzip;q=0")
+	assert.Empty(t, res.Header.Get("Content-Encoding"), "gzip refused")
+
+	// Go's own client: gzip asked and undone transparently.
+	res, err := b.ts.Client().Get(b.ts.URL + path)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	assert.True(t, res.Uncompressed, "sent compressed")
+	assert.Equal(t, plain, got)
 }

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	_ "net/http/pprof" // for -pprof
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
@@ -27,17 +29,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	loans := flag.Int("loans", 8, "loans of the school (about 5 events each)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling)")
+	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
 	if *pprofAddr != "" {
 		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
 	}
-	if err := run(*dbURL, *addr, *loans); err != nil {
+	if err := run(*dbURL, *addr, *bareAddr, *loans); err != nil {
 		fmt.Fprintln(os.Stderr, "feedbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, addr string, loans int) error {
+func run(dbURL, addr, bareAddr string, loans int) error {
 	ctx := context.Background()
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "feedbench")
@@ -69,7 +72,13 @@ func run(dbURL, addr string, loans int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("/ics/%s.ics\n", token)
+	path := "/ics/" + token + ".ics"
+	if bareAddr != "" {
+		if err := serveBare(srv, path, bareAddr); err != nil {
+			return err
+		}
+	}
+	fmt.Println(path)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	return hs.Serve(ln)
 }
@@ -120,4 +129,34 @@ func seed(ctx context.Context, db *store.DB, n int) (string, error) {
 	}
 	_, token, err := db.CreateFeed(ctx, store.Actor{}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
 	return token, err
+}
+
+// serveBare serves the feed's current bytes, ETag and Last-Modified from
+// memory with a handler that does nothing else: what net/http costs by
+// itself, for comparison with the real endpoint.
+func serveBare(srv http.Handler, path, addr string) error {
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	body := rec.Body.Bytes()
+	etag := rec.Header().Get("ETag")
+	hdr := map[string][]string{"Content-Type": rec.Header().Values("Content-Type"), "Etag": {etag},
+		"Last-Modified": rec.Header().Values("Last-Modified"), "Cache-Control": rec.Header().Values("Cache-Control")}
+	length := []string{strconv.Itoa(len(body))}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for k, v := range hdr {
+			h[k] = v
+		}
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h["Content-Length"] = length
+		w.Write(body)
+	}))
+	return nil
 }
