@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -330,9 +331,8 @@ type FeedPoll struct {
 // polls are the hottest path of the service.
 type FeedLookup struct {
 	db   *DB
-	once sync.Once
-	stmt *sql.Stmt
-	err  error
+	stmt atomic.Pointer[sql.Stmt]
+	mu   sync.Mutex // serialises preparing
 }
 
 // NewFeedLookup returns a token resolver for feed requests. Close it when
@@ -341,10 +341,34 @@ func (db *DB) NewFeedLookup() *FeedLookup { return &FeedLookup{db: db} }
 
 // Close releases the prepared statement.
 func (l *FeedLookup) Close() error {
-	if l.stmt != nil {
-		return l.stmt.Close()
+	if stmt := l.stmt.Swap(nil); stmt != nil {
+		return stmt.Close()
 	}
 	return nil
+}
+
+// prepared returns the lookup statement, preparing it on first use (and
+// again after a failure: a database that is down at the first request
+// must not disable feeds until a restart).
+func (l *FeedLookup) prepared(ctx context.Context) (*sql.Stmt, error) {
+	if stmt := l.stmt.Load(); stmt != nil {
+		return stmt, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if stmt := l.stmt.Load(); stmt != nil {
+		return stmt, nil
+	}
+	q := feedPollSQL
+	if l.db.dialect == Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	stmt, err := l.db.bun.DB.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	l.stmt.Store(stmt)
+	return stmt, nil
 }
 
 // FeedByToken returns the active feed whose token is token, with the data
@@ -353,15 +377,9 @@ func (l *FeedLookup) Close() error {
 // revoked token.
 func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll, err error) {
 	defer wrapf(&err, "FeedByToken")
-	l.once.Do(func() {
-		q := feedPollSQL
-		if l.db.dialect == Postgres {
-			q = strings.Replace(q, "?", "$1", 1)
-		}
-		l.stmt, l.err = l.db.bun.DB.PrepareContext(context.WithoutCancel(ctx), q)
-	})
-	if l.err != nil {
-		return FeedPoll{}, l.err
+	stmt, err := l.prepared(ctx)
+	if err != nil {
+		return FeedPoll{}, err
 	}
 	var (
 		p      FeedPoll
@@ -375,7 +393,7 @@ func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll,
 	for i := range gens {
 		dest = append(dest, &gens[i])
 	}
-	if err := l.stmt.QueryRowContext(ctx, HashSecret(token)).Scan(dest...); err != nil {
+	if err := stmt.QueryRowContext(ctx, HashSecret(token)).Scan(dest...); err != nil {
 		return FeedPoll{}, err
 	}
 	p.Scope, p.SchoolUAI, p.PackID = FeedScope(scope), school.String, packID.Int64
