@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // branch is a depth-first branch-and-bound that proves optimality on small
@@ -12,25 +14,27 @@ import (
 // the most overloaded week of the relaxed solution (keep off the week /
 // serve across it), or around its period once capacity holds.
 type branch struct {
-	m        *model
-	lg       *lagrange
-	se       *searcher
-	best     *state
-	tmp      *state
-	stop     func() bool
-	nodes    int
-	maxNodes int
-	complete bool
-	aborted  bool
-	load     []int
-	iterRoot int
-	iterNode int
-	avg      []float64
+	m          *model
+	lg         *lagrange
+	se         *searcher
+	best       *state
+	tmp        *state
+	stop       func() bool
+	nodes      int
+	maxNodes   int
+	complete   bool
+	aborted    bool
+	load       []int
+	iterRoot   int
+	iterNode   int
+	avg        []float64
+	strong     int // strong-branching candidates per node
+	probeIters int // subgradient steps per probed child
 }
 
 func newBranch(m *model, lg *lagrange, se *searcher, best *state, stop func() bool) *branch {
 	return &branch{m: m, lg: lg, se: se, best: best.clone(), tmp: best.clone(), stop: stop,
-		maxNodes: 200000, load: make([]int, m.W), iterRoot: 200, iterNode: 40,
+		maxNodes: 20000, load: make([]int, m.W), iterRoot: 200, iterNode: 40, strong: 4, probeIters: 6,
 		avg: make([]float64, len(m.projects)*(m.K+1))}
 }
 
@@ -108,7 +112,7 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 	if math.Floor(L+1e-6) <= b.incumbent() {
 		return true
 	}
-	if debugTrace && b.nodes < 40 {
+	if debugTrace && (b.nodes < 30 || b.nodes%500 == 0) {
 		nopt, nmust := 0, 0
 		for pi := range r.mask {
 			for oi := range m.projects[pi].opts {
@@ -129,9 +133,16 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 		}
 	}
 	b.tryPrimal(0)
-	// Branch first on the most fractional (project, period) of the
-	// averaged relaxed solutions: an estimate of the LP solution.
-	bp, bk, bestF := -1, -1, 0.0
+	// Branching candidates: the most fractional (project, period) pairs
+	// of the averaged relaxed solutions (an estimate of the LP solution),
+	// scored by a few subgradient steps on both children (strong
+	// branching, product rule).
+	type cand struct {
+		pi int
+		f  float64
+		in func(int) bool
+	}
+	var cands []cand
 	if nAvg > 0 {
 		for pi := range m.projects {
 			if m.projects[pi].locked {
@@ -139,37 +150,59 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 			}
 			for k := 0; k < m.K; k++ {
 				f := b.avg[pi*K1+k] / float64(nAvg)
-				if v := math.Min(f, 1-f); v > 0.05 && v > bestF {
-					bp, bk, bestF = pi, k, v
+				if v := math.Min(f, 1-f); v > 0.05 {
+					p, kk := &m.projects[pi], k
+					cands = append(cands, cand{pi, v, func(oi int) bool { return p.opts[oi].per != kk }})
 				}
 			}
 		}
 	}
-	var pi int
-	var inA func(int) bool
-	if bp >= 0 {
-		p := &m.projects[bp]
-		pi, inA = bp, func(oi int) bool { return p.opts[oi].per != bk }
-	} else {
-		pi, inA = b.choose(r)
+	slices.SortStableFunc(cands, func(x, y cand) int { return cmp.Compare(y.f, x.f) })
+	if len(cands) > b.strong {
+		cands = cands[:b.strong]
 	}
-	if pi < 0 {
-		return true // every choice fixed: the relaxed solution was evaluated
-	}
-	a, bb := r.clone(), r.clone()
-	p := &m.projects[pi]
-	for oi := range p.opts {
-		bit := [2]uint64{}
-		bit[oi>>6] = 1 << (oi & 63)
-		if inA(oi) {
-			bb.mask[pi][0] &^= bit[0]
-			bb.mask[pi][1] &^= bit[1]
-		} else {
-			a.mask[pi][0] &^= bit[0]
-			a.mask[pi][1] &^= bit[1]
+	if len(cands) == 0 {
+		if pi, in := b.choose(r); pi >= 0 {
+			cands = append(cands, cand{pi, 0, in})
 		}
 	}
-	bb.must[pi] = true
+	if len(cands) == 0 {
+		return true // every choice fixed: the relaxed solution was evaluated
+	}
+	split := func(c cand) (*restrict, *restrict) {
+		a, bb := r.clone(), r.clone()
+		p := &m.projects[c.pi]
+		for oi := range p.opts {
+			bit := [2]uint64{}
+			bit[oi>>6] = 1 << (oi & 63)
+			if c.in(oi) {
+				bb.mask[c.pi][0] &^= bit[0]
+				bb.mask[c.pi][1] &^= bit[1]
+			} else {
+				a.mask[c.pi][0] &^= bit[0]
+				a.mask[c.pi][1] &^= bit[1]
+			}
+		}
+		bb.must[c.pi] = true
+		return a, bb
+	}
+	best, bestScore := 0, -1.0
+	if len(cands) > 1 {
+		inc := b.incumbent()
+		for i, c := range cands {
+			a, bb := split(c)
+			la := b.probe(a, bestLam, bestMu)
+			lb := b.probe(bb, bestLam, bestMu)
+			score := math.Max(L-la, 1e-3) * math.Max(L-lb, 1e-3)
+			if math.Floor(la+1e-6) <= inc || math.Floor(lb+1e-6) <= inc {
+				score = math.Inf(1) // one child is pruned already
+			}
+			if score > bestScore {
+				best, bestScore = i, score
+			}
+		}
+	}
+	a, bb := split(cands[best])
 	okA := b.dfs(a, bestLam, bestMu, b.iterNode)
 	okB := b.dfs(bb, bestLam, bestMu, b.iterNode)
 	return okA && okB
@@ -367,4 +400,29 @@ func (b *branch) fix(r *restrict, L float64) bool {
 		}
 	}
 	return changed
+}
+
+// probe runs a few subgradient steps on a child node from the parent's
+// multipliers and returns the best bound found.
+func (b *branch) probe(r *restrict, lam, mu []float64) float64 {
+	lg := b.lg
+	copy(lg.lam, lam)
+	copy(lg.mu, mu)
+	best := math.Inf(1)
+	theta := 1.0
+	for it := 0; it < b.probeIters; it++ {
+		L := lg.value(r)
+		if math.IsInf(L, -1) {
+			return L
+		}
+		best = math.Min(best, L)
+		if math.Floor(best+1e-6) <= b.incumbent() {
+			break
+		}
+		if lg.step(L, b.incumbent(), theta) == 0 {
+			break
+		}
+		theta *= 0.7
+	}
+	return best
 }

@@ -228,6 +228,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	}
 	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
 		bb := newBranch(m, lg, se, best, stop)
+		bb.maxNodes = int(float64(bb.maxNodes) * opt.Effort)
 		bb.run()
 		stats.Nodes = bb.nodes
 		if bb.best.obj > best.obj {
