@@ -1,8 +1,3 @@
-//go:build ignore
-
-// This file is excluded until runCalendar is removed from
-// zz_stubs_remove_me.go: then delete these lines.
-
 package main
 
 import (
