@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 )
@@ -111,20 +110,6 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 	L := lg.value(r)
 	if math.Floor(L+1e-6) <= b.incumbent() {
 		return true
-	}
-	if debugTrace && (b.nodes < 30 || b.nodes%500 == 0) {
-		nopt, nmust := 0, 0
-		for pi := range r.mask {
-			for oi := range m.projects[pi].opts {
-				if r.allowed(pi, oi) {
-					nopt++
-				}
-			}
-			if r.must[pi] {
-				nmust++
-			}
-		}
-		fmt.Printf("node %d L=%.3f inc=%.0f opts=%d must=%d\n", b.nodes, L, b.incumbent(), nopt, nmust)
 	}
 	if b.fix(r, L) {
 		r = r.clone() // fix changed r in place: it is this node's own copy below

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -165,9 +164,6 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			if cand.obj > best.obj {
 				best.copyFrom(cand)
 			}
-			if debugTrace {
-				stats.Trace = append(stats.Trace, traceOf(fmt.Sprintf("it%d L=%.0f rep", it, bestL), cand.obj+m.churnConst, now().Sub(start)))
-			}
 			if proved() {
 				break
 			}
@@ -181,10 +177,6 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	// Local search, then large-neighbourhood search from the best plan.
 	s.copyFrom(best)
 	maxStale := int(float64(lnsStale) * opt.Effort)
-	if debugStop {
-		maxStale = -1
-		se.stop = func() bool { return true }
-	}
 	se.descend()
 	if s.obj > best.obj {
 		best.copyFrom(s)
@@ -374,8 +366,6 @@ func (m *model) planOf(s *state) *Plan {
 	return plan
 }
 
-var debugTrace = false
-
 // freq accumulates how often each option is chosen by the relaxed
 // solutions (with decay): an estimate of the LP solution, used to build
 // feasible plans (primal recovery).
@@ -443,5 +433,3 @@ func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 	se.fillLazy(se.order)
 	se.s = s
 }
-
-var debugStop = false

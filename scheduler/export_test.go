@@ -1,3 +1,0 @@
-package scheduler
-
-func DebugStop(b bool) { debugStop = b }
