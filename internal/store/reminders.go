@@ -147,6 +147,14 @@ func (db *DB) InsertReminders(ctx context.Context, rs []Reminder) (inserted int,
 	now := db.Now()
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		inserted = 0
+		// Each night recomputes the reminders of the last weeks, most of
+		// them recorded already: reading their keys is much cheaper than
+		// letting thousands of inserts conflict. ON CONFLICT stays for
+		// concurrent writers.
+		rs, err := withoutRecorded(ctx, tx, rs)
+		if err != nil {
+			return err
+		}
 		rows := make([]reminderRow, 0, min(len(rs), reminderInsertBatch))
 		for start := 0; start < len(rs); start += reminderInsertBatch {
 			rows = rows[:0]
@@ -177,6 +185,47 @@ func (db *DB) InsertReminders(ctx context.Context, rs []Reminder) (inserted int,
 		return nil
 	})
 	return inserted, err
+}
+
+type reminderKey struct {
+	loan int64
+	kind ReminderKind
+	due  calendar.Date
+	user int64
+}
+
+// withoutRecorded returns the reminders of rs not in the ledger yet.
+func withoutRecorded(ctx context.Context, tx bun.Tx, rs []Reminder) ([]Reminder, error) {
+	from := rs[0].DueDate
+	for _, r := range rs {
+		if r.DueDate.Before(from) {
+			from = r.DueDate
+		}
+	}
+	var keys []struct {
+		LoanID      int64   `bun:"loan_id"`
+		Kind        string  `bun:"kind"`
+		DueDate     sqlDate `bun:"due_date"`
+		RecipientID int64   `bun:"recipient_id"`
+	}
+	if err := tx.NewRaw(`SELECT loan_id, kind, CAST(due_date AS TEXT) AS due_date, recipient_id FROM reminders WHERE due_date >= ?`,
+		sqlDate{from}).Scan(ctx, &keys); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return rs, nil
+	}
+	have := make(map[reminderKey]bool, len(keys))
+	for _, k := range keys {
+		have[reminderKey{k.LoanID, ReminderKind(k.Kind), k.DueDate.Date, k.RecipientID}] = true
+	}
+	out := make([]Reminder, 0, len(rs))
+	for _, r := range rs {
+		if !have[reminderKey{r.LoanID, r.Kind, r.DueDate, r.RecipientID}] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // reminderLockKey is the first key of the transaction-level advisory locks

@@ -54,10 +54,10 @@ type reminderLoanRow struct {
 	PickupDay          sqlDate    `bun:"pickup_day"`
 	ReturnDay          sqlDate    `bun:"return_day"`
 	ReturnedAt         *time.Time `bun:"returned_at"`
-	DirectorSignedAt   *time.Time `bun:"director_signed_at"`
-	ITSignedAt         *time.Time `bun:"it_signed_at"`
-	TrainingStatus     string     `bun:"training_status"`
-	AssessmentLoanID   *int64     `bun:"assessment_loan_id"`
+	DirectorSigned     bool       `bun:"director_signed"`
+	ITSigned           bool       `bun:"it_signed"`
+	TrainingDone       bool       `bun:"training_done"`
+	AssessmentWritten  bool       `bun:"assessment_written"`
 	ExtRequestedAt     *time.Time `bun:"ext_requested_at"`
 	ExtensionReturnDay sqlDate    `bun:"ext_return_day"`
 }
@@ -65,8 +65,8 @@ type reminderLoanRow struct {
 func (r reminderLoanRow) loan() ReminderLoan {
 	l := ReminderLoan{ID: r.ID, SchoolYear: r.SchoolYear, SchoolUAI: r.SchoolUAI, SchoolName: r.SchoolName,
 		Title: r.Title, State: r.State, TeacherID: r.TeacherID, PickupDay: r.PickupDay.Date, ReturnDay: r.ReturnDay.Date,
-		DirectorSigned: r.DirectorSignedAt != nil, ITSigned: r.ITSignedAt != nil, TrainingDone: r.TrainingStatus == "done",
-		AssessmentWritten: r.AssessmentLoanID != nil, ExtensionReturnDay: r.ExtensionReturnDay.Date}
+		DirectorSigned: r.DirectorSigned, ITSigned: r.ITSigned, TrainingDone: r.TrainingDone,
+		AssessmentWritten: r.AssessmentWritten, ExtensionReturnDay: r.ExtensionReturnDay.Date}
 	if r.ReturnedAt != nil {
 		l.ReturnedOn = calendar.ParisDate(*r.ReturnedAt)
 	}
@@ -76,17 +76,21 @@ func (r reminderLoanRow) loan() ReminderLoan {
 	return l
 }
 
-// reminderLoanSelect is the join every reminder computation reads: the
-// loan, its request (teacher, training), its school, the extension request
-// awaiting a decision (at most one, by a unique index) and the assessment.
-const reminderLoanSelect = `
-SELECT l.id, l.school_year, l.school_uai, s.name AS school_name, q.title, l.state, q.teacher_id,
-       l.pickup_day, l.return_day, l.returned_at, l.director_signed_at, l.it_signed_at,
-       q.training_status, a.loan_id AS assessment_loan_id,
-       e.requested_at AS ext_requested_at, e.new_return_day AS ext_return_day
+// reminderLoanColumns are the facts every reminder computation reads: the
+// loan, its request (teacher, training), the extension request awaiting a
+// decision (at most one, by a unique index) and the assessment. Dates are
+// read as text and flags as booleans computed by the database: the nightly
+// computation reads every live loan, and parsing timestamps (SQLite keeps
+// them as text) dominated its time.
+const reminderLoanColumns = `l.id, l.school_year, l.school_uai, l.state, q.teacher_id,
+       CAST(l.pickup_day AS TEXT) AS pickup_day, CAST(l.return_day AS TEXT) AS return_day, l.returned_at,
+       (l.director_signed_at IS NOT NULL) AS director_signed, (l.it_signed_at IS NOT NULL) AS it_signed,
+       (q.training_status = 'done') AS training_done, (a.loan_id IS NOT NULL) AS assessment_written,
+       e.requested_at AS ext_requested_at, CAST(e.new_return_day AS TEXT) AS ext_return_day`
+
+const reminderLoanFrom = `
 FROM loans AS l
 JOIN requests AS q ON q.id = l.request_id
-JOIN schools AS s ON s.uai = l.school_uai
 LEFT JOIN loan_extensions AS e ON e.loan_id = l.id AND e.state = 'granted'
 LEFT JOIN loan_assessments AS a ON a.loan_id = l.id
 `
@@ -100,7 +104,7 @@ func (db *DB) ReminderLoans(ctx context.Context, from, to calendar.Date) (_ []Re
 	var rows []reminderLoanRow
 	// The earliest instant whose Paris date can be from.
 	returnedSince := from.Time().Add(-2 * time.Hour)
-	if err := db.bun.NewRaw(reminderLoanSelect+`
+	if err := db.bun.NewRaw(`SELECT `+reminderLoanColumns+reminderLoanFrom+`
 WHERE l.state <> 'cancelled' AND l.pickup_day <= ?
   AND (l.pickup_day >= ? OR l.return_day >= ? OR l.returned_at >= ? OR e.loan_id IS NOT NULL)
 ORDER BY l.id`, sqlDate{to}, sqlDate{from}, sqlDate{from}, returnedSince).Scan(ctx, &rows); err != nil {
@@ -122,7 +126,8 @@ func (db *DB) ReminderLoansByID(ctx context.Context, ids []int64) (_ map[int64]R
 		return out, nil
 	}
 	var rows []reminderLoanRow
-	if err := db.bun.NewRaw(reminderLoanSelect+`WHERE l.id IN (?)`, bun.List(ids)).Scan(ctx, &rows); err != nil {
+	if err := db.bun.NewRaw(`SELECT `+reminderLoanColumns+`, s.name AS school_name, q.title`+reminderLoanFrom+
+		`JOIN schools AS s ON s.uai = l.school_uai WHERE l.id IN (?)`, bun.List(ids)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

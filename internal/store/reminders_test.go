@@ -60,10 +60,15 @@ func TestInsertRemindersIsIdempotent(t *testing.T) {
 		n, err = db.InsertReminders(ctx, rs)
 		require.NoError(t, err, "second insert")
 		assert.Equal(t, 0, n, "rows inserted the second time (ON CONFLICT DO NOTHING)")
+		more := append(rs[:len(rs):len(rs)], store.Reminder{LoanID: loan, Kind: store.ReminderPickup, DueDate: due.AddDays(1),
+			RecipientRole: store.RoleTeacher, RecipientID: b.teacher.ID})
+		n, err = db.InsertReminders(ctx, more)
+		require.NoError(t, err, "third insert")
+		assert.Equal(t, 1, n, "only the new reminder inserted")
 
 		got, err := db.ListReminders(ctx, store.ReminderFilter{LoanID: loan})
 		require.NoError(t, err, "list")
-		require.Len(t, got, 3, "ledger rows")
+		require.Len(t, got, 4, "ledger rows")
 		assert.Equal(t, due, got[0].SendOn, "send_on defaults to the due date")
 		assert.Equal(t, due.AddDays(-1), got[1].SendOn, "send_on kept")
 		assert.Equal(t, store.ReminderSkipped, got[2].Status, "skipped at insert")
@@ -249,12 +254,14 @@ func TestReminderLoansFacts(t *testing.T) {
 		assert.True(t, l.TrainingDone && l.DirectorSigned && l.ITSigned, "training and signatures")
 		assert.Equal(t, calendar.NewDate(2026, 2, 13), l.ReturnedOn, "returned on, Paris date")
 		assert.Equal(t, calendar.NewDate(2026, 1, 5), l.PickupDay, "pickup")
-		assert.Equal(t, b.school.Name, l.SchoolName, "school name")
 
 		byID, err := db.ReminderLoansByID(ctx, []int64{live, cancelled})
 		require.NoError(t, err, "by id")
 		assert.True(t, byID[cancelled].Cancelled(), "cancelled loan returned by id")
 		assert.Equal(t, []string{pack.Code}, byID[live].Packs, "pack codes")
+		assert.Equal(t, b.school.Name, byID[live].SchoolName, "school name, for messages")
+		assert.Equal(t, "Tablettes et récits numériques", byID[live].Title, "project title, for messages")
+		assert.Equal(t, l.ReturnedOn, byID[live].ReturnedOn, "same facts both ways")
 
 		staff, err := db.ReminderStaff(ctx)
 		require.NoError(t, err, "staff")
