@@ -3,8 +3,10 @@
 # as a static file, on loopback, with wrk (64 connections): requests per
 # second for full answers (200) and for revalidations (304).
 #
-#   [ROUNDS=3] scripts/feedbench.sh [DURATION] [DB_URL]
+#   [ROUNDS=3] [LOOKUP_TTL=-1s] scripts/feedbench.sh [DURATION] [DB_URL]
 #
+# LOOKUP_TTL=-1s makes every request look its token up in the database
+# (default: lookups reused for 1 s, see web.FeedOptions.LookupTTL).
 # Each measurement runs ROUNDS times, alternating the two servers, and the
 # median is reported (other work on the machine skews a single run).
 # DURATION (of one wrk run) defaults to 5s; DB_URL defaults to a fresh SQLite file (pass a
@@ -37,7 +39,7 @@ done
 
 echo "== building the feed server" >&2
 (cd "$ROOT" && go build -o "$WORK/feedbench" ./internal/web/testdata/feedbench)
-args=(-addr "$FEED_ADDR" -bare "$BARE_ADDR")
+args=(-addr "$FEED_ADDR" -bare "$BARE_ADDR" -lookup-ttl "${LOOKUP_TTL:-0s}")
 [ -n "$DB_URL" ] && args+=(-db "$DB_URL")
 "$WORK/feedbench" "${args[@]}" >"$WORK/path" 2>"$WORK/feedbench.log" &
 pids+=($!)

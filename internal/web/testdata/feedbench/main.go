@@ -29,18 +29,19 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	loans := flag.Int("loans", 8, "loans of the school (about 5 events each)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling)")
+	lookupTTL := flag.Duration("lookup-ttl", 0, "web.FeedOptions.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
 	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
 	if *pprofAddr != "" {
 		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
 	}
-	if err := run(*dbURL, *addr, *bareAddr, *loans); err != nil {
+	if err := run(*dbURL, *addr, *bareAddr, *loans, *lookupTTL); err != nil {
 		fmt.Fprintln(os.Stderr, "feedbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, addr, bareAddr string, loans int) error {
+func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration) error {
 	ctx := context.Background()
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "feedbench")
@@ -64,7 +65,7 @@ func run(dbURL, addr, bareAddr string, loans int) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: "http://" + addr,
-		Feeds: web.FeedOptions{RatePerMinute: -1}})
+		Feeds: web.FeedOptions{RatePerMinute: -1, LookupTTL: lookupTTL}})
 	if err != nil {
 		return err
 	}
