@@ -412,7 +412,13 @@ func (s *Server) renderFeed(ctx context.Context, poll store.FeedPoll, today cale
 
 // renderFeedBytes renders the iCalendar bytes of a feed on day today.
 func (s *Server) renderFeedBytes(ctx context.Context, f store.Feed, today calendar.Date) ([]byte, error) {
-	loans, err := s.db.FeedLoans(ctx, f.FeedTarget, feedSince(f.Scope, today))
+	// Loans whose return day is a little before the window still have
+	// their assessment due inside it; planFeed drops the events before it.
+	since := feedSince(f.Scope, today)
+	if !since.IsZero() {
+		since = since.AddDays(-assessmentDueDays)
+	}
+	loans, err := s.db.FeedLoans(ctx, f.FeedTarget, since)
 	if err != nil {
 		return nil, err
 	}

@@ -302,6 +302,12 @@ func TestFeedGoldenPackAndAll(t *testing.T) {
 		storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: other.UAI, PackIDs: []int64{packs[2].ID}, ClassLevels: []string{"MS"},
 			State: store.LoanClosed, Pickup: day("2026-03-02"), Return: day("2026-04-10"), Assessed: true, At: at("2026-04-20T07:30:00Z")})
 
+		// Returned 64 days ago, assessment due 57 days ago: only the
+		// assessment is inside the coordinator's window.
+		late := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: other.UAI, PackIDs: []int64{packs[5].ID}, ClassLevels: []string{"CP"},
+			State: store.LoanReturned, Pickup: day("2026-09-01"), Return: day("2026-09-25"), Training: store.TrainingDone,
+			At: at("2026-09-25T15:00:00Z")})
+
 		pack := b.ics(t, b.feed(t, store.FeedTarget{Scope: store.FeedPack, PackID: packs[2].ID}))
 		checkGolden(t, "feed_pack.ics", pack)
 		checkLines(t, pack)
@@ -315,6 +321,11 @@ func TestFeedGoldenPackAndAll(t *testing.T) {
 		checkLines(t, all)
 		assert.NotContains(t, string(all), "MS, EIM-3", "loans that ended more than 60 days ago are out of the coordinator's feed")
 		assert.Contains(t, string(all), "GS", "future loans are in")
+		allEvents := parseFeed(t, all)
+		for kind, in := range map[string]bool{"assessment": true, "return": false, "loan": false, "pickup": false} {
+			_, ok := allEvents["loan-"+itoa64(late)+"-"+kind+"-all@classemobile.epinay-sur-seine.fr"]
+			assert.Equal(t, in, ok, "%s event of a loan returned 64 days ago in the coordinator's feed", kind)
+		}
 	})
 }
 
