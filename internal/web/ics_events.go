@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,10 @@ func newFeedScope(t store.FeedTarget) feedScope {
 		return feedScope{target: t, tag: string(t.Scope)}
 	}
 }
+
+// canonicalScope renders the texts events are hashed from: the
+// coordinator's, which leaves nothing out.
+var canonicalScope = newFeedScope(store.FeedTarget{Scope: store.FeedAll})
 
 // plannedEvent is a feed event before its revision is known.
 type plannedEvent struct {
@@ -102,11 +107,14 @@ func planFeed(t store.FeedTarget, loans []store.FeedLoan, today calendar.Date, h
 			continue // cancelled more than 30 days ago: gone
 		}
 		for _, kind := range loanEventKinds(l) {
-			canon, ok := loanEvent(l, kind, newFeedScope(store.FeedTarget{Scope: store.FeedAll}), host)
+			canon, ok := loanEvent(l, kind, canonicalScope, host)
 			if !ok {
 				continue
 			}
-			ev, _ := loanEvent(l, kind, scope, host)
+			ev := canon
+			if t.Scope != store.FeedAll {
+				ev, _ = loanEvent(l, kind, scope, host)
+			}
 			if !since.IsZero() && eventEnd(ev).Compare(since) <= 0 {
 				continue
 			}
@@ -153,10 +161,13 @@ func loanEventKinds(l store.FeedLoan) []string {
 // eventHash digests everything an event shows except its revision.
 func eventHash(ev calendar.Event) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%v",
-		ev.Summary, ev.Description, ev.Location, ev.Status, ev.StartDate, ev.EndDate,
+	for _, f := range []string{ev.Summary, ev.Description, ev.Location, string(ev.Status),
+		ev.StartDate.String(), ev.EndDate.String(),
 		ev.StartTime.UTC().Format(time.RFC3339), ev.EndTime.UTC().Format(time.RFC3339),
-		strings.Join(ev.Categories, "\x01"), ev.Busy)
+		strings.Join(ev.Categories, "\x01"), strconv.FormatBool(ev.Busy)} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
