@@ -348,24 +348,48 @@ func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry
 	fs := s.feeds
 	now := s.now()
 	today := calendar.ParisDate(now)
+	if ent := fs.cached(poll, today, now); ent != nil {
+		return ent, nil
+	}
+	// One render per feed at a time in this instance: concurrent requests
+	// for the same feed and generation share it, and one that comes just
+	// after finds the entry the render stored.
+	key := strconv.FormatInt(poll.ID, 10) + "|" + poll.Generation + "|" + today.String()
+	v, err, _ := fs.renders.Do(key, func() (any, error) {
+		if ent := fs.cached(poll, today, now); ent != nil {
+			return ent, nil
+		}
+		ent, err := s.renderFeed(context.WithoutCancel(ctx), poll, today, now)
+		if err != nil {
+			return nil, err
+		}
+		fs.store(poll.ID, ent, now)
+		return ent, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*feedEntry), nil
+}
+
+// cached returns the cached rendering of a feed if it is still current:
+// same data generation, same day, younger than CacheTTL.
+func (fs *feedService) cached(poll store.FeedPoll, today calendar.Date, now time.Time) *feedEntry {
 	fs.mu.RLock()
 	ent := fs.cache[poll.ID]
 	fs.mu.RUnlock()
 	if ent != nil && ent.generation == poll.Generation && ent.day == today && now.Sub(ent.built) < fs.opts.CacheTTL {
 		ent.lastUsed.Store(now.Unix())
-		return ent, nil
+		return ent
 	}
-	// One render per feed at a time in this instance; concurrent requests
-	// for the same feed and generation share it.
-	key := strconv.FormatInt(poll.ID, 10) + "|" + poll.Generation + "|" + today.String()
-	v, err, _ := fs.renders.Do(key, func() (any, error) {
-		return s.renderFeed(context.WithoutCancel(ctx), poll, today, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	ent = v.(*feedEntry)
+	return nil
+}
+
+// store caches a rendering (unless a newer one is there) and forgets the
+// feeds nobody asked for in an hour.
+func (fs *feedService) store(feedID int64, ent *feedEntry, now time.Time) {
 	fs.mu.Lock()
+	defer fs.mu.Unlock()
 	if now.Sub(fs.lastSweep) > time.Minute {
 		fs.lastSweep = now
 		for id, e := range fs.cache {
@@ -374,11 +398,9 @@ func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry
 			}
 		}
 	}
-	if old := fs.cache[poll.ID]; old == nil || !old.built.After(ent.built) {
-		fs.cache[poll.ID] = ent
+	if old := fs.cache[feedID]; old == nil || !old.built.After(ent.built) {
+		fs.cache[feedID] = ent
 	}
-	fs.mu.Unlock()
-	return ent, nil
 }
 
 // renderFeed renders a feed: loans → events → revisions → bytes.

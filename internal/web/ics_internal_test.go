@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,11 +125,29 @@ func TestFeedCacheRenders(t *testing.T) {
 			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 			return w.Body.Bytes()
 		}
+		// 16 clients at once on a cold cache: one render.
+		bodies := make(chan []byte, 16)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				<-start
+				w := httptest.NewRecorder()
+				a.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/ics/"+token+".ics", nil))
+				bodies <- w.Body.Bytes()
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(bodies)
 		first := get(a)
+		for body := range bodies {
+			assert.Equal(t, first, body, "concurrent first requests get the same bytes")
+		}
 		for range 20 {
 			assert.Equal(t, first, get(a))
 		}
-		assert.EqualValues(t, 1, a.feeds.renderCount.Load(), "20 polls of an unchanged feed, one render")
+		assert.EqualValues(t, 1, a.feeds.renderCount.Load(), "16 concurrent then 20 polls of an unchanged feed, one render")
 		assert.Equal(t, first, get(b), "another instance renders the same bytes")
 
 		storetest.ChangeLoan(t, db, loan, now, map[string]any{"return_day": calendar.MustParseDate("2027-02-19")})
