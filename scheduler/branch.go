@@ -13,27 +13,30 @@ import (
 // the most overloaded week of the relaxed solution (keep off the week /
 // serve across it), or around its period once capacity holds.
 type branch struct {
-	m          *model
-	lg         *lagrange
-	se         *searcher
-	best       *state
-	tmp        *state
-	stop       func() bool
-	nodes      int
-	maxNodes   int
-	complete   bool
-	aborted    bool
-	load       []int
-	iterRoot   int
-	iterNode   int
-	avg        []float64
+	m        *model
+	lg       *lagrange
+	se       *searcher
+	best     *state
+	tmp      *state
+	stop     func() bool
+	nodes    int
+	maxNodes int
+	complete bool
+	aborted  bool
+	load     []int
+	iterRoot int
+	iterNode int
+	avg      []float64
+	// rootBound is the Lagrangian bound at the root (LP duals or the
+	// solver's multipliers), +Inf if not computed.
+	rootBound  float64
 	strong     int // strong-branching candidates per node
 	probeIters int // subgradient steps per probed child
 }
 
 func newBranch(m *model, lg *lagrange, se *searcher, best *state, stop func() bool) *branch {
-	return &branch{m: m, lg: lg, se: se, best: best.clone(), tmp: best.clone(), stop: stop,
-		maxNodes: 20000, load: make([]int, m.W), iterRoot: 200, iterNode: 40, strong: 4, probeIters: 6,
+	return &branch{rootBound: math.Inf(1), m: m, lg: lg, se: se, best: best.clone(), tmp: best.clone(), stop: stop,
+		maxNodes: 20000, load: make([]int, m.W), iterRoot: 200, iterNode: 40, strong: 1, probeIters: 6,
 		avg: make([]float64, len(m.projects)*(m.K+1))}
 }
 
@@ -52,6 +55,19 @@ func (b *branch) run() {
 	}
 	lam := append([]float64(nil), b.lg.lam...)
 	mu := append([]float64(nil), b.lg.mu...)
+	// Start from the LP duals when they give a better bound.
+	if l2, m2, ok := m.lpDuals(b.stop); ok {
+		copy(b.lg.lam, lam)
+		copy(b.lg.mu, mu)
+		v1 := b.lg.value(root)
+		copy(b.lg.lam, l2)
+		copy(b.lg.mu, m2)
+		v2 := b.lg.value(root)
+		if v2 < v1 {
+			lam, mu = l2, m2
+		}
+		b.rootBound = math.Min(v1, v2)
+	}
 	b.complete = b.dfs(root, lam, mu, b.iterRoot)
 }
 
@@ -72,6 +88,7 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 	bestLam := append([]float64(nil), lam...)
 	bestMu := append([]float64(nil), mu...)
 	theta := 1.0
+	stale := 0
 	K1 := m.K + 1
 	clear(b.avg)
 	nAvg := 0
@@ -94,8 +111,12 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 			bestL = L
 			copy(bestLam, lg.lam)
 			copy(bestMu, lg.mu)
-		} else {
+			stale = 0
+		} else if stale++; b.nodes > 1 || stale >= 10 {
+			// The root converges slowly and carefully (halve the step
+			// after 10 steps without progress); nodes shrink it fast.
 			theta *= 0.7
+			stale = 0
 		}
 		if math.Floor(bestL+1e-6) <= b.incumbent() {
 			return true

@@ -53,8 +53,8 @@ func TestGeneratedDir(t *testing.T) {
 		ev, err := scheduler.Evaluate(inst, res.Plan)
 		require.NoError(t, err)
 		assert.True(t, ev.Feasible, "feasibility on %s", name)
-		t.Logf("%-14s Z=%d cbc=%.0f (%s) ratio=%.5f ub=%d proved=%v time=%v cbc_time=%.2fs trace=%v",
+		t.Logf("%-14s Z=%d cbc=%.0f (%s) ratio=%.5f ub=%d proved=%v time=%v cbc_time=%.2fs nodes=%d trace=%v",
 			name, res.Objective, cbc.Objective, cbc.Status, float64(res.Objective)/cbc.Objective,
-			res.UpperBound, res.ProvedOptimal, elapsed.Round(time.Millisecond), cbc.Wall, res.Stats.Trace)
+			res.UpperBound, res.ProvedOptimal, elapsed.Round(time.Millisecond), cbc.Wall, res.Stats.Nodes, res.Stats.Trace)
 	}
 }

@@ -228,6 +228,8 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		}
 		if bb.complete {
 			ub = best.obj + m.churnConst
+		} else if rb := math.Floor(bb.rootBound + 1e-6); rb < float64(ub) {
+			ub = int(rb)
 		}
 	}
 	if ub < best.obj+m.churnConst {
