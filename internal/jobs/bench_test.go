@@ -59,9 +59,9 @@ func seedBench(b *testing.B, db *store.DB, night calendar.Date, spanDays, before
 }
 
 // BenchmarkNightlyComputation measures the nightly computation over
-// 100 000 loans: read the loans in the window, compute the reminders due,
-// record them (ON CONFLICT DO NOTHING). The first iteration inserts; the
-// next ones find everything recorded, as a second run the same night would.
+// 100 000 loans, one iteration per night: read the loans in the window,
+// compute every reminder due by that night (two weeks back), record the new
+// ones (ON CONFLICT DO NOTHING).
 //
 //	TEST_DATABASE_URL=postgres://… go test ./internal/jobs -run '^$' -bench NightlyComputation -benchtime 5x
 func BenchmarkNightlyComputation(b *testing.B) {
@@ -98,9 +98,24 @@ func benchNightly(b *testing.B, dialect string, night calendar.Date, spanDays, b
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	first := true
+	// The first night records the backlog of the last two weeks (the
+	// deployment's first run, or a catch-up); it is timed apart.
+	t0 := time.Now()
+	due, err := r.Compute(ctx, night)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := db.InsertReminders(ctx, due)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: first night %s: %d reminders due, %d recorded, in %s", dialect, night, len(due), n, time.Since(t0).Round(time.Millisecond))
+	// Then night after night: each computes everything due over the
+	// window again and records what is new.
 	var computing, recording time.Duration
+	var dueTotal, newTotal int
 	for b.Loop() {
+		night = night.AddDays(1)
 		t0 := time.Now()
 		due, err := r.Compute(ctx, night)
 		if err != nil {
@@ -112,12 +127,10 @@ func benchNightly(b *testing.B, dialect string, night calendar.Date, spanDays, b
 			b.Fatal(err)
 		}
 		computing, recording = computing+t1.Sub(t0), recording+time.Since(t1)
-		if first {
-			b.ReportMetric(float64(len(due)), "due")
-			b.Logf("%s: %d reminders due, %d recorded by the first run", dialect, len(due), n)
-			first = false
-		}
+		dueTotal, newTotal = dueTotal+len(due), newTotal+n
 	}
+	b.ReportMetric(float64(dueTotal)/float64(b.N), "due/op")
+	b.ReportMetric(float64(newTotal)/float64(b.N), "new/op")
 	b.ReportMetric(float64(computing.Milliseconds())/float64(b.N), "compute-ms/op")
 	b.ReportMetric(float64(recording.Milliseconds())/float64(b.N), "record-ms/op")
 }

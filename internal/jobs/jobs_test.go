@@ -181,23 +181,43 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 	})
 }
 
-func TestWeekendReminderGoesOutTheSchoolDayBefore(t *testing.T) {
+func TestReminderOnDayOffGoesOutTheSchoolDayBefore(t *testing.T) {
 	t.Parallel()
+	tests := []struct {
+		name       string
+		giveReturn calendar.Date // the reminder is due the day before
+		wantSendOn calendar.Date
+	}{
+		{name: "Sunday", giveReturn: calendar.NewDate(2026, 3, 16), wantSendOn: calendar.NewDate(2026, 3, 13)},
+		{name: "Armistice, a Wednesday", giveReturn: calendar.NewDate(2026, 11, 12), wantSendOn: calendar.NewDate(2026, 11, 10)},
+		{name: "Ascension bridge Friday", giveReturn: calendar.NewDate(2026, 5, 16), wantSendOn: calendar.NewDate(2026, 5, 13)},
+		{name: "school day", giveReturn: calendar.NewDate(2026, 3, 13), wantSendOn: calendar.NewDate(2026, 3, 12)},
+	}
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		p := setupPeople(t, db)
-		// Return on Monday 16 March: the reminder due Sunday 15 (return - 1)
-		// goes out on Friday 13.
-		p.loan(t, db, storetest.LoanFixture{State: "picked_up", Pickup: calendar.NewDate(2026, 2, 2), Return: calendar.NewDate(2026, 3, 16), TrainingDone: true})
 		r := newRunner(t, db, nil, jobs.RunnerOptions{Schedule: &jobs.Schedule{ReturnBefore: []int{1}}})
-		due, err := r.Compute(ctx, calendar.NewDate(2026, 3, 12))
-		require.NoError(t, err, "compute on Thursday")
-		assert.Empty(t, due, "not yet on Thursday")
-		due, err = r.Compute(ctx, calendar.NewDate(2026, 3, 13))
-		require.NoError(t, err, "compute on Friday")
-		require.Len(t, due, 1, "due on Friday")
-		assert.Equal(t, calendar.NewDate(2026, 3, 15), due[0].DueDate, "due Sunday")
-		assert.Equal(t, calendar.NewDate(2026, 3, 13), due[0].SendOn, "sent Friday")
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				loan := p.loan(t, db, storetest.LoanFixture{State: "picked_up", Pickup: tt.giveReturn.AddDays(-39), Return: tt.giveReturn, TrainingDone: true})
+				mine := func(day calendar.Date) []store.Reminder {
+					due, err := r.Compute(ctx, day)
+					require.NoError(t, err, "compute on %s", day)
+					var out []store.Reminder
+					for _, d := range due {
+						if d.LoanID == loan {
+							out = append(out, d)
+						}
+					}
+					return out
+				}
+				assert.Empty(t, mine(tt.wantSendOn.AddDays(-1)), "not due the day before %s", tt.wantSendOn)
+				got := mine(tt.wantSendOn)
+				require.Len(t, got, 1, "due on %s", tt.wantSendOn)
+				assert.Equal(t, tt.giveReturn.AddDays(-1), got[0].DueDate, "due date")
+				assert.Equal(t, tt.wantSendOn, got[0].SendOn, "goes out the school day before")
+			})
+		}
 	})
 }
 
