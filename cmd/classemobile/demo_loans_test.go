@@ -31,17 +31,24 @@ func TestSeedDemoLoans(t *testing.T) {
 				loans, err := db.ListLoans(ctx, store.LoanFilter{SchoolYear: "2026-2027"})
 				require.NoError(t, err)
 				states := map[string]int{}
-				extended := 0
+				extended, fromRound := 0, 0
 				for _, l := range loans {
 					states[l.State]++
-					if l.ExtensionWeeks > 0 {
+					if l.RoundID != nil {
+						fromRound++
+					} else if l.ExtensionWeeks > 0 {
 						extended++
 					}
 				}
+				assert.NotZero(t, fromRound, "the published demo round reserved loans")
+				rounds, err := db.ListRounds(ctx, "2026-2027")
+				require.NoError(t, err)
+				require.Len(t, rounds, 1)
+				assert.Equal(t, store.RoundPublished, rounds[0].State)
 				for _, s := range store.LoanStates {
 					assert.NotZero(t, states[s], "a demo loan in state %s", s)
 				}
-				assert.Equal(t, 1, extended, "one extended loan")
+				assert.Equal(t, 1, extended, "one loan extended during the lifecycle")
 				incidents, err := db.ListIncidents(ctx, store.IncidentFilter{OpenOnly: true})
 				require.NoError(t, err)
 				assert.Len(t, incidents, 1, "the missing tablet")
