@@ -71,13 +71,16 @@ type Reminder struct {
 	DueDate calendar.Date `json:"due_date"`
 	// SendOn is the day it goes out: DueDate, or the school day before
 	// when DueDate is a weekend or a public holiday.
-	SendOn        calendar.Date  `json:"send_on"`
-	RecipientRole Role           `json:"recipient_role"`
-	RecipientID   int64          `json:"recipient_id"`
-	Status        ReminderStatus `json:"status"`
-	Attempts      int            `json:"attempts"`
-	LastError     string         `json:"last_error,omitempty"`
-	MessageID     string         `json:"message_id,omitempty"`
+	SendOn        calendar.Date `json:"send_on"`
+	RecipientRole Role          `json:"recipient_role"`
+	RecipientID   int64         `json:"recipient_id"`
+	// RecipientName and RecipientEmail are filled by ListReminders.
+	RecipientName  string         `json:"recipient_name,omitempty"`
+	RecipientEmail string         `json:"recipient_email,omitempty"`
+	Status         ReminderStatus `json:"status"`
+	Attempts       int            `json:"attempts"`
+	LastError      string         `json:"last_error,omitempty"`
+	MessageID      string         `json:"message_id,omitempty"`
 	// NextAttemptAt is, for a pending reminder after a failed attempt, the
 	// earliest time of the next one.
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
@@ -107,6 +110,9 @@ type reminderRow struct {
 	SkippedReason string     `bun:"skipped_reason,notnull"`
 	CreatedAt     time.Time  `bun:"created_at,notnull"`
 	UpdatedAt     time.Time  `bun:"updated_at,notnull"`
+
+	RecipientName  string `bun:"recipient_name,scanonly"`
+	RecipientEmail string `bun:"recipient_email,scanonly"`
 }
 
 func utcp(t *time.Time) *time.Time {
@@ -119,7 +125,8 @@ func utcp(t *time.Time) *time.Time {
 
 func (r reminderRow) reminder() Reminder {
 	rem := Reminder{ID: r.ID, LoanID: r.LoanID, Kind: ReminderKind(r.Kind), DueDate: r.DueDate.Date, SendOn: r.SendOn.Date,
-		RecipientRole: Role(r.RecipientRole), RecipientID: r.RecipientID, Status: ReminderStatus(r.Status),
+		RecipientRole: Role(r.RecipientRole), RecipientID: r.RecipientID, RecipientName: r.RecipientName,
+		RecipientEmail: r.RecipientEmail, Status: ReminderStatus(r.Status),
 		Attempts: r.Attempts, LastError: r.LastError, MessageID: r.MessageID, SentAt: utcp(r.SentAt),
 		SkippedReason: r.SkippedReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if rem.Status == ReminderPending && rem.Attempts > 0 && r.LeaseOwner == "" {
@@ -481,14 +488,18 @@ type ReminderFilter struct {
 	Limit int
 }
 
-// ListReminders returns ledger rows by id.
+// ListReminders returns ledger rows by id, with their recipients' names
+// and e-mail addresses.
 func (db *DB) ListReminders(ctx context.Context, f ReminderFilter) (_ []Reminder, err error) {
 	defer wrapf(&err, "ListReminders")
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
 	var rows []reminderRow
-	q := db.bun.NewSelect().Model(&rows).OrderExpr("r.id").Limit(int64(f.Limit))
+	q := db.bun.NewSelect().Model(&rows).ColumnExpr("r.*").
+		ColumnExpr("u.name AS recipient_name, u.email AS recipient_email").
+		Join("JOIN users AS u ON u.id = r.recipient_id").
+		OrderExpr("r.id").Limit(int64(f.Limit))
 	if f.LoanID != 0 {
 		q = q.Where("r.loan_id = ?", f.LoanID)
 	}

@@ -56,6 +56,8 @@ func TestRemindersAPI(t *testing.T) {
 		assert.Equal(t, float64(1), first["attempts"], "attempts visible")
 		assert.Equal(t, "451 boîte pleine", first["last_error"], "last error visible")
 		assert.Equal(t, "2026-02-09", first["due_date"], "civil date")
+		assert.Equal(t, teacher.Email, first["recipient_email"], "recipient's address")
+		assert.Equal(t, teacher.Name, first["recipient_name"], "recipient's name")
 
 		res = call(t, ts, "GET", "/api/v1/reminders?status=failed", coordToken, nil)
 		require.Equal(t, 200, res.Status, "list failed")
