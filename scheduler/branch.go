@@ -55,7 +55,9 @@ func (b *branch) run() {
 	}
 	lam := append([]float64(nil), b.lg.lam...)
 	mu := append([]float64(nil), b.lg.mu...)
-	// Start from the LP duals when they give a better bound.
+	// The LP duals give the LP bound, which may prove optimality at once;
+	// otherwise the search starts from the subgradient multipliers, which
+	// lead to smaller trees in our tests.
 	if l2, m2, ok := m.lpDuals(b.stop); ok {
 		copy(b.lg.lam, lam)
 		copy(b.lg.mu, mu)
@@ -63,7 +65,7 @@ func (b *branch) run() {
 		copy(b.lg.lam, l2)
 		copy(b.lg.mu, m2)
 		v2 := b.lg.value(root)
-		if v2 < v1 {
+		if v2 < v1 && math.Floor(v2+1e-6) <= b.incumbent() {
 			lam, mu = l2, m2
 		}
 		b.rootBound = math.Min(v1, v2)
