@@ -58,11 +58,15 @@ func TestRoundCommand(t *testing.T) {
 	assert.Contains(t, out, "brouillon", "the first draft is listed")
 	assert.Contains(t, out, "publié", "the published round is listed")
 
-	_, _, err = runCmd("round", "publish", "--id", "1", "--db", path)
+	assert.Contains(t, out, "remplacé", "the demo's round is superseded")
+
+	// Round 1 is the demo's published round, 2 the first draft above, 3
+	// the round published above.
+	_, _, err = runCmd("round", "publish", "--id", "2", "--db", path)
 	require.Error(t, err, "the draft computed before the publication is stale")
 	assert.Contains(t, err.Error(), "un autre tour a été publié")
 
-	out, _, err = runCmd("round", "show", "--id", "2", "--json", "--db", path)
+	out, _, err = runCmd("round", "show", "--id", "3", "--json", "--db", path)
 	require.NoError(t, err)
 	assert.Contains(t, out, `"state": "published"`)
 
