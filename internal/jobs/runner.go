@@ -188,12 +188,7 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 // Those more than MaxLate days past due come back with status skipped and
 // the reason. It reads the store, never the clock.
 func (r *Runner) Compute(ctx context.Context, today calendar.Date) ([]store.Reminder, error) {
-	from := today.AddDays(-r.o.Lookback)
-	// A reminder due on d goes out at most a week earlier (weekend, public
-	// holidays, the Ascension bridge): loans whose dates are more than the
-	// widest offset away from [from, today + a week] have none.
-	wide := r.sched.widest()
-	loans, err := r.o.DB.ReminderLoans(ctx, from.AddDays(-wide), today.AddDays(wide+7))
+	loans, err := r.o.DB.ReminderLoans(ctx, r.window(today))
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +196,12 @@ func (r *Runner) Compute(ctx context.Context, today calendar.Date) ([]store.Remi
 	if err != nil {
 		return nil, err
 	}
+	return r.due(ctx, loans, staff, today), nil
+}
+
+// due returns the reminders of loans due by today (see Compute).
+func (r *Runner) due(ctx context.Context, loans []store.ReminderLoan, staff store.ReminderStaff, today calendar.Date) []store.Reminder {
+	from := today.AddDays(-r.o.Lookback)
 	var out []store.Reminder
 	for _, l := range loans {
 		for _, c := range r.sched.candidates(l, staff) {
@@ -219,7 +220,32 @@ func (r *Runner) Compute(ctx context.Context, today calendar.Date) ([]store.Remi
 			out = append(out, rem)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// window returns the loans worth reading for the reminders due by today:
+// those whose reference date, moved by the widest offset of its kinds, can
+// fall between the lookback and a week after today (a reminder due on a
+// day off goes out at most a few days earlier).
+func (r *Runner) window(today calendar.Date) store.ReminderWindow {
+	lo, hi := today.AddDays(-r.o.Lookback), today.AddDays(7)
+	widest := func(lists ...[]int) int {
+		w := 0
+		for _, l := range lists {
+			for _, d := range l {
+				w = max(w, d)
+			}
+		}
+		return w
+	}
+	s := r.sched
+	return store.ReminderWindow{
+		PickupFrom:   lo,
+		PickupTo:     hi.AddDays(widest(s.TrainingBefore, s.AgreementBefore, s.PickupBefore)),
+		ReturnFrom:   lo.AddDays(-widest(s.OverdueAfter)),
+		ReturnTo:     hi.AddDays(widest(s.ReturnBefore)),
+		ReturnedFrom: lo.AddDays(-widest(s.AssessmentAfter)),
+	}
 }
 
 func (r *Runner) lateReason(days int) string {

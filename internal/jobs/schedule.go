@@ -187,17 +187,6 @@ func (s Schedule) candidates(l store.ReminderLoan, staff store.ReminderStaff) []
 	return out
 }
 
-// widest returns the largest offset of the schedule, in days.
-func (s Schedule) widest() int {
-	w := 0
-	for _, k := range store.ReminderKinds {
-		for _, d := range *s.field(k) {
-			w = max(w, d)
-		}
-	}
-	return w
-}
-
 // skipReason says, in French, why a claimed reminder no longer applies to
 // the loan l as it is now (the row was computed from an earlier state).
 func skipReason(r store.Reminder, l store.ReminderLoan) string {

@@ -95,19 +95,36 @@ LEFT JOIN loan_extensions AS e ON e.loan_id = l.id AND e.state = 'granted'
 LEFT JOIN loan_assessments AS a ON a.loan_id = l.id
 `
 
-// ReminderLoans returns the live loans that may have a reminder due
-// between from and to: picked up no later than to, and whose pickup day,
-// return day, actual return or pending extension request is not before
-// from. Callers widen [from, to] by their largest offsets.
-func (db *DB) ReminderLoans(ctx context.Context, from, to calendar.Date) (_ []ReminderLoan, err error) {
-	defer wrapf(&err, "ReminderLoans(%s, %s)", from, to)
+// ReminderWindow bounds the loans ReminderLoans reads, state by state: a
+// loan can only have a reminder due in the nightly window when its date of
+// reference for its state lies in the matching range.
+type ReminderWindow struct {
+	// PickupFrom, PickupTo bound the pickup day of loans not picked up yet.
+	PickupFrom, PickupTo calendar.Date
+	// ReturnFrom, ReturnTo bound the return day of loans out.
+	ReturnFrom, ReturnTo calendar.Date
+	// ReturnedFrom bounds the (Paris) day returned loans without an
+	// assessment came back.
+	ReturnedFrom calendar.Date
+}
+
+// ReminderLoans returns the live loans that may have a reminder due in the
+// window: not picked up yet with their pickup day in [PickupFrom,
+// PickupTo]; out with their return day in [ReturnFrom, ReturnTo] or an
+// extension request awaiting a decision; returned since ReturnedFrom with
+// no assessment.
+func (db *DB) ReminderLoans(ctx context.Context, w ReminderWindow) (_ []ReminderLoan, err error) {
+	defer wrapf(&err, "ReminderLoans(%s)", w.PickupFrom)
 	var rows []reminderLoanRow
-	// The earliest instant whose Paris date can be from.
-	returnedSince := from.Time().Add(-2 * time.Hour)
+	// The earliest instant whose Paris date can be ReturnedFrom.
+	returnedSince := w.ReturnedFrom.Time().Add(-2 * time.Hour)
 	if err := db.bun.NewRaw(`SELECT `+reminderLoanColumns+reminderLoanFrom+`
-WHERE l.state <> 'cancelled' AND l.pickup_day <= ?
-  AND (l.pickup_day >= ? OR l.return_day >= ? OR l.returned_at >= ? OR e.loan_id IS NOT NULL)
-ORDER BY l.id`, sqlDate{to}, sqlDate{from}, sqlDate{from}, returnedSince).Scan(ctx, &rows); err != nil {
+WHERE (l.state IN ('reserved', 'signed') AND l.pickup_day >= ? AND l.pickup_day <= ?)
+   OR (l.state = 'picked_up' AND ((l.return_day >= ? AND l.return_day <= ?) OR e.loan_id IS NOT NULL))
+   OR (l.state IN ('returned', 'closed') AND a.loan_id IS NULL
+       AND (l.returned_at >= ? OR (l.returned_at IS NULL AND l.return_day >= ?)))
+ORDER BY l.id`, sqlDate{w.PickupFrom}, sqlDate{w.PickupTo}, sqlDate{w.ReturnFrom}, sqlDate{w.ReturnTo},
+		returnedSince, sqlDate{w.ReturnedFrom}).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := make([]ReminderLoan, len(rows))

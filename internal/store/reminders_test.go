@@ -245,7 +245,9 @@ func TestReminderLoansFacts(t *testing.T) {
 		cancelled := b.loan(t, storetest.LoanFixture{State: "cancelled"})
 		old := b.loan(t, storetest.LoanFixture{State: "closed", Pickup: calendar.NewDate(2024, 1, 8)})
 
-		got, err := db.ReminderLoans(ctx, calendar.NewDate(2026, 1, 1), calendar.NewDate(2026, 1, 31))
+		jan1, jan31 := calendar.NewDate(2026, 1, 1), calendar.NewDate(2026, 1, 31)
+		got, err := db.ReminderLoans(ctx, store.ReminderWindow{PickupFrom: jan1, PickupTo: jan31, ReturnFrom: jan1, ReturnTo: jan31,
+			ReturnedFrom: calendar.NewDate(2026, 2, 13)})
 		require.NoError(t, err, "reminder loans")
 		require.Len(t, got, 1, "only the live loan in the window (not cancelled %d, not old %d)", cancelled, old)
 		l := got[0]
@@ -253,6 +255,10 @@ func TestReminderLoansFacts(t *testing.T) {
 		assert.Equal(t, b.teacher.ID, l.TeacherID, "teacher from the request")
 		assert.True(t, l.TrainingDone && l.DirectorSigned && l.ITSigned, "training and signatures")
 		assert.Equal(t, calendar.NewDate(2026, 2, 13), l.ReturnedOn, "returned on, Paris date")
+		none, err := db.ReminderLoans(ctx, store.ReminderWindow{PickupFrom: jan1, PickupTo: jan31, ReturnFrom: jan1, ReturnTo: jan31,
+			ReturnedFrom: calendar.NewDate(2026, 2, 14)})
+		require.NoError(t, err, "reminder loans")
+		assert.Empty(t, none, "returned the day before the window")
 		assert.Equal(t, calendar.NewDate(2026, 1, 5), l.PickupDay, "pickup")
 
 		byID, err := db.ReminderLoansByID(ctx, []int64{live, cancelled})
