@@ -185,27 +185,27 @@ func (db *DB) ImportedYears(ctx context.Context) (_ []ImportedYear, err error) {
 // calendar.ErrInvalidYear for a malformed name.
 func (db *DB) CalendarYear(ctx context.Context, year string) (_ *calendar.Year, err error) {
 	defer wrapf(&err, "CalendarYear(%s)", year)
-	hs, err := db.calendarHolidaysFor(ctx, year)
-	if err != nil {
-		return nil, err
-	}
-	return calendar.NewYear(year, hs)
+	return calendarYearTx(ctx, db.bun, year)
 }
 
-// calendarHolidaysFor merges imported and embedded holidays for year and
-// the year before it: imported rows win, year by year.
-func (db *DB) calendarHolidaysFor(ctx context.Context, year string) ([]calendar.Holiday, error) {
+// calendarYearTx is CalendarYear read through idb, so it can run inside a
+// transaction without taking a second connection from the pool. For the
+// year and the year before it (whose summer fixes the rentrée), imported
+// holidays win over the embedded ones, year by year.
+func calendarYearTx(ctx context.Context, idb bun.IDB, year string) (*calendar.Year, error) {
 	start, err := strconv.Atoi(strings.SplitN(year, "-", 2)[0])
 	if err != nil {
-		return nil, nil // calendar.NewYear reports the malformed name
+		return calendar.NewYear(year, nil)
 	}
 	years := []string{calendar.YearName(start - 1), year}
-	imported, err := db.CalendarHolidays(ctx, years...)
-	if err != nil {
+	var rows []calendarHolidayRow
+	if err := idb.NewSelect().Model(&rows).Where("school_year IN (?)", bun.List(years)).
+		OrderExpr("first_day, school_year, description, zone").Scan(ctx); err != nil {
 		return nil, err
 	}
+	imported := holidaysOf(rows)
 	embedded := calendar.ZoneC()
-	var out []calendar.Holiday
+	var hs []calendar.Holiday
 	for _, y := range years {
 		source := embedded
 		for _, h := range imported {
@@ -216,9 +216,9 @@ func (db *DB) calendarHolidaysFor(ctx context.Context, year string) ([]calendar.
 		}
 		for _, h := range source {
 			if h.SchoolYear == y {
-				out = append(out, h)
+				hs = append(hs, h)
 			}
 		}
 	}
-	return out, nil
+	return calendar.NewYear(year, hs)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -455,39 +454,6 @@ func loanList(s string) []string {
 		}
 	}
 	return out
-}
-
-// calendarYearTx is CalendarYear read through idb, so it can run inside a
-// transaction without taking a second connection from the pool.
-func calendarYearTx(ctx context.Context, idb bun.IDB, year string) (*calendar.Year, error) {
-	start, err := strconv.Atoi(strings.SplitN(year, "-", 2)[0])
-	if err != nil {
-		return calendar.NewYear(year, nil)
-	}
-	years := []string{calendar.YearName(start - 1), year}
-	var rows []calendarHolidayRow
-	if err := idb.NewSelect().Model(&rows).Where("school_year IN (?)", bun.List(years)).
-		OrderExpr("first_day, school_year, description, zone").Scan(ctx); err != nil {
-		return nil, err
-	}
-	imported := holidaysOf(rows)
-	embedded := calendar.ZoneC()
-	var hs []calendar.Holiday
-	for _, y := range years {
-		source := embedded
-		for _, h := range imported {
-			if h.SchoolYear == y {
-				source = imported
-				break
-			}
-		}
-		for _, h := range source {
-			if h.SchoolYear == y {
-				hs = append(hs, h)
-			}
-		}
-	}
-	return calendar.NewYear(year, hs)
 }
 
 // loanSelect selects loans with the request's teacher and title.
