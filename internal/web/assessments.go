@@ -78,20 +78,9 @@ func (s *Server) saveAssessment(w http.ResponseWriter, r *http.Request) error {
 // assessments of a school year, as JSON or as a CSV file for French Excel
 // (same conventions as the synthesis export).
 func (s *Server) listAssessments(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	year, format := q.Get("year"), q.Get("format")
-	f := FieldErrors{}
-	checkText(f, "year", year, 9)
-	switch format {
-	case "", "json", "csv":
-	default:
-		f.Add("format", "format attendu : json ou csv")
-	}
-	if err := f.Err(); err != nil {
+	year, format, err := s.exportQuery(r)
+	if err != nil {
 		return err
-	}
-	if year == "" {
-		year = s.currentYear()
 	}
 	entries, err := s.db.ListAssessments(r.Context(), year)
 	if err != nil {

@@ -16,20 +16,9 @@ import (
 // synthesis table of the validated requests, as JSON or as a CSV file for
 // French Excel.
 func (s *Server) getSynthesis(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	year, format := q.Get("year"), q.Get("format")
-	f := FieldErrors{}
-	checkText(f, "year", year, 9)
-	switch format {
-	case "", "json", "csv":
-	default:
-		f.Add("format", "format attendu : json ou csv")
-	}
-	if err := f.Err(); err != nil {
+	year, format, err := s.exportQuery(r)
+	if err != nil {
 		return err
-	}
-	if year == "" {
-		year = s.currentYear()
 	}
 	periods, err := s.yearPeriods(r.Context(), year, "year")
 	if err != nil {
@@ -153,4 +142,25 @@ func WriteSynthesisCSV(w io.Writer, syn store.Synthesis) error {
 		return fmt.Errorf("write synthesis csv: %w", err)
 	}
 	return nil
+}
+
+// exportQuery reads ?year=Y&format=json|csv of the export endpoints; the
+// year defaults to the current school year.
+func (s *Server) exportQuery(r *http.Request) (year, format string, err error) {
+	q := r.URL.Query()
+	year, format = q.Get("year"), q.Get("format")
+	f := FieldErrors{}
+	checkText(f, "year", year, 9)
+	switch format {
+	case "", "json", "csv":
+	default:
+		f.Add("format", "format attendu : json ou csv")
+	}
+	if err := f.Err(); err != nil {
+		return "", "", err
+	}
+	if year == "" {
+		year = s.currentYear()
+	}
+	return year, format, nil
 }
