@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -74,6 +75,9 @@ type Runner struct {
 	domain  string
 	logger  *slog.Logger
 	clock   clockwork.Clock
+	// mu guards the calendar caches below: a Runner may serve the nightly
+	// job and a manual run at once.
+	mu      sync.Mutex
 	years   map[string]*calendar.Year
 	yearErr map[string]bool
 	// sendOns memoizes sendOn: the calendar walks day by day, and 100 000
@@ -255,6 +259,8 @@ func (r *Runner) lateReason(days int) string {
 // sendOn returns the day a reminder due on d goes out: the school day
 // before when d is a weekend, a public holiday or a day without class.
 func (r *Runner) sendOn(ctx context.Context, schoolYear string, d calendar.Date) calendar.Date {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	k := sendOnKey{schoolYear, d}
 	if s, ok := r.sendOns[k]; ok {
 		return s
