@@ -69,12 +69,12 @@ type RunnerOptions struct {
 
 // Runner computes and delivers the reminders of one night.
 type Runner struct {
-	o       RunnerOptions
-	sched   Schedule
-	from    notify.Address
-	domain  string
-	logger  *slog.Logger
-	clock   clockwork.Clock
+	o      RunnerOptions
+	sched  Schedule
+	from   notify.Address
+	domain string
+	logger *slog.Logger
+	clock  clockwork.Clock
 	// mu guards the calendar caches below: a Runner may serve the nightly
 	// job and a manual run at once.
 	mu      sync.Mutex
