@@ -229,6 +229,7 @@ func TestKilledInstanceOthersFinish(t *testing.T) {
 		var leasedByA int
 		require.NoError(t, main.Bun().NewRaw("SELECT count(*) FROM reminders WHERE lease_owner = 'a'").Scan(ctx, &leasedByA), "count a's leases")
 		require.Positive(t, leasedByA, "a holds leases")
+		t.Logf("instance a stuck in SMTP holding %d reminders", leasedByA)
 
 		var others []*instance
 		for _, name := range []string{"b", "c"} {
