@@ -128,7 +128,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	lagIters, lnsStale := 300, 40+20000/(n+50)
 	switch {
 	case n > 2000:
-		lagIters, lnsStale = 80, 0
+		lagIters, lnsStale = 60, 0
 	case n > 200:
 		lagIters, lnsStale = 90, 0
 	}
