@@ -87,8 +87,19 @@ func (m *model) explain(s *state) []Explanation {
 				ex.Message = fmt.Sprintf("servi en %s, période demandée", per)
 			default:
 				ex.Code = ExplainOtherPeriod
-				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s complète",
-					per, frenchList(src.PreferredPeriods))
+				full := "complète"
+				if len(src.PreferredPeriods) > 1 {
+					full = "complètes"
+				}
+				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s %s",
+					per, frenchList(src.PreferredPeriods), full)
+				for o2 := range p.opts {
+					if p.pref[p.opts[o2].per] && s.fits(pi, o2) {
+						ex.Message = fmt.Sprintf("servi en %s plutôt qu'en %s : évite de concentrer les prêts dans l'école ou le secteur",
+							per, frenchList(src.PreferredPeriods))
+						break
+					}
+				}
 			}
 			if src.ExtensionWeeks > 0 && !p.locked {
 				if o.e > 0 {
