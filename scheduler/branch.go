@@ -30,13 +30,14 @@ type branch struct {
 	// rootBound is the Lagrangian bound at the root (LP duals or the
 	// solver's multipliers), +Inf if not computed.
 	rootBound  float64
+	weekFirst  bool
 	strong     int // strong-branching candidates per node
 	probeIters int // subgradient steps per probed child
 }
 
 func newBranch(m *model, lg *lagrange, se *searcher, best *state, stop func() bool) *branch {
-	return &branch{rootBound: math.Inf(1), m: m, lg: lg, se: se, best: best.clone(), tmp: best.clone(), stop: stop,
-		maxNodes: 20000, load: make([]int, m.W), iterRoot: 200, iterNode: 40, strong: 1, probeIters: 6,
+	return &branch{rootBound: math.Inf(1), weekFirst: true, m: m, lg: lg, se: se, best: best.clone(), tmp: best.clone(), stop: stop,
+		maxNodes: 12000, load: make([]int, m.W), iterRoot: 200, iterNode: 20, strong: 1, probeIters: 6,
 		avg: make([]float64, len(m.projects)*(m.K+1))}
 }
 
@@ -169,8 +170,9 @@ func (b *branch) dfs(r *restrict, lam, mu []float64, iters int) bool {
 	if len(cands) > b.strong {
 		cands = cands[:b.strong]
 	}
-	if len(cands) == 0 {
+	if len(cands) == 0 || b.weekFirst {
 		if pi, in := b.choose(r); pi >= 0 {
+			cands = cands[:0]
 			cands = append(cands, cand{pi, 0, in})
 		}
 	}

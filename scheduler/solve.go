@@ -219,17 +219,35 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		ub = math.MaxInt32
 	}
 	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
-		bb := newBranch(m, lg, se, best, stop)
-		bb.maxNodes = int(float64(bb.maxNodes) * opt.Effort)
-		bb.run()
-		stats.Nodes = bb.nodes
-		if bb.best.obj > best.obj {
-			best.copyFrom(bb.best)
-		}
-		if bb.complete {
-			ub = best.obj + m.churnConst
-		} else if rb := math.Floor(bb.rootBound + 1e-6); rb < float64(ub) {
-			ub = int(rb)
+		// Two searches with different branching rules (around the most
+		// overloaded week first, then the most fractional project-period):
+		// each one alone gets lost on some instances.
+		lam0 := append([]float64(nil), lg.lam...)
+		mu0 := append([]float64(nil), lg.mu...)
+		for _, run := range []struct {
+			weekFirst bool
+			nodes     int
+		}{{true, 1000}, {false, 4000}, {true, 7000}} {
+			copy(lg.lam, lam0)
+			copy(lg.mu, mu0)
+			bb := newBranch(m, lg, se, best, stop)
+			bb.weekFirst = run.weekFirst
+			bb.maxNodes = int(float64(run.nodes) * opt.Effort)
+			bb.run()
+			stats.Nodes += bb.nodes
+			if bb.best.obj > best.obj {
+				best.copyFrom(bb.best)
+			}
+			if bb.complete {
+				ub = best.obj + m.churnConst
+				break
+			}
+			if rb := math.Floor(bb.rootBound + 1e-6); rb < float64(ub) {
+				ub = int(rb)
+			}
+			if ub <= best.obj+m.churnConst || stop() {
+				break
+			}
 		}
 	}
 	if ub < best.obj+m.churnConst {
