@@ -114,7 +114,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	se := newSearcher(m, s, stop, opt.Seed)
 	se.fillLazy(se.order)
 	best := s.clone()
-	stats.Trace = append(stats.Trace, traceOf("greedy+descent", best.obj+m.churnConst, now().Sub(start)))
+	stats.Trace = append(stats.Trace, traceOf("greedy", best.obj+m.churnConst, now().Sub(start)))
 
 	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
 	lg := newLagrange(m)
