@@ -36,6 +36,7 @@ type lagrange struct {
 	act, nact []int
 	seen      []int
 	stamp     int
+	digit     []int8
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
 }
@@ -69,6 +70,15 @@ func newLagrange(m *model) *lagrange {
 		n = 1
 	}
 	lg.nState = n * (m.fsy + 1)
+	if !lg.simple {
+		// digit[ps*K+k] is the clipped count of period k in state ps.
+		lg.digit = make([]int8, n*m.K)
+		for ps := 0; ps < n; ps++ {
+			for k := 0; k < m.K; k++ {
+				lg.digit[ps*m.K+k] = int8((ps / lg.pow[k]) % (m.fsp + 1))
+			}
+		}
+	}
 	lg.vals = make([]float64, lg.nState)
 	lg.next = make([]float64, lg.nState)
 	return lg
@@ -215,12 +225,13 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 				continue
 			}
 			y := st / per
-			ps := st % per
+			ps := st - y*per
+			dig := lg.digit[ps*m.K : (ps+1)*m.K]
 			for k := 0; k < m.K; k++ {
 				if b[k] == negInf {
 					continue
 				}
-				nk := (ps / lg.pow[k]) % (m.fsp + 1)
+				nk := int(dig[k])
 				nv := v + b[k]
 				ps2, y2 := ps, y
 				if nk >= m.fsp {
