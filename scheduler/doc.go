@@ -15,4 +15,23 @@
 //     and the reason of every decision.
 //   - PlanCapacity: how many packs would serve every eligible project, and a
 //     utilisation table per period.
+//
+// How Solve works. A Lagrangian relaxation of the weekly capacity rows (the
+// sector-period penalties are dualised exactly) splits the problem by school;
+// each school's subproblem, with its school-period and school-year penalties,
+// is solved exactly by dynamic programming over clipped counts. The
+// relaxation gives the upper bound; its solutions are turned into plans
+// (primal recovery from decayed choice frequencies, then a lazy greedy fill
+// priced by the multipliers) and improved by local search (moves, and swaps
+// that re-insert the evicted loan elsewhere), plus a large-neighbourhood
+// search on small and medium instances. Instances with at most
+// Options.ExactMaxProjects schedulable projects then get an exact search: the
+// LP bound (dense simplex) and a branch-and-bound with Lagrangian bounds and
+// reduced-cost fixing, within a node limit; when it completes, the plan is
+// proved optimal. Pack numbers come last, by interval colouring in start
+// order, keeping a loan's previous packs when they are free.
+//
+// The work done is fixed by the instance size and Options.Effort, not by
+// the clock, so the same input gives the same plan; only the time limit or a
+// cancelled context can cut it short (Result.Stats.StoppedBy says which).
 package scheduler
