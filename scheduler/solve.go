@@ -139,9 +139,19 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	case n > 200:
 		repairEvery = 3
 	}
-	maxIter := int(float64(lagIters) * opt.Effort)
+	// The relaxation runs lagIters iterations, and up to twice as many
+	// while the repaired plans keep improving (hard instances).
+	minIter := int(float64(lagIters) * opt.Effort)
+	maxIter := minIter
+	if n > 200 {
+		maxIter = 2 * minIter
+	}
+	lastGain := 0
 	freq := newFreq(m)
 	for it := 0; it < maxIter && !stop(); it++ {
+		if it >= minIter && it-lastGain > minIter/3 {
+			break
+		}
 		stats.BoundIterations++
 		L := lg.value(nil)
 		freq.add(lg.xhat, it)
@@ -163,6 +173,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			}
 			if cand.obj > best.obj {
 				best.copyFrom(cand)
+				lastGain = it
 			}
 			if proved() {
 				break
