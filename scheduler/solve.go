@@ -238,7 +238,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		for _, run := range []struct {
 			weekFirst bool
 			nodes     int
-		}{{true, 1000}, {false, 4000}, {true, 7000}} {
+		}{{false, 400}, {true, 1500}, {false, 10000}} {
 			copy(lg.lam, lam0)
 			copy(lg.mu, mu0)
 			bb := newBranch(m, lg, se, best, stop)
