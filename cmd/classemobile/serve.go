@@ -33,7 +33,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
-	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location})
+	rate := float64(cfg.FeedRatePerMinute)
+	if rate == 0 {
+		rate = -1 // web.FeedOptions: negative disables the limit
+	}
+	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location,
+		Feeds: web.FeedOptions{RatePerMinute: rate, Burst: cfg.FeedBurst}})
 	if err != nil {
 		return err
 	}

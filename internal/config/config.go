@@ -55,6 +55,13 @@ type Config struct {
 	// NoJobs disables the job scheduler in this instance (NO_JOBS=1).
 	// Defaults to false.
 	NoJobs bool
+	// FeedRatePerMinute is the sustained number of requests per minute one
+	// iCal feed token may make on this instance (FEED_RATE_PER_MINUTE);
+	// 0 disables the limit. Defaults to 60.
+	FeedRatePerMinute int
+	// FeedBurst is the number of requests one feed token may make at once
+	// (FEED_BURST). Defaults to 30.
+	FeedBurst int
 }
 
 // Load reads the serve command's flags from args, then the environment
@@ -89,6 +96,8 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.OutboxDir, "outbox", getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	fs.StringVar(&c.JobsAt, "jobs-at", env("JOBS_AT", "02:00"), "time of day (Europe/Paris) of the nightly job [JOBS_AT]")
 	fs.BoolVar(&c.NoJobs, "no-jobs", envBool(getenv("NO_JOBS")), "do not run the nightly job scheduler in this instance [NO_JOBS]")
+	fs.IntVar(&c.FeedRatePerMinute, "feed-rate", envInt(getenv("FEED_RATE_PER_MINUTE"), 60), "requests per minute per iCal feed token, 0 for no limit [FEED_RATE_PER_MINUTE]")
+	fs.IntVar(&c.FeedBurst, "feed-burst", envInt(getenv("FEED_BURST"), 30), "burst of requests per iCal feed token [FEED_BURST]")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -154,6 +163,12 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			errs = append(errs, errors.New("smtp: expected smtp://[user:pass@]host[:port] or smtps://…"))
 		}
+	}
+	if c.FeedRatePerMinute < 0 {
+		errs = append(errs, fmt.Errorf("feed-rate: %d is negative", c.FeedRatePerMinute))
+	}
+	if c.FeedBurst < 1 {
+		errs = append(errs, fmt.Errorf("feed-burst: %d is not positive", c.FeedBurst))
 	}
 	if !hhmm.MatchString(c.JobsAt) {
 		errs = append(errs, fmt.Errorf("jobs-at: %q is not HH:MM", c.JobsAt))

@@ -29,6 +29,8 @@ func TestLoad(t *testing.T) {
 			assert.Equal(t, "outbox", c.OutboxDir)
 			assert.Equal(t, "02:00", c.JobsAt)
 			assert.False(t, c.Demo)
+			assert.Equal(t, 60, c.FeedRatePerMinute)
+			assert.Equal(t, 30, c.FeedBurst)
 		}},
 		{name: "environment", giveEnv: map[string]string{"DATABASE_URL": "/var/lib/cm/data.db", "DEMO": "1", "LOAN_WEEKS": "5", "BASE_URL": "https://cm.example/"},
 			want: func(t *testing.T, c Config) {
