@@ -271,6 +271,17 @@ func (se *searcher) trySwap(pi int) bool {
 			continue
 		}
 		dp := s.delta(pi, oi)
+		// A served project may exchange periods with a blocking one: the
+		// estimate then looks at every candidate (small and medium
+		// instances only).
+		curPer := -1
+		exchange := false
+		if cur >= 0 && len(se.order) <= 2000 {
+			curPer = p.opts[cur].per
+			// Only where p pays a penalty or misses its preference.
+			exchange = !p.pref[curPer] || s.nsp[p.school*m.K+curPer] > m.fsp ||
+				s.mqp[p.sector*m.K+curPer] > m.sectorCap[p.sector]
+		}
 		// Rank the blocking candidates by an estimate of the swap gain:
 		// dp + the best move of q (cached at the start of the pass).
 		var top [3]struct{ q, ub int }
@@ -281,12 +292,23 @@ func (se *searcher) trySwap(pi int) bool {
 			}
 			for _, qi := range se.cands[r] {
 				ub := dp + se.relocVal[qi]
-				if ub <= 0 || (nTop == len(top) && ub <= top[nTop-1].ub) {
+				if !exchange && (ub <= 0 || (nTop == len(top) && ub <= top[nTop-1].ub)) {
 					break // sorted by best move: no better candidate in this range
 				}
 				q := &m.projects[qi]
 				if cq := s.choice[qi]; cq < 0 || q.opts[cq].rid != r || qi == pi || q.packs < deficit {
 					continue
+				}
+				if exchange {
+					// q may take the period p leaves: estimate that move.
+					for o2 := range q.opts {
+						if q.opts[o2].per == curPer {
+							ub = max(ub, dp+s.delta(qi, o2))
+						}
+					}
+					if ub <= 0 {
+						continue
+					}
 				}
 				j := nTop
 				if j == len(top) {
