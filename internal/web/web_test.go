@@ -301,3 +301,31 @@ func TestCalendar(t *testing.T) {
 		assert.Equal(t, 400, res.Status)
 	})
 }
+
+func TestExportQuery(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ts := newTestServer(t, db)
+		_, token := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleInspection})
+		for _, tt := range []struct {
+			name       string
+			givePath   string
+			wantStatus int
+			wantField  string
+		}{
+			{name: "assessments, malformed year", givePath: "/api/v1/assessments?year=zzzz", wantStatus: 422, wantField: "year"},
+			{name: "assessments, years not consecutive", givePath: "/api/v1/assessments?year=2026-2028", wantStatus: 422, wantField: "year"},
+			{name: "assessments, unknown format", givePath: "/api/v1/assessments?year=2026-2027&format=xlsx", wantStatus: 422, wantField: "format"},
+			{name: "synthesis, malformed year", givePath: "/api/v1/synthesis?year=2026", wantStatus: 422, wantField: "year"},
+			{name: "assessments, good query", givePath: "/api/v1/assessments?year=2026-2027", wantStatus: 200},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				res := call(t, ts, "GET", tt.givePath, token, nil)
+				assert.Equal(t, tt.wantStatus, res.Status, "%s", res.Body)
+				if tt.wantField != "" {
+					assert.Contains(t, res.ErrorFields(), tt.wantField)
+				}
+			})
+		}
+	})
+}
