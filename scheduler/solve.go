@@ -137,7 +137,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	case n > 2000:
 		repairEvery = 6
 	case n > 200:
-		repairEvery = 3
+		repairEvery = 4
 	}
 	// The relaxation runs lagIters iterations, and up to twice as many
 	// while the repaired plans keep improving (hard instances).
