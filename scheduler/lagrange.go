@@ -37,6 +37,11 @@ type lagrange struct {
 	seen      []int
 	stamp     int
 	digit     []int8
+	// opts holds every project's options compactly for value: those of
+	// project i are opts[optOff[i]:optOff[i+1]].
+	opts   []lopt
+	optOff []int
+	trans  []dpTrans
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
 }
@@ -47,6 +52,13 @@ func newLagrange(m *model) *lagrange {
 		cum: make([]float64, m.W+1), best: make([]float64, len(m.projects)*m.K),
 		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K),
 		schoolVal: make([]float64, m.nSchools)}
+	lg.optOff = make([]int, len(m.projects)+1)
+	for i := range m.projects {
+		for _, o := range m.projects[i].opts {
+			lg.opts = append(lg.opts, lopt{c: float64(o.c), lo: int32(o.lo), hi: int32(o.hi), per: int32(o.per)})
+		}
+		lg.optOff[i+1] = len(lg.opts)
+	}
 	for i := range m.projects {
 		p := &m.projects[i]
 		if len(p.opts) == 0 {
@@ -79,6 +91,30 @@ func newLagrange(m *model) *lagrange {
 			}
 		}
 	}
+	if !lg.simple {
+		// trans[st*K+k]: the state after serving one more project in
+		// period k from state st, and the penalties that incurs.
+		per := n
+		lg.trans = make([]dpTrans, lg.nState*m.K)
+		for st := 0; st < lg.nState; st++ {
+			y, ps := st/per, st%per
+			for k := 0; k < m.K; k++ {
+				t := &lg.trans[st*m.K+k]
+				ps2, y2 := ps, y
+				if int(lg.digit[ps*m.K+k]) >= m.fsp {
+					t.sp = float64(m.w.SchoolPeriodExcess)
+				} else {
+					ps2 += lg.pow[k]
+				}
+				if y >= m.fsy {
+					t.sy = float64(m.w.SchoolYearExcess)
+				} else {
+					y2++
+				}
+				t.to = int32(y2*per + ps2)
+			}
+		}
+	}
 	lg.vals = make([]float64, lg.nState)
 	lg.next = make([]float64, lg.nState)
 	return lg
@@ -102,6 +138,7 @@ func (lg *lagrange) value(r *restrict) float64 {
 		}
 	}
 	negInf := math.Inf(-1)
+	cum := lg.cum
 	for i := range m.projects {
 		lg.xhat[i] = -1
 		p := &m.projects[i]
@@ -110,13 +147,13 @@ func (lg *lagrange) value(r *restrict) float64 {
 		for k := range b {
 			b[k], bo[k] = negInf, -1
 		}
-		for oi := range p.opts {
-			o := &p.opts[oi]
+		k := float64(p.packs)
+		mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
+		for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
 			if r != nil && !r.allowed(i, oi) {
 				continue
 			}
-			k := float64(p.packs)
-			rc := float64(o.c) - k*(lg.cum[o.hi+1]-lg.cum[o.lo]) - k*lg.mu[p.sector*m.K+o.per]
+			rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
 			if rc > b[o.per] {
 				b[o.per], bo[o.per] = rc, oi
 			}
@@ -137,7 +174,6 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	if len(projs) == 0 {
 		return 0
 	}
-	wsp, wsy := float64(m.w.SchoolPeriodExcess), float64(m.w.SchoolYearExcess)
 	// Fast path: every project at its best period, no penalty incurred.
 	{
 		cnt := lg.cnt
@@ -187,7 +223,6 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	lg.live = live
 	projs = live
 	S := lg.nState
-	per := S / (m.fsy + 1)
 	negInf := math.Inf(-1)
 	vals, next := lg.vals, lg.next
 	// Only reached states are visited: act lists them, seen marks the
@@ -224,27 +259,18 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 			if v == negInf {
 				continue
 			}
-			y := st / per
-			ps := st - y*per
-			dig := lg.digit[ps*m.K : (ps+1)*m.K]
-			for k := 0; k < m.K; k++ {
-				if b[k] == negInf {
+			tr := lg.trans[st*m.K : (st+1)*m.K]
+			for k, t := range tr {
+				bk := b[k]
+				if bk == negInf {
 					continue
 				}
-				nk := int(dig[k])
-				nv := v + b[k]
-				ps2, y2 := ps, y
-				if nk >= m.fsp {
-					nv -= wsp
-				} else {
-					ps2 += lg.pow[k]
-				}
-				if y >= m.fsy {
-					nv -= wsy
-				} else {
-					y2++
-				}
-				st2 := y2*per + ps2
+				// Same operations as without the table (subtracting 0
+				// is exact): the values, hence the ties, are unchanged.
+				nv := v + bk
+				nv -= t.sp
+				nv -= t.sy
+				st2 := int(t.to)
 				if lg.seen[st2] != stamp {
 					lg.seen[st2] = stamp
 					next[st2] = negInf
@@ -278,6 +304,18 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 		st = code / (m.K + 1)
 	}
 	return bestV
+}
+
+// lopt is the part of an option the relaxation reads.
+type lopt struct {
+	c           float64
+	lo, hi, per int32
+}
+
+// dpTrans is one transition of the school DP.
+type dpTrans struct {
+	sp, sy float64 // school-period and school-year penalties incurred
+	to     int32   // next state
 }
 
 func (lg *lagrange) bestPeriod(pi int) (int, float64) {

@@ -404,6 +404,7 @@ type freq struct {
 	m     *model
 	off   []int // first flat option index per project
 	f     []float64
+	proj  []int32 // project of each flat option index
 	pairs []int
 }
 
@@ -413,6 +414,12 @@ func newFreq(m *model) *freq {
 		fr.off[i+1] = fr.off[i] + len(m.projects[i].opts)
 	}
 	fr.f = make([]float64, fr.off[len(m.projects)])
+	fr.proj = make([]int32, len(fr.f))
+	for i := range m.projects {
+		for j := fr.off[i]; j < fr.off[i+1]; j++ {
+			fr.proj[j] = int32(i)
+		}
+	}
 	return fr
 }
 
@@ -442,10 +449,7 @@ func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 			pairs = append(pairs, j)
 		}
 	}
-	proj := func(j int) int {
-		pi, _ := slices.BinarySearch(fr.off, j+1)
-		return pi - 1
-	}
+	proj := func(j int) int { return int(fr.proj[j]) }
 	slices.SortFunc(pairs, func(a, b int) int {
 		return cmp.Or(cmp.Compare(fr.f[b], fr.f[a]), cmp.Compare(a, b))
 	})
