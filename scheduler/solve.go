@@ -405,7 +405,12 @@ type freq struct {
 	off   []int // first flat option index per project
 	f     []float64
 	proj  []int32 // project of each flat option index
-	pairs []int
+	pairs []freqPair
+}
+
+type freqPair struct {
+	f float64
+	j int32
 }
 
 func newFreq(m *model) *freq {
@@ -446,16 +451,23 @@ func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 	pairs := fr.pairs[:0]
 	for j, v := range fr.f {
 		if v > 0.05 {
-			pairs = append(pairs, j)
+			pairs = append(pairs, freqPair{v, int32(j)})
 		}
 	}
-	proj := func(j int) int { return int(fr.proj[j]) }
-	slices.SortFunc(pairs, func(a, b int) int {
-		return cmp.Or(cmp.Compare(fr.f[b], fr.f[a]), cmp.Compare(a, b))
+	// A total order (frequency, then index): any sort gives the same list.
+	slices.SortFunc(pairs, func(a, b freqPair) int {
+		if a.f != b.f {
+			if a.f > b.f {
+				return -1
+			}
+			return 1
+		}
+		return int(a.j - b.j)
 	})
 	fr.pairs = pairs
-	for _, j := range pairs {
-		pi := proj(j)
+	for _, pr := range pairs {
+		j := int(pr.j)
+		pi := int(fr.proj[j])
 		oi := j - fr.off[pi]
 		if cand.choice[pi] >= 0 || !cand.fits(pi, oi) || cand.delta(pi, oi) < m.projects[pi].opts[oi].c {
 			continue
