@@ -32,6 +32,9 @@ type lagrange struct {
 	order  []int
 	live   []int
 	gl, gm []float64 // subgradient scratch
+	diff   []int
+	bvs    []float64 // best reduced cost per project of the school (DP)
+	useQ   []int
 	// DP scratch: active states, marks.
 	act, nact []int
 	seen      []int
@@ -175,13 +178,20 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 		return 0
 	}
 	// Fast path: every project at its best period, no penalty incurred.
+	// bvs keeps each project's best reduced cost for the DP below.
+	if cap(lg.bvs) < len(projs) {
+		lg.bvs = make([]float64, 0, len(projs))
+	}
+	bvs := lg.bvs
 	{
 		cnt := lg.cnt
 		clear(cnt)
 		total, ok := 0.0, true
 		n := 0
+		bvs = bvs[:0]
 		for _, pi := range projs {
 			bk, bv := lg.bestPeriod(pi)
+			bvs = append(bvs, bv)
 			forced := lg.forced[pi] || (r != nil && r.must[pi])
 			if bk < 0 {
 				if forced {
@@ -213,9 +223,9 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	// Only projects with a positive reduced cost somewhere, or forced
 	// ones, can be part of an optimal choice.
 	live := lg.live[:0]
-	for _, pi := range projs {
+	for j, pi := range projs {
 		lg.xhat[pi] = -1
-		_, bv := lg.bestPeriod(pi)
+		bv := bvs[j]
 		if bv > 0 || lg.forced[pi] || (r != nil && r.must[pi]) {
 			live = append(live, pi)
 		}
@@ -343,24 +353,34 @@ func (lg *lagrange) step(bound, target, theta float64) float64 {
 		lg.gm = make([]float64, len(lg.mu))
 	}
 	gl, gm := lg.gl, lg.gm
-	for t := range gl {
-		gl[t] = float64(m.P)
+	// Packs used per week (difference array) and per sector-period, in
+	// integers: the same values as subtracting them one by one in floats.
+	if lg.diff == nil {
+		lg.diff = make([]int, m.W+1)
+		lg.useQ = make([]int, len(lg.mu))
 	}
-	for q := 0; q < m.nSectors; q++ {
-		for k := 0; k < m.K; k++ {
-			gm[q*m.K+k] = float64(m.sectorCap[q])
-		}
-	}
+	diff, useQ := lg.diff, lg.useQ
+	clear(diff)
+	clear(useQ)
 	for i, oi := range lg.xhat {
 		if oi < 0 {
 			continue
 		}
 		p := &m.projects[i]
 		o := &p.opts[oi]
-		for t := o.lo; t <= o.hi; t++ {
-			gl[t] -= float64(p.packs)
+		diff[o.lo] += p.packs
+		diff[o.hi+1] -= p.packs
+		useQ[p.sector*m.K+o.per] += p.packs
+	}
+	use := 0
+	for t := range gl {
+		use += diff[t]
+		gl[t] = float64(m.P - use)
+	}
+	for q := 0; q < m.nSectors; q++ {
+		for k := 0; k < m.K; k++ {
+			gm[q*m.K+k] = float64(m.sectorCap[q] - useQ[q*m.K+k])
 		}
-		gm[p.sector*m.K+o.per] -= float64(p.packs)
 	}
 	norm := 0.0
 	for t, g := range gl {

@@ -118,21 +118,25 @@ func (s *state) fits(pi, oi int) bool {
 	p := &s.m.projects[pi]
 	o := &p.opts[oi]
 	P := s.m.P
+	lo, hi := o.lo, o.hi
+	load := s.load
 	if cur := s.choice[pi]; cur >= 0 {
+		// Weeks before, inside and after the current loan.
 		co := &p.opts[cur]
-		for t := o.lo; t <= o.hi; t++ {
-			l := s.load[t] + p.packs
-			if t >= co.lo && t <= co.hi {
-				l -= p.packs
-			}
-			if l > P {
+		for t := lo; t <= min(hi, co.lo-1); t++ {
+			if load[t]+p.packs > P {
 				return false
 			}
 		}
-		return true
+		for t := max(lo, co.lo); t <= min(hi, co.hi); t++ {
+			if load[t] > P {
+				return false
+			}
+		}
+		lo = max(lo, co.hi+1)
 	}
-	for t := o.lo; t <= o.hi; t++ {
-		if s.load[t]+p.packs > P {
+	for t := lo; t <= hi; t++ {
+		if load[t]+p.packs > P {
 			return false
 		}
 	}
