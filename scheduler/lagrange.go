@@ -56,6 +56,11 @@ func newLagrange(m *model) *lagrange {
 		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K),
 		schoolVal: make([]float64, m.nSchools)}
 	lg.optOff = make([]int, len(m.projects)+1)
+	nOpts := 0
+	for i := range m.projects {
+		nOpts += len(m.projects[i].opts)
+	}
+	lg.opts = make([]lopt, 0, nOpts)
 	for i := range m.projects {
 		for _, o := range m.projects[i].opts {
 			lg.opts = append(lg.opts, lopt{c: float64(o.c), lo: int32(o.lo), hi: int32(o.hi), per: int32(o.per)})

@@ -295,8 +295,11 @@ func (se *searcher) trySwap(pi int) bool {
 				if !exchange && (ub <= 0 || (nTop == len(top) && ub <= top[nTop-1].ub)) {
 					break // sorted by best move: no better candidate in this range
 				}
+				if s.rid[qi] != r || qi == pi {
+					continue
+				}
 				q := &m.projects[qi]
-				if cq := s.choice[qi]; cq < 0 || q.opts[cq].rid != r || qi == pi || q.packs < deficit {
+				if q.packs < deficit {
 					continue
 				}
 				if exchange {

@@ -314,6 +314,15 @@ func compile(inst *Instance) (*model, error) {
 		if p.opts == nil && inst.Projects[i].ExtensionWeeks > 0 {
 			exts = append(exts, inst.Projects[i].ExtensionWeeks)
 		}
+		nStarts := 0
+		for s := m.today; s < m.W; s++ {
+			if m.baseOK(s) && !p.excl[m.wper[s]] {
+				nStarts++
+			}
+		}
+		if nStarts > 0 {
+			p.opts = make([]option, 0, nStarts*len(exts))
+		}
 		for s := m.today; s < m.W; s++ {
 			if !m.baseOK(s) || p.excl[m.wper[s]] {
 				continue

@@ -344,7 +344,7 @@ func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
 // colouring in order of start day, keeping previous packs when free.
 func (m *model) planOf(s *state) *Plan {
 	type item struct{ pi, a, b int }
-	var items []item
+	items := make([]item, 0, s.served)
 	for pi, oi := range s.choice {
 		if oi < 0 {
 			continue
@@ -381,7 +381,7 @@ func (m *model) planOf(s *state) *Plan {
 		slices.Sort(pick)
 		packs[it.pi] = pick
 	}
-	plan := &Plan{Format: PlanFormat, Instance: m.inst.Name, ProducedBy: "classemobile scheduler", Loans: []Loan{}}
+	plan := &Plan{Format: PlanFormat, Instance: m.inst.Name, ProducedBy: "classemobile scheduler", Loans: make([]Loan, 0, s.served)}
 	for pi, oi := range s.choice {
 		if oi < 0 {
 			continue

@@ -6,6 +6,7 @@ package scheduler
 type state struct {
 	m      *model
 	choice []int // option index per project, -1 if unserved
+	rid    []int // busy range (model.ranges) per project, -1 if unserved
 	load   []int // packs busy per school week
 	nsp    []int // served projects per school*K+period
 	nsy    []int // served projects per school
@@ -21,11 +22,12 @@ type state struct {
 }
 
 func newState(m *model) *state {
-	s := &state{m: m, choice: make([]int, len(m.projects)), load: make([]int, m.W),
+	s := &state{m: m, choice: make([]int, len(m.projects)), rid: make([]int, len(m.projects)), load: make([]int, m.W),
 		nsp: make([]int, m.nSchools*m.K), nsy: make([]int, m.nSchools), mqp: make([]int, m.nSectors*m.K),
 		members: make([][]int, len(m.ranges)), pos: make([]int, len(m.projects))}
 	for i := range s.choice {
 		s.choice[i] = -1
+		s.rid[i] = -1
 	}
 	return s
 }
@@ -33,6 +35,7 @@ func newState(m *model) *state {
 func (s *state) clone() *state {
 	c := *s
 	c.choice = append([]int(nil), s.choice...)
+	c.rid = append([]int(nil), s.rid...)
 	c.load = append([]int(nil), s.load...)
 	c.nsp = append([]int(nil), s.nsp...)
 	c.nsy = append([]int(nil), s.nsy...)
@@ -47,6 +50,7 @@ func (s *state) clone() *state {
 
 func (s *state) copyFrom(o *state) {
 	copy(s.choice, o.choice)
+	copy(s.rid, o.rid)
 	copy(s.load, o.load)
 	copy(s.nsp, o.nsp)
 	copy(s.nsy, o.nsy)
@@ -177,6 +181,10 @@ func (s *state) set(pi, oi int) {
 		s.members[o.rid] = append(s.members[o.rid], pi)
 	}
 	s.choice[pi] = oi
+	s.rid[pi] = -1
+	if oi >= 0 {
+		s.rid[pi] = p.opts[oi].rid
+	}
 }
 
 // bestFit returns the fitting option of pi with the best delta (ties: the
