@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"container/heap"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -21,7 +22,12 @@ type searcher struct {
 	cum   []float64 // prefix sums of the week prices used by fill
 	// relocVal caches bestMove per project (at the start of a pass).
 	relocVal []int
+	// maxCPer is the best coefficient of a project's options per period
+	// (project*K+period), noOption if it has none there.
+	maxCPer []int
 }
+
+const noOption = math.MinInt
 
 // bestMove returns the best objective delta of moving served project qi to
 // another fitting option or dropping it.
@@ -38,7 +44,16 @@ func (se *searcher) bestMove(qi int) int {
 
 func newSearcher(m *model, s *state, stop func() bool, seed uint64) *searcher {
 	se := &searcher{m: m, s: s, stop: stop, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
-		relocVal: make([]int, len(m.projects))}
+		relocVal: make([]int, len(m.projects)), maxCPer: make([]int, len(m.projects)*m.K)}
+	for i := range m.projects {
+		mc := se.maxCPer[i*m.K : (i+1)*m.K]
+		for k := range mc {
+			mc[k] = noOption
+		}
+		for _, o := range m.projects[i].opts {
+			mc[o.per] = max(mc[o.per], o.c)
+		}
+	}
 	for i := range m.projects {
 		if len(m.projects[i].opts) > 0 && !m.projects[i].locked {
 			se.order = append(se.order, i)
@@ -303,11 +318,12 @@ func (se *searcher) trySwap(pi int) bool {
 					continue
 				}
 				if exchange {
-					// q may take the period p leaves: estimate that move.
-					for o2 := range q.opts {
-						if q.opts[o2].per == curPer {
-							ub = max(ub, dp+s.delta(qi, o2))
-						}
+					// q may take the period p leaves: estimate that move
+					// (the best delta of q's options in that period: they
+					// differ only by their coefficient).
+					if c := se.maxCPer[qi*m.K+curPer]; c != noOption {
+						cq := s.choice[qi]
+						ub = max(ub, dp+c-q.opts[cq].c-s.penDelta(q, q.opts[cq].per, curPer))
 					}
 					if ub <= 0 {
 						continue
