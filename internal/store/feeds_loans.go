@@ -65,6 +65,7 @@ type feedLoanRow struct {
 	TrainingStatus   string     `bun:"training_status"`
 	TrainingDate     sqlDate    `bun:"training_date"`
 	PickupDay        sqlDate    `bun:"pickup_day"`
+	PickupTime       *string    `bun:"pickup_time"`
 	ReturnDay        sqlDate    `bun:"return_day"`
 	BaseReturnDay    sqlDate    `bun:"base_return_day"`
 	ExtensionWeeks   int        `bun:"extension_weeks"`
@@ -86,7 +87,7 @@ func (db *DB) FeedLoans(ctx context.Context, t FeedTarget, since calendar.Date) 
 	q := db.bun.NewSelect().TableExpr("loans AS l").
 		ColumnExpr("l.id, l.state, l.school_uai, s.name AS school_name, s.address, s.postal_code, s.city").
 		ColumnExpr("r.class_levels, r.training_status, r.training_date").
-		ColumnExpr("l.pickup_day, l.return_day, l.base_return_day, l.extension_weeks").
+		ColumnExpr("l.pickup_day, l.pickup_time, l.return_day, l.base_return_day, l.extension_weeks").
 		ColumnExpr("l.director_signed_at, l.it_signed_at, l.cancelled_at, l.updated_at").
 		ColumnExpr("r.updated_at AS request_updated_at, a.updated_at AS assessed_at").
 		Join("JOIN schools AS s ON s.uai = l.school_uai").
@@ -158,6 +159,9 @@ func (r feedLoanRow) feedLoan() FeedLoan {
 		c := r.CancelledAt.UTC()
 		l.CancelledAt = &c
 	}
+	if r.PickupTime != nil {
+		l.PickupTime = pickupInstant(r.PickupDay.Date, *r.PickupTime)
+	}
 	if r.RequestUpdatedAt.UTC().After(l.Changed) {
 		l.Changed = r.RequestUpdatedAt.UTC()
 	}
@@ -165,4 +169,18 @@ func (r feedLoanRow) feedLoan() FeedLoan {
 		l.Changed = r.AssessedAt.UTC()
 	}
 	return l
+}
+
+// pickupInstant is the instant of a pickup at hhmm, Europe/Paris time, on
+// day; zero (an all-day event) if the time or the zone cannot be read.
+func pickupInstant(day calendar.Date, hhmm string) time.Time {
+	t, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return time.Time{}
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, loc).UTC()
 }

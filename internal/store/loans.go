@@ -135,6 +135,9 @@ type Loan struct {
 	PickupDay     calendar.Date `json:"pickup_day"`
 	ReturnDay     calendar.Date `json:"return_day"`
 	BaseReturnDay calendar.Date `json:"base_return_day"`
+	// PickupTime is the agreed time of the pickup ("14:30", Europe/Paris),
+	// empty when none is set.
+	PickupTime string `json:"pickup_time,omitempty"`
 	// TurnaroundDays after the return day the packs stay busy; BusyUntil
 	// (exclusive) is ReturnDay plus TurnaroundDays.
 	TurnaroundDays    int           `json:"turnaround_days"`
@@ -178,6 +181,7 @@ type loanRow struct {
 	Weeks            int        `bun:"weeks,notnull"`
 	ExtensionWeeks   int        `bun:"extension_weeks,notnull"`
 	PickupDay        sqlDate    `bun:"pickup_day,notnull"`
+	PickupTime       *string    `bun:"pickup_time"`
 	BaseReturnDay    sqlDate    `bun:"base_return_day,notnull"`
 	ReturnDay        sqlDate    `bun:"return_day,notnull"`
 	TurnaroundDays   int        `bun:"turnaround_days,notnull"`
@@ -226,6 +230,9 @@ func (r loanRow) loan() Loan {
 	}
 	if r.ClosedBy != nil {
 		l.ClosedBy = *r.ClosedBy
+	}
+	if r.PickupTime != nil {
+		l.PickupTime = *r.PickupTime
 	}
 	return l
 }

@@ -416,6 +416,29 @@ func (s *Server) cancelLoan(w http.ResponseWriter, r *http.Request) error {
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
 
+// setPickupTime answers POST /api/v1/loans/{id}/pickup-time
+// {"pickup_time": "14:30"} ("" clears it): the agreed time of the pickup,
+// shown as a timed event in the iCal feeds.
+func (s *Server) setPickupTime(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.visibleLoan(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		PickupTime *string `json:"pickup_time"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.PickupTime == nil {
+		return FieldErrors{"pickup_time": "l'heure de retrait est obligatoire (format 14:30, ou vide pour l'effacer)"}.Err()
+	}
+	if _, err := s.db.SetPickupTime(r.Context(), actor(r), l.ID, *in.PickupTime); err != nil {
+		return loanError(err)
+	}
+	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
+}
+
 // listIncidents answers GET /api/v1/incidents?open=true&pack=&loan=.
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	pack, _, err := queryInt(r, "pack")

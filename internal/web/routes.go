@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/loans/{id}", s.allow(allRoles, s.getLoan))
 	m.Handle("POST /api/v1/loans/{id}/agreement", s.allow(loanSigners, s.signAgreement))
 	m.Handle("POST /api/v1/loans/{id}/pickup", s.allow(coordOrIT, s.pickUpLoan))
+	m.Handle("POST /api/v1/loans/{id}/pickup-time", s.allow(coordOrIT, s.setPickupTime))
 	m.Handle("POST /api/v1/loans/{id}/extension", s.allow(teacherOrCoordL, s.requestExtension))
 	m.Handle("POST /api/v1/loans/{id}/extension/decision", s.allow(coordOnly, s.decideExtension))
 	m.Handle("POST /api/v1/loans/{id}/return", s.allow(coordOrIT, s.returnLoan))
