@@ -174,7 +174,7 @@ func runRoundList(ctx context.Context, e env, args []string) error {
 	}
 	for _, r := range rounds {
 		fmt.Fprintf(e.stdout, "n° %d  %s  %-10s  Z = %d (borne %d)  servies %d, non servies %d  calculé le %s\n",
-			r.ID, r.SchoolYear, roundStateFR(r.State), r.Objective, r.UpperBound, r.Stats.Served, r.Stats.Unserved,
+			r.ID, r.SchoolYear, store.RoundStateLabel(r.State), r.Objective, r.UpperBound, r.Stats.Served, r.Stats.Unserved,
 			r.CreatedAt.Format("2006-01-02 15:04"))
 	}
 	return nil
@@ -198,7 +198,7 @@ func roundCLIError(err error) error {
 	case errors.As(err, &se) && se.Superseded:
 		return fmt.Errorf("tour n° %d : un autre tour a été publié (ou un prêt a changé) depuis son calcul : relancez-le", se.ID)
 	case errors.As(err, &se):
-		return fmt.Errorf("tour n° %d : ce n'est plus un brouillon (état : %s)", se.ID, roundStateFR(se.State))
+		return fmt.Errorf("tour n° %d : ce n'est plus un brouillon (état : %s)", se.ID, store.RoundStateLabel(se.State))
 	case errors.As(err, &le):
 		return fmt.Errorf("publication impossible : %s", le.Message)
 	}
@@ -223,20 +223,6 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func roundStateFR(state string) string {
-	switch state {
-	case store.RoundDraft:
-		return "brouillon"
-	case store.RoundPublished:
-		return "publié"
-	case store.RoundSuperseded:
-		return "remplacé"
-	case store.RoundDiscarded:
-		return "abandonné"
-	}
-	return state
-}
-
 // frDate writes a date the French way (01/09/2026).
 func frDate(d calendar.Date) string {
 	if d.IsZero() {
@@ -249,7 +235,7 @@ func frDate(d calendar.Date) string {
 // unserved requests with their reasons, objective and bound.
 func printRound(w io.Writer, r store.Round) {
 	p := r.Params
-	fmt.Fprintf(w, "Tour d'attribution n° %d — année scolaire %s — %s\n", r.ID, r.SchoolYear, roundStateFR(r.State))
+	fmt.Fprintf(w, "Tour d'attribution n° %d — année scolaire %s — %s\n", r.ID, r.SchoolYear, store.RoundStateLabel(r.State))
 	fmt.Fprintf(w, "Paramètres : %d pack(s) disponible(s) (%s), prêts de %d semaines, remise en état %d jours,\n",
 		p.Packs, strings.Join(p.PackCodes, ", "), p.LoanWeeks, p.TurnaroundDays)
 	fmt.Fprintf(w, "             au %s : première semaine ouverte n° %d, %d demande(s) validée(s), %d prêt(s) verrouillé(s)\n",

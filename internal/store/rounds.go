@@ -770,3 +770,19 @@ func turnaroundArg(days int) int {
 	}
 	return days
 }
+
+// RoundStateLabel returns the French label of a round state ("brouillon",
+// "publié" …), or the state itself when unknown.
+func RoundStateLabel(state string) string {
+	switch state {
+	case RoundDraft:
+		return "brouillon"
+	case RoundPublished:
+		return "publié"
+	case RoundSuperseded:
+		return "remplacé"
+	case RoundDiscarded:
+		return "abandonné"
+	}
+	return state
+}

@@ -137,7 +137,7 @@ func roundError(err error) error {
 		e.Err = err
 		return e
 	case errors.As(err, &se):
-		e := Errorf(http.StatusConflict, "round_not_draft", "Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", roundStateLabel(se.State))
+		e := Errorf(http.StatusConflict, "round_not_draft", "Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", store.RoundStateLabel(se.State))
 		e.Err = err
 		return e
 	case errors.Is(err, calendar.ErrInvalidYear):
@@ -149,20 +149,6 @@ func roundError(err error) error {
 			Fields:  map[string]string{"year": "calendrier scolaire inconnu"}}
 	}
 	return loanError(err)
-}
-
-func roundStateLabel(state string) string {
-	switch state {
-	case store.RoundDraft:
-		return "brouillon"
-	case store.RoundPublished:
-		return "publié"
-	case store.RoundSuperseded:
-		return "remplacé"
-	case store.RoundDiscarded:
-		return "abandonné"
-	}
-	return state
 }
 
 // createRound answers POST /api/v1/rounds: it computes a round and stores
