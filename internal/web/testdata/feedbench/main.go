@@ -16,6 +16,7 @@ import (
 	_ "net/http/pprof" // for -pprof
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -32,6 +33,9 @@ func main() {
 	lookupTTL := flag.Duration("lookup-ttl", 0, "web.FeedOptions.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
 	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // as classemobile serve does
+	}
 	if *pprofAddr != "" {
 		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
 	}
