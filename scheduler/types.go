@@ -83,6 +83,14 @@ type Weights struct {
 	ChurnDrop          int `json:"churn_drop"`
 }
 
+// DefaultWeights returns the weights of the specification (section 5),
+// used by all generated instances and by rounds that set none.
+func DefaultWeights() Weights {
+	return Weights{Base: 100, FirstYear: 60, TrainingDone: 30, PreferredPeriod: 20,
+		ExtensionGranted: 6, SchoolPeriodExcess: 40, SchoolYearExcess: 30, SectorPeriodExcess: 15,
+		ChurnMove: 25, ChurnExtension: 5, ChurnDrop: 50}
+}
+
 // Sector is a neighbourhood; PeriodCap packs per period are free of penalty.
 type Sector struct {
 	ID        string  `json:"id"`

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -178,9 +179,15 @@ func pickupInstant(day calendar.Date, hhmm string) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	loc, err := time.LoadLocation("Europe/Paris")
+	loc, err := parisLocation()
 	if err != nil {
 		return time.Time{}
 	}
 	return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, loc).UTC()
 }
+
+// parisLocation loads Europe/Paris once: LoadLocation parses the zone data
+// on every call.
+var parisLocation = sync.OnceValues(func() (*time.Location, error) {
+	return time.LoadLocation("Europe/Paris")
+})

@@ -44,14 +44,6 @@ const (
 	defaultSchoolYearFree   = 2
 )
 
-// DefaultWeights returns the objective weights of the specification
-// (ALLOCATION-SPEC section 5), used by a round that does not give its own.
-func DefaultWeights() scheduler.Weights {
-	return scheduler.Weights{Base: 100, FirstYear: 60, TrainingDone: 30, PreferredPeriod: 20,
-		ExtensionGranted: 6, SchoolPeriodExcess: 40, SchoolYearExcess: 30, SectorPeriodExcess: 15,
-		ChurnMove: 25, ChurnExtension: 5, ChurnDrop: 50}
-}
-
 // RoundParams are the parameters a round was run with, stored with it.
 type RoundParams struct {
 	// LoanWeeks is the base length of a loan in school weeks.

@@ -25,7 +25,7 @@ type RoundInput struct {
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// a return. 0 means DefaultTurnaroundDays; negative means none.
 	TurnaroundDays int
-	// Weights of the objective; nil means DefaultWeights.
+	// Weights of the objective; nil means scheduler.DefaultWeights.
 	Weights *scheduler.Weights
 	// Pins are the coordinator's decisions: serve a request (at a start
 	// week when given) or exclude it.
@@ -67,7 +67,7 @@ func (in *RoundInput) validate() error {
 		e.add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
 	}
 	if in.Weights == nil {
-		w := DefaultWeights()
+		w := scheduler.DefaultWeights()
 		in.Weights = &w
 	}
 	for name, v := range weightFields(in.Weights) {

@@ -50,7 +50,7 @@ func TestRoundDraftAndPublish(t *testing.T) {
 		assert.Equal(t, 7, r.Params.TurnaroundDays, "default turnaround")
 		assert.Equal(t, 0, r.Params.TodayWeek, "before the rentrée every week is open")
 		assert.Equal(t, 2, r.Params.Packs, "packs available")
-		assert.Equal(t, store.DefaultWeights(), r.Weights, "spec weights by default")
+		assert.Equal(t, scheduler.DefaultWeights(), r.Weights, "spec weights by default")
 		assert.Len(t, r.Loans, 6, "2 packs serve 6 one-pack requests in P1, P2 and P4/P5")
 		assert.Len(t, r.Loans, r.Stats.Served, "stats count the served")
 		assert.Equal(t, 6, len(r.Loans)+len(r.Unserved), "every request is served or unserved")
@@ -303,7 +303,7 @@ func TestRoundRerunKeepsStartedLoans(t *testing.T) {
 			require.NotNil(t, got.LoanID)
 			assert.Equal(t, before[s.RequestID].ID, *got.LoanID, "same loan")
 		}
-		w, ch := store.DefaultWeights(), second.Stats.Churn
+		w, ch := scheduler.DefaultWeights(), second.Stats.Churn
 		assert.GreaterOrEqual(t, ch.Moved, 1, "the pinned loan moved")
 		assert.Equal(t, w.ChurnMove*ch.Moved+w.ChurnExtension*ch.ExtensionChanged+w.ChurnDrop*ch.Dropped,
 			second.Terms.ChurnPenalty, "churn penalty of %+v", ch)

@@ -158,7 +158,7 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	si, err := in.storeInput(store.DefaultWeights(), false)
+	si, err := in.storeInput(scheduler.DefaultWeights(), false)
 	if err != nil {
 		return err
 	}
