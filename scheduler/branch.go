@@ -232,7 +232,7 @@ func (b *branch) tryPrimal(it int) {
 		o := &p.opts[oi]
 		for t := o.lo; t <= o.hi; t++ {
 			b.load[t] += p.packs
-			if b.load[t] > m.P {
+			if b.load[t] > m.capW[t] {
 				feasible = false
 			}
 		}
@@ -273,8 +273,8 @@ func (b *branch) choose(r *restrict) (int, func(oi int) bool) {
 	}
 	wt, worst := -1, 0
 	for t, l := range b.load {
-		if l-m.P > worst {
-			wt, worst = t, l-m.P
+		if l-m.capW[t] > worst {
+			wt, worst = t, l-m.capW[t]
 		}
 	}
 	if wt >= 0 {

@@ -160,7 +160,7 @@ func (m *model) explainUnserved(s *state, pi int, ex *Explanation, minPrio, nSer
 		// Would one more pack (or packs) make room?
 		ok := true
 		for t := o.lo; t <= o.hi; t++ {
-			if s.load[t]+p.packs > m.P+p.packs {
+			if s.load[t]+p.packs > m.capW[t]+p.packs {
 				ok = false
 				break
 			}

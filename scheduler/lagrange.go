@@ -138,7 +138,7 @@ func (lg *lagrange) value(r *restrict) float64 {
 	}
 	total := float64(m.churnConst)
 	for t := 0; t < m.W; t++ {
-		total += lg.lam[t] * float64(m.P)
+		total += lg.lam[t] * float64(m.capW[t])
 	}
 	for q := 0; q < m.nSectors; q++ {
 		for k := 0; k < m.K; k++ {
@@ -380,7 +380,7 @@ func (lg *lagrange) step(bound, target, theta float64) float64 {
 	use := 0
 	for t := range gl {
 		use += diff[t]
-		gl[t] = float64(m.P - use)
+		gl[t] = float64(m.capW[t] - use)
 	}
 	for q := 0; q < m.nSectors; q++ {
 		for k := 0; k < m.K; k++ {

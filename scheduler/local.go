@@ -274,12 +274,12 @@ func (se *searcher) trySwap(pi int) bool {
 			if cur >= 0 && t >= p.opts[cur].lo && t <= p.opts[cur].hi {
 				l -= p.packs
 			}
-			if l > m.P {
+			if l > m.capW[t] {
 				if bmin < 0 {
 					bmin = t
 				}
 				bmax = t
-				deficit = max(deficit, l-m.P)
+				deficit = max(deficit, l-m.capW[t])
 			}
 		}
 		if bmin < 0 {

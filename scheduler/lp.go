@@ -46,7 +46,7 @@ func (m *model) lpDuals(stop func() bool) (lam, mu []float64, ok bool) {
 	}
 	capRow := make([]int, m.W)
 	for t := range capRow {
-		capRow[t] = newRow(float64(m.P - lockLoad[t]))
+		capRow[t] = newRow(float64(m.capW[t] - lockLoad[t]))
 	}
 	sqRow := make([]int, m.nSectors*m.K)
 	for q := 0; q < m.nSectors; q++ {

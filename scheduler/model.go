@@ -10,6 +10,9 @@ import (
 type model struct {
 	inst      *Instance
 	W, K, P   int
+	// capW is the number of packs available in each school week: P, less
+	// the packs unavailable that week. Every capacity check reads it.
+	capW []int
 	L, T      int
 	today     int
 	day       []int // day number of each school week
@@ -138,6 +141,10 @@ func compile(inst *Instance) (*model, error) {
 		m.wper = append(m.wper, k)
 	}
 	m.W = len(m.day)
+	m.capW = make([]int, m.W)
+	for t := range m.capW {
+		m.capW[t] = m.P
+	}
 
 	switch {
 	case par.Packs < 0:

@@ -121,26 +121,26 @@ func (s *state) delta(pi, oi int) int {
 func (s *state) fits(pi, oi int) bool {
 	p := &s.m.projects[pi]
 	o := &p.opts[oi]
-	P := s.m.P
+	capW := s.m.capW
 	lo, hi := o.lo, o.hi
 	load := s.load
 	if cur := s.choice[pi]; cur >= 0 {
 		// Weeks before, inside and after the current loan.
 		co := &p.opts[cur]
 		for t := lo; t <= min(hi, co.lo-1); t++ {
-			if load[t]+p.packs > P {
+			if load[t]+p.packs > capW[t] {
 				return false
 			}
 		}
 		for t := max(lo, co.lo); t <= min(hi, co.hi); t++ {
-			if load[t] > P {
+			if load[t] > capW[t] {
 				return false
 			}
 		}
 		lo = max(lo, co.hi+1)
 	}
 	for t := lo; t <= hi; t++ {
-		if load[t]+p.packs > P {
+		if load[t]+p.packs > capW[t] {
 			return false
 		}
 	}
