@@ -8,11 +8,11 @@ import (
 // model is the compiled form of an Instance: integer indices, legal options
 // and their objective coefficients. Every solver component works on it.
 type model struct {
-	inst      *Instance
-	W, K, P   int
+	inst    *Instance
+	W, K, P int
 	// capW is the number of packs available in each school week: P, less
 	// the packs unavailable that week. Every capacity check reads it.
-	capW []int
+	capW      []int
 	L, T      int
 	today     int
 	day       []int // day number of each school week
