@@ -16,6 +16,9 @@
 //   - PlanCapacity: how many packs would serve every eligible project, and a
 //     utilisation table per period.
 //
+// Instances may carry pack unavailability windows ("pack_unavailability",
+// an extension of the v1 format that evaluate.py ignores): see windows.go.
+//
 // How Solve works. A Lagrangian relaxation of the weekly capacity rows (the
 // sector-period penalties are dualised exactly) splits the problem by school;
 // each school's subproblem, with its school-period and school-year penalties,

@@ -20,6 +20,9 @@ const (
 	RulePackRange             = "pack-range"
 	RuleLockedNotReproduced   = "locked-not-reproduced"
 	RulePackOverlap           = "pack-overlap"
+	// RulePackUnavailable: a loan uses a pack during one of its
+	// pack_unavailability windows (extension of the format, windows.go).
+	RulePackUnavailable = "pack-unavailable"
 )
 
 // Violation is one broken hard rule of a plan.
@@ -170,6 +173,7 @@ func (m *model) evaluate(loans []Loan) *Evaluation {
 		}
 		last := l.StartWeek + m.L + l.ExtensionWeeks - 1
 		a, b := m.day[l.StartWeek], m.day[last]+4+m.T
+		ev.Violations = append(ev.Violations, m.windowViolations(l.Project, a, b, l.Packs)...)
 		for _, k := range l.Packs {
 			if _, ok := byPack[k]; !ok {
 				packs = append(packs, k)

@@ -35,6 +35,10 @@ type model struct {
 	churnConst int // -churn_drop for every project of the previous plan
 	nPrev      int
 	ranges     [][2]int // distinct busy ranges of all options
+
+	// Pack unavailability (windows.go): down[k] lists the windows of pack
+	// k (1..P), nil when the instance has none.
+	down packDown
 }
 
 type mproj struct {
@@ -255,6 +259,7 @@ func compile(inst *Instance) (*model, error) {
 		m.projIdx[p.ID] = mp.idx
 		m.projects = append(m.projects, mp)
 	}
+	m.compileWindows(&ps)
 	if len(ps.list) > 0 {
 		return nil, ps.err()
 	}
@@ -354,6 +359,9 @@ func compile(inst *Instance) (*model, error) {
 			}
 			o.rid = id
 		}
+	}
+	if err := m.windowCapacity(load); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

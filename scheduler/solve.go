@@ -74,7 +74,9 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.solve(ctx, opt), nil
+	res := m.solve(ctx, opt)
+	m.finishWindows(res)
+	return res, nil
 }
 
 func (m *model) solve(ctx context.Context, opt Options) *Result {
@@ -380,6 +382,9 @@ func (m *model) planOf(s *state) *Plan {
 		}
 		slices.Sort(pick)
 		packs[it.pi] = pick
+	}
+	if m.down.byPack != nil {
+		packs = m.numberWithWindows(s) // may repair s (windows.go)
 	}
 	plan := &Plan{Format: PlanFormat, Instance: m.inst.Name, ProducedBy: "classemobile scheduler", Loans: make([]Loan, 0, s.served)}
 	for pi, oi := range s.choice {

@@ -22,6 +22,23 @@ type Instance struct {
 	Projects     []Project       `json:"projects"`
 	PreviousPlan *PreviousPlan   `json:"previous_plan"`
 	Perturbation json.RawMessage `json:"perturbation,omitempty"`
+	// PackUnavailability is an optional extension of
+	// tablet-pack-allocation/v1 (the reference evaluate.py ignores it):
+	// intervals of days during which one pack cannot be lent (maintenance,
+	// repair). A loan may not use a pack whose busy interval
+	// [start_day, free_day) meets one of the pack's intervals.
+	PackUnavailability []PackUnavailability `json:"pack_unavailability,omitempty"`
+}
+
+// PackUnavailability is a half-open interval of days [FromDay, ToDay),
+// counted from Calendar.Day0 like Week.Day, during which pack number Pack
+// (1..Params.Packs) is unavailable. For example {"pack": 3, "from_day": 70,
+// "to_day": 84} takes pack 3 away for the two weeks starting on day 70.
+type PackUnavailability struct {
+	Pack    int    `json:"pack"`
+	FromDay int    `json:"from_day"`
+	ToDay   int    `json:"to_day"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // Calendar lists the school periods and the school weeks of one school year.
