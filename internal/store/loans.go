@@ -424,6 +424,13 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 			return Loan{}, loanConflict("pack_retired", "Le pack %s est réformé : il ne peut plus être prêté.", p.Code)
 		}
 	}
+	// Named here for a clear refusal; the loan_packs triggers of migration
+	// 0018 keep the guarantee.
+	if m, err := packMaintenanceBlock(ctx, tx, nl.PackIDs, pickup, busyUntil(ret, turnaround)); err != nil {
+		return Loan{}, err
+	} else if m != nil {
+		return Loan{}, loanConflict("pack_in_maintenance", "Réservation impossible : %s, remise en état du prêt comprise.", maintenanceMessage(m))
+	}
 
 	row := loanRow{RequestID: req.ID, SchoolYear: req.SchoolYear, SchoolUAI: req.SchoolUAI, RoundID: nl.RoundID,
 		State: LoanReserved, StartWeek: nl.StartWeek, Weeks: weeks, PickupDay: sqlDate{pickup},

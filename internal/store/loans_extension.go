@@ -139,7 +139,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 			return err
 		}
 		if block != nil {
-			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, &block.loanID, block.message
+			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
 			refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
 		} else {
 			row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
@@ -205,7 +205,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 				return err
 			}
 			if block != nil {
-				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, &block.loanID, block.message
+				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
 				refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
 			} else {
 				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
@@ -261,8 +261,16 @@ type packMove struct {
 }
 
 type extensionBlock struct {
-	loanID  int64
+	loanID  int64 // 0 when a maintenance window blocks
 	message string
+}
+
+// ref is the blocking loan's id for the row, nil when none.
+func (b *extensionBlock) ref() *int64 {
+	if b.loanID == 0 {
+		return nil
+	}
+	return &b.loanID
 }
 
 type busyRow struct {
@@ -290,6 +298,15 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 	own := map[int64]bool{}
 	for _, p := range l.Packs {
 		own[p.PackID] = true
+	}
+	ids := make([]int64, len(l.Packs))
+	for i, p := range l.Packs {
+		ids[i] = p.PackID
+	}
+	if m, err := packMaintenanceBlock(ctx, tx, ids, l.PickupDay, newBusy); err != nil {
+		return nil, nil, err
+	} else if m != nil {
+		return nil, &extensionBlock{message: "Prolongation refusée : " + maintenanceMessage(m) + "."}, nil
 	}
 	for _, p := range l.Packs {
 		var blockers []busyRow
@@ -335,7 +352,9 @@ func freePack(ctx context.Context, tx bun.Tx, loanID int64, from, until calendar
 		  AND NOT EXISTS (SELECT 1 FROM loan_packs AS x WHERE x.loan_id = ? AND x.pack_id = p.id)
 		  AND NOT EXISTS (SELECT 1 FROM loan_packs AS o WHERE o.pack_id = p.id AND NOT o.cancelled
 		                  AND o.pickup_day < ? AND ? < o.busy_until)
-		ORDER BY p.code`, PackAvailable, loanID, sqlDate{until}, sqlDate{from}).Scan(ctx, &cands); err != nil {
+		  AND NOT EXISTS (SELECT 1 FROM pack_maintenance AS m WHERE m.pack_id = p.id
+		                  AND m.first_day < ? AND ? <= m.last_day)
+		ORDER BY p.code`, PackAvailable, loanID, sqlDate{until}, sqlDate{from}, sqlDate{until}, sqlDate{from}).Scan(ctx, &cands); err != nil {
 		return 0, "", err
 	}
 next:

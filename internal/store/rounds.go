@@ -73,6 +73,24 @@ type RoundParams struct {
 	// (started, signed or reserved by hand).
 	Requests int     `json:"requests"`
 	Locked   []int64 `json:"locked"`
+	// Maintenance lists the dated maintenance windows of the round's packs
+	// that meet the school year, given to the engine as unavailable pack
+	// intervals (FromDay..ToDay half-open, days since the first Monday;
+	// FromDay is the day before FirstDay, see buildRound).
+	Maintenance []RoundMaintenance `json:"maintenance"`
+}
+
+// RoundMaintenance is a maintenance window used by a round.
+type RoundMaintenance struct {
+	ID       int64         `json:"id"`
+	PackID   int64         `json:"pack_id"`
+	PackCode string        `json:"pack_code"`
+	Pack     int           `json:"pack"`
+	FirstDay calendar.Date `json:"first_day"`
+	LastDay  calendar.Date `json:"last_day"`
+	Reason   string        `json:"reason"`
+	FromDay  int           `json:"from_day"`
+	ToDay    int           `json:"to_day"`
 }
 
 // RoundPin is a coordinator's decision on one request of a round: serve it

@@ -292,6 +292,29 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 	}
 	b.params.Packs = len(b.params.PackIDs)
 
+	// Dated maintenance windows of those packs that meet the year (up to
+	// the end of the last loan's turnaround). The engine's interval starts
+	// one day before the window: a loan keeps its packs until the day after
+	// its return plus the turnaround (busyUntil), one day longer than the
+	// engine's free_day (Friday + turnaround), so a plan clear of the
+	// shifted interval is clear of the window in the database too.
+	day0 := b.weeks[0].Monday
+	yearEnd := b.weeks[len(b.weeks)-1].Monday.AddDays(5 + max(in.TurnaroundDays, 0))
+	windows, err := db.ListMaintenance(ctx, MaintenanceFilter{From: day0, To: yearEnd})
+	if err != nil {
+		return nil, err
+	}
+	b.params.Maintenance = []RoundMaintenance{}
+	for _, w := range windows {
+		n, ok := b.packNo[w.PackID]
+		if !ok {
+			continue
+		}
+		b.params.Maintenance = append(b.params.Maintenance, RoundMaintenance{ID: w.ID, PackID: w.PackID,
+			PackCode: w.PackCode, Pack: n, FirstDay: w.FirstDay, LastDay: w.LastDay, Reason: w.Reason,
+			FromDay: w.FirstDay.DaysSince(day0) - 1, ToDay: w.LastDay.DaysSince(day0) + 1})
+	}
+
 	reqs, err := db.ListRequests(ctx, RequestFilter{SchoolYear: in.SchoolYear, State: RequestValidated})
 	if err != nil {
 		return nil, err
@@ -416,6 +439,10 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 			TodayWeek: b.params.TodayWeek, MaxParticipationYear: MaxParticipationYears,
 			SchoolPeriodFree: defaultSchoolPeriodFree, SchoolYearFree: defaultSchoolYearFree,
 			Weights: *b.in.Weights}}
+	for _, w := range b.params.Maintenance {
+		inst.PackUnavailability = append(inst.PackUnavailability, scheduler.PackUnavailability{
+			Pack: w.Pack, FromDay: w.FromDay, ToDay: w.ToDay, Reason: w.Reason})
+	}
 	known := func(ps []string) []string {
 		out := []string{}
 		for _, p := range ps {
@@ -785,6 +812,9 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 	L, T := b.in.LoanWeeks, b.in.TurnaroundDays
 	day := func(w int) int { return b.weeks[w].Monday.DaysSince(b.weeks[0].Monday) }
 	busy := make([][][2]int, b.params.Packs+1)
+	for _, w := range b.params.Maintenance {
+		busy[w.Pack] = append(busy[w.Pack], [2]int{w.FromDay, w.ToDay})
+	}
 	isFree := func(n, lo, hi int) bool {
 		if n < 1 || n > b.params.Packs {
 			return false

@@ -1,0 +1,205 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
+	"github.com/classemobile/classemobile/internal/store/storetest"
+)
+
+func maintenanceErr(t *testing.T, err error) *store.MaintenanceError {
+	t.Helper()
+	var me *store.MaintenanceError
+	if errors.As(err, &me) {
+		return me
+	}
+	return &store.MaintenanceError{}
+}
+
+func window(pack int64, first, last, reason string) store.NewMaintenance {
+	return store.NewMaintenance{PackID: pack, FirstDay: calendar.MustParseDate(first), LastDay: calendar.MustParseDate(last), Reason: reason}
+}
+
+func TestMaintenanceValidation(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		tests := []struct {
+			name      string
+			give      store.NewMaintenance
+			wantCode  string
+			wantField string
+		}{
+			{"end before start", window(pack.ID, "2026-09-10", "2026-09-09", "écran"), "invalid_dates", "last_day"},
+			{"no start", store.NewMaintenance{PackID: pack.ID, LastDay: calendar.MustParseDate("2026-09-09"), Reason: "x"}, "invalid_dates", "first_day"},
+			{"too long", window(pack.ID, "2026-09-01", "2027-09-05", "réparation"), "invalid_dates", "last_day"},
+			{"no reason", window(pack.ID, "2026-09-01", "2026-09-02", ""), "invalid_reason", "reason"},
+		}
+		for _, tt := range tests {
+			_, err := db.CreateMaintenance(ctx, store.Actor{}, tt.give)
+			me := maintenanceErr(t, err)
+			assert.Equal(t, tt.wantCode, me.Code, "%s: %v", tt.name, err)
+			assert.Equal(t, tt.wantField, me.Field, tt.name)
+			assert.True(t, me.Invalid, tt.name)
+		}
+		_, err := db.CreateMaintenance(ctx, store.Actor{}, window(999999, "2026-09-01", "2026-09-02", "x"))
+		assert.ErrorIs(t, err, store.ErrNotFound, "unknown pack")
+		// A one-day window, outside any school year, is fine.
+		w, err := db.CreateMaintenance(ctx, store.Actor{}, window(pack.ID, "2027-07-20", "2027-07-20", "Mise à jour iPadOS"))
+		require.NoError(t, err)
+		assert.Equal(t, pack.Code, w.PackCode)
+		assert.Equal(t, "2027-07-20", w.LastDay.String())
+	})
+}
+
+func TestMaintenanceAndLoans(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		coord, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleCoordinator})
+		actor := store.Actor{UserID: coord.ID}
+		pack := storetest.Pack(t, db, nil)
+		pack2 := storetest.Pack(t, db, nil)
+
+		// Window first, then a loan over it: refused, naming the window.
+		w, err := db.CreateMaintenance(ctx, actor, window(pack.ID, "2026-09-14", "2026-09-25", "Réparation de deux écrans"))
+		require.NoError(t, err)
+		assert.Equal(t, &coord.ID, w.CreatedBy)
+		req := storetest.ValidatedRequest(t, db, nil)
+		_, err = db.CreateLoan(ctx, actor, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		assert.Equal(t, "pack_in_maintenance", loanErrCode(t, err), "%v", err)
+		assert.Contains(t, err.Error(), "en maintenance du 14 septembre 2026 au 25 septembre 2026")
+		l2, err := db.CreateLoan(ctx, actor, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack2.ID}, StartWeek: 0})
+		require.NoError(t, err, "another pack is free")
+
+		// Loan first, then a window over it (turnaround included): refused,
+		// naming the loan.
+		_, err = db.CreateMaintenance(ctx, actor, window(pack2.ID, "2026-10-16", "2026-10-20", "Inventaire"))
+		me := maintenanceErr(t, err)
+		assert.Equal(t, "pack_loaned", me.Code, "%v", err)
+		assert.Equal(t, l2.ID, me.LoanID, "the loan is named")
+		assert.Contains(t, me.Message, "prêt n° ")
+		assert.ErrorIs(t, err, store.ErrConflict)
+		// The day the pack is free again (busy_until) is fine.
+		_, err = db.CreateMaintenance(ctx, actor, window(pack2.ID, l2.BusyUntil.String(), "2026-10-20", "Inventaire"))
+		require.NoError(t, err)
+
+		// Overlapping windows of one pack are refused.
+		_, err = db.CreateMaintenance(ctx, actor, window(pack.ID, "2026-09-25", "2026-09-30", "Autre"))
+		me = maintenanceErr(t, err)
+		assert.Equal(t, "maintenance_overlap", me.Code, "%v", err)
+		assert.Equal(t, w.ID, me.WindowID)
+
+		list, err := db.ListMaintenance(ctx, store.MaintenanceFilter{PackID: pack.ID})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.Equal(t, w.ID, list[0].ID)
+		all, err := db.ListMaintenance(ctx, store.MaintenanceFilter{})
+		require.NoError(t, err)
+		assert.Len(t, all, 2)
+
+		// Delete, then the loan books.
+		_, err = db.DeleteMaintenance(ctx, actor, pack2.ID, w.ID)
+		assert.ErrorIs(t, err, store.ErrNotFound, "window of another pack")
+		del, err := db.DeleteMaintenance(ctx, actor, pack.ID, w.ID)
+		require.NoError(t, err)
+		assert.Equal(t, w.ID, del.ID)
+		other := storetest.ValidatedRequest(t, db, nil)
+		_, err = db.CreateLoan(ctx, actor, store.NewLoan{RequestID: other.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		assert.NoError(t, err, "the pack is free once the window is deleted")
+
+		// A cancelled loan frees the pack for a window.
+		_, err = db.CancelLoan(ctx, actor, l2.ID, "Classe fermée")
+		require.NoError(t, err)
+		_, err = db.CreateMaintenance(ctx, actor, window(pack2.ID, "2026-09-14", "2026-09-18", "Réparation"))
+		assert.NoError(t, err, "cancelled loans do not hold the pack")
+	})
+}
+
+// TestMaintenanceTriggers writes around the store: the database itself
+// refuses a loan pack during a window and a window over a loan.
+func TestMaintenanceTriggers(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		pack2 := storetest.Pack(t, db, nil)
+		req := storetest.ValidatedRequest(t, db, nil)
+		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack2.ID}, StartWeek: 0})
+		require.NoError(t, err)
+		_, err = db.CreateMaintenance(ctx, store.Actor{}, window(pack.ID, "2026-09-14", "2026-09-25", "Réparation"))
+		require.NoError(t, err)
+
+		_, err = db.Bun().NewRaw("UPDATE loan_packs SET pack_id = ? WHERE loan_id = ?", pack.ID, l.ID).Exec(ctx)
+		require.Error(t, err, "moving the loan onto the pack in maintenance")
+		assert.ErrorIs(t, store.Translate(err), store.ErrPackUnavailable, "%v", err)
+
+		_, err = db.Bun().NewRaw(`INSERT INTO pack_maintenance (pack_id, first_day, last_day, reason, created_at)
+			VALUES (?, '2026-10-01', '2026-10-02', 'direct', ?)`, pack2.ID, db.Now()).Exec(ctx)
+		require.Error(t, err, "a window over the loan")
+		assert.ErrorIs(t, store.Translate(err), store.ErrPackUnavailable, "%v", err)
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+	})
+}
+
+// TestMaintenanceConcurrentWithLoan races a window and a loan on the same
+// pack and days: exactly one wins.
+func TestMaintenanceConcurrentWithLoan(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for i := range 6 {
+			pack := storetest.Pack(t, db, nil)
+			req := storetest.ValidatedRequest(t, db, nil)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			var errLoan, errWindow error
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errLoan = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errWindow = db.CreateMaintenance(ctx, store.Actor{}, window(pack.ID, "2026-09-21", "2026-09-22", "Réparation"))
+			}()
+			close(start)
+			wg.Wait()
+			assert.True(t, (errLoan == nil) != (errWindow == nil), "round %d: exactly one wins: loan %v, window %v", i, errLoan, errWindow)
+			if errLoan != nil {
+				assert.Equal(t, "pack_in_maintenance", loanErrCode(t, errLoan), "round %d: %v", i, errLoan)
+			}
+			if errWindow != nil {
+				assert.Equal(t, "pack_loaned", maintenanceErr(t, errWindow).Code, "round %d: %v", i, errWindow)
+			}
+		}
+	})
+}
+
+func TestMaintenanceBlocksExtension(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		req := storetest.ValidatedRequest(t, db, nil)
+		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		require.NoError(t, err)
+		_, err = db.CreateMaintenance(ctx, store.Actor{}, window(pack.ID, "2026-11-02", "2026-11-06", "Révision"))
+		require.NoError(t, err)
+		ext, err := db.RequestExtension(ctx, store.Actor{}, l.ID, 2, "Projet à terminer", calendar.MustParseDate("2026-09-20"))
+		assert.Equal(t, "extension_refused", loanErrCode(t, err), "%v", err)
+		assert.Contains(t, err.Error(), "en maintenance")
+		assert.Equal(t, store.ExtensionRefused, ext.State)
+		assert.Zero(t, ext.BlockingLoanID, "no loan blocks")
+	})
+}
