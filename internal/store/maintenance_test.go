@@ -203,3 +203,54 @@ func TestMaintenanceBlocksExtension(t *testing.T) {
 		assert.Zero(t, ext.BlockingLoanID, "no loan blocks")
 	})
 }
+
+// TestRoundWithMaintenance: a round plans around the dated windows of its
+// packs, stores the windows used, and publishes.
+func TestRoundWithMaintenance(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 6})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		// Pack 1 away in P2 (weeks 9-10), pack 2 away in P1 (week 2): each
+		// period has one pack, and no P1/P2 loan fits on the other one.
+		_, err := db.CreateMaintenance(ctx, coord, window(d.Packs[0].ID, "2026-11-09", "2026-11-20", "Remplacement des batteries"))
+		require.NoError(t, err)
+		_, err = db.CreateMaintenance(ctx, coord, window(d.Packs[1].ID, "2026-09-14", "2026-09-18", "Écran cassé"))
+		require.NoError(t, err)
+		// Outside the year: ignored.
+		_, err = db.CreateMaintenance(ctx, coord, window(d.Packs[1].ID, "2027-08-02", "2027-08-13", "Été"))
+		require.NoError(t, err)
+
+		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		require.NoError(t, err)
+		require.Len(t, r.Params.Maintenance, 2, "the windows meeting the year")
+		assert.Equal(t, d.Packs[0].Code, r.Params.Maintenance[0].PackCode)
+		assert.Equal(t, 1, r.Params.Maintenance[0].Pack)
+		assert.Equal(t, "2026-11-09", r.Params.Maintenance[0].FirstDay.String())
+		assert.Equal(t, "Remplacement des batteries", r.Params.Maintenance[0].Reason)
+		windows, err := db.ListMaintenance(ctx, store.MaintenanceFilter{})
+		require.NoError(t, err)
+		perPeriod := map[string]int{}
+		for _, l := range r.Loans {
+			perPeriod[l.Period]++
+			busyUntil := l.ReturnDay.AddDays(1 + r.Params.TurnaroundDays)
+			for _, id := range l.PackIDs {
+				for _, w := range windows {
+					assert.False(t, w.PackID == id && w.FirstDay.Before(busyUntil) && !w.LastDay.Before(l.PickupDay),
+						"loan of request %d (%s..%s) on pack %d during window %s..%s", l.RequestID, l.PickupDay, busyUntil, id, w.FirstDay, w.LastDay)
+				}
+			}
+		}
+		assert.Equal(t, 1, perPeriod["P1"], "one pack in P1")
+		assert.Equal(t, 1, perPeriod["P2"], "one pack in P2")
+
+		pub, err := db.PublishRound(ctx, coord, r.ID)
+		require.NoError(t, err, "the round's loans avoid the windows")
+		assert.Equal(t, store.RoundPublished, pub.State)
+		assert.Len(t, liveLoans(t, db, d.Year), len(r.Loans))
+		got, err := db.Round(ctx, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, r.Params.Maintenance, got.Params.Maintenance, "the windows used are stored with the round")
+	})
+}

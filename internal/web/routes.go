@@ -18,6 +18,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/packs/{id}", s.allow(allRoles, s.getPack))
 	m.Handle("POST /api/v1/packs", s.allow(coordOrIT, s.createPack))
 	m.Handle("PUT /api/v1/packs/{id}", s.allow(coordOrIT, s.updatePack))
+	m.Handle("GET /api/v1/packs/{id}/maintenance", s.allow(allRoles, s.listPackMaintenance))
+	m.Handle("POST /api/v1/packs/{id}/maintenance", s.allow(coordOrIT, s.createMaintenance))
+	m.Handle("DELETE /api/v1/packs/{id}/maintenance/{mid}", s.allow(coordOrIT, s.deleteMaintenance))
+	m.Handle("GET /api/v1/maintenance", s.allow(allRoles, s.listMaintenance))
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(allRoles, s.getCalendar))
 
 	// Requests (issue 3).
