@@ -67,6 +67,7 @@ func demoSteps() []demoStep {
 		{"users", seedDemoUsers},
 		{"requests", seedDemoRequests},
 		{"loans", seedDemoLoans},
+		{"maintenance", seedDemoMaintenance},
 		{"round", seedDemoRound},
 		{"feeds", seedDemoFeeds},
 	}

@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"calendar": {"show or import the school calendar", runCalendar},
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},
 		"round":    {"run, publish or show an allocation round on the database", runRound},
+		"pack":     {"manage the dated maintenance windows of packs (pack maintenance)", runPack},
 		"requests": {"export the synthesis table of the validated requests", runRequests},
 		"jobs":     {"run the nightly reminder job once (jobs run-once)", runJobs},
 	}

@@ -137,6 +137,22 @@ func TestSeedDemo(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, store.RoleCoordinator, u.Role)
 
+		// One pack is in repair for two weeks of P3, and the published
+		// round planned around it.
+		windows, err := db.ListMaintenance(ctx, store.MaintenanceFilter{})
+		require.NoError(t, err)
+		require.Len(t, windows, 1, "one demo maintenance window")
+		assert.Equal(t, "2027-01-11", windows[0].FirstDay.String(), "second Monday of P3 2026-2027")
+		assert.Equal(t, "2027-01-22", windows[0].LastDay.String())
+		rounds, err := db.ListRounds(ctx, "2026-2027")
+		require.NoError(t, err)
+		require.NotEmpty(t, rounds)
+		r, err := db.Round(ctx, rounds[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, store.RoundPublished, r.State, "the demo round is published")
+		require.Len(t, r.Params.Maintenance, 1, "the round used the window")
+		assert.Equal(t, windows[0].ID, r.Params.Maintenance[0].ID)
+
 		// A second run leaves the database alone.
 		out.Reset()
 		require.NoError(t, seedDemo(ctx, db, &out, logger, now))

@@ -240,6 +240,9 @@ func printRound(w io.Writer, r store.Round) {
 		p.Packs, strings.Join(p.PackCodes, ", "), p.LoanWeeks, p.TurnaroundDays)
 	fmt.Fprintf(w, "             au %s : première semaine ouverte n° %d, %d demande(s) validée(s), %d prêt(s) verrouillé(s)\n",
 		frDate(p.Today), p.TodayWeek, p.Requests, len(p.Locked))
+	for _, m := range p.Maintenance {
+		fmt.Fprintf(w, "Maintenance : pack %s indisponible du %s au %s (%s)\n", m.PackCode, frDate(m.FirstDay), frDate(m.LastDay), m.Reason)
+	}
 	wt := r.Weights
 	fmt.Fprintf(w, "Poids : base %d, 1re année %d, formation faite %d, période préférée %d, prolongation %d ;\n"+
 		"        excès école/période %d, école/année %d, secteur/période %d ; changement : déplacement %d, prolongation %d, abandon %d\n",
