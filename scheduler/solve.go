@@ -74,9 +74,10 @@ func Solve(ctx context.Context, inst *Instance, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := m.solve(ctx, opt)
-	m.finishWindows(res)
-	return res, nil
+	if m.down.byPack != nil {
+		return m.solveWindows(ctx, opt), nil
+	}
+	return m.solve(ctx, opt), nil
 }
 
 func (m *model) solve(ctx context.Context, opt Options) *Result {

@@ -14,32 +14,31 @@ package scheduler
 // RulePackUnavailable).
 //
 // Capacity. Without windows the aggregated rule "at each Monday the loans
-// use at most P packs" is exact (spec section 4). With windows it is not,
-// for two reasons, and the engine handles both:
+// use at most P packs" is exact (spec section 4). With windows it is only a
+// relaxation, and the engine keeps it one so that its upper bound stays a
+// bound of the exact problem:
 //
-//   - A window that starts or ends in the middle of a week meets some loans
-//     covering that week and not others. capW[t] (the packs usable in
-//     school week t, read by every capacity check) leaves out a pack when
-//     one of its windows meets the widest part of week t a legal loan can
-//     occupy: [day(t), day(t+1)) if some loan runs on past week t, else up
-//     to the latest free day of a loan ending in week t. A plan within capW
-//     therefore never puts a loan on a pack during its window by the count
-//     alone. The relaxation of the exact problem only leaves out the packs
-//     down on the Monday of week t; when the two counts differ somewhere
-//     (windows not aligned on the weeks), capW is stricter than the exact
-//     problem, the bound of the solve is not a bound of the exact problem:
-//     Solve then reports a trivially valid upper bound and never
-//     ProvedOptimal.
-//   - Even with aligned windows, a numbering of the packs may not exist
-//     (precoloured interval colouring): pack 1 down in weeks 0–3, pack 2 in
-//     weeks 4–7, a loan over weeks 2–5 fits the aggregate (one pack free
-//     each week) but no pack. Pack numbers are then searched exactly
-//     (numberWithWindows: depth-first over the loans in start order,
-//     packs grouped by their future windows so equivalent packs are tried
+//   - capW[t] (the packs usable in school week t, read by every capacity
+//     check) leaves out pack k when every legal loan covering week t would
+//     meet a window of k: when a window meets [day(t), e) where e is the
+//     earliest free day of the legal loans covering t (all of them hold the
+//     pack over that part). A loan that covers t and meets a window of k
+//     only later (or earlier) covers another week where k is left out, or
+//     is caught by the numbering below. For windows aligned on the weeks
+//     (the database gives whole days, Monday to Friday) this is exact per
+//     loan; a window starting mid-week may leave loans that fit the count
+//     but not the pack.
+//   - Even then a numbering of the packs may not exist (precoloured
+//     interval colouring): pack 1 down in weeks 0–3, pack 2 in weeks 4–7, a
+//     loan over weeks 2–5 fits the aggregate (one pack free each week) but
+//     no pack. Pack numbers are therefore searched exactly, on days
+//     (numberWithWindows: depth-first over the loans in start order, packs
+//     grouped by their blocked intervals ahead so equivalent packs are tried
 //     once, within a node limit). When no numbering is found the plan is
 //     repaired: the least valuable loan in conflict with the loan that could
 //     not be placed is removed and re-inserted at another start if a
-//     numbering then exists; such a plan is never reported ProvedOptimal.
+//     numbering then exists. A repaired plan is never reported
+//     ProvedOptimal; its bound stays valid (capW is a relaxation).
 //
 // Locked loans (history) keep their previous packs: a locked loan whose
 // previous packs meet a window of those packs makes the instance invalid
@@ -50,9 +49,11 @@ package scheduler
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 // numberNodeLimit bounds the depth-first search of one pack numbering.
@@ -70,10 +71,6 @@ type packDown struct {
 	// byPack[k] lists the windows of pack k (1..P) sorted by start; nil
 	// when the instance has no window.
 	byPack [][]window
-	// inexact is true when capW is stricter than the exact problem on some
-	// week (windows not aligned on the weeks): the solve's bound is then
-	// not a bound of the exact problem.
-	inexact bool
 	// repaired is set when the pack numbering had to change the plan.
 	repaired bool
 }
@@ -120,41 +117,31 @@ func (m *model) windowCapacity(load []int) error {
 	if m.down.byPack == nil {
 		return nil
 	}
-	// reach[t]: the end of the widest part of week t a legal loan occupies.
+	// reach[t]: the earliest free day of the legal loans covering week t;
+	// all of them hold their packs over [day(t), reach[t]).
 	reach := make([]int, m.W)
 	for i := range m.projects {
 		for _, o := range m.projects[i].opts {
 			fd := m.day[o.s+m.L+o.e-1] + 4 + m.T
 			for t := o.lo; t <= o.hi; t++ {
-				end := fd
-				if t+1 < m.W {
-					end = min(end, m.day[t+1])
+				if reach[t] == 0 || fd < reach[t] {
+					reach[t] = fd
 				}
-				reach[t] = max(reach[t], end)
 			}
 		}
 	}
 	for t := range m.W {
 		a := m.day[t]
 		b := max(reach[t], a+1)
-		cons, relax := 0, 0
+		down := 0
 		for k := 1; k <= m.P; k++ {
 			if _, ok := meets(m.down.byPack[k], a, b); ok {
-				cons++
-				if _, down := meets(m.down.byPack[k], a, a+1); down {
-					relax++
-				}
+				down++
 			}
 		}
-		m.capW[t] = m.P - cons
-		if cons != relax {
-			m.down.inexact = true
-		}
-		if load[t] > m.capW[t] {
-			// Locked loans are facts (checked below against their packs).
-			m.capW[t] = load[t]
-			m.down.inexact = true
-		}
+		// Locked loans are facts (checked below against their packs): never
+		// leave them over capacity.
+		m.capW[t] = max(m.P-down, load[t])
 	}
 
 	var ps problems
@@ -203,10 +190,22 @@ type numberer struct {
 }
 
 // tryNumber looks for pack numbers of the loans of s that respect the
-// windows. Locked loans keep their previous packs when those are valid.
-// It returns the packs per project and -1, or the project of the loan that
-// could not be placed in the deepest attempt.
+// windows, by an exact depth-first search within limit nodes. Locked loans
+// keep their previous packs when those are valid. It returns the packs per
+// project and -1, or the project of the loan that could not be placed in
+// the deepest attempt.
 func (m *model) tryNumber(s *state, limit int) ([][]int, int) {
+	nb := m.newNumberer(s, limit)
+	if nb.place(0) {
+		return nb.packs, -1
+	}
+	return nil, nb.items[nb.deepest].pi
+}
+
+// newNumberer collects the loans of s to number, by start day; locked
+// loans with valid previous packs are pinned (added to the blocked
+// intervals of their packs) instead.
+func (m *model) newNumberer(s *state, limit int) *numberer {
 	nb := &numberer{m: m, blocked: make([][]window, m.P+1), class: make([]int, m.P+1),
 		freeAt: make([]int, m.P+1), packs: make([][]int, len(m.projects)), limit: limit}
 	for k := 1; k <= m.P; k++ {
@@ -225,12 +224,20 @@ func (m *model) tryNumber(s *state, limit int) ([][]int, int) {
 		}
 		nb.items = append(nb.items, it)
 	}
-	for k := 1; k <= m.P; k++ {
-		slices.SortFunc(nb.blocked[k], func(x, y window) int { return cmp.Compare(x.from, y.from) })
-	}
-	// Packs with the same blocked intervals are interchangeable.
+	nb.classify()
+	// By start day; among loans starting the same day, the longest first
+	// (each takes the tightest pack that fits it).
+	slices.SortFunc(nb.items, func(x, y numItem) int {
+		return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(y.b, x.b), cmp.Compare(m.projects[x.pi].id, m.projects[y.pi].id))
+	})
+	return nb
+}
+
+// classify gives packs with the same blocked intervals the same class:
+// they are interchangeable.
+func (nb *numberer) classify() {
 	sig := map[string]int{}
-	for k := 1; k <= m.P; k++ {
+	for k := 1; k <= nb.m.P; k++ {
 		key := fmt.Sprint(nb.blocked[k])
 		c, ok := sig[key]
 		if !ok {
@@ -239,13 +246,6 @@ func (m *model) tryNumber(s *state, limit int) ([][]int, int) {
 		}
 		nb.class[k] = c
 	}
-	slices.SortFunc(nb.items, func(x, y numItem) int {
-		return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(m.projects[x.pi].id, m.projects[y.pi].id))
-	})
-	if nb.place(0) {
-		return nb.packs, -1
-	}
-	return nil, nb.items[nb.deepest].pi
 }
 
 // pin gives a locked loan its previous packs if they are valid and free of
@@ -376,105 +376,296 @@ func (nb *numberer) place(i int) bool {
 	return rec(0)
 }
 
-// numberWithWindows numbers the packs of s around the windows, repairing s
-// when no numbering exists: the least valuable loan in conflict with the
-// loan that could not be placed is removed, then re-inserted at another
-// start when a numbering exists with it. Each round removes a loan for good
-// or ends, so it terminates; the locked loans alone can be numbered
-// (checked by compile).
+// exactNumberItems: plans with at most this many loans to number get the
+// exact search first; larger ones go straight to the greedy numbering.
+const exactNumberItems = 300
+
+// numberWithWindows numbers the packs of s around the windows. Small plans
+// get the exact search; otherwise, or when it finds nothing, a greedy
+// numbering in start order (tightest packs first) where a loan finding no
+// free pack takes the packs of the least valuable overlapping loan worth
+// less than itself; the loans left without packs are then re-inserted at
+// their best start where the capacity and a pack are free, else dropped.
+// Any change marks the plan repaired. Locked loans keep their packs.
 func (m *model) numberWithWindows(s *state) [][]int {
-	for {
-		packs, fail := m.tryNumber(s, numberNodeLimit)
-		if fail < 0 {
-			return packs
+	nb := m.newNumberer(s, numberNodeLimit)
+	if len(nb.items) <= exactNumberItems && nb.place(0) {
+		return nb.packs
+	}
+	nb = m.newNumberer(s, numberNodeLimit)
+	var locked, rest []numItem
+	for _, it := range nb.items {
+		if m.projects[it.pi].locked {
+			locked = append(locked, it)
+		} else {
+			rest = append(rest, it)
 		}
-		m.down.repaired = true
-		victim := m.numberVictim(s, fail)
-		if victim < 0 {
-			return packs // unreachable: the locked loans alone can be numbered
-		}
-		old := s.choice[victim]
-		s.set(victim, -1)
-		p := &m.projects[victim]
-		order := make([]int, 0, len(p.opts))
-		for oi := range p.opts {
-			if oi != old {
-				order = append(order, oi)
+	}
+	if len(locked) > 0 {
+		// Locked loans without valid previous packs: numbered alone (compile
+		// checked that it can be done), then pinned.
+		nb.items = locked
+		nb.place(0)
+		for _, it := range locked {
+			for _, k := range nb.packs[it.pi] {
+				nb.blocked[k] = append(nb.blocked[k], window{it.a, it.b, -1})
+				slices.SortFunc(nb.blocked[k], func(x, y window) int { return cmp.Compare(x.from, y.from) })
 			}
 		}
-		slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(p.opts[y].c, p.opts[x].c) })
-		tries := 0
-		for _, oi := range order {
-			if tries == 12 {
+		for k := range nb.freeAt {
+			nb.freeAt[k] = math.MinInt
+		}
+		nb.classify()
+	}
+	val := func(it numItem) int { return m.projects[it.pi].opts[s.choice[it.pi]].c }
+	stack := make([][]int, m.P+1) // indices into rest of the loans of each pack, in order
+	top := func(k int) int {
+		if len(stack[k]) == 0 {
+			return -1
+		}
+		return stack[k][len(stack[k])-1]
+	}
+	assign := func(i int, pick []int) {
+		for _, k := range pick {
+			stack[k] = append(stack[k], i)
+			nb.freeAt[k] = rest[i].b
+		}
+		nb.packs[rest[i].pi] = sortedCopy(pick)
+	}
+	var failed []int
+	for i, it := range rest {
+		pick := nb.firstPick(it)
+		// Augment: a loan holding a pack this one could use moves to
+		// another pack free for its whole busy range.
+		for len(pick) < it.need {
+			moved := false
+			for k := 1; k <= m.P && !moved; k++ {
+				y := top(k)
+				if y < 0 || nb.freeAt[k] <= it.a || slices.Contains(pick, k) {
+					continue
+				}
+				if _, ok := meets(nb.blocked[k], it.a, it.b); ok {
+					continue
+				}
+				ly := rest[y]
+				for k2 := 1; k2 <= m.P; k2++ {
+					if k2 == k || slices.Contains(nb.packs[ly.pi], k2) || slices.Contains(pick, k2) {
+						continue
+					}
+					if t2 := top(k2); t2 >= 0 && rest[t2].b > ly.a {
+						continue
+					}
+					if _, ok := meets(nb.blocked[k2], ly.a, ly.b); ok {
+						continue
+					}
+					stack[k] = stack[k][:len(stack[k])-1]
+					nb.freeAt[k] = math.MinInt
+					if t := top(k); t >= 0 {
+						nb.freeAt[k] = rest[t].b
+					}
+					stack[k2] = append(stack[k2], y)
+					nb.freeAt[k2] = ly.b
+					ps := nb.packs[ly.pi]
+					ps[slices.Index(ps, k)] = k2
+					slices.Sort(ps)
+					pick = append(pick, k)
+					moved = true
+					break
+				}
+			}
+			if !moved {
 				break
 			}
-			if !s.fits(victim, oi) {
-				continue
-			}
-			tries++
-			s.set(victim, oi)
-			if packs, fail := m.tryNumber(s, numberNodeLimit/10); fail < 0 {
-				return packs
-			}
-			s.set(victim, -1)
 		}
-	}
-}
-
-// numberVictim picks the loan to remove when the loan of project fail
-// cannot be numbered: the least valuable unlocked loan overlapping it
-// (itself included), else the least valuable unlocked loan; -1 if none.
-func (m *model) numberVictim(s *state, fail int) int {
-	fo := &m.projects[fail].opts[s.choice[fail]]
-	fa, fb := m.day[fo.s], m.day[fo.s+m.L+fo.e-1]+4+m.T
-	best, bestAny := -1, -1
-	worse := func(a, b int) bool { // is a less valuable than b?
-		if b < 0 {
-			return true
+		if len(pick) < it.need {
+			// Take the packs of the least valuable overlapping loan worth
+			// less than this one, if that makes enough packs.
+			evict := -1
+			for k := 1; k <= m.P; k++ {
+				y := top(k)
+				if y < 0 || nb.freeAt[k] <= it.a || val(rest[y]) >= val(it) || (evict >= 0 && val(rest[y]) >= val(rest[evict])) {
+					continue
+				}
+				freed := 0
+				for _, q := range nb.packs[rest[y].pi] {
+					if _, ok := meets(nb.blocked[q], it.a, it.b); !ok {
+						freed++
+					}
+				}
+				if len(pick)+freed >= it.need {
+					evict = y
+				}
+			}
+			if evict >= 0 {
+				for _, q := range nb.packs[rest[evict].pi] {
+					stack[q] = stack[q][:len(stack[q])-1]
+					nb.freeAt[q] = math.MinInt
+					if t := top(q); t >= 0 {
+						nb.freeAt[q] = rest[t].b
+					}
+				}
+				nb.packs[rest[evict].pi] = nil
+				failed = append(failed, evict)
+				pick = nb.firstPick(it)
+			}
 		}
-		pa, pb := &m.projects[a], &m.projects[b]
-		ca, cb := pa.opts[s.choice[a]].c, pb.opts[s.choice[b]].c
-		return cmp.Or(cmp.Compare(ca, cb), cmp.Compare(pb.packs, pa.packs), cmp.Compare(pb.id, pa.id)) < 0
-	}
-	for pi, oi := range s.choice {
-		if oi < 0 || m.projects[pi].locked {
+		if len(pick) < it.need {
+			failed = append(failed, i)
 			continue
 		}
-		if worse(pi, bestAny) {
-			bestAny = pi
+		assign(i, pick)
+	}
+	if len(failed) == 0 {
+		return nb.packs
+	}
+	m.down.repaired = true
+
+	// Re-insert the loans left without packs, most valuable first, at the
+	// best start where both the weekly capacity and packs are free.
+	busy := make([][]window, m.P+1)
+	for k := 1; k <= m.P; k++ {
+		busy[k] = slices.Clone(nb.blocked[k])
+		for _, i := range stack[k] {
+			busy[k] = append(busy[k], window{rest[i].a, rest[i].b, -1})
 		}
-		o := &m.projects[pi].opts[oi]
-		if a, b := m.day[o.s], m.day[o.s+m.L+o.e-1]+4+m.T; a < fb && fa < b && worse(pi, best) {
-			best = pi
+		slices.SortFunc(busy[k], func(x, y window) int { return cmp.Compare(x.from, y.from) })
+	}
+	slices.SortStableFunc(failed, func(x, y int) int { return cmp.Compare(val(rest[y]), val(rest[x])) })
+	for _, f := range failed {
+		pi := rest[f].pi
+		p := &m.projects[pi]
+		s.set(pi, -1)
+		order := make([]int, len(p.opts))
+		for oi := range order {
+			order[oi] = oi
+		}
+		slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(p.opts[y].c, p.opts[x].c) })
+		for _, oi := range order {
+			if !s.fits(pi, oi) {
+				continue
+			}
+			o := &p.opts[oi]
+			a, b := m.day[o.s], m.day[o.s+m.L+o.e-1]+4+m.T
+			var pick []int
+			for k := 1; k <= m.P && len(pick) < p.packs; k++ {
+				if _, ok := meets(busy[k], a, b); !ok {
+					pick = append(pick, k)
+				}
+			}
+			if len(pick) < p.packs {
+				continue
+			}
+			s.set(pi, oi)
+			for _, k := range pick {
+				busy[k] = append(busy[k], window{a, b, -1})
+				slices.SortFunc(busy[k], func(x, y window) int { return cmp.Compare(x.from, y.from) })
+			}
+			nb.packs[pi] = pick
+			break
 		}
 	}
-	if best < 0 {
-		return bestAny
-	}
-	return best
+	return nb.packs
 }
 
-// finishWindows corrects a result of an instance with windows: the bound is
-// only valid for the exact problem when capW matches its relaxation, and a
-// repaired plan is not proved optimal.
-func (m *model) finishWindows(res *Result) {
-	if m.down.byPack == nil {
-		return
-	}
-	if m.down.inexact {
-		// Every served project adds at most its best coefficient; penalties
-		// only subtract.
-		ub := m.churnConst
-		for i := range m.projects {
-			best := 0
-			for _, o := range m.projects[i].opts {
-				best = max(best, o.c)
+// firstPick returns the packs the search would try first for it: the
+// first it.need packs of its groups (fewer if not enough are free).
+func (nb *numberer) firstPick(it numItem) []int {
+	var pick []int
+	for _, g := range nb.groups(it) {
+		for _, k := range g {
+			if len(pick) == it.need {
+				return pick
 			}
-			ub += best
+			pick = append(pick, k)
 		}
-		res.UpperBound = max(res.UpperBound, ub, res.Objective)
 	}
-	res.ProvedOptimal = res.ProvedOptimal && !m.down.inexact && !m.down.repaired && res.Objective == res.UpperBound
+	return pick
+}
+
+// strictCapacity returns capW leaving out a pack in week t when its
+// windows meet the widest part of week t a legal loan can hold it: up to
+// the Monday after if some loan runs on past week t, else up to the latest
+// free day of the loans ending there. Plans within it rarely need a
+// repair, but it is no relaxation (a loan holding week t only by its
+// turnaround may fit a pack it leaves out): it steers the search, the
+// bound comes from capW. nil when it equals capW.
+func (m *model) strictCapacity() []int {
+	reach := make([]int, m.W)
+	for i := range m.projects {
+		for _, o := range m.projects[i].opts {
+			fd := m.day[o.s+m.L+o.e-1] + 4 + m.T
+			for t := o.lo; t <= o.hi; t++ {
+				end := fd
+				if t+1 < m.W {
+					end = min(end, m.day[t+1])
+				}
+				reach[t] = max(reach[t], end)
+			}
+		}
+	}
+	out := slices.Clone(m.capW)
+	same := true
+	for t := range m.W {
+		a := m.day[t]
+		b := max(reach[t], a+1)
+		down := 0
+		for k := 1; k <= m.P; k++ {
+			if _, ok := meets(m.down.byPack[k], a, b); ok {
+				down++
+			}
+		}
+		if c := max(min(m.capW[t], m.P-down), 0); c != out[t] {
+			out[t], same = c, false
+		}
+	}
+	if same {
+		return nil
+	}
+	return out
+}
+
+// solveWindows solves an instance with windows. When windows start or end
+// inside weeks, the weekly capacity capW (a relaxation) lets through loans
+// that no pack can carry, which the numbering then repairs at some loss:
+// the instance is then also solved with the strict capacities (half of
+// the time limit each), and the better plan is kept. The bound always comes
+// from capW. A repaired plan is not proved optimal.
+func (m *model) solveWindows(ctx context.Context, opt Options) *Result {
+	strict := m.strictCapacity()
+	if strict == nil {
+		res := m.solve(ctx, opt)
+		m.finishWindows(res, res.UpperBound)
+		return res
+	}
+	if opt.TimeLimit <= 0 {
+		opt.TimeLimit = 10 * time.Second
+	}
+	half := opt
+	half.TimeLimit = opt.TimeLimit / 2
+	res := m.solve(ctx, half)
+	ub := res.UpperBound
+	m.finishWindows(res, ub)
+	ms, err := compile(m.inst)
+	if err != nil {
+		return res // cannot happen: m compiled
+	}
+	ms.capW = strict
+	rs := ms.solve(ctx, half)
+	ms.finishWindows(rs, ub)
+	rs.ProvedOptimal = rs.ProvedOptimal && rs.Objective == ub
+	rs.Stats.Elapsed += res.Stats.Elapsed
+	if rs.Objective > res.Objective {
+		return rs
+	}
+	return res
+}
+
+// finishWindows corrects a result of an instance with windows: ub is a
+// bound of the exact problem; a plan repaired by the numbering is not
+// proved optimal.
+func (m *model) finishWindows(res *Result, ub int) {
+	res.UpperBound = max(ub, res.Objective)
+	res.ProvedOptimal = res.ProvedOptimal && !m.down.repaired && res.Objective == res.UpperBound
 	if !res.ProvedOptimal && res.Stats.StoppedBy == "optimal" {
 		res.Stats.StoppedBy = "effort"
 	}

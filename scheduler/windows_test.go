@@ -89,74 +89,91 @@ func TestEvaluateRejectsLoanInWindow(t *testing.T) {
 	assert.Equal(t, l.Packs[0], ev.Violations[0].Pack)
 }
 
-// precolourInstance: 10 consecutive school weeks, periods Q0 (weeks 0-1),
-// Q1 (2-5) and Q2 (6-9), 4-week loans, no turnaround, 2 packs; pack 1 is
-// down in weeks 0-3 and pack 2 in weeks 4-7. A loan over weeks 2-5 fits
-// the aggregate capacity (one pack free every week) but no pack.
-func precolourInstance(excludeQ2 bool) *scheduler.Instance {
-	cal := scheduler.Calendar{Day0: "2025-09-01", Periods: []scheduler.Period{{ID: "Q0"}, {ID: "Q1"}, {ID: "Q2"}}}
-	for w := range 10 {
-		per := "Q0"
-		if w >= 6 {
-			per = "Q2"
-		} else if w >= 2 {
-			per = "Q1"
-		}
-		cal.Weeks = append(cal.Weeks, scheduler.Week{Index: w, Day: 7 * w, Period: per, Monday: fmt.Sprintf("day %d", 7*w)})
-	}
-	a := scheduler.Project{ID: "A", School: "E1", Packs: 1, Year: 1, PreferredPeriods: []string{"Q1"}}
-	if excludeQ2 {
-		a.ExcludedPeriods = []string{"Q2"}
+// precolourInstance has W consecutive school weeks in one period, 4-week
+// loans, no turnaround and 3 packs: pack 1 is down in weeks 0-3, pack 2 in
+// weeks 4-7, and pack 3 carries B's locked loan in weeks 0-3. Project A
+// (from week 1) fits the weekly count at weeks 1-3 — some legal loan
+// covering each of those weeks (B's) ends before pack 1 is back, so the
+// relaxation cannot leave pack 1 out there — but no pack is free for a
+// loan over weeks 1-4, 2-5 or 3-6: precoloured interval colouring.
+func precolourInstance(weeks int) *scheduler.Instance {
+	cal := scheduler.Calendar{Day0: "2025-09-01", Periods: []scheduler.Period{{ID: "Q"}}}
+	for w := range weeks {
+		cal.Weeks = append(cal.Weeks, scheduler.Week{Index: w, Day: 7 * w, Period: "Q", Monday: fmt.Sprintf("day %d", 7*w)})
 	}
 	return &scheduler.Instance{Format: scheduler.InstanceFormat, Name: "precolour", Calendar: cal,
-		Params: scheduler.Params{Packs: 2, LoanWeeks: 4, TurnaroundDays: 0, MaxParticipationYear: 2,
+		Params: scheduler.Params{Packs: 3, LoanWeeks: 4, TurnaroundDays: 0, TodayWeek: 1, MaxParticipationYear: 2,
 			SchoolPeriodFree: 1, SchoolYearFree: 2, Weights: scheduler.DefaultWeights()},
-		Sectors:  []scheduler.Sector{{ID: "S1", PeriodCap: 4}},
-		Schools:  []scheduler.School{{ID: "E1", Sector: "S1"}},
-		Projects: []scheduler.Project{a},
+		Sectors: []scheduler.Sector{{ID: "S1", PeriodCap: 4}},
+		Schools: []scheduler.School{{ID: "E1", Sector: "S1"}, {ID: "E2", Sector: "S1"}},
+		Projects: []scheduler.Project{{ID: "A", School: "E1", Packs: 1, Year: 1},
+			{ID: "B", School: "E2", Packs: 1, Year: 1}},
+		PreviousPlan: &scheduler.PreviousPlan{Loans: []scheduler.PreviousLoan{
+			{Project: "B", StartWeek: 0, Packs: []int{3}, Locked: true}}},
 		PackUnavailability: []scheduler.PackUnavailability{
 			{Pack: 1, FromDay: 0, ToDay: 28}, {Pack: 2, FromDay: 28, ToDay: 56}},
 	}
 }
 
+// briefInstance: 10 consecutive weeks, periods Q0 (weeks 0-1), Q1 (2-5)
+// and Q2 (6-9), 2 packs, pack 1 down in weeks 0-3 and pack 2 in weeks
+// 4-7; A prefers Q1, where its only loan (weeks 2-5) meets both windows.
+func briefInstance() *scheduler.Instance {
+	inst := precolourInstance(10)
+	inst.Calendar.Periods = []scheduler.Period{{ID: "Q0"}, {ID: "Q1"}, {ID: "Q2"}}
+	for w := range inst.Calendar.Weeks {
+		inst.Calendar.Weeks[w].Period = []string{"Q0", "Q1", "Q2"}[min(2, max(0, (w+2)/4))]
+	}
+	inst.Params.Packs, inst.Params.TodayWeek = 2, 0
+	inst.Projects = inst.Projects[:1]
+	inst.Projects[0].PreferredPeriods = []string{"Q1"}
+	inst.PreviousPlan = nil
+	return inst
+}
+
 func TestSolvePrecolouredNumbering(t *testing.T) {
 	t.Parallel()
-	t.Run("moved to another period", func(t *testing.T) {
-		t.Parallel()
-		inst := precolourInstance(false)
-		res, err := scheduler.Solve(context.Background(), inst, scheduler.Options{})
-		require.NoError(t, err)
-		require.Len(t, res.Plan.Loans, 1)
-		assert.Equal(t, 6, res.Plan.Loans[0].StartWeek, "moved to Q2, the only start with a free pack")
-		assert.Equal(t, []int{1}, res.Plan.Loans[0].Packs)
-		assert.False(t, res.ProvedOptimal, "a repaired plan is not proved optimal")
+	check := func(t *testing.T, inst *scheduler.Instance, res *scheduler.Result) {
+		t.Helper()
 		ev, err := scheduler.Evaluate(inst, res.Plan)
 		require.NoError(t, err)
 		assert.True(t, ev.Feasible, "%v", ev.Violations)
 		assert.Equal(t, ev.Objective, res.Objective)
 		assert.GreaterOrEqual(t, res.UpperBound, res.Objective)
-	})
-	t.Run("no other start", func(t *testing.T) {
+	}
+	t.Run("repaired: moved to a later start", func(t *testing.T) {
 		t.Parallel()
-		inst := precolourInstance(true)
+		inst := precolourInstance(10)
 		res, err := scheduler.Solve(context.Background(), inst, scheduler.Options{})
 		require.NoError(t, err)
-		assert.Empty(t, res.Plan.Loans, "week 2 fits the aggregate but no pack")
-		assert.False(t, res.ProvedOptimal)
-		assert.Equal(t, 0, res.Objective)
-		ev, err := scheduler.Evaluate(inst, res.Plan)
-		require.NoError(t, err)
-		assert.True(t, ev.Feasible)
+		check(t, inst, res)
+		require.Len(t, res.Plan.Loans, 2)
+		a := res.Plan.Loans[0]
+		assert.Equal(t, "A", a.Project)
+		assert.GreaterOrEqual(t, a.StartWeek, 4, "weeks 1-3 have no free pack")
+		assert.False(t, res.ProvedOptimal, "the engine's first plan (A at the first start, week 1) was repaired")
+		assert.Equal(t, []int{3}, res.Plan.Loans[1].Packs, "the locked loan keeps its pack")
 	})
-	t.Run("a third pack makes it plain", func(t *testing.T) {
+	t.Run("repaired: no start left", func(t *testing.T) {
 		t.Parallel()
-		inst := precolourInstance(true)
-		inst.Params.Packs = 3
+		inst := precolourInstance(7) // A may start in weeks 1-3 only
 		res, err := scheduler.Solve(context.Background(), inst, scheduler.Options{})
 		require.NoError(t, err)
+		check(t, inst, res)
+		require.Len(t, res.Plan.Loans, 1, "only the locked loan")
+		assert.Equal(t, "B", res.Plan.Loans[0].Project)
+		assert.False(t, res.ProvedOptimal, "a repaired plan is not proved optimal")
+	})
+	t.Run("the brief's case is caught by the weekly capacity", func(t *testing.T) {
+		t.Parallel()
+		inst := briefInstance()
+		res, err := scheduler.Solve(context.Background(), inst, scheduler.Options{})
+		require.NoError(t, err)
+		check(t, inst, res)
 		require.Len(t, res.Plan.Loans, 1)
-		assert.Equal(t, []int{3}, res.Plan.Loans[0].Packs)
-		assert.True(t, res.ProvedOptimal, "no repair needed, windows aligned on weeks")
+		assert.Equal(t, 6, res.Plan.Loans[0].StartWeek, "every loan covering weeks 2-5 meets a window: Q2")
+		assert.Equal(t, []int{1}, res.Plan.Loans[0].Packs)
+		assert.True(t, res.ProvedOptimal, "no repair, the bound holds")
 	})
 }
 
