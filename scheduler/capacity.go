@@ -100,6 +100,7 @@ func PlanCapacity(ctx context.Context, inst *Instance, opt CapacityOptions) (*Ca
 		}
 		b := base
 		b.Params.Packs = packs
+		b.PackUnavailability = packsUpTo(base.PackUnavailability, packs)
 		mm, err := compile(&b)
 		if err != nil {
 			return false, err

@@ -29,16 +29,28 @@ package scheduler
 //     loan; a window starting mid-week may leave loans that fit the count
 //     but not the pack.
 //   - Even then a numbering of the packs may not exist (precoloured
-//     interval colouring): pack 1 down in weeks 0–3, pack 2 in weeks 4–7, a
-//     loan over weeks 2–5 fits the aggregate (one pack free each week) but
-//     no pack. Pack numbers are therefore searched exactly, on days
-//     (numberWithWindows: depth-first over the loans in start order, packs
-//     grouped by their blocked intervals ahead so equivalent packs are tried
-//     once, within a node limit). When no numbering is found the plan is
-//     repaired: the least valuable loan in conflict with the loan that could
-//     not be placed is removed and re-inserted at another start if a
-//     numbering then exists. A repaired plan is never reported
+//     interval colouring): pack 1 down in weeks 0–3, pack 3 holding a locked
+//     loan in weeks 0–3, pack 2 down in weeks 4–7, a loan over weeks 2–5
+//     fits the weekly count (the locked loan covering weeks 2–3 is free
+//     before pack 1 is back, so pack 1 counts there) but no pack. (With
+//     only the two windows, every loan covering weeks 2–3 meets pack 1's
+//     window and the count alone rules the loan out.) Pack numbers are
+//     therefore assigned on days (numberWithWindows): an exact depth-first
+//     search for plans of at most exactNumberItems loans (packs grouped by
+//     their blocked intervals ahead, so equivalent packs are tried once;
+//     node limit), else or failing that a greedy numbering in start order
+//     (longest loan first on a day, tightest pack that fits) where a loan
+//     finding no pack first moves an overlapping loan to another pack free
+//     for its whole busy range, then takes the packs of the least valuable
+//     overlapping loan worth less than itself. Loans left without packs are
+//     re-inserted at their best start where the weekly capacity and a pack
+//     are free, or dropped. Such a plan is "repaired": never reported
 //     ProvedOptimal; its bound stays valid (capW is a relaxation).
+//   - When windows cut weeks (capW differs from strictCapacity, which
+//     leaves a pack out wherever some loan covering the week would meet
+//     its window), Solve runs the search twice, with capW and with the
+//     strict capacities (half the time limit each), and keeps the better
+//     numbered plan; the bound comes from the capW run.
 //
 // Locked loans (history) keep their previous packs: a locked loan whose
 // previous packs meet a window of those packs makes the instance invalid
@@ -684,6 +696,18 @@ func (m *model) windowViolations(pid string, a, b int, packs []int) []Violation 
 				out = append(out, Violation{Rule: RulePackUnavailable, Project: pid, Pack: k,
 					Message: fmt.Sprintf("pack %d: %s busy days %d..%d meets pack_unavailability[%d] (days %d..%d)", k, pid, a, b, w.idx, w.from, w.to)})
 			}
+		}
+	}
+	return out
+}
+
+// packsUpTo keeps the windows of packs 1..p (capacity planning tries fewer
+// packs than the instance has).
+func packsUpTo(ws []PackUnavailability, p int) []PackUnavailability {
+	var out []PackUnavailability
+	for _, w := range ws {
+		if w.Pack <= p {
+			out = append(out, w)
 		}
 	}
 	return out

@@ -217,3 +217,15 @@ func TestSolveRespectsWindows(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanCapacityWithWindows(t *testing.T) {
+	t.Parallel()
+	inst := loadInstance(t, "small")
+	inst.Params.Packs = 30
+	inst.PackUnavailability = []scheduler.PackUnavailability{{Pack: 30, FromDay: 126, ToDay: 175}}
+	rep, err := scheduler.PlanCapacity(context.Background(), inst, scheduler.CapacityOptions{})
+	require.NoError(t, err, "fewer packs than the window's pack are tried")
+	assert.Greater(t, rep.Served, 0)
+	assert.Greater(t, rep.PacksToServeAll, 0)
+	assert.Less(t, rep.PacksToServeAll, 30)
+}
