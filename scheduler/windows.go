@@ -616,6 +616,7 @@ func (m *model) strictCapacity() []int {
 		}
 	}
 	out := slices.Clone(m.capW)
+	locked := m.lockedState().load
 	same := true
 	for t := range m.W {
 		a := m.day[t]
@@ -626,7 +627,7 @@ func (m *model) strictCapacity() []int {
 				down++
 			}
 		}
-		if c := max(min(m.capW[t], m.P-down), 0); c != out[t] {
+		if c := max(min(m.capW[t], m.P-down), locked[t]); c != out[t] {
 			out[t], same = c, false
 		}
 	}
