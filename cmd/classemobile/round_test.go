@@ -44,7 +44,8 @@ func TestRoundCommand(t *testing.T) {
 	out, _, err := runCmd("round", "run", "--year", "2026-2027", "--date", "2026-11-28", "--time-limit", "3s", "--db", path)
 	require.NoError(t, err)
 	for _, want := range []string{"Tour d'attribution n° ", "année scolaire 2026-2027 — brouillon", "Demandes servies : ",
-		"Demandes non servies : ", "Objectif Z = ", "borne supérieure", "Brouillon enregistré"} {
+		"Demandes non servies : ", "Objectif Z = ", "borne supérieure", "Brouillon enregistré",
+		"Maintenance : pack ", "indisponible du 11/01/2027 au 22/01/2027"} {
 		assert.Contains(t, out, want, "summary of a draft")
 	}
 
