@@ -36,8 +36,8 @@ type model struct {
 	nPrev      int
 	ranges     [][2]int // distinct busy ranges of all options
 
-	// Pack unavailability (windows.go): down[k] lists the windows of pack
-	// k (1..P), nil when the instance has none.
+	// Pack unavailability windows (windows.go); down.byPack is nil when
+	// the instance has none.
 	down packDown
 }
 

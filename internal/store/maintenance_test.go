@@ -254,3 +254,35 @@ func TestRoundWithMaintenance(t *testing.T) {
 		assert.Equal(t, r.Params.Maintenance, got.Params.Maintenance, "the windows used are stored with the round")
 	})
 }
+
+// TestRoundDraftThenMaintenance: a window declared after a draft was
+// computed makes its publication fail cleanly (nothing published); a new
+// run plans around it and publishes.
+func TestRoundDraftThenMaintenance(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 4})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		require.NoError(t, err)
+		require.NotEmpty(t, r.Loans)
+		l := r.Loans[0]
+		_, err = db.CreateMaintenance(ctx, coord, store.NewMaintenance{PackID: l.PackIDs[0], FirstDay: l.PickupDay,
+			LastDay: l.PickupDay.AddDays(4), Reason: "Panne de la valise de recharge"})
+		require.NoError(t, err, "the draft created no loan: the pack is free in the database")
+
+		_, err = db.PublishRound(ctx, coord, r.ID)
+		assert.Equal(t, "pack_in_maintenance", loanErrCode(t, err), "%v", err)
+		got, err := db.Round(ctx, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, store.RoundDraft, got.State, "nothing published")
+		assert.Empty(t, liveLoans(t, db, d.Year))
+
+		r2, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		require.NoError(t, err)
+		_, err = db.PublishRound(ctx, coord, r2.ID)
+		require.NoError(t, err, "a new run plans around the window")
+		assert.Len(t, liveLoans(t, db, d.Year), len(r2.Loans))
+	})
+}
