@@ -286,3 +286,36 @@ func TestRoundDraftThenMaintenance(t *testing.T) {
 		assert.Len(t, liveLoans(t, db, d.Year), len(r2.Loans))
 	})
 }
+
+// TestMaintenanceExtensionMove: an extension may move a later loan to
+// another pack, never onto a pack in maintenance then.
+func TestMaintenanceExtensionMove(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		reqA := storetest.ValidatedRequest(t, db, nil)
+		reqB := storetest.ValidatedRequest(t, db, nil)
+		a, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqA.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
+		require.NoError(t, err)
+		b, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqB.ID, PackIDs: []int64{pack.ID}, StartWeek: 7})
+		require.NoError(t, err)
+		// The only other pack is in maintenance during B's loan.
+		down := storetest.Pack(t, db, nil)
+		_, err = db.CreateMaintenance(ctx, store.Actor{}, window(down.ID, "2026-11-23", "2026-11-27", "Révision"))
+		require.NoError(t, err)
+		today := calendar.MustParseDate("2026-09-20")
+		_, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet à terminer", today)
+		assert.Equal(t, "extension_refused", loanErrCode(t, err), "B cannot move onto the pack in maintenance: %v", err)
+
+		free := storetest.Pack(t, db, nil)
+		ext, err := db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet à terminer", today)
+		require.NoError(t, err)
+		assert.Contains(t, ext.PlanNote, free.Code, "B moves to the free pack")
+		_, _, err = db.DecideExtension(ctx, store.Actor{}, a.ID, true, "D'accord")
+		require.NoError(t, err)
+		lb, err := db.Loan(ctx, b.ID)
+		require.NoError(t, err)
+		assert.Equal(t, []string{free.Code}, lb.PackCodes())
+	})
+}
