@@ -66,9 +66,11 @@ func ParsePlan(data []byte) (*Plan, error) {
 
 // Validate checks that the instance is well formed and consistent: known
 // format, weeks numbered in order inside known periods, unique ids, known
-// schools and sectors, sane parameters, and locked loans that can be kept
-// (known project, loan inside the year, total within the packs). It returns
-// a *ValidationError naming every bad element, or nil.
+// schools and sectors, sane parameters, pack unavailability windows on
+// packs 1..P with from_day < to_day, and locked loans that can be kept
+// (known project, loan inside the year, total within the packs, previous
+// packs clear of the windows). It returns a *ValidationError naming every
+// bad element, or nil.
 func (inst *Instance) Validate() error {
 	_, err := compile(inst)
 	return err
