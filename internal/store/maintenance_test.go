@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -317,5 +318,66 @@ func TestMaintenanceExtensionMove(t *testing.T) {
 		lb, err := db.Loan(ctx, b.ID)
 		require.NoError(t, err)
 		assert.Equal(t, []string{free.Code}, lb.PackCodes())
+	})
+}
+
+// TestMaintenanceTriggerLocks writes around the store in two transactions:
+// a window inserted but not committed, and a loan moved onto the same pack
+// and days meanwhile. The loan's trigger waits for the window's
+// transaction (pack row lock on PostgreSQL, the write lock on SQLite) and
+// then sees the window: the move fails.
+func TestMaintenanceTriggerLocks(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		pack := storetest.Pack(t, db, nil)
+		other := storetest.Pack(t, db, nil)
+		req := storetest.ValidatedRequest(t, db, nil)
+		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{other.ID}, StartWeek: 0})
+		require.NoError(t, err)
+
+		tx1, err := db.Bun().BeginTx(ctx, nil)
+		require.NoError(t, err)
+		_, err = tx1.NewRaw(`INSERT INTO pack_maintenance (pack_id, first_day, last_day, reason, created_at)
+			VALUES (?, '2026-09-21', '2026-09-22', 'direct', ?)`, pack.ID, db.Now()).Exec(ctx)
+		require.NoError(t, err)
+
+		moved := make(chan error, 1)
+		go func() {
+			_, err := db.Bun().NewRaw("UPDATE loan_packs SET pack_id = ? WHERE loan_id = ?", pack.ID, l.ID).Exec(ctx)
+			moved <- err
+		}()
+		if db.Dialect() == store.Postgres {
+			// Wait until the move waits for a lock, so the two really overlap.
+			deadline := time.After(10 * time.Second)
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+		wait:
+			for {
+				var n int
+				require.NoError(t, db.Bun().NewRaw(`SELECT count(*) FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE loan_packs%'`).Scan(ctx, &n))
+				if n > 0 {
+					break
+				}
+				select {
+				case <-deadline:
+					t.Fatal("the move never waited for the window's transaction")
+				case <-tick.C:
+				case err := <-moved:
+					t.Fatalf("the move did not wait: %v", err)
+				}
+				continue wait
+			}
+		}
+		require.NoError(t, tx1.Commit())
+		select {
+		case err := <-moved:
+			require.Error(t, err, "the move must see the committed window")
+			assert.ErrorIs(t, store.Translate(err), store.ErrPackUnavailable, "%v", err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("the move never finished")
+		}
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
 	})
 }
