@@ -338,6 +338,7 @@ func TestMaintenanceTriggerLocks(t *testing.T) {
 
 		tx1, err := db.Bun().BeginTx(ctx, nil)
 		require.NoError(t, err)
+		defer tx1.Rollback() //nolint:errcheck // after Commit it only reports sql.ErrTxDone
 		_, err = tx1.NewRaw(`INSERT INTO pack_maintenance (pack_id, first_day, last_day, reason, created_at)
 			VALUES (?, '2026-09-21', '2026-09-22', 'direct', ?)`, pack.ID, db.Now()).Exec(ctx)
 		require.NoError(t, err)
