@@ -114,7 +114,11 @@ func NewPostgres(t testing.TB) *store.DB {
 func open(t testing.TB, dsn string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, store.Options{Logger: Logger(t), MaxOpenConns: 60})
+	// Test databases share one server (100 connections by default) with
+	// the parallel tests of every package: a pool of 16 keeps the whole
+	// suite below that; concurrency tests with more clients than that
+	// queue for a connection, and still race inside the database.
+	db, err := store.Open(ctx, dsn, store.Options{Logger: Logger(t), MaxOpenConns: 16})
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
