@@ -119,12 +119,31 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
 	lg := newLagrange(m)
 	bestL := math.Inf(1)
+	n := m.nActive()
+	if opt.ExactMaxProjects > 0 && n <= opt.ExactMaxProjects {
+		// Small instance: branch-and-price first. When it completes, the
+		// phases below stop at once (the bound equals the plan's value).
+		if pr, ok := newPricer(m, lg, se, best, stop); ok {
+			done := pr.run()
+			stats.Nodes += pr.nodes
+			if pr.best.obj > best.obj {
+				best.copyFrom(pr.best)
+			}
+			if done {
+				bestL = float64(best.obj + m.churnConst)
+			} else {
+				bestL = pr.rootBound
+			}
+			clear(lg.lam)
+			clear(lg.mu)
+			stats.Trace = append(stats.Trace, traceOf("price", best.obj+m.churnConst, now().Sub(start)))
+		}
+	}
 	theta, noImp := 1.0, 0
 	proved := func() bool {
 		return math.Floor(bestL+1e-6) <= float64(best.obj+m.churnConst)
 	}
 	cand := s.clone()
-	n := m.nActive()
 	lagIters, lnsStale := 300, 40+20000/(n+50)
 	switch {
 	case n > 2000:

@@ -1,0 +1,728 @@
+package scheduler
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// pricer is an exact branch-and-price for small instances. Its master
+// problem is a Dantzig-Wolfe reformulation of the spec's model: each school
+// chooses one plan (which of its projects it serves, with which option)
+// under the weekly capacity rows and the sector-period rows. The plans are
+// generated on demand by the school dynamic programming of the Lagrangian
+// relaxation (lagrange.school), so the LP bound of the master is the best
+// Lagrangian bound, with the school-period and school-year penalties
+// convexified exactly. Branching restricts a project's period, then its
+// option (restrict); the master keeps one basis for the whole search, and
+// a node only changes column costs (columns its restriction forbids cost
+// -bigM), so the basis stays primal feasible and each node re-optimises in
+// a few pivots.
+type pricer struct {
+	m    *model
+	lg   *lagrange
+	se   *searcher
+	stop func() bool
+
+	// Master rows: capacity rows of the non-dominated weeks, sector-period
+	// rows that can bind, one convexity row per school with projects.
+	capWeek []int // week of each capacity row
+	secRow  []int // sector*K+period -> row, or -1
+	schRow  []int // school -> row, or -1
+	nRows   int
+	rhs     []float64
+
+	cols    []pcol
+	colKey  map[string]int
+	forbid  []bool
+	binv    []float64 // nRows x nRows, row-major
+	basis   []int     // column of each row
+	inBasis []int     // position in the basis of each column, or -1
+	xB      []float64
+	y       []float64 // duals
+	pivots  int
+	d       []float64
+
+	best     *state
+	tmp      *state
+	nodes    int
+	maxNodes int
+	aborted  bool
+	// rootBound is the master's bound at the root (+Inf if not reached).
+	rootBound float64
+	frac      []float64 // per project*K (+ option-level scratch)
+}
+
+// pcol is one master column: a school plan, a slack, a sector excess or
+// an artificial column.
+type pcol struct {
+	cost   float64
+	rows   []int32
+	vals   []float64
+	plan   []int32 // school plans: project, option pairs
+	isSch  bool
+	school int
+}
+
+const bigM = 1e6
+
+// newPricer builds the master rows; ok is false when the instance does not
+// suit the method (too many options per project, a relaxation without the
+// school-period counts).
+func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bool) (*pricer, bool) {
+	if lg.simple {
+		return nil, false
+	}
+	for i := range m.projects {
+		if len(m.projects[i].opts) > 128 {
+			return nil, false
+		}
+	}
+	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
+		colKey: map[string]int{}, maxNodes: 4000, rootBound: math.Inf(1)}
+	// Week t is implied by week u if every busy range containing t
+	// contains u and u has no more capacity: drop it.
+	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
+	used := make([]bool, m.W)
+	for _, r := range m.ranges {
+		for t := r[0]; t <= r[1]; t++ {
+			used[t] = true
+		}
+	}
+	for t := 0; t < m.W; t++ {
+		if !used[t] {
+			continue
+		}
+		dominated := false
+		for u := 0; u < m.W && !dominated; u++ {
+			if u == t || !used[u] || m.capW[u] > m.capW[t] {
+				continue
+			}
+			sub := true
+			for _, r := range m.ranges {
+				if covers(r, t) && !covers(r, u) {
+					sub = false
+					break
+				}
+			}
+			if !sub {
+				continue
+			}
+			// Equal rows: keep the first one.
+			if m.capW[u] < m.capW[t] || u < t {
+				dominated = true
+				continue
+			}
+			same := true
+			for _, r := range m.ranges {
+				if covers(r, u) && !covers(r, t) {
+					same = false
+					break
+				}
+			}
+			if !same {
+				dominated = true
+			}
+		}
+		if !dominated {
+			pr.capWeek = append(pr.capWeek, t)
+			pr.rhs = append(pr.rhs, float64(m.capW[t]))
+		}
+	}
+	// Sector-period rows that could exceed their cap.
+	maxQ := make([]int, m.nSectors*m.K)
+	for i := range m.projects {
+		p := &m.projects[i]
+		seen := make([]bool, m.K)
+		for _, o := range p.opts {
+			if !seen[o.per] {
+				seen[o.per] = true
+				maxQ[p.sector*m.K+o.per] += p.packs
+			}
+		}
+	}
+	pr.secRow = make([]int, m.nSectors*m.K)
+	for i := range pr.secRow {
+		pr.secRow[i] = -1
+		if maxQ[i] > m.sectorCap[i/m.K] {
+			pr.secRow[i] = len(pr.rhs)
+			pr.rhs = append(pr.rhs, float64(m.sectorCap[i/m.K]))
+		}
+	}
+	pr.schRow = make([]int, m.nSchools)
+	for c := range pr.schRow {
+		pr.schRow[c] = -1
+		if len(lg.schools[c]) > 0 {
+			pr.schRow[c] = len(pr.rhs)
+			pr.rhs = append(pr.rhs, 1)
+		}
+	}
+	pr.nRows = len(pr.rhs)
+	n := pr.nRows
+	// Initial basis: slacks of the inequality rows, an artificial column
+	// (cost -bigM) for each convexity row.
+	pr.basis = make([]int, n)
+	pr.xB = make([]float64, n)
+	pr.binv = make([]float64, n*n)
+	pr.y = make([]float64, n)
+	pr.d = make([]float64, n)
+	for i := 0; i < n; i++ {
+		var cl pcol
+		switch {
+		case i < len(pr.capWeek) || !pr.isSchoolRow(i):
+			cl = pcol{rows: []int32{int32(i)}, vals: []float64{1}}
+		default:
+			cl = pcol{cost: -bigM, rows: []int32{int32(i)}, vals: []float64{1}}
+		}
+		pr.addCol(cl)
+		pr.basis[i] = i
+		pr.inBasis[i] = i
+		pr.binv[i*n+i] = 1
+		pr.xB[i] = pr.rhs[i]
+	}
+	for i, r := range pr.secRow {
+		if r >= 0 {
+			pr.addCol(pcol{cost: -float64(m.w.SectorPeriodExcess), rows: []int32{int32(r)}, vals: []float64{-1}})
+		}
+		_ = i
+	}
+	pr.frac = make([]float64, len(m.projects)*m.K)
+	return pr, true
+}
+
+func (pr *pricer) isSchoolRow(i int) bool {
+	for _, r := range pr.schRow {
+		if r == i {
+			return true
+		}
+	}
+	return false
+}
+
+func (pr *pricer) addCol(cl pcol) int {
+	pr.cols = append(pr.cols, cl)
+	pr.forbid = append(pr.forbid, false)
+	pr.inBasis = append(pr.inBasis, -1)
+	return len(pr.cols) - 1
+}
+
+// schoolCol builds the column of school c's plan in lg.xhat; it returns the
+// column index, adding it if new.
+func (pr *pricer) schoolCol(c int, x []int) int {
+	m := pr.m
+	var sb strings.Builder
+	sb.WriteString(strconv.Itoa(c))
+	cl := pcol{isSch: true, school: c}
+	cnt := make([]int, m.K)
+	load := map[int]float64{}
+	n := 0
+	for _, pi := range pr.lg.schools[c] {
+		oi := x[pi]
+		if oi < 0 {
+			continue
+		}
+		sb.WriteByte(',')
+		sb.WriteString(strconv.Itoa(pi))
+		sb.WriteByte(':')
+		sb.WriteString(strconv.Itoa(oi))
+		p := &m.projects[pi]
+		o := &p.opts[oi]
+		cl.plan = append(cl.plan, int32(pi), int32(oi))
+		cl.cost += float64(o.c)
+		cnt[o.per]++
+		n++
+		for r, t := range pr.capWeek {
+			if o.lo <= t && t <= o.hi {
+				load[r] += float64(p.packs)
+			}
+		}
+		if r := pr.secRow[p.sector*m.K+o.per]; r >= 0 {
+			load[r] += float64(p.packs)
+		}
+	}
+	key := sb.String()
+	if j, ok := pr.colKey[key]; ok {
+		return j
+	}
+	for _, k := range cnt {
+		cl.cost -= float64(m.w.SchoolPeriodExcess * max(0, k-m.fsp))
+	}
+	cl.cost -= float64(m.w.SchoolYearExcess * max(0, n-m.fsy))
+	rows := make([]int, 0, len(load)+1)
+	for r := range load {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	for _, r := range rows {
+		cl.rows = append(cl.rows, int32(r))
+		cl.vals = append(cl.vals, load[r])
+	}
+	cl.rows = append(cl.rows, int32(pr.schRow[c]))
+	cl.vals = append(cl.vals, 1)
+	j := pr.addCol(cl)
+	pr.colKey[key] = j
+	return j
+}
+
+func (pr *pricer) costOf(j int) float64 {
+	if pr.forbid[j] {
+		return pr.cols[j].cost - bigM
+	}
+	return pr.cols[j].cost
+}
+
+// duals computes y = c_B B^-1.
+func (pr *pricer) duals() {
+	n := pr.nRows
+	clear(pr.y)
+	for r := 0; r < n; r++ {
+		cb := pr.costOf(pr.basis[r])
+		if cb == 0 {
+			continue
+		}
+		row := pr.binv[r*n : (r+1)*n]
+		for i, v := range row {
+			pr.y[i] += cb * v
+		}
+	}
+}
+
+func (pr *pricer) rc(j int) float64 {
+	cl := &pr.cols[j]
+	v := pr.costOf(j)
+	for k, r := range cl.rows {
+		v -= pr.y[r] * cl.vals[k]
+	}
+	return v
+}
+
+// simplex re-optimises the master over the current columns (primal
+// simplex, Dantzig pricing, Bland's rule after degenerate stalls). It
+// returns false if stopped.
+func (pr *pricer) simplex() bool {
+	n := pr.nRows
+	const eps = 1e-9
+	degenerate := 0
+	for iter := 0; ; iter++ {
+		if iter > 20000 || (iter%256 == 255 && pr.stop()) {
+			return false
+		}
+		if pr.pivots > 0 && pr.pivots%200 == 0 {
+			pr.reinvert()
+		}
+		pr.duals()
+		bland := degenerate > 30
+		e, best := -1, 1e-7
+		for j := range pr.cols {
+			if pr.inBasis[j] >= 0 {
+				continue
+			}
+			if v := pr.rc(j); v > best {
+				e, best = j, v
+				if bland {
+					break
+				}
+			}
+		}
+		if e < 0 {
+			return true
+		}
+		// d = B^-1 a_e
+		cl := &pr.cols[e]
+		for r := 0; r < n; r++ {
+			row := pr.binv[r*n : (r+1)*n]
+			v := 0.0
+			for k, i := range cl.rows {
+				v += row[i] * cl.vals[k]
+			}
+			pr.d[r] = v
+		}
+		l, ratio := -1, math.Inf(1)
+		for r := 0; r < n; r++ {
+			if a := pr.d[r]; a > eps {
+				q := math.Max(pr.xB[r], 0) / a
+				if q < ratio-1e-12 || (q < ratio+1e-12 && l >= 0 && pr.basis[r] < pr.basis[l]) {
+					l, ratio = r, q
+				}
+			}
+		}
+		if l < 0 {
+			return false // unbounded: cannot happen (costs of slacks, excesses)
+		}
+		if ratio < 1e-12 {
+			degenerate++
+		} else {
+			degenerate = 0
+		}
+		pr.pivot(l, e)
+	}
+}
+
+func (pr *pricer) pivot(l, e int) {
+	n := pr.nRows
+	d := pr.d
+	inv := 1 / d[l]
+	prow := pr.binv[l*n : (l+1)*n]
+	for i := range prow {
+		prow[i] *= inv
+	}
+	pr.xB[l] *= inv
+	for r := 0; r < n; r++ {
+		if r == l || d[r] == 0 {
+			continue
+		}
+		f := d[r]
+		row := pr.binv[r*n : (r+1)*n]
+		for i, v := range prow {
+			if v != 0 {
+				row[i] -= f * v
+			}
+		}
+		pr.xB[r] -= f * pr.xB[l]
+	}
+	pr.inBasis[pr.basis[l]] = -1
+	pr.basis[l] = e
+	pr.inBasis[e] = l
+	pr.pivots++
+}
+
+// reinvert recomputes B^-1 and x_B from the basis (Gauss-Jordan with
+// partial pivoting) to shed rounding errors.
+func (pr *pricer) reinvert() {
+	n := pr.nRows
+	a := make([]float64, n*2*n)
+	w := 2 * n
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		for k, i := range cl.rows {
+			a[int(i)*w+r] = cl.vals[k]
+		}
+	}
+	for i := 0; i < n; i++ {
+		a[i*w+n+i] = 1
+	}
+	for c := 0; c < n; c++ {
+		p, pv := -1, 1e-12
+		for r := c; r < n; r++ {
+			if v := math.Abs(a[r*w+c]); v > pv {
+				p, pv = r, v
+			}
+		}
+		if p < 0 {
+			return // singular: keep the updated inverse
+		}
+		if p != c {
+			for k := 0; k < w; k++ {
+				a[p*w+k], a[c*w+k] = a[c*w+k], a[p*w+k]
+			}
+		}
+		inv := 1 / a[c*w+c]
+		for k := 0; k < w; k++ {
+			a[c*w+k] *= inv
+		}
+		for r := 0; r < n; r++ {
+			if r == c || a[r*w+c] == 0 {
+				continue
+			}
+			f := a[r*w+c]
+			for k := 0; k < w; k++ {
+				a[r*w+k] -= f * a[c*w+k]
+			}
+		}
+	}
+	// Row c of the reduced matrix is row c of B^-1 (basis position c).
+	for r := 0; r < n; r++ {
+		copy(pr.binv[r*n:(r+1)*n], a[r*w+n:(r+1)*w])
+	}
+	for r := 0; r < n; r++ {
+		v := 0.0
+		for i := 0; i < n; i++ {
+			v += pr.binv[r*n+i] * pr.rhs[i]
+		}
+		pr.xB[r] = v
+	}
+}
+
+func (pr *pricer) incumbent() float64 { return float64(pr.best.obj + pr.m.churnConst) }
+
+// setForbid marks the school columns that node r forbids.
+func (pr *pricer) setForbid(r *restrict) {
+	for j := range pr.cols {
+		cl := &pr.cols[j]
+		if !cl.isSch {
+			continue
+		}
+		bad := false
+		c := cl.school
+		k := 0
+		for _, pi := range pr.lg.schools[c] {
+			if k < len(cl.plan) && int(cl.plan[k]) == pi {
+				if !r.allowed(pi, int(cl.plan[k+1])) {
+					bad = true
+					break
+				}
+				k += 2
+			} else if r.must[pi] {
+				bad = true
+				break
+			}
+		}
+		pr.forbid[j] = bad
+	}
+}
+
+// solveNode runs column generation at node r and returns an upper bound on
+// the node's optimum (-Inf if infeasible or pruned by the incumbent).
+func (pr *pricer) solveNode(r *restrict) (float64, bool) {
+	m, lg := pr.m, pr.lg
+	pr.setForbid(r)
+	bound := math.Inf(1)
+	for it := 0; it < 200; it++ {
+		if !pr.simplex() {
+			return bound, false
+		}
+		pr.duals()
+		clear(lg.lam)
+		for i, t := range pr.capWeek {
+			lg.lam[t] = math.Max(0, pr.y[i])
+		}
+		for i, row := range pr.secRow {
+			lg.mu[i] = 0
+			if row >= 0 {
+				lg.mu[i] = math.Min(float64(m.w.SectorPeriodExcess), math.Max(0, pr.y[row]))
+			}
+		}
+		L := lg.value(r)
+		bound = math.Min(bound, L)
+		if math.IsInf(L, -1) || math.Floor(bound+1e-6) <= pr.incumbent() {
+			return math.Inf(-1), true
+		}
+		pr.tryPrimal()
+		added := false
+		for c, row := range pr.schRow {
+			if row < 0 {
+				continue
+			}
+			if lg.schoolVal[c]-pr.y[row] > 1e-6 {
+				if j := pr.schoolCol(c, lg.xhat); pr.inBasis[j] < 0 && pr.rc(j) > 1e-7 {
+					added = true
+				}
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	z := 0.0
+	for r, j := range pr.basis {
+		z += pr.costOf(j) * pr.xB[r]
+	}
+	z += float64(m.churnConst)
+	bound = math.Min(bound, z+1e-7*math.Abs(z))
+	if math.Floor(bound+1e-6) <= pr.incumbent() {
+		return math.Inf(-1), true
+	}
+	return bound, true
+}
+
+// tryPrimal keeps the relaxed solution of the pricing step when it is
+// feasible.
+func (pr *pricer) tryPrimal() {
+	lg := pr.lg
+	pr.setState(lg.xhat)
+}
+
+func (pr *pricer) setState(x []int) {
+	m := pr.m
+	use := make([]int, m.W+1)
+	for pi, oi := range x {
+		if oi >= 0 {
+			p := &m.projects[pi]
+			use[p.opts[oi].lo] += p.packs
+			use[p.opts[oi].hi+1] -= p.packs
+		}
+	}
+	acc := 0
+	for t := 0; t < m.W; t++ {
+		if acc += use[t]; acc > m.capW[t] {
+			return
+		}
+	}
+	for pi := range pr.tmp.choice {
+		if pr.tmp.choice[pi] != x[pi] {
+			pr.tmp.set(pi, x[pi])
+		}
+	}
+	if pr.tmp.obj > pr.best.obj {
+		pr.best.copyFrom(pr.tmp)
+	}
+}
+
+// masterPlan writes into x the options of the master's solution (the plan
+// of largest weight per school) and reports whether it is integral.
+func (pr *pricer) masterPlan(x []int) bool {
+	for i := range x {
+		x[i] = -1
+	}
+	integral := true
+	wt := make([]float64, pr.m.nSchools)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[r]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		if v < 1-1e-6 {
+			integral = false
+		}
+		c := cl.school
+		if v > wt[c] {
+			wt[c] = v
+			for _, pi := range pr.lg.schools[c] {
+				x[pi] = -1
+			}
+			for k := 0; k < len(cl.plan); k += 2 {
+				x[cl.plan[k]] = int(cl.plan[k+1])
+			}
+		}
+	}
+	return integral
+}
+
+// run explores the tree from the root; it reports whether the search was
+// complete (the incumbent is optimal).
+func (pr *pricer) run() bool {
+	m := pr.m
+	root := &restrict{mask: make([][2]uint64, len(m.projects)), must: make([]bool, len(m.projects))}
+	for i := range m.projects {
+		p := &m.projects[i]
+		for oi := range p.opts {
+			root.mask[i][oi>>6] |= 1 << (oi & 63)
+		}
+		root.must[i] = p.locked
+	}
+	// Seed the master with the incumbent's school plans.
+	for c, row := range pr.schRow {
+		if row >= 0 {
+			pr.schoolCol(c, pr.best.choice)
+		}
+	}
+	ok := pr.dfs(root, true)
+	return ok && !pr.aborted
+}
+
+func (pr *pricer) dfs(r *restrict, root bool) bool {
+	m := pr.m
+	pr.nodes++
+	if pr.nodes > pr.maxNodes || pr.stop() {
+		pr.aborted = true
+		return false
+	}
+	bound, ok := pr.solveNode(r)
+	if !ok {
+		pr.aborted = true
+		return false
+	}
+	if root {
+		pr.rootBound = bound
+	}
+	if math.IsInf(bound, -1) {
+		return true
+	}
+	x := make([]int, len(m.projects))
+	if pr.masterPlan(x) {
+		pr.setState(x)
+		return true
+	}
+	if root || pr.nodes%8 == 0 {
+		// Round the master's solution into a plan.
+		copy(pr.lg.xhat, x)
+		m.repair(pr.tmp, pr.lg, pr.se, false)
+		if pr.tmp.obj > pr.best.obj {
+			pr.best.copyFrom(pr.tmp)
+		}
+		if math.Floor(bound+1e-6) <= pr.incumbent() {
+			return true
+		}
+	}
+	// Fractional project-period values.
+	K := m.K
+	clear(pr.frac)
+	for row, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[row]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		for k := 0; k < len(cl.plan); k += 2 {
+			pi, oi := cl.plan[k], cl.plan[k+1]
+			pr.frac[int(pi)*K+m.projects[pi].opts[oi].per] += v
+		}
+	}
+	bp, bk, bf := -1, -1, 0.0
+	for i, f := range pr.frac {
+		if g := math.Min(f, 1-f); g > 1e-6 && g > bf+1e-9 {
+			bp, bk, bf = i/K, i%K, g
+		}
+	}
+	var inA func(oi int) bool // options of the first child
+	first := true             // explore the child with the chosen set first
+	if bp >= 0 {
+		p, k := &m.projects[bp], bk
+		inA = func(oi int) bool { return p.opts[oi].per == k }
+		first = pr.frac[bp*K+bk] >= 0.5
+	} else {
+		// Periods integral: split on one option.
+		fo := map[[2]int]float64{}
+		var keys [][2]int
+		for row, j := range pr.basis {
+			cl := &pr.cols[j]
+			v := pr.xB[row]
+			if !cl.isSch || v < 1e-9 {
+				continue
+			}
+			for k := 0; k < len(cl.plan); k += 2 {
+				key := [2]int{int(cl.plan[k]), int(cl.plan[k+1])}
+				if _, seen := fo[key]; !seen {
+					keys = append(keys, key)
+				}
+				fo[key] += v
+			}
+		}
+		bf = 0
+		var bkey [2]int
+		for _, key := range keys {
+			if g := math.Min(fo[key], 1-fo[key]); g > 1e-6 && g > bf+1e-9 {
+				bkey, bf = key, g
+			}
+		}
+		if bf == 0 {
+			return true // cannot happen: an integral master was handled above
+		}
+		bp = bkey[0]
+		o := bkey[1]
+		inA = func(oi int) bool { return oi == o }
+		first = fo[bkey] >= 0.5
+	}
+	a, b := r.clone(), r.clone() // a: options in the set (must serve); b: the others
+	p := &m.projects[bp]
+	for oi := range p.opts {
+		bit := uint64(1) << (oi & 63)
+		if inA(oi) {
+			b.mask[bp][oi>>6] &^= bit
+		} else {
+			a.mask[bp][oi>>6] &^= bit
+		}
+	}
+	a.must[bp] = true
+	if !first {
+		a, b = b, a
+	}
+	okA := pr.dfs(a, false)
+	if pr.aborted {
+		return false
+	}
+	okB := pr.dfs(b, false)
+	return okA && okB
+}
