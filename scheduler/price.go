@@ -32,6 +32,14 @@ type pricer struct {
 	schRow  []int // school -> row, or -1
 	nRows   int
 	rhs     []float64
+	// Branching rows on the number of projects (of a set) served in a
+	// period: rows hiRow (count <= hi) and loRow (-count <= -lo).
+	groups []pgroup
+	baseC  []float64 // option costs of the relaxation without group duals
+	gAdj   bool      // lg.opts hold adjusted costs
+	// useGroups enables branching on the group rows.
+	useGroups bool
+	init      []int // initial basic column of each row (cold restarts)
 
 	cols    []pcol
 	colKey  map[string]int
@@ -53,6 +61,17 @@ type pricer struct {
 	rootBound float64
 	frac      []float64 // per project*K (+ option-level scratch)
 }
+
+// pgroup is a set of projects (all, or those of 2 packs or more) and a
+// period; branching bounds the number of them served in that period.
+type pgroup struct {
+	per          int
+	two          bool
+	hiRow, loRow int
+	elastic      int // column with coefficient -1 in loRow (cost -bigM)
+}
+
+func (g *pgroup) has(p *mproj, o *option) bool { return o.per == g.per && (!g.two || p.packs >= 2) }
 
 // pcol is one master column: a school plan, a slack, a sector excess or
 // an artificial column.
@@ -79,8 +98,9 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 			return nil, false
 		}
 	}
+	lg = newLagrange(m) // its option costs take the group rows' duals
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, maxNodes: 4000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, maxNodes: 4000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
@@ -158,6 +178,14 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 			pr.rhs = append(pr.rhs, 1)
 		}
 	}
+	nGroupRows := len(pr.rhs)
+	for k := 0; k < m.K; k++ {
+		for _, two := range []bool{true} {
+			g := pgroup{per: k, two: two, hiRow: len(pr.rhs), loRow: len(pr.rhs) + 1}
+			pr.rhs = append(pr.rhs, float64(len(m.projects)), 0)
+			pr.groups = append(pr.groups, g)
+		}
+	}
 	pr.nRows = len(pr.rhs)
 	n := pr.nRows
 	// Initial basis: slacks of the inequality rows, an artificial column
@@ -170,7 +198,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	for i := 0; i < n; i++ {
 		var cl pcol
 		switch {
-		case i < len(pr.capWeek) || !pr.isSchoolRow(i):
+		case i < len(pr.capWeek) || i >= nGroupRows || !pr.isSchoolRow(i):
 			cl = pcol{rows: []int32{int32(i)}, vals: []float64{1}}
 		default:
 			cl = pcol{cost: -bigM, rows: []int32{int32(i)}, vals: []float64{1}}
@@ -186,6 +214,15 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 			pr.addCol(pcol{cost: -float64(m.w.SectorPeriodExcess), rows: []int32{int32(r)}, vals: []float64{-1}})
 		}
 		_ = i
+	}
+	for gi := range pr.groups {
+		g := &pr.groups[gi]
+		g.elastic = pr.addCol(pcol{cost: -bigM, rows: []int32{int32(g.loRow)}, vals: []float64{-1}})
+	}
+	pr.init = append([]int(nil), pr.basis...)
+	pr.baseC = make([]float64, len(lg.opts))
+	for j := range lg.opts {
+		pr.baseC[j] = lg.opts[j].c
 	}
 	pr.frac = make([]float64, len(m.projects)*m.K)
 	return pr, true
@@ -249,6 +286,19 @@ func (pr *pricer) schoolCol(c int, x []int) int {
 		cl.cost -= float64(m.w.SchoolPeriodExcess * max(0, k-m.fsp))
 	}
 	cl.cost -= float64(m.w.SchoolYearExcess * max(0, n-m.fsy))
+	for _, g := range pr.groups {
+		cntG := 0
+		for k := 0; k < len(cl.plan); k += 2 {
+			p := &m.projects[cl.plan[k]]
+			if g.has(p, &p.opts[cl.plan[k+1]]) {
+				cntG++
+			}
+		}
+		if cntG > 0 {
+			load[g.hiRow] = float64(cntG)
+			load[g.loRow] = -float64(cntG)
+		}
+	}
 	rows := make([]int, 0, len(load)+1)
 	for r := range load {
 		rows = append(rows, r)
@@ -474,9 +524,10 @@ func (pr *pricer) setForbid(r *restrict) {
 
 // solveNode runs column generation at node r and returns an upper bound on
 // the node's optimum (-Inf if infeasible or pruned by the incumbent).
-func (pr *pricer) solveNode(r *restrict) (float64, bool) {
+func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
 	m, lg := pr.m, pr.lg
 	pr.setForbid(r)
+	pr.setGroupBounds(gb)
 	bound := math.Inf(1)
 	for it := 0; it < 200; it++ {
 		if !pr.simplex() {
@@ -493,7 +544,8 @@ func (pr *pricer) solveNode(r *restrict) (float64, bool) {
 				lg.mu[i] = math.Min(float64(m.w.SectorPeriodExcess), math.Max(0, pr.y[row]))
 			}
 		}
-		L := lg.value(r)
+		gk := pr.groupDuals()
+		L := lg.value(r) + gk
 		bound = math.Min(bound, L)
 		if math.IsInf(L, -1) || math.Floor(bound+1e-6) <= pr.incumbent() {
 			return math.Inf(-1), true
@@ -524,6 +576,177 @@ func (pr *pricer) solveNode(r *restrict) (float64, bool) {
 		return math.Inf(-1), true
 	}
 	return bound, true
+}
+
+// setGroupBounds sets the right-hand sides of the group rows (gb: lo, hi
+// per group); when the basis becomes infeasible a dual simplex repairs it,
+// or else the master restarts from its initial basis.
+func (pr *pricer) setGroupBounds(gb []int) {
+	changed := false
+	for gi, g := range pr.groups {
+		lo, hi := -float64(gb[2*gi]), float64(gb[2*gi+1])
+		if pr.rhs[g.loRow] != lo || pr.rhs[g.hiRow] != hi {
+			pr.rhs[g.loRow], pr.rhs[g.hiRow] = lo, hi
+			changed = true
+		}
+	}
+	if !changed {
+		return
+	}
+	n := pr.nRows
+	feasible := true
+	for r := 0; r < n; r++ {
+		v := 0.0
+		for i := 0; i < n; i++ {
+			v += pr.binv[r*n+i] * pr.rhs[i]
+		}
+		pr.xB[r] = v
+		if v < -1e-9 {
+			feasible = false
+		}
+	}
+	if feasible || pr.dualSimplex() {
+		return
+	}
+	pr.coldStart(gb)
+}
+
+// coldStart resets the master to its initial basis.
+func (pr *pricer) coldStart(gb []int) {
+	n := pr.nRows
+	for _, j := range pr.basis {
+		pr.inBasis[j] = -1
+	}
+	clear(pr.binv)
+	copy(pr.basis, pr.init)
+	for gi, g := range pr.groups {
+		if gb[2*gi] > 0 {
+			pr.basis[g.loRow] = g.elastic
+		}
+	}
+	for r, j := range pr.basis {
+		pr.inBasis[j] = r
+		v := pr.cols[j].vals[0]
+		pr.binv[r*n+r] = 1 / v
+		pr.xB[r] = pr.rhs[r] / v
+	}
+}
+
+// dualSimplex restores primal feasibility after a change of right-hand
+// sides from a dual feasible basis (columns with a positive reduced cost
+// are left to the primal simplex). It returns false if it gives up.
+func (pr *pricer) dualSimplex() bool {
+	n := pr.nRows
+	for iter := 0; iter < 50*n; iter++ {
+		l, worst := -1, -1e-9
+		for r, v := range pr.xB {
+			if v < worst {
+				l, worst = r, v
+			}
+		}
+		if l < 0 {
+			return true
+		}
+		pr.duals()
+		row := pr.binv[l*n : (l+1)*n]
+		e, ratio := -1, math.Inf(1)
+		for j := range pr.cols {
+			if pr.inBasis[j] >= 0 {
+				continue
+			}
+			cl := &pr.cols[j]
+			a := 0.0
+			for k, i := range cl.rows {
+				a += row[i] * cl.vals[k]
+			}
+			if a > -1e-9 {
+				continue
+			}
+			rc := pr.rc(j)
+			if rc > 1e-9 {
+				continue
+			}
+			if q := rc / a; q < ratio {
+				e, ratio = j, q
+			}
+		}
+		if e < 0 {
+			return false
+		}
+		cl := &pr.cols[e]
+		for r := 0; r < n; r++ {
+			rr := pr.binv[r*n : (r+1)*n]
+			v := 0.0
+			for k, i := range cl.rows {
+				v += rr[i] * cl.vals[k]
+			}
+			pr.d[r] = v
+		}
+		pr.pivot(l, e)
+	}
+	return false
+}
+
+// basisSnap is a saved master basis.
+type basisSnap struct {
+	basis         []int
+	binv, xB, rhs []float64
+}
+
+func (pr *pricer) snapshot() *basisSnap {
+	return &basisSnap{basis: append([]int(nil), pr.basis...), binv: append([]float64(nil), pr.binv...),
+		xB: append([]float64(nil), pr.xB...), rhs: append([]float64(nil), pr.rhs...)}
+}
+
+// restore returns to a saved basis; x_B is recomputed by the next node
+// if its right-hand sides differ.
+func (pr *pricer) restore(sn *basisSnap) {
+	for _, j := range pr.basis {
+		pr.inBasis[j] = -1
+	}
+	copy(pr.basis, sn.basis)
+	copy(pr.binv, sn.binv)
+	copy(pr.xB, sn.xB)
+	copy(pr.rhs, sn.rhs)
+	for r, j := range pr.basis {
+		pr.inBasis[j] = r
+	}
+}
+
+// groupDuals puts the duals of the group rows into the relaxation's option
+// costs and returns their constant part (dual times right-hand side).
+func (pr *pricer) groupDuals() float64 {
+	m, lg := pr.m, pr.lg
+	any := false
+	for _, g := range pr.groups {
+		if pr.y[g.hiRow] != 0 || pr.y[g.loRow] != 0 {
+			any = true
+		}
+	}
+	if !any && !pr.gAdj {
+		return 0
+	}
+	for j := range lg.opts {
+		lg.opts[j].c = pr.baseC[j]
+	}
+	konst := 0.0
+	for _, g := range pr.groups {
+		sg, tg := math.Max(0, pr.y[g.hiRow]), math.Max(0, pr.y[g.loRow])
+		if sg == 0 && tg == 0 {
+			continue
+		}
+		konst += sg*pr.rhs[g.hiRow] + tg*pr.rhs[g.loRow]
+		for i := range m.projects {
+			p := &m.projects[i]
+			for oi := range p.opts {
+				if g.has(p, &p.opts[oi]) {
+					lg.opts[lg.optOff[i]+oi].c -= sg - tg
+				}
+			}
+		}
+	}
+	pr.gAdj = any
+	return konst
 }
 
 // tryPrimal keeps the relaxed solution of the pricing step when it is
@@ -608,18 +831,22 @@ func (pr *pricer) run() bool {
 			pr.schoolCol(c, pr.best.choice)
 		}
 	}
-	ok := pr.dfs(root, true)
+	gb := make([]int, 2*len(pr.groups))
+	for gi := range pr.groups {
+		gb[2*gi+1] = len(m.projects)
+	}
+	ok := pr.dfs(root, gb, true)
 	return ok && !pr.aborted
 }
 
-func (pr *pricer) dfs(r *restrict, root bool) bool {
+func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	m := pr.m
 	pr.nodes++
 	if pr.nodes > pr.maxNodes || pr.stop() {
 		pr.aborted = true
 		return false
 	}
-	bound, ok := pr.solveNode(r)
+	bound, ok := pr.solveNode(r, gb)
 	if !ok {
 		pr.aborted = true
 		return false
@@ -644,6 +871,45 @@ func (pr *pricer) dfs(r *restrict, root bool) bool {
 		}
 		if math.Floor(bound+1e-6) <= pr.incumbent() {
 			return true
+		}
+	}
+	// A fractional number of projects of a group: bound it (floor / ceil).
+	if pr.useGroups {
+		bg, bgf, tot := -1, 0.05, 0.0
+		for gi, g := range pr.groups {
+			v := 0.0
+			for row, j := range pr.basis {
+				cl := &pr.cols[j]
+				if !cl.isSch || pr.xB[row] < 1e-9 {
+					continue
+				}
+				for k, rr := range cl.rows {
+					if int(rr) == g.hiRow {
+						v += pr.xB[row] * cl.vals[k]
+					}
+				}
+			}
+			f := v - math.Floor(v)
+			if g := math.Min(f, 1-f); g > bgf+1e-9 {
+				bg, bgf, tot = gi, g, v
+			}
+		}
+		if bg >= 0 {
+			lo, hi := append([]int(nil), gb...), append([]int(nil), gb...)
+			hi[2*bg+1] = int(math.Floor(tot))
+			lo[2*bg] = int(math.Ceil(tot))
+			first, second := hi, lo
+			if tot-math.Floor(tot) >= 0.5 {
+				first, second = lo, hi
+			}
+			sn := pr.snapshot()
+			okA := pr.dfs(r, first, false)
+			if pr.aborted {
+				return false
+			}
+			pr.restore(sn)
+			okB := pr.dfs(r, second, false)
+			return okA && okB
 		}
 	}
 	// Fractional project-period values.
@@ -719,10 +985,12 @@ func (pr *pricer) dfs(r *restrict, root bool) bool {
 	if !first {
 		a, b = b, a
 	}
-	okA := pr.dfs(a, false)
+	sn := pr.snapshot()
+	okA := pr.dfs(a, gb, false)
 	if pr.aborted {
 		return false
 	}
-	okB := pr.dfs(b, false)
+	pr.restore(sn)
+	okB := pr.dfs(b, gb, false)
 	return okA && okB
 }
