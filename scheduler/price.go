@@ -37,8 +37,18 @@ type pricer struct {
 	groups []pgroup
 	baseC  []float64 // option costs of the relaxation without group duals
 	gAdj   bool      // lg.opts hold adjusted costs
+	// lastL is the Lagrangian bound of the last pricing step (its
+	// multipliers are still in lg).
+	lastL float64
+	dbg   [4]int
+	// cuts are knapsack cover cuts on the capacity rows, added at the root.
+	cuts   []pcut
+	cutKey map[string]bool
 	// useGroups enables branching on the group rows.
 	useGroups bool
+	useCuts   bool
+	fixRounds int
+	lnsStale  int
 	init      []int // initial basic column of each row (cold restarts)
 
 	cols    []pcol
@@ -73,6 +83,21 @@ type pgroup struct {
 
 func (g *pgroup) has(p *mproj, o *option) bool { return o.per == g.per && (!g.two || p.packs >= 2) }
 
+// pcut is a cover cut of the capacity row of a week: at most rhs of the
+// projects in the set are busy that week.
+type pcut struct {
+	week int
+	in   []bool // per project
+	row  int
+}
+
+func (c *pcut) coef(pi int, o *option) int {
+	if c.in[pi] && o.lo <= c.week && c.week <= o.hi {
+		return 1
+	}
+	return 0
+}
+
 // pcol is one master column: a school plan, a slack, a sector excess or
 // an artificial column.
 type pcol struct {
@@ -100,7 +125,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	}
 	lg = newLagrange(m) // its option costs take the group rows' duals
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, maxNodes: 4000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, lnsStale: 0, maxNodes: 4000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
@@ -297,6 +322,17 @@ func (pr *pricer) schoolCol(c int, x []int) int {
 		if cntG > 0 {
 			load[g.hiRow] = float64(cntG)
 			load[g.loRow] = -float64(cntG)
+		}
+	}
+	for ci := range pr.cuts {
+		cu := &pr.cuts[ci]
+		cntC := 0
+		for k := 0; k < len(cl.plan); k += 2 {
+			p := &m.projects[cl.plan[k]]
+			cntC += cu.coef(int(cl.plan[k]), &p.opts[cl.plan[k+1]])
+		}
+		if cntC > 0 {
+			load[cu.row] = float64(cntC)
 		}
 	}
 	rows := make([]int, 0, len(load)+1)
@@ -546,6 +582,7 @@ func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
 		}
 		gk := pr.groupDuals()
 		L := lg.value(r) + gk
+		pr.lastL = L
 		bound = math.Min(bound, L)
 		if math.IsInf(L, -1) || math.Floor(bound+1e-6) <= pr.incumbent() {
 			return math.Inf(-1), true
@@ -687,6 +724,43 @@ func (pr *pricer) dualSimplex() bool {
 	return false
 }
 
+// fix returns a copy of r without the options that cannot be part of a
+// plan better than the incumbent, or nil if there are none (reduced-cost
+// fixing). Serving project p with option o changes its school's value by
+// at most the option's reduced cost rc (adding a project never lowers the
+// school's penalties), so the node's bound with o imposed is at most
+// lastL + rc.
+func (pr *pricer) fix(r *restrict) *restrict {
+	m, lg := pr.m, pr.lg
+	lim := pr.incumbent() + 1 - 1e-6 - pr.lastL // rc < lim: o cannot improve
+	if lim >= 0 {
+		return nil
+	}
+	var out *restrict
+	cum := lg.cum
+	for i := range m.projects {
+		p := &m.projects[i]
+		if p.locked {
+			continue
+		}
+		k := float64(p.packs)
+		mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
+		for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
+			if !r.allowed(i, oi) {
+				continue
+			}
+			rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
+			if rc < lim {
+				if out == nil {
+					out = r.clone()
+				}
+				out.mask[i][oi>>6] &^= 1 << (oi & 63)
+			}
+		}
+	}
+	return out
+}
+
 // basisSnap is a saved master basis.
 type basisSnap struct {
 	basis         []int
@@ -723,6 +797,11 @@ func (pr *pricer) groupDuals() float64 {
 			any = true
 		}
 	}
+	for _, cu := range pr.cuts {
+		if pr.y[cu.row] != 0 {
+			any = true
+		}
+	}
 	if !any && !pr.gAdj {
 		return 0
 	}
@@ -745,8 +824,209 @@ func (pr *pricer) groupDuals() float64 {
 			}
 		}
 	}
+	for ci := range pr.cuts {
+		cu := &pr.cuts[ci]
+		sg := math.Max(0, pr.y[cu.row])
+		if sg == 0 {
+			continue
+		}
+		konst += sg * pr.rhs[cu.row]
+		for i := range m.projects {
+			if !cu.in[i] {
+				continue
+			}
+			p := &m.projects[i]
+			for oi := range p.opts {
+				if cu.coef(i, &p.opts[oi]) != 0 {
+					lg.opts[lg.optOff[i]+oi].c -= sg
+				}
+			}
+		}
+	}
 	pr.gAdj = any
 	return konst
+}
+
+// separate adds the knapsack cover cuts of the capacity rows that the
+// master's solution violates; it reports how many. Per week, a project
+// is busy with at most one of its options, so its options covering the
+// week add up to one 0-1 item of weight packs.
+func (pr *pricer) separate() int {
+	m := pr.m
+	if pr.cutKey == nil {
+		pr.cutKey = map[string]bool{}
+	}
+	xbar := make([]float64, len(m.projects)*len(m.projects[0].opts)+1)
+	_ = xbar
+	type item struct {
+		pi int
+		y  float64
+	}
+	added := 0
+	yv := make([]float64, len(m.projects))
+	for _, t := range pr.capWeek {
+		clear(yv)
+		for row, j := range pr.basis {
+			cl := &pr.cols[j]
+			v := pr.xB[row]
+			if !cl.isSch || v < 1e-9 {
+				continue
+			}
+			for k := 0; k < len(cl.plan); k += 2 {
+				p := &m.projects[cl.plan[k]]
+				if o := &p.opts[cl.plan[k+1]]; o.lo <= t && t <= o.hi {
+					yv[cl.plan[k]] += v
+				}
+			}
+		}
+		var its []item
+		for pi, v := range yv {
+			if v > 1e-6 {
+				its = append(its, item{pi, v})
+			}
+		}
+		slices.SortStableFunc(its, func(a, b item) int {
+			if a.y != b.y {
+				if a.y > b.y {
+					return -1
+				}
+				return 1
+			}
+			return m.projects[b.pi].packs - m.projects[a.pi].packs
+		})
+		w, n := 0, 0
+		for n < len(its) && w <= m.capW[t] {
+			w += m.projects[its[n].pi].packs
+			n++
+		}
+		if w <= m.capW[t] {
+			continue
+		}
+		cover := its[:n]
+		// Minimal cover: drop the items of smallest value while the rest
+		// still exceeds the capacity (each drop raises the violation).
+		for k := len(cover) - 1; k >= 0; k-- {
+			if pk := m.projects[cover[k].pi].packs; w-pk > m.capW[t] {
+				w -= pk
+				cover = append(cover[:k:k], cover[k+1:]...)
+			}
+		}
+		lhs, maxPk := 0.0, 0
+		in := make([]bool, len(m.projects))
+		for _, it := range cover {
+			lhs += it.y
+			in[it.pi] = true
+			maxPk = max(maxPk, m.projects[it.pi].packs)
+		}
+		rhs := len(cover) - 1
+		// Extended cover: any project at least as heavy.
+		for pi := range m.projects {
+			if !in[pi] && m.projects[pi].packs >= maxPk && len(m.projects[pi].opts) > 0 {
+				in[pi] = true
+				lhs += yv[pi]
+			}
+		}
+		if lhs <= float64(rhs)+1e-4 {
+			continue
+		}
+		var sb strings.Builder
+		sb.WriteString(strconv.Itoa(t))
+		for pi, ok := range in {
+			if ok {
+				sb.WriteByte(',')
+				sb.WriteString(strconv.Itoa(pi))
+			}
+		}
+		if pr.cutKey[sb.String()] {
+			continue
+		}
+		pr.cutKey[sb.String()] = true
+		pr.addCut(pcut{week: t, in: in}, rhs)
+		added++
+	}
+	return added
+}
+
+// addCut appends a cut row to the master, with its slack basic (negative
+// when the cut is violated: the dual simplex then repairs the basis).
+func (pr *pricer) addCut(cu pcut, rhs int) {
+	m := pr.m
+	n := pr.nRows
+	cu.row = n
+	pr.cuts = append(pr.cuts, cu)
+	for j := range pr.cols {
+		cl := &pr.cols[j]
+		if !cl.isSch {
+			continue
+		}
+		a := 0
+		for k := 0; k < len(cl.plan); k += 2 {
+			p := &m.projects[cl.plan[k]]
+			a += cu.coef(int(cl.plan[k]), &p.opts[cl.plan[k+1]])
+		}
+		if a != 0 {
+			cl.rows = append(cl.rows, int32(n))
+			cl.vals = append(cl.vals, float64(a))
+		}
+	}
+	n1 := n + 1
+	binv := make([]float64, n1*n1)
+	for r := 0; r < n; r++ {
+		copy(binv[r*n1:r*n1+n], pr.binv[r*n:(r+1)*n])
+	}
+	slackV := float64(rhs)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		a := 0.0
+		if k := len(cl.rows) - 1; k >= 0 && int(cl.rows[k]) == n {
+			a = cl.vals[k]
+		}
+		if a == 0 {
+			continue
+		}
+		slackV -= a * pr.xB[r]
+		for i := 0; i < n; i++ {
+			binv[n*n1+i] -= a * pr.binv[r*n+i]
+		}
+	}
+	binv[n*n1+n] = 1
+	pr.binv = binv
+	slack := pr.addCol(pcol{rows: []int32{int32(n)}, vals: []float64{1}})
+	pr.basis = append(pr.basis, slack)
+	pr.inBasis[slack] = n
+	pr.init = append(pr.init, slack)
+	pr.xB = append(pr.xB, slackV)
+	pr.rhs = append(pr.rhs, float64(rhs))
+	pr.y = append(pr.y, 0)
+	pr.d = append(pr.d, 0)
+	pr.nRows = n1
+}
+
+// improve runs the local search on st (compound moves included), then a
+// short large-neighbourhood search; st ends with the best plan found.
+func (pr *pricer) improve(st *state) {
+	se := pr.se
+	saved := se.s
+	se.s = st
+	se.pairs = true
+	se.descend()
+	best := st.clone()
+	for stale := 0; stale < pr.lnsStale && !pr.stop(); {
+		se.perturb(4 + se.rng.IntN(12))
+		se.descend()
+		if st.obj > best.obj {
+			best.copyFrom(st)
+			stale = 0
+		} else {
+			stale++
+			if st.obj < best.obj-pr.m.w.PreferredPeriod || stale%3 == 2 {
+				st.copyFrom(best)
+			}
+		}
+	}
+	st.copyFrom(best)
+	se.pairs = false
+	se.s = saved
 }
 
 // tryPrimal keeps the relaxed solution of the pricing step when it is
@@ -851,6 +1131,23 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		pr.aborted = true
 		return false
 	}
+	if root && pr.useCuts {
+		// Cut rounds: add violated covers, repair the basis, re-price.
+		for round := 0; round < 10 && !math.IsInf(bound, -1); round++ {
+			if pr.separate() == 0 {
+				break
+			}
+			if !pr.dualSimplex() {
+				pr.coldStart(gb)
+			}
+			b2, ok := pr.solveNode(r, gb)
+			if !ok {
+				pr.aborted = true
+				return false
+			}
+			bound = math.Min(bound, b2)
+		}
+	}
 	if root {
 		pr.rootBound = bound
 	}
@@ -866,10 +1163,44 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		// Round the master's solution into a plan.
 		copy(pr.lg.xhat, x)
 		m.repair(pr.tmp, pr.lg, pr.se, false)
+		if root {
+			pr.improve(pr.tmp)
+		}
 		if pr.tmp.obj > pr.best.obj {
 			pr.best.copyFrom(pr.tmp)
 		}
 		if math.Floor(bound+1e-6) <= pr.incumbent() {
+			return true
+		}
+	}
+	for round := 0; round < pr.fixRounds; round++ {
+		r2 := pr.fix(r)
+		if r2 == nil {
+			break
+		}
+		r = r2
+		if round == pr.fixRounds-1 {
+			break
+		}
+		// Re-solve with the options removed: the bound may drop.
+		b2, ok := pr.solveNode(r, gb)
+		if !ok {
+			pr.aborted = true
+			return false
+		}
+		if math.IsInf(b2, -1) {
+			return true
+		}
+		if math.Floor(b2+1e-6) >= math.Floor(bound+1e-6) {
+			bound = math.Min(bound, b2)
+			break
+		}
+		bound = b2
+		if root {
+			pr.rootBound = bound
+		}
+		if pr.masterPlan(x) {
+			pr.setState(x)
 			return true
 		}
 	}
@@ -902,6 +1233,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			if tot-math.Floor(tot) >= 0.5 {
 				first, second = lo, hi
 			}
+			pr.dbg[0]++
 			sn := pr.snapshot()
 			okA := pr.dfs(r, first, false)
 			if pr.aborted {
@@ -938,7 +1270,9 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		p, k := &m.projects[bp], bk
 		inA = func(oi int) bool { return p.opts[oi].per == k }
 		first = pr.frac[bp*K+bk] >= 0.5
+		pr.dbg[1]++
 	} else {
+		pr.dbg[2]++
 		// Periods integral: split on one option.
 		fo := map[[2]int]float64{}
 		var keys [][2]int
