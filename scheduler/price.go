@@ -856,8 +856,6 @@ func (pr *pricer) separate() int {
 	if pr.cutKey == nil {
 		pr.cutKey = map[string]bool{}
 	}
-	xbar := make([]float64, len(m.projects)*len(m.projects[0].opts)+1)
-	_ = xbar
 	type item struct {
 		pi int
 		y  float64
@@ -1150,6 +1148,9 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	}
 	if root {
 		pr.rootBound = bound
+		if math.IsInf(bound, -1) {
+			pr.rootBound = pr.incumbent() // pruned: the incumbent is optimal
+		}
 	}
 	if math.IsInf(bound, -1) {
 		return true
