@@ -123,7 +123,8 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 			return nil, false
 		}
 	}
-	lg = newLagrange(m) // its option costs take the group rows' duals
+	// lg's option costs take the duals of the group and cut rows until
+	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
 		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, lnsStale: 0, maxNodes: 4000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
@@ -759,6 +760,17 @@ func (pr *pricer) fix(r *restrict) *restrict {
 		}
 	}
 	return out
+}
+
+// release gives the relaxation back to the caller: base option costs,
+// zero multipliers.
+func (pr *pricer) release() {
+	for j := range pr.lg.opts {
+		pr.lg.opts[j].c = pr.baseC[j]
+	}
+	pr.gAdj = false
+	clear(pr.lg.lam)
+	clear(pr.lg.mu)
 }
 
 // basisSnap is a saved master basis.

@@ -134,8 +134,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			} else {
 				bestL = pr.rootBound
 			}
-			clear(lg.lam)
-			clear(lg.mu)
+			pr.release()
 			stats.Trace = append(stats.Trace, traceOf("price", best.obj+m.churnConst, now().Sub(start)))
 		}
 	}
@@ -207,7 +206,9 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	// Local search, then large-neighbourhood search from the best plan.
 	s.copyFrom(best)
 	maxStale := int(float64(lnsStale) * opt.Effort)
-	se.descend()
+	if !proved() {
+		se.descend()
+	}
 	if s.obj > best.obj {
 		best.copyFrom(s)
 	}
