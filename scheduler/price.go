@@ -48,8 +48,11 @@ type pricer struct {
 	useGroups bool
 	useCuts   bool
 	fixRounds int
-	lnsStale  int
-	init      []int // initial basic column of each row (cold restarts)
+	strong    int // strong-branching candidates
+	probeIt   int // pricing rounds per strong-branching child
+	// strongAfter is the node count after which strong branching starts.
+	strongAfter int
+	init        []int // initial basic column of each row (cold restarts)
 
 	cols    []pcol
 	colKey  map[string]int
@@ -126,7 +129,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, lnsStale: 0, maxNodes: 4000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 4000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
@@ -562,11 +565,18 @@ func (pr *pricer) setForbid(r *restrict) {
 // solveNode runs column generation at node r and returns an upper bound on
 // the node's optimum (-Inf if infeasible or pruned by the incumbent).
 func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
+	return pr.solveNodeIt(r, gb, 200)
+}
+
+// solveNodeIt is solveNode with at most maxIt pricing rounds: the bound
+// stays valid (each round's Lagrangian value is one), only weaker.
+func (pr *pricer) solveNodeIt(r *restrict, gb []int, maxIt int) (float64, bool) {
 	m, lg := pr.m, pr.lg
 	pr.setForbid(r)
 	pr.setGroupBounds(gb)
 	bound := math.Inf(1)
-	for it := 0; it < 200; it++ {
+	converged := false
+	for it := 0; it < maxIt; it++ {
 		if !pr.simplex() {
 			return bound, false
 		}
@@ -601,8 +611,12 @@ func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
 			}
 		}
 		if !added {
+			converged = true
 			break
 		}
+	}
+	if !converged {
+		return bound, true
 	}
 	z := 0.0
 	for r, j := range pr.basis {
@@ -771,6 +785,72 @@ func (pr *pricer) release() {
 	pr.gAdj = false
 	clear(pr.lg.lam)
 	clear(pr.lg.mu)
+}
+
+// strongBranch scores the most fractional project-period pairs by the
+// bounds of their two children (product of the decreases; a pruned child
+// wins at once) and returns the best pair.
+func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) {
+	m := pr.m
+	K := m.K
+	type cand struct {
+		i int
+		g float64
+	}
+	var cs []cand
+	for i, f := range pr.frac {
+		if g := math.Min(f, 1-f); g > 1e-6 {
+			cs = append(cs, cand{i, g})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		if a.g != b.g {
+			if a.g > b.g {
+				return -1
+			}
+			return 1
+		}
+		return a.i - b.i
+	})
+	if len(cs) > pr.strong {
+		cs = cs[:pr.strong]
+	}
+	best, bestScore := cs[0].i, -1.0
+	sn := pr.snapshot()
+	for _, c := range cs {
+		pi, k := c.i/K, c.i%K
+		p := &m.projects[pi]
+		in, out := r.clone(), r.clone()
+		for oi := range p.opts {
+			bit := uint64(1) << (oi & 63)
+			if p.opts[oi].per == k {
+				out.mask[pi][oi>>6] &^= bit
+			} else {
+				in.mask[pi][oi>>6] &^= bit
+			}
+		}
+		in.must[pi] = true
+		score := 1.0
+		for _, ch := range []*restrict{in, out} {
+			b, ok := pr.solveNodeIt(ch, gb, pr.probeIt)
+			pr.restore(sn)
+			if !ok {
+				return best / K, best % K
+			}
+			if math.IsInf(b, -1) {
+				score = math.Inf(1)
+			} else {
+				score *= math.Max(bound-b, 1e-3)
+			}
+		}
+		if score > bestScore {
+			best, bestScore = c.i, score
+		}
+		if math.IsInf(score, 1) {
+			break
+		}
+	}
+	return best / K, best % K
 }
 
 // basisSnap is a saved master basis.
@@ -1014,14 +1094,16 @@ func (pr *pricer) addCut(cu pcut, rhs int) {
 
 // improve runs the local search on st (compound moves included), then a
 // short large-neighbourhood search; st ends with the best plan found.
-func (pr *pricer) improve(st *state) {
+func (pr *pricer) improve(st *state, lnsStale int) {
+	// lnsStale > 0 adds a large-neighbourhood search; unused for now: it
+	// costs more than the nodes it saves on our instances.
 	se := pr.se
 	saved := se.s
 	se.s = st
 	se.pairs = true
 	se.descend()
 	best := st.clone()
-	for stale := 0; stale < pr.lnsStale && !pr.stop(); {
+	for stale := 0; stale < lnsStale && !pr.stop(); {
 		se.perturb(4 + se.rng.IntN(12))
 		se.descend()
 		if st.obj > best.obj {
@@ -1177,7 +1259,10 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		copy(pr.lg.xhat, x)
 		m.repair(pr.tmp, pr.lg, pr.se, false)
 		if root {
-			pr.improve(pr.tmp)
+			pr.improve(pr.tmp, 0)
+			if pr.tmp.obj > pr.best.obj {
+				pr.best.copyFrom(pr.tmp)
+			}
 		}
 		if pr.tmp.obj > pr.best.obj {
 			pr.best.copyFrom(pr.tmp)
@@ -1277,6 +1362,11 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			bp, bk, bf = i/K, i%K, g
 		}
 	}
+	if bp >= 0 && pr.strong > 1 && pr.nodes >= pr.strongAfter {
+		// Large trees only: on most instances the search ends in a few
+		// dozen nodes, fewer than strong branching's probes.
+		bp, bk = pr.strongBranch(r, gb, bound)
+	}
 	var inA func(oi int) bool // options of the first child
 	first := true             // explore the child with the chosen set first
 	if bp >= 0 {
@@ -1341,3 +1431,4 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	okB := pr.dfs(b, gb, false)
 	return okA && okB
 }
+
