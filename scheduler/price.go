@@ -64,6 +64,7 @@ type pricer struct {
 	y       []float64 // duals
 	pivots  int
 	d       []float64
+	nz      []int // nonzero positions of the last pivot row
 
 	best     *state
 	tmp      *state
@@ -454,9 +455,14 @@ func (pr *pricer) pivot(l, e int) {
 	d := pr.d
 	inv := 1 / d[l]
 	prow := pr.binv[l*n : (l+1)*n]
+	nz := pr.nz[:0]
 	for i := range prow {
-		prow[i] *= inv
+		if prow[i] != 0 {
+			prow[i] *= inv
+			nz = append(nz, i)
+		}
 	}
+	pr.nz = nz
 	pr.xB[l] *= inv
 	for r := 0; r < n; r++ {
 		if r == l || d[r] == 0 {
@@ -464,10 +470,8 @@ func (pr *pricer) pivot(l, e int) {
 		}
 		f := d[r]
 		row := pr.binv[r*n : (r+1)*n]
-		for i, v := range prow {
-			if v != 0 {
-				row[i] -= f * v
-			}
+		for _, i := range nz {
+			row[i] -= f * prow[i]
 		}
 		pr.xB[r] -= f * pr.xB[l]
 	}
