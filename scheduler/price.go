@@ -1435,4 +1435,3 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	okB := pr.dfs(b, gb, false)
 	return okA && okB
 }
-
