@@ -130,7 +130,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 4000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 6000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }

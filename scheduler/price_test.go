@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -231,6 +232,46 @@ func TestCapacityRowPresolve(t *testing.T) {
 				}
 				assert.True(t, implied, "week %d is implied by a kept week", w)
 			}
+		})
+	}
+}
+
+// TestSolveStopsDuringBranchAndPrice stops the search on a hard instance
+// with a fake clock (1 ms per reading) and with a cancelled context: the
+// plan is feasible, the bound valid, and nothing is claimed proved.
+func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
+	t.Parallel()
+	const optimum = 6213 // gen/x74-2pack, CBC
+	tests := []struct {
+		name       string
+		giveCancel bool
+		wantStop   string
+	}{
+		{"time limit", false, "time-limit"},
+		{"cancelled", true, "cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inst := loadInternal(t, "gen/x74-2pack")
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { now = now.Add(time.Millisecond); return now }
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.giveCancel {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			res, err := Solve(ctx, inst, Options{TimeLimit: 150 * time.Millisecond, NowFunc: clock})
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStop, res.Stats.StoppedBy)
+			assert.False(t, res.ProvedOptimal, "not proved when stopped early")
+			assert.LessOrEqual(t, res.Objective, optimum, "objective of a feasible plan")
+			assert.GreaterOrEqual(t, res.UpperBound, optimum, "upper bound is valid")
+			ev, err := Evaluate(inst, res.Plan)
+			require.NoError(t, err)
+			assert.True(t, ev.Feasible, "plan is feasible: %v", ev.Violations)
+			assert.Equal(t, res.Objective, ev.Objective)
 		})
 	}
 }

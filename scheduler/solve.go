@@ -120,10 +120,12 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	lg := newLagrange(m)
 	bestL := math.Inf(1)
 	n := m.nActive()
+	priced := false
 	if opt.ExactMaxProjects > 0 && n <= opt.ExactMaxProjects {
 		// Small instance: branch-and-price first. When it completes, the
 		// phases below stop at once (the bound equals the plan's value).
 		if pr, ok := newPricer(m, lg, se, best, stop); ok {
+			priced = true
 			done := pr.run()
 			stats.Nodes += pr.nodes
 			if pr.best.obj > best.obj {
@@ -249,7 +251,10 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	if math.IsInf(bestL, 1) {
 		ub = math.MaxInt32
 	}
-	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
+	// The Lagrangian branch-and-bound below only runs where the
+	// branch-and-price does not apply: it proves nothing the latter
+	// could not within its node limit.
+	if opt.ExactMaxProjects > 0 && !priced && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
 		// Two searches with different branching rules (around the most
 		// overloaded week first, then the most fractional project-period):
 		// each one alone gets lost on some instances.
