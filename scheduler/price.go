@@ -402,7 +402,9 @@ func (pr *pricer) simplex() bool {
 		if pr.pivots > 0 && pr.pivots%200 == 0 {
 			pr.reinvert()
 		}
-		pr.duals()
+		if iter%16 == 0 {
+			pr.duals() // else updated after the pivot below
+		}
 		bland := degenerate > 30
 		e, best := -1, 1e-7
 		for j := range pr.cols {
@@ -447,6 +449,12 @@ func (pr *pricer) simplex() bool {
 			degenerate = 0
 		}
 		pr.pivot(l, e)
+		// New duals: y + rc_e * (row l of the new B^-1): the entering
+		// column is priced at its cost, the other basic ones unchanged.
+		prow := pr.binv[l*n : (l+1)*n]
+		for _, i := range pr.nz {
+			pr.y[i] += best * prow[i]
+		}
 	}
 }
 
