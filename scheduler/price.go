@@ -14,11 +14,22 @@ import (
 // generated on demand by the school dynamic programming of the Lagrangian
 // relaxation (lagrange.school), so the LP bound of the master is the best
 // Lagrangian bound, with the school-period and school-year penalties
-// convexified exactly. Branching restricts a project's period, then its
-// option (restrict); the master keeps one basis for the whole search, and
-// a node only changes column costs (columns its restriction forbids cost
-// -bigM), so the basis stays primal feasible and each node re-optimises in
-// a few pivots.
+// convexified exactly. Presolve keeps only the capacity rows of the weeks
+// not implied by another week (every loan busy in the week is busy in the
+// other one, which has no more packs): about one per period.
+//
+// The search is depth-first. At the root, knapsack cover cuts of the
+// capacity rows are added and the rounded master solution is improved by
+// local search. At every node, options that cannot beat the incumbent are
+// removed (reduced-cost fixing); the node branches on the number of 2-pack
+// projects served in a period when it is fractional (group rows), else on
+// a project's period (strong branching once the tree is large), else on
+// one option. The master keeps one basis for the whole search: a node
+// changes column costs (columns its restriction forbids cost -bigM, so the
+// basis stays primal feasible) or the right-hand sides of group rows
+// (repaired by a dual simplex); siblings start from their parent's basis.
+// The duals of the group and cut rows enter the pricing as option costs,
+// so the school DP stays unchanged.
 type pricer struct {
 	m    *model
 	lg   *lagrange
@@ -40,14 +51,12 @@ type pricer struct {
 	// lastL is the Lagrangian bound of the last pricing step (its
 	// multipliers are still in lg).
 	lastL float64
-	dbg   [4]int
 	// cuts are knapsack cover cuts on the capacity rows, added at the root.
 	cuts   []pcut
 	cutKey map[string]bool
 	// useGroups enables branching on the group rows.
 	useGroups bool
 	useCuts   bool
-	fixRounds int
 	strong    int // strong-branching candidates
 	probeIt   int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
@@ -130,7 +139,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, fixRounds: 1, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 6000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 6000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
@@ -1104,31 +1113,13 @@ func (pr *pricer) addCut(cu pcut, rhs int) {
 	pr.nRows = n1
 }
 
-// improve runs the local search on st (compound moves included), then a
-// short large-neighbourhood search; st ends with the best plan found.
-func (pr *pricer) improve(st *state, lnsStale int) {
-	// lnsStale > 0 adds a large-neighbourhood search; unused for now: it
-	// costs more than the nodes it saves on our instances.
+// improve runs the local search on st, compound moves included.
+func (pr *pricer) improve(st *state) {
 	se := pr.se
 	saved := se.s
 	se.s = st
 	se.pairs = true
 	se.descend()
-	best := st.clone()
-	for stale := 0; stale < lnsStale && !pr.stop(); {
-		se.perturb(4 + se.rng.IntN(12))
-		se.descend()
-		if st.obj > best.obj {
-			best.copyFrom(st)
-			stale = 0
-		} else {
-			stale++
-			if st.obj < best.obj-pr.m.w.PreferredPeriod || stale%3 == 2 {
-				st.copyFrom(best)
-			}
-		}
-	}
-	st.copyFrom(best)
 	se.pairs = false
 	se.s = saved
 }
@@ -1271,7 +1262,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		copy(pr.lg.xhat, x)
 		m.repair(pr.tmp, pr.lg, pr.se, false)
 		if root {
-			pr.improve(pr.tmp, 0)
+			pr.improve(pr.tmp)
 			if pr.tmp.obj > pr.best.obj {
 				pr.best.copyFrom(pr.tmp)
 			}
@@ -1283,36 +1274,10 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			return true
 		}
 	}
-	for round := 0; round < pr.fixRounds; round++ {
-		r2 := pr.fix(r)
-		if r2 == nil {
-			break
-		}
+	// Reduced-cost fixing for the subtree. (Re-solving the node after it
+	// does not pay on our instances.)
+	if r2 := pr.fix(r); r2 != nil {
 		r = r2
-		if round == pr.fixRounds-1 {
-			break
-		}
-		// Re-solve with the options removed: the bound may drop.
-		b2, ok := pr.solveNode(r, gb)
-		if !ok {
-			pr.aborted = true
-			return false
-		}
-		if math.IsInf(b2, -1) {
-			return true
-		}
-		if math.Floor(b2+1e-6) >= math.Floor(bound+1e-6) {
-			bound = math.Min(bound, b2)
-			break
-		}
-		bound = b2
-		if root {
-			pr.rootBound = bound
-		}
-		if pr.masterPlan(x) {
-			pr.setState(x)
-			return true
-		}
 	}
 	// A fractional number of projects of a group: bound it (floor / ceil).
 	if pr.useGroups {
@@ -1343,7 +1308,6 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			if tot-math.Floor(tot) >= 0.5 {
 				first, second = lo, hi
 			}
-			pr.dbg[0]++
 			sn := pr.snapshot()
 			okA := pr.dfs(r, first, false)
 			if pr.aborted {
@@ -1385,9 +1349,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		p, k := &m.projects[bp], bk
 		inA = func(oi int) bool { return p.opts[oi].per == k }
 		first = pr.frac[bp*K+bk] >= 0.5
-		pr.dbg[1]++
 	} else {
-		pr.dbg[2]++
 		// Periods integral: split on one option.
 		fo := map[[2]int]float64{}
 		var keys [][2]int
