@@ -54,7 +54,8 @@ type pricer struct {
 	// cuts are knapsack cover cuts on the capacity rows, added at the root.
 	cuts   []pcut
 	cutKey map[string]bool
-	// useGroups enables branching on the group rows.
+	// useGroups enables branching on the group rows, useCuts the root's
+	// cover cuts (switches for experiments; both on).
 	useGroups bool
 	useCuts   bool
 	strong    int // strong-branching candidates
@@ -82,7 +83,7 @@ type pricer struct {
 	aborted  bool
 	// rootBound is the master's bound at the root (+Inf if not reached).
 	rootBound float64
-	frac      []float64 // per project*K (+ option-level scratch)
+	frac      []float64 // master value per project*K+period (branching)
 }
 
 // pgroup is a set of projects (all, or those of 2 packs or more) and a
@@ -248,11 +249,10 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 		pr.binv[i*n+i] = 1
 		pr.xB[i] = pr.rhs[i]
 	}
-	for i, r := range pr.secRow {
-		if r >= 0 {
+	for _, r := range pr.secRow {
+		if r >= 0 { // the excess above the cap, at the penalty's cost
 			pr.addCol(pcol{cost: -float64(m.w.SectorPeriodExcess), rows: []int32{int32(r)}, vals: []float64{-1}})
 		}
-		_ = i
 	}
 	for gi := range pr.groups {
 		g := &pr.groups[gi]
