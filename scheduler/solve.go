@@ -122,12 +122,32 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
 	lg := newLagrange(m)
 	bestL := math.Inf(1)
+	n := m.nActive()
+	priced := false
+	if opt.ExactMaxProjects > 0 && n <= opt.ExactMaxProjects {
+		// Small instance: branch-and-price first. When it completes, the
+		// phases below stop at once (the bound equals the plan's value).
+		if pr, ok := newPricer(m, lg, se, best, stop); ok {
+			priced = true
+			done := pr.run()
+			stats.Nodes += pr.nodes
+			if pr.best.obj > best.obj {
+				best.copyFrom(pr.best)
+			}
+			if done {
+				bestL = float64(best.obj + m.churnConst)
+			} else {
+				bestL = pr.rootBound
+			}
+			pr.release()
+			stats.Trace = append(stats.Trace, traceOf("price", best.obj+m.churnConst, now().Sub(start)))
+		}
+	}
 	theta, noImp := 1.0, 0
 	proved := func() bool {
 		return math.Floor(bestL+1e-6) <= float64(best.obj+m.churnConst)
 	}
 	cand := s.clone()
-	n := m.nActive()
 	lagIters, lnsStale := 300, 40+20000/(n+50)
 	switch {
 	case n > 2000:
@@ -191,7 +211,9 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	// Local search, then large-neighbourhood search from the best plan.
 	s.copyFrom(best)
 	maxStale := int(float64(lnsStale) * opt.Effort)
-	se.descend()
+	if !proved() {
+		se.descend()
+	}
 	if s.obj > best.obj {
 		best.copyFrom(s)
 	}
@@ -232,7 +254,10 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	if math.IsInf(bestL, 1) {
 		ub = math.MaxInt32
 	}
-	if opt.ExactMaxProjects > 0 && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
+	// The Lagrangian branch-and-bound below only runs where the
+	// branch-and-price does not apply: it proves nothing the latter
+	// could not within its node limit.
+	if opt.ExactMaxProjects > 0 && !priced && !proved() && !stop() && m.nActive() <= opt.ExactMaxProjects {
 		// Two searches with different branching rules (around the most
 		// overloaded week first, then the most fractional project-period):
 		// each one alone gets lost on some instances.

@@ -3,9 +3,11 @@ package scheduler_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,8 +151,8 @@ func TestSolveProvesOptimumOnRealSize(t *testing.T) {
 		Optimum int `json:"optimum"`
 	}
 	require.NoError(t, json.Unmarshal(readTestdata(t, "gen/optima.json"), &optima))
-	names := []string{"real-21", "real-23", "real-24", "real-25", "real-28"}
-	require.Len(t, optima, len(names))
+	names := slices.Sorted(maps.Keys(optima))
+	require.GreaterOrEqual(t, len(names), 14, "instances listed in gen/optima.json")
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,277 @@
+package scheduler
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func loadInternal(t *testing.T, name string) *Instance {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	require.NoError(t, err, "read %s", name)
+	inst, err := ParseInstance(data)
+	require.NoError(t, err, "parse %s", name)
+	return inst
+}
+
+// bruteForce returns the optimum of a tiny model by enumerating every
+// capacity-feasible choice of options.
+func bruteForce(m *model) int {
+	s := m.lockedState()
+	best := math.MinInt
+	var rec func(i int)
+	rec = func(i int) {
+		if i == len(m.projects) {
+			best = max(best, s.obj+m.churnConst)
+			return
+		}
+		if m.projects[i].locked {
+			rec(i + 1)
+			return
+		}
+		rec(i + 1)
+		for oi := range m.projects[i].opts {
+			if s.fits(i, oi) {
+				s.set(i, oi)
+				rec(i + 1)
+				s.set(i, -1)
+			}
+		}
+	}
+	rec(0)
+	return best
+}
+
+// tinyVariant keeps n random projects of inst, spread over three schools of
+// one sector, with random pack counts and extensions, and P packs.
+func tinyVariant(inst *Instance, seed uint64, n, packs int) *Instance {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	v := *inst
+	v.Params.Packs = packs
+	v.Projects = nil
+	v.Sectors = append([]Sector(nil), inst.Sectors...)
+	v.Sectors[0].PeriodCap = 1 + rng.IntN(2)
+	for _, k := range rng.Perm(len(inst.Projects))[:n] {
+		p := inst.Projects[k]
+		p.School = inst.Schools[rng.IntN(3)].ID
+		p.Packs = 1 + b2i(rng.IntN(3) == 0)
+		p.ExtensionWeeks = []int{0, 2, 6}[rng.IntN(3)]
+		v.Projects = append(v.Projects, p)
+	}
+	for i := range v.Schools {
+		if i < 3 {
+			v.Schools[i].Sector = v.Sectors[0].ID
+		}
+	}
+	return &v
+}
+
+// TestPricerMatchesBruteForce compares the branch-and-price with
+// enumeration on tiny variants of the public instances (2-pack projects,
+// extensions, school and sector penalties, locked loans of a re-run).
+func TestPricerMatchesBruteForce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		giveInst  string
+		giveSeed  uint64
+		giveN     int
+		givePacks int
+	}{
+		{"small seed 1", "small", 1, 6, 2},
+		{"small seed 2", "small", 2, 6, 3},
+		{"small seed 3", "small", 3, 5, 1},
+		{"small seed 4", "small", 4, 6, 2},
+		{"small seed 5", "small", 5, 6, 2},
+		{"rerun seed 6", "small-rerun", 6, 6, 3},
+		{"rerun seed 7", "small-rerun", 7, 6, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base := loadInternal(t, tt.giveInst)
+			base.Schools = append([]School(nil), base.Schools...)
+			inst := tinyVariant(base, tt.giveSeed, tt.giveN, tt.givePacks)
+			m, err := compile(inst)
+			if err != nil {
+				t.Skipf("variant not valid (locked loans do not fit): %v", err)
+			}
+			want := bruteForce(m)
+
+			greedy := m.lockedState()
+			se := newSearcher(m, greedy, func() bool { return false }, 1)
+			se.fillLazy(se.order)
+			pr, ok := newPricer(m, newLagrange(m), se, greedy, func() bool { return false })
+			require.True(t, ok, "pricer applies")
+			require.True(t, pr.run(), "search complete")
+			assert.Equal(t, want, pr.best.obj+m.churnConst, "optimum of the branch-and-price")
+			assert.GreaterOrEqual(t, math.Floor(pr.rootBound+1e-6), float64(want), "root bound is an upper bound")
+
+			res, err := Solve(context.Background(), inst, Options{})
+			require.NoError(t, err)
+			assert.Equal(t, want, res.Objective, "objective of Solve")
+			assert.True(t, res.ProvedOptimal, "Solve proves the optimum")
+		})
+	}
+}
+
+// TestMasterBasisConsistent checks the master's basis after a search with
+// cuts, group branching and dual simplex steps: B x_B = rhs, x_B >= 0 and
+// B^-1 B = I.
+func TestMasterBasisConsistent(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"gen/x74-2pack", "gen/x79-year2", "small-rerun"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, err := compile(loadInternal(t, name))
+			require.NoError(t, err)
+			s := m.lockedState()
+			se := newSearcher(m, s, func() bool { return false }, 1)
+			se.fillLazy(se.order)
+			pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+			require.True(t, ok)
+			pr.maxNodes = 40
+			pr.run()
+			n := pr.nRows
+			B := make([]float64, n*n) // B[i][r]: row i of basic column r
+			for r, j := range pr.basis {
+				cl := &pr.cols[j]
+				for k, i := range cl.rows {
+					B[int(i)*n+r] = cl.vals[k]
+				}
+			}
+			for i := 0; i < n; i++ {
+				v := 0.0
+				for r := 0; r < n; r++ {
+					v += B[i*n+r] * pr.xB[r]
+				}
+				assert.InDelta(t, pr.rhs[i], v, 1e-6, "row %d: B x_B = rhs", i)
+			}
+			for r, v := range pr.xB {
+				assert.GreaterOrEqual(t, v, -1e-7, "x_B[%d] >= 0", r)
+			}
+			for r := 0; r < n; r++ {
+				for c := 0; c < n; c++ {
+					v := 0.0
+					for i := 0; i < n; i++ {
+						v += pr.binv[r*n+i] * B[i*n+c]
+					}
+					assert.InDelta(t, b2f(r == c), v, 1e-6, "(B^-1 B)[%d][%d]", r, c)
+				}
+			}
+		})
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestCapacityRowPresolve checks that every dropped week is implied by a
+// kept one (its loans are all busy in the kept week, which has no more
+// packs), also when one week has fewer packs (maintenance).
+func TestCapacityRowPresolve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		giveInst   string
+		giveReduce int // week whose capacity drops by 2, or -1
+	}{
+		{"small", "small", -1},
+		{"extensions", "gen/x80-ext2pack", -1},
+		{"re-run", "small-rerun", -1},
+		{"week 3 under maintenance", "small", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := compile(loadInternal(t, tt.giveInst))
+			require.NoError(t, err)
+			if tt.giveReduce >= 0 {
+				m.capW[tt.giveReduce] -= 2
+			}
+			s := m.lockedState()
+			se := newSearcher(m, s, func() bool { return false }, 1)
+			pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+			require.True(t, ok)
+			kept := map[int]bool{}
+			for _, w := range pr.capWeek {
+				kept[w] = true
+			}
+			if tt.giveReduce >= 0 {
+				assert.True(t, kept[tt.giveReduce], "the week with fewer packs is kept")
+			}
+			assert.Less(t, len(pr.capWeek), m.W/2, "most weeks are implied")
+			for w := 0; w < m.W; w++ {
+				if kept[w] {
+					continue
+				}
+				implied := false
+				for _, u := range pr.capWeek {
+					if m.capW[u] > m.capW[w] {
+						continue
+					}
+					sub := true
+					for _, r := range m.ranges {
+						if r[0] <= w && w <= r[1] && !(r[0] <= u && u <= r[1]) {
+							sub = false
+						}
+					}
+					implied = implied || sub
+				}
+				assert.True(t, implied, "week %d is implied by a kept week", w)
+			}
+		})
+	}
+}
+
+// TestSolveStopsDuringBranchAndPrice stops the search on a hard instance
+// with a fake clock (1 ms per reading) and with a cancelled context: the
+// plan is feasible, the bound valid, and nothing is claimed proved.
+func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
+	t.Parallel()
+	const optimum = 6213 // gen/x74-2pack, CBC
+	tests := []struct {
+		name       string
+		giveCancel bool
+		wantStop   string
+	}{
+		{"time limit", false, "time-limit"},
+		{"cancelled", true, "cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inst := loadInternal(t, "gen/x74-2pack")
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			clock := func() time.Time { now = now.Add(time.Millisecond); return now }
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.giveCancel {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			res, err := Solve(ctx, inst, Options{TimeLimit: 150 * time.Millisecond, NowFunc: clock})
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantStop, res.Stats.StoppedBy)
+			assert.False(t, res.ProvedOptimal, "not proved when stopped early")
+			assert.LessOrEqual(t, res.Objective, optimum, "objective of a feasible plan")
+			assert.GreaterOrEqual(t, res.UpperBound, optimum, "upper bound is valid")
+			ev, err := Evaluate(inst, res.Plan)
+			require.NoError(t, err)
+			assert.True(t, ev.Feasible, "plan is feasible: %v", ev.Violations)
+			assert.Equal(t, res.Objective, ev.Objective)
+		})
+	}
+}
