@@ -75,7 +75,9 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slo
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ConnContext:       web.ConnContext, // with web.Listener: a feed leaves in one write
 	}
+	ln = web.Listener(ln)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("Serving", "addr", ln.Addr().String())

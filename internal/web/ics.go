@@ -278,10 +278,35 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h["Content-Length"] = rep.hLength
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(rep.body)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
 	}
+	writeBody(w, r, rep.body)
+}
+
+// holdMin is the body size from which writeBody asks for one write: a
+// smaller body leaves with its header in net/http's 4 KiB buffer anyway.
+const holdMin = 3 << 10
+
+// writeBody sends a 200 with body (Content-Length set) in one write when
+// the request came through Listener (see coalescingConn).
+func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
+	f, ok := w.(http.Flusher)
+	var cc *coalescingConn
+	if ok && len(body) >= holdMin {
+		cc = connFrom(r.Context())
+	}
+	if cc == nil {
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+		return
+	}
+	cc.holdWrites()
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	f.Flush()
+	cc.releaseWrites()
 }
 
 // acceptsGzip reports whether the client takes gzip (calendar services

@@ -84,8 +84,9 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration) error
 		}
 	}
 	fmt.Println(path)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	return hs.Serve(ln)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ConnContext: web.ConnContext}
+	return hs.Serve(web.Listener(ln))
 }
 
 // seed writes a school with n loans (a mix of states) and returns the token

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+)
+
+// One write per response.
+//
+// net/http writes a response through two buffers: the header and up to
+// 4 KiB of body go out in a first write, the rest of the body in a second
+// (or more). On loopback and on a busy server each write is a system call
+// plus a wake-up of the client, and for a feed of 20 KB the two writes are
+// about half of the server's CPU time. Listener wraps the connections so
+// that a handler that knows its whole response (the feeds: cached bytes,
+// Content-Length set) can ask for it to leave in one vectored write: it
+// calls holdWrites, writes and flushes the response, then releaseWrites.
+// Everything else goes through unchanged.
+
+// Listener wraps ln so that the feed handler can send a response in one
+// write. Use it with ConnContext in the http.Server that serves Server.
+func Listener(ln net.Listener) net.Listener { return coalescingListener{ln} }
+
+// ConnContext is the http.Server ConnContext to use with Listener: it
+// makes the connection reachable from the requests' context.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if cc, ok := c.(*coalescingConn); ok {
+		return context.WithValue(ctx, connKey{}, cc)
+	}
+	return ctx
+}
+
+type connKey struct{}
+
+// connFrom returns the coalescing connection a request came on, or nil.
+func connFrom(ctx context.Context) *coalescingConn {
+	cc, _ := ctx.Value(connKey{}).(*coalescingConn)
+	return cc
+}
+
+type coalescingListener struct{ net.Listener }
+
+func (l coalescingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &coalescingConn{Conn: c}, nil
+}
+
+// maxHeldWrite bounds what a held write copies: a larger write (a body
+// beyond net/http's buffer) is sent at once, with what was held.
+const maxHeldWrite = 16 << 10
+
+// heldBufs recycles the copies of held writes.
+var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// coalescingConn is a net.Conn whose writes can be held back and sent
+// with the next one in a single vectored write (writev).
+type coalescingConn struct {
+	net.Conn
+
+	mu      sync.Mutex
+	holding bool
+	held    *[]byte // copy of the held writes; nil when there are none
+	err     error   // the error of a held write, returned by the next write
+}
+
+// holdWrites starts holding writes: the first one is kept (copied) and
+// goes out with the next in one system call.
+func (c *coalescingConn) holdWrites() {
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+}
+
+// releaseWrites stops holding and sends what is still held.
+func (c *coalescingConn) releaseWrites() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.holding = false
+	return c.flushLocked()
+}
+
+func (c *coalescingConn) flushLocked() error {
+	if c.held == nil {
+		return c.err
+	}
+	b := c.held
+	c.held = nil
+	if c.err == nil {
+		_, c.err = c.Conn.Write(*b)
+	}
+	*b = (*b)[:0]
+	heldBufs.Put(b)
+	return c.err
+}
+
+// Write implements net.Conn. While holding, a small write is copied and
+// reported written; the next write sends both at once.
+func (c *coalescingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	if !c.holding {
+		if c.held != nil {
+			if err := c.flushLocked(); err != nil {
+				return 0, err
+			}
+		}
+		return c.Conn.Write(p)
+	}
+	if c.held == nil {
+		if len(p) <= maxHeldWrite {
+			c.held = heldBufs.Get().(*[]byte)
+			*c.held = append(*c.held, p...)
+			return len(p), nil
+		}
+		return c.Conn.Write(p)
+	}
+	if len(*c.held)+len(p) <= maxHeldWrite {
+		*c.held = append(*c.held, p...)
+		return len(p), nil
+	}
+	// The held bytes and p in one writev.
+	b := c.held
+	c.held = nil
+	h := int64(len(*b))
+	bufs := net.Buffers{*b, p}
+	n, err := bufs.WriteTo(c.Conn)
+	*b = (*b)[:0]
+	heldBufs.Put(b)
+	if err != nil {
+		c.err = err
+		return int(max(n-h, 0)), err
+	}
+	return len(p), nil
+}
+
+// ReadFrom passes the connection's sendfile/splice through (net/http
+// uses it for files), after what is held.
+func (c *coalescingConn) ReadFrom(r io.Reader) (int64, error) {
+	c.mu.Lock()
+	err := c.flushLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+// CloseWrite passes the TCP half-close through (net/http uses it when it
+// closes a connection after an error).
+func (c *coalescingConn) CloseWrite() error {
+	c.mu.Lock()
+	err := c.flushLocked()
+	c.mu.Unlock()
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		if e := cw.CloseWrite(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
