@@ -3,9 +3,30 @@ package web
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"sync"
+	"time"
 )
+
+// HTTPServer returns the http.Server that serves h: timeouts against slow
+// or idle clients, and the connection hook of Listener. Serve it with
+// hs.Serve(Listener(ln)). classemobile serve uses it, and so does the
+// benchmark of scripts/feedbench.sh, so the benchmark measures the
+// server that runs.
+func HTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ConnContext:       ConnContext,
+	}
+}
 
 // One write per response.
 //
