@@ -7,25 +7,51 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// HTTPServer returns the http.Server that serves h: timeouts against slow
-// or idle clients, and the connection hook of Listener. Serve it with
-// hs.Serve(Listener(ln)). classemobile serve uses it, and so does the
-// benchmark of scripts/feedbench.sh, so the benchmark measures the
-// server that runs.
+// Timeouts against slow or idle clients.
+const (
+	readHeaderTimeout = 10 * time.Second  // request line and headers
+	bodyReadTimeout   = 30 * time.Second  // a request body, from the handler's start
+	writeTimeout      = 60 * time.Second  // one write of a response (see coalescingConn)
+	idleTimeout       = 120 * time.Second // between requests of a connection
+)
+
+// HTTPServer returns the http.Server that serves h, to be served on
+// Listener: hs.Serve(Listener(ln)). classemobile serve uses it, and so
+// does the benchmark of scripts/feedbench.sh, so the benchmark measures
+// the server that runs.
+//
+// Its timeouts are those of http.Server, except two, which net/http arms
+// and disarms (runtime timers) at every request, about 10 % of the cost
+// of a feed revalidation: ReadTimeout is applied only to requests that
+// have a body (by a read deadline when the handler starts), and
+// WriteTimeout is applied per write by Listener's connections, as
+// nginx's send_timeout does: a write that cannot progress for 60 s fails.
 func HTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           bodyDeadline(h),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ConnContext:       ConnContext,
 	}
+}
+
+// bodyDeadline gives a request with a body bodyReadTimeout to send it
+// (http.Server.ReadTimeout for the requests that need it; net/http also
+// reads what a handler left of a body under this deadline).
+func bodyDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			// An error means the writer cannot set deadlines (not net/http's).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // One write per response.
@@ -68,8 +94,15 @@ func (l coalescingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &coalescingConn{Conn: c}, nil
+	return &coalescingConn{Conn: c, writeTimeout: writeTimeout}, nil
 }
+
+// monoBase is the origin of monoNow.
+var monoBase = time.Now()
+
+// monoNow returns the monotonic time in nanoseconds (immune to changes of
+// the wall clock).
+func monoNow() int64 { return int64(time.Since(monoBase)) }
 
 // maxHeldWrite bounds what a held write copies: a larger write (a body
 // beyond net/http's buffer) is sent at once, with what was held.
@@ -80,8 +113,19 @@ var heldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &
 
 // coalescingConn is a net.Conn whose writes can be held back and sent
 // with the next one in a single vectored write (writev).
+//
+// It also gives every write a deadline of at least writeTimeout/2 and at
+// most writeTimeout, re-armed only when less than writeTimeout/2 is left
+// (one runtime timer operation per connection and 30 s, not two per
+// request as http.Server.WriteTimeout). net/http clears the write
+// deadline after each request: that clearing is ignored. A deadline set
+// explicitly (http.ResponseController) replaces it until cleared.
 type coalescingConn struct {
 	net.Conn
+	writeTimeout time.Duration // <= 0: no per-write deadline
+
+	explicit atomic.Bool  // a deadline set through SetWriteDeadline holds
+	renewAt  atomic.Int64 // monoNow from which the deadline is re-armed
 
 	mu      sync.Mutex
 	holding bool
@@ -105,6 +149,53 @@ func (c *coalescingConn) releaseWrites() error {
 	return c.flushLocked()
 }
 
+// armWrite re-arms the per-write deadline when less than half of it is
+// left.
+func (c *coalescingConn) armWrite() error {
+	if c.writeTimeout <= 0 || c.explicit.Load() {
+		return nil
+	}
+	now := monoNow()
+	if now < c.renewAt.Load() {
+		return nil
+	}
+	c.renewAt.Store(now + int64(c.writeTimeout/2))
+	return c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+}
+
+// SetWriteDeadline implements net.Conn; see coalescingConn for the zero
+// time.
+func (c *coalescingConn) SetWriteDeadline(t time.Time) error {
+	if c.writeTimeout <= 0 {
+		return c.Conn.SetWriteDeadline(t)
+	}
+	if t.IsZero() {
+		if c.explicit.Swap(false) {
+			c.renewAt.Store(0) // the next write re-arms
+			return c.Conn.SetWriteDeadline(t)
+		}
+		return nil
+	}
+	c.explicit.Store(true)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline implements net.Conn.
+func (c *coalescingConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// write is the underlying Write, under the per-write deadline.
+func (c *coalescingConn) write(p []byte) (int, error) {
+	if err := c.armWrite(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
 func (c *coalescingConn) flushLocked() error {
 	if c.held == nil {
 		return c.err
@@ -112,7 +203,7 @@ func (c *coalescingConn) flushLocked() error {
 	b := c.held
 	c.held = nil
 	if c.err == nil {
-		_, c.err = c.Conn.Write(*b)
+		_, c.err = c.write(*b)
 	}
 	*b = (*b)[:0]
 	heldBufs.Put(b)
@@ -133,7 +224,7 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		return c.Conn.Write(p)
+		return c.write(p)
 	}
 	if c.held == nil {
 		if len(p) <= maxHeldWrite {
@@ -141,7 +232,7 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 			*c.held = append(*c.held, p...)
 			return len(p), nil
 		}
-		return c.Conn.Write(p)
+		return c.write(p)
 	}
 	if len(*c.held)+len(p) <= maxHeldWrite {
 		*c.held = append(*c.held, p...)
@@ -152,7 +243,11 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 	c.held = nil
 	h := int64(len(*b))
 	bufs := net.Buffers{*b, p}
-	n, err := bufs.WriteTo(c.Conn)
+	var n int64
+	err := c.armWrite()
+	if err == nil {
+		n, err = bufs.WriteTo(c.Conn)
+	}
 	*b = (*b)[:0]
 	heldBufs.Put(b)
 	if err != nil {
@@ -169,6 +264,9 @@ func (c *coalescingConn) ReadFrom(r io.Reader) (int64, error) {
 	err := c.flushLocked()
 	c.mu.Unlock()
 	if err != nil {
+		return 0, err
+	}
+	if err := c.armWrite(); err != nil {
 		return 0, err
 	}
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -354,4 +355,92 @@ func TestCoalescingConn(t *testing.T) {
 		_, err = cc.Write([]byte("more"))
 		assert.Error(t, err, "and stays")
 	})
+}
+
+// TestCoalescingConnWriteDeadline checks the per-write deadline that
+// replaces http.Server.WriteTimeout: a write to a client that does not
+// read fails; net/http's clearing after a request does not remove it; an
+// explicit deadline replaces it; an expired deadline is re-armed before
+// the next write.
+func TestCoalescingConnWriteDeadline(t *testing.T) {
+	t.Parallel()
+	fill := func(t *testing.T, cc *coalescingConn) error {
+		t.Helper()
+		chunk := make([]byte, 1<<20)
+		for range 256 { // 256 MB: far beyond the socket buffers
+			if _, err := cc.Write(chunk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t.Run("client not reading", func(t *testing.T) {
+		t.Parallel()
+		server, _ := tcpPair(t)
+		cc := &coalescingConn{Conn: server, writeTimeout: 200 * time.Millisecond}
+		_, err := cc.Write([]byte("a")) // arms the deadline
+		require.NoError(t, err)
+		require.NoError(t, cc.SetWriteDeadline(time.Time{}), "net/http's clearing after a request")
+		done := make(chan error, 1)
+		go func() { done <- fill(t, cc) }()
+		select {
+		case err := <-done:
+			assert.True(t, errors.Is(err, os.ErrDeadlineExceeded), "a stuck write fails: %v", err)
+		case <-time.After(time.Minute):
+			server.Close()
+			t.Fatal("a write to a client that does not read never failed")
+		}
+	})
+	t.Run("explicit deadline", func(t *testing.T) {
+		t.Parallel()
+		server, _ := tcpPair(t)
+		cc := &coalescingConn{Conn: server, writeTimeout: time.Hour}
+		require.NoError(t, cc.SetWriteDeadline(time.Now().Add(200*time.Millisecond)))
+		err := fill(t, cc)
+		assert.True(t, errors.Is(err, os.ErrDeadlineExceeded), "the explicit deadline holds: %v", err)
+		require.NoError(t, cc.SetWriteDeadline(time.Time{}))
+		assert.False(t, cc.explicit.Load(), "cleared")
+		assert.Zero(t, cc.renewAt.Load(), "the next write re-arms")
+	})
+	t.Run("re-armed", func(t *testing.T) {
+		t.Parallel()
+		server, client := tcpPair(t)
+		cc := &coalescingConn{Conn: server, writeTimeout: time.Hour}
+		_, err := cc.Write([]byte("a"))
+		require.NoError(t, err)
+		// As if the deadline had passed while the connection was idle.
+		require.NoError(t, server.SetWriteDeadline(time.Now().Add(-time.Second)))
+		cc.renewAt.Store(monoNow() - 1)
+		_, err = cc.Write([]byte("b"))
+		require.NoError(t, err, "the deadline is re-armed before the write")
+		got := make([]byte, 2)
+		_, err = io.ReadFull(client, got)
+		require.NoError(t, err)
+		assert.Equal(t, "ab", string(got))
+	})
+}
+
+// deadlineRecorder is a ResponseWriter that records read deadlines.
+type deadlineRecorder struct {
+	*httptest.ResponseRecorder
+	readDeadline time.Time
+}
+
+func (d *deadlineRecorder) SetReadDeadline(t time.Time) error { d.readDeadline = t; return nil }
+
+// TestBodyDeadline checks the ReadTimeout of HTTPServer: requests with a
+// body get a read deadline, the others none.
+func TestBodyDeadline(t *testing.T) {
+	t.Parallel()
+	h := bodyDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	w := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/requests", strings.NewReader(`{}`))
+	before := time.Now()
+	h.ServeHTTP(w, r)
+	assert.False(t, w.readDeadline.Before(before.Add(bodyReadTimeout)), "a body has %s", bodyReadTimeout)
+	w = &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r = httptest.NewRequest(http.MethodGet, "/ics/x.ics", nil)
+	r.Body = http.NoBody // as net/http's server sets it
+	h.ServeHTTP(w, r)
+	assert.True(t, w.readDeadline.IsZero(), "no deadline without a body")
 }
