@@ -15,6 +15,10 @@
 # directory on port 28418 (NGINX_PORT), the feed server on 28417 (FEEDBENCH_PORT)
 # and a bare net/http handler of the same bytes on 28419 (BARE_PORT); the system nginx
 # configuration is not touched. Both servers are stopped at the end.
+# The feed server is the one classemobile serve runs (web.HTTPServer on
+# web.Listener: one write per feed response, per-write deadlines; the feed
+# rate limit on, at a rate wrk cannot reach); the bare handler runs on a
+# default http.Server (no timeouts, two writes for a body beyond 4 KiB).
 set -euo pipefail
 DURATION=${1:-5s}
 ROUNDS=${ROUNDS:-3}

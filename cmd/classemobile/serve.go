@@ -67,15 +67,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,
 // letting requests in flight finish for up to 10 seconds.
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	hs := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	hs := web.HTTPServer(h, logger)
+	ln = web.Listener(ln) // with hs.ConnContext: a feed leaves in one write
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("Serving", "addr", ln.Addr().String())

@@ -75,12 +75,38 @@ type feedService struct {
 	polls     sync.Map
 	pollSweep atomic.Int64 // unix seconds of the last sweep of polls
 
-	mu        sync.RWMutex
-	cache     map[int64]*feedEntry
+	// cache maps a feed ID to its rendering. Requests read a snapshot
+	// without a lock; a render stores a new map (copy on write, under mu).
+	cache     atomic.Pointer[map[int64]*feedEntry]
+	mu        sync.Mutex
 	lastSweep time.Time
 	renders   singleflight.Group
+	// today caches the Paris date of the current UTC hour (a Paris day
+	// starts and summer time changes on a UTC hour).
+	today atomic.Pointer[feedDay]
 	// renderCount counts renders, for tests.
 	renderCount atomic.Int64
+}
+
+// feedDay is the Paris date during one UTC hour.
+type feedDay struct {
+	hour int64 // unix hours
+	day  calendar.Date
+}
+
+// parisDate returns calendar.ParisDate(now), computed once an hour.
+func (fs *feedService) parisDate(now time.Time) calendar.Date {
+	sec := now.Unix()
+	hour := sec / 3600
+	if sec < 0 && sec%3600 != 0 {
+		hour--
+	}
+	if d := fs.today.Load(); d != nil && d.hour == hour {
+		return d.day
+	}
+	d := &feedDay{hour: hour, day: calendar.ParisDate(now)}
+	fs.today.Store(d)
+	return d.day
 }
 
 // feedPollEntry is a token lookup and when it expires.
@@ -183,9 +209,10 @@ var (
 	hTextPlain    = []string{"text/plain; charset=utf-8"}
 	hGzip         = []string{"gzip"}
 	hVary         = []string{"Accept-Encoding"}
+	hNosniff      = []string{"nosniff"}
 )
 
-func newFeedService(d Deps, baseURL string, now func() time.Time, db *store.DB) *feedService {
+func newFeedService(d Deps, baseURL string, db *store.DB) *feedService {
 	o := d.Feeds
 	if o.RatePerMinute == 0 {
 		o.RatePerMinute = 60
@@ -203,8 +230,8 @@ func newFeedService(d Deps, baseURL string, now func() time.Time, db *store.DB) 
 	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	fs := &feedService{opts: o, host: host, limiter: newRateLimiter(o.RatePerMinute, o.Burst, now),
-		cache: make(map[int64]*feedEntry)}
+	fs := &feedService{opts: o, host: host, limiter: newRateLimiter(o.RatePerMinute, o.Burst)}
+	fs.cache.Store(&map[int64]*feedEntry{})
 	if db != nil {
 		fs.lookup = db.NewFeedLookup()
 	}
@@ -229,15 +256,41 @@ func validFeedToken(s string) bool {
 	return true
 }
 
+// feedPath returns the file of a feed request ("<token>.ics") when r is
+// a GET or HEAD of /ics/<token>.ics with a well-formed token and nothing
+// escaped: the requests the mux would route to getFeedICS with that file,
+// which ServeHTTP sends to serveFeed directly.
+func feedPath(r *http.Request) (string, bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return "", false
+	}
+	p := r.URL.Path
+	if len(p) != len("/ics/")+feedTokenLen+len(".ics") || r.URL.RawPath != "" ||
+		p[:len("/ics/")] != "/ics/" || p[len(p)-len(".ics"):] != ".ics" {
+		return "", false
+	}
+	file := p[len("/ics/"):]
+	if !validFeedToken(file[:feedTokenLen]) {
+		return "", false
+	}
+	return file, true
+}
+
 // getFeedICS serves GET and HEAD /ics/{file}: file is "<token>.ics".
 func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
+	s.serveFeed(w, r, r.PathValue("file"))
+}
+
+// serveFeed serves a feed file ("<token>.ics"). It reads the clock once.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, file string) {
 	h := w.Header()
-	token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	token, ok := strings.CutSuffix(file, ".ics")
 	if !ok || !validFeedToken(token) {
 		feedNotFound(w)
 		return
 	}
-	if ok, wait := s.feeds.limiter.allow(token); !ok {
+	now := s.now()
+	if ok, wait := s.feeds.limiter.allow(token, now); !ok {
 		h["Content-Type"] = hTextPlain
 		h["Cache-Control"] = hNoStore
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
@@ -248,7 +301,7 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	poll, err := s.feeds.pollToken(ctx, token, s.now())
+	poll, err := s.feeds.pollToken(ctx, token, now)
 	if errors.Is(err, store.ErrNotFound) {
 		feedNotFound(w)
 		return
@@ -257,7 +310,7 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		s.feedError(w, r, err)
 		return
 	}
-	ent, err := s.feedEntry(ctx, poll)
+	ent, err := s.feedEntry(ctx, poll, now)
 	if err != nil {
 		s.feedError(w, r, err)
 		return
@@ -267,21 +320,47 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 		rep = &ent.gzip
 		h["Content-Encoding"] = hGzip
 	}
-	h["Content-Type"] = hCalendarType
 	h["Cache-Control"] = hFeedCache
 	h["Vary"] = hVary
 	h["Etag"] = rep.hETag
 	h["Last-Modified"] = ent.hLastModified
 	if feedNotModified(r, ent) {
+		// net/http drops Content-Type from a 304 anyway.
 		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	h["Content-Type"] = hCalendarType
 	h["Content-Length"] = rep.hLength
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(rep.body)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
 	}
+	writeBody(w, r, rep.body)
+}
+
+// holdMin is the body size from which writeBody asks for one write: a
+// smaller body leaves with its header in net/http's 4 KiB buffer anyway.
+const holdMin = 3 << 10
+
+// writeBody sends a 200 with body (Content-Length set) in one write when
+// the request came through Listener (see coalescingConn).
+func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
+	f, ok := w.(http.Flusher)
+	var cc *coalescingConn
+	if ok && len(body) >= holdMin {
+		cc = connFrom(r.Context())
+	}
+	if cc == nil {
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+		return
+	}
+	cc.holdWrites()
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+	f.Flush()
+	cc.releaseWrites()
 }
 
 // acceptsGzip reports whether the client takes gzip (calendar services
@@ -289,7 +368,9 @@ func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 // "gzip;q=0" refusal is honoured; other q-values are not weighed.
 func acceptsGzip(r *http.Request) bool {
 	for _, ae := range r.Header["Accept-Encoding"] {
-		for _, part := range strings.Split(ae, ",") {
+		for ae != "" {
+			var part string
+			part, ae, _ = strings.Cut(ae, ",")
 			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
 				q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
@@ -325,7 +406,9 @@ func feedNotModified(r *http.Request, ent *feedEntry) bool {
 		if inm == ent.plain.etag || inm == ent.gzip.etag {
 			return true
 		}
-		for _, tag := range strings.Split(inm, ",") {
+		for inm != "" {
+			var tag string
+			tag, inm, _ = strings.Cut(inm, ",")
 			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
 			// Either representation's validator: they carry the same
 			// content, and a client keeps the one it holds.
@@ -344,10 +427,9 @@ func feedNotModified(r *http.Request, ent *feedEntry) bool {
 
 // feedEntry returns the rendering of a feed for today, from the cache when
 // its generation and day still hold.
-func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry, error) {
+func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll, now time.Time) (*feedEntry, error) {
 	fs := s.feeds
-	now := s.now()
-	today := calendar.ParisDate(now)
+	today := fs.parisDate(now)
 	if ent := fs.cached(poll, today, now); ent != nil {
 		return ent, nil
 	}
@@ -375,11 +457,11 @@ func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll) (*feedEntry
 // cached returns the cached rendering of a feed if it is still current:
 // same data generation, same day, younger than CacheTTL.
 func (fs *feedService) cached(poll store.FeedPoll, today calendar.Date, now time.Time) *feedEntry {
-	fs.mu.RLock()
-	ent := fs.cache[poll.ID]
-	fs.mu.RUnlock()
+	ent := (*fs.cache.Load())[poll.ID]
 	if ent != nil && ent.generation == poll.Generation && ent.day == today && now.Sub(ent.built) < fs.opts.CacheTTL {
-		ent.lastUsed.Store(now.Unix())
+		if sec := now.Unix(); ent.lastUsed.Load() != sec {
+			ent.lastUsed.Store(sec) // not at every request: the cores would fight over the line
+		}
 		return ent
 	}
 	return nil
@@ -390,17 +472,22 @@ func (fs *feedService) cached(poll store.FeedPoll, today calendar.Date, now time
 func (fs *feedService) store(feedID int64, ent *feedEntry, now time.Time) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if now.Sub(fs.lastSweep) > time.Minute {
+	cur := *fs.cache.Load()
+	if old := cur[feedID]; old != nil && old.built.After(ent.built) {
+		return
+	}
+	next := make(map[int64]*feedEntry, len(cur)+1)
+	sweep := now.Sub(fs.lastSweep) > time.Minute
+	if sweep {
 		fs.lastSweep = now
-		for id, e := range fs.cache {
-			if now.Unix()-e.lastUsed.Load() > 3600 {
-				delete(fs.cache, id)
-			}
+	}
+	for id, e := range cur {
+		if !sweep || now.Unix()-e.lastUsed.Load() <= 3600 {
+			next[id] = e
 		}
 	}
-	if old := fs.cache[feedID]; old == nil || !old.built.After(ent.built) {
-		fs.cache[feedID] = ent
-	}
+	next[feedID] = ent
+	fs.cache.Store(&next)
 }
 
 // renderFeed renders a feed: loans → events → revisions → bytes.

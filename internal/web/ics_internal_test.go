@@ -60,37 +60,37 @@ func TestRateLimiter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	l := newRateLimiter(60, 30, clock)
+	l := newRateLimiter(60, 30)
 	for i := range 30 {
-		ok, _ := l.allow("a")
+		ok, _ := l.allow("a", clock())
 		require.True(t, ok, "request %d of the burst", i+1)
 	}
-	ok, wait := l.allow("a")
+	ok, wait := l.allow("a", clock())
 	assert.False(t, ok, "burst spent")
 	assert.Equal(t, time.Second, wait, "one token per second at 60/min")
-	ok, _ = l.allow("b")
+	ok, _ = l.allow("b", clock())
 	assert.True(t, ok, "buckets are per key")
 	now = now.Add(500 * time.Millisecond)
-	ok, wait = l.allow("a")
+	ok, wait = l.allow("a", clock())
 	assert.False(t, ok, "half a token")
 	assert.Equal(t, 500*time.Millisecond, wait)
 	now = now.Add(500 * time.Millisecond)
-	ok, _ = l.allow("a")
+	ok, _ = l.allow("a", clock())
 	assert.True(t, ok, "refilled one")
 	now = now.Add(time.Hour)
 	for range 30 {
-		ok, _ = l.allow("a")
+		ok, _ = l.allow("a", clock())
 		require.True(t, ok, "full again after an hour, but no more than the burst")
 	}
-	ok, _ = l.allow("a")
+	ok, _ = l.allow("a", clock())
 	assert.False(t, ok, "the burst caps the refill")
 	now = now.Add(2 * time.Minute)
-	l.allow("c")
-	assert.Len(t, l.buckets, 1, "refilled buckets are swept")
+	l.allow("c", clock())
+	assert.Equal(t, 1, l.len(), "refilled buckets are swept")
 
-	off := newRateLimiter(-1, 30, clock)
+	off := newRateLimiter(-1, 30)
 	for range 1000 {
-		ok, _ := off.allow("a")
+		ok, _ := off.allow("a", clock())
 		require.True(t, ok, "a negative rate disables the limiter")
 	}
 }

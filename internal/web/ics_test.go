@@ -69,7 +69,12 @@ func newFeedBundle(t *testing.T, db *store.DB, opts web.FeedOptions) feedBundle 
 	}
 	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: feedBaseURL, NowFunc: clock.Now, Feeds: opts})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	// The connection hook of classemobile serve (web.HTTPServer): every
+	// feed test goes through its one-write responses.
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Config.ConnContext = web.ConnContext
+	ts.Listener = web.Listener(ts.Listener)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return feedBundle{db: db, ts: ts, clock: clock}
 }

@@ -1,8 +1,9 @@
 package web
 
 import (
-	"math"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,19 +13,20 @@ import (
 // the rate, which is fine for its purpose (keeping a misbehaving calendar
 // client from hammering the database). Idle buckets are swept, and the
 // number of buckets is bounded so random keys cannot exhaust memory.
+//
+// A bucket is one atomic integer, its theoretical arrival time (the
+// generic cell rate algorithm, an exact equivalent of the token bucket):
+// the instant at which the bucket would be full again. A request at now
+// is allowed when tat-now ≤ (burst-1)·interval, and then moves tat one
+// interval further (from max(tat, now)). Requests never take a lock: a
+// feed polled by many clients at once is not serialized on a mutex.
 type rateLimiter struct {
-	rate  float64 // tokens per second; <= 0 disables the limiter
-	burst float64
-	now   func() time.Time
+	interval  int64 // nanoseconds per token; <= 0 disables the limiter
+	tolerance int64 // (burst-1)·interval: how far tat may run ahead of now
 
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	buckets   sync.Map     // key (string) → *atomic.Int64 (tat, unix nanoseconds)
+	size      atomic.Int64 // number of buckets
+	lastSweep atomic.Int64 // unix nanoseconds
 }
 
 // maxBuckets bounds the limiter's memory; past it, refilled buckets are
@@ -32,59 +34,79 @@ type bucket struct {
 // dropped bucket starts full again: the worst case is a burst too many).
 const maxBuckets = 100_000
 
-func newRateLimiter(perMinute float64, burst int, now func() time.Time) *rateLimiter {
+func newRateLimiter(perMinute float64, burst int) *rateLimiter {
 	if burst < 1 {
 		burst = 1
 	}
-	return &rateLimiter{rate: perMinute / 60, burst: float64(burst), now: now, buckets: make(map[string]*bucket)}
+	l := &rateLimiter{}
+	if perMinute > 0 {
+		l.interval = int64(float64(time.Minute) / perMinute)
+		if l.interval < 1 {
+			l.interval = 1
+		}
+		l.tolerance = int64(burst-1) * l.interval
+	}
+	return l
 }
 
-// allow takes a token from key's bucket. When the bucket is empty it
-// returns false and how long until a token is available.
-func (l *rateLimiter) allow(key string) (bool, time.Duration) {
-	if l == nil || l.rate <= 0 {
+// allow takes a token from key's bucket at instant now. When the bucket is
+// empty it returns false and how long until a token is available.
+func (l *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+	if l == nil || l.interval <= 0 {
 		return true, 0
 	}
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) > time.Minute || len(l.buckets) >= maxBuckets {
-		l.sweep(now)
-	}
-	b, ok := l.buckets[key]
+	t := now.UnixNano()
+	v, ok := l.buckets.Load(key)
 	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+		if last := l.lastSweep.Load(); t-last > int64(time.Minute) && l.lastSweep.CompareAndSwap(last, t) || l.size.Load() >= maxBuckets {
+			l.sweep(t)
+		}
+		var loaded bool
+		// The key is cloned: it is a piece of the request's path.
+		v, loaded = l.buckets.LoadOrStore(strings.Clone(key), new(atomic.Int64))
+		if !loaded {
+			l.size.Add(1)
+		}
 	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
-		b.last = now
+	b := v.(*atomic.Int64)
+	for {
+		old := b.Load()
+		tat := max(old, t)
+		if ahead := tat - t; ahead > l.tolerance {
+			return false, time.Duration(ahead - l.tolerance)
+		}
+		if b.CompareAndSwap(old, tat+l.interval) {
+			return true, 0
+		}
 	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return false, wait
 }
+
+// len returns the number of buckets.
+func (l *rateLimiter) len() int { return int(l.size.Load()) }
 
 // sweep forgets buckets that have refilled (as if never used); if the map
-// is still at its bound, it drops half of it.
-func (l *rateLimiter) sweep(now time.Time) {
-	l.lastSweep = now
-	full := time.Duration(l.burst / l.rate * float64(time.Second))
-	for k, b := range l.buckets {
-		if now.Sub(b.last) >= full {
-			delete(l.buckets, k)
+// is still at its bound, it drops half of it. A request racing with the
+// sweep of its (full) bucket may go unrecorded: at worst one request too
+// many.
+func (l *rateLimiter) sweep(now int64) {
+	l.buckets.Range(func(k, v any) bool {
+		if v.(*atomic.Int64).Load() <= now {
+			if _, ok := l.buckets.LoadAndDelete(k); ok {
+				l.size.Add(-1)
+			}
 		}
-	}
-	if len(l.buckets) < maxBuckets {
+		return true
+	})
+	if l.size.Load() < maxBuckets {
 		return
 	}
-	for k := range l.buckets {
-		if len(l.buckets) <= maxBuckets/2 {
-			break
+	l.buckets.Range(func(k, _ any) bool {
+		if l.size.Load() <= maxBuckets/2 {
+			return false
 		}
-		delete(l.buckets, k)
-	}
+		if _, ok := l.buckets.LoadAndDelete(k); ok {
+			l.size.Add(-1)
+		}
+		return true
+	})
 }

@@ -67,15 +67,20 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.feeds = newFeedService(d, s.baseURL, s.now, s.db)
+	s.feeds = newFeedService(d, s.baseURL, s.db)
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Feed requests, which calendar
+// clients poll, skip the mux (see feedPath).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header()["X-Content-Type-Options"] = hNosniff
+	if file, ok := feedPath(r); ok {
+		s.serveFeed(w, r, file)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

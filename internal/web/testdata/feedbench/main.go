@@ -1,7 +1,8 @@
 // Command feedbench serves one iCal feed for load tests (scripts/feedbench.sh):
 // it seeds a database with a school and its loans, issues the school's feed
-// token, prints the feed's path on stdout and serves web.New with the feed
-// rate limit off (wrk hammers one token). It lives under testdata so that
+// token, prints the feed's path on stdout and serves web.New with
+// web.HTTPServer, as classemobile serve does (the feed rate limit is on
+// at a rate wrk cannot reach). It lives under testdata so that
 // go build ./... ignores it; run it with go run or go build by path.
 package main
 
@@ -31,6 +32,7 @@ func main() {
 	loans := flag.Int("loans", 8, "loans of the school (about 5 events each)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling)")
 	lookupTTL := flag.Duration("lookup-ttl", 0, "web.FeedOptions.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
+	plain := flag.Bool("plain-server", false, "serve with a plain http.Server (no timeouts, no web.Listener) instead of web.HTTPServer, for comparison")
 	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
@@ -39,13 +41,13 @@ func main() {
 	if *pprofAddr != "" {
 		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
 	}
-	if err := run(*dbURL, *addr, *bareAddr, *loans, *lookupTTL); err != nil {
+	if err := run(*dbURL, *addr, *bareAddr, *loans, *lookupTTL, *plain); err != nil {
 		fmt.Fprintln(os.Stderr, "feedbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration) error {
+func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plainServer bool) error {
 	ctx := context.Background()
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "feedbench")
@@ -69,7 +71,11 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration) error
 		return fmt.Errorf("seed: %w", err)
 	}
 	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: "http://" + addr,
-		Feeds: web.FeedOptions{RatePerMinute: -1, LookupTTL: lookupTTL}})
+		// The rate limit is on, at a rate wrk cannot reach (one request per
+		// nanosecond, a burst of 0.1 s): every request pays for it, as in
+		// production. (A small burst would refuse requests whose clock
+		// reading went stale while their goroutine waited for a CPU.)
+		Feeds: web.FeedOptions{RatePerMinute: 60e9, Burst: 100_000_000, LookupTTL: lookupTTL}})
 	if err != nil {
 		return err
 	}
@@ -84,8 +90,13 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration) error
 		}
 	}
 	fmt.Println(path)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	return hs.Serve(ln)
+	if plainServer {
+		// The settings this program had before web.HTTPServer, for comparison.
+		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		return hs.Serve(ln)
+	}
+	// The server classemobile serve runs.
+	return web.HTTPServer(srv, logger).Serve(web.Listener(ln))
 }
 
 // seed writes a school with n loans (a mix of states) and returns the token
