@@ -62,6 +62,11 @@ type pricer struct {
 	probeIt   int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
 	strongAfter int
+	// strongDepth: strong branching also at depths below it.
+	strongDepth int
+	depth       int
+	strongGap   float64
+	rootInc     float64
 	init        []int // initial basic column of each row (cold restarts)
 
 	cols    []pcol
@@ -79,6 +84,9 @@ type pricer struct {
 	best     *state
 	tmp      *state
 	nodes    int
+	optNode  int // node at which the incumbent last improved
+	newInc   bool
+	polish   bool
 	maxNodes int
 	aborted  bool
 	// rootBound is the master's bound at the root (+Inf if not reached).
@@ -125,6 +133,8 @@ type pcol struct {
 
 const bigM = 1e6
 
+var tuneHook func(*pricer)
+
 // newPricer builds the master rows; ok is false when the instance does not
 // suit the method (too many options per project, a relaxation without the
 // school-period counts).
@@ -140,7 +150,10 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, strong: 6, probeIt: 3, strongAfter: 40, maxNodes: 6000, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, strong: 6, probeIt: 3, strongAfter: 40, polish: true, maxNodes: 6000, rootBound: math.Inf(1)}
+	if tuneHook != nil {
+		tuneHook(pr)
+	}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
@@ -1154,6 +1167,8 @@ func (pr *pricer) setState(x []int) {
 	}
 	if pr.tmp.obj > pr.best.obj {
 		pr.best.copyFrom(pr.tmp)
+		pr.optNode = pr.nodes
+		pr.newInc = true
 	}
 }
 
@@ -1215,6 +1230,8 @@ func (pr *pricer) run() bool {
 }
 
 func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
+	pr.depth++
+	defer func() { pr.depth-- }()
 	m := pr.m
 	pr.nodes++
 	if pr.nodes > pr.maxNodes || pr.stop() {
@@ -1243,6 +1260,17 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			bound = math.Min(bound, b2)
 		}
 	}
+	if pr.polish && pr.newInc && !root {
+		pr.newInc = false
+		pr.tmp.copyFrom(pr.best)
+		pr.improve(pr.tmp)
+		if pr.tmp.obj > pr.best.obj {
+			pr.best.copyFrom(pr.tmp)
+		}
+		if math.Floor(bound+1e-6) <= pr.incumbent() {
+			return true
+		}
+	}
 	if root {
 		pr.rootBound = bound
 		if math.IsInf(bound, -1) {
@@ -1265,14 +1293,20 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			pr.improve(pr.tmp)
 			if pr.tmp.obj > pr.best.obj {
 				pr.best.copyFrom(pr.tmp)
+				pr.optNode = pr.nodes
 			}
 		}
 		if pr.tmp.obj > pr.best.obj {
 			pr.best.copyFrom(pr.tmp)
+			pr.optNode = pr.nodes
+			pr.newInc = true
 		}
 		if math.Floor(bound+1e-6) <= pr.incumbent() {
 			return true
 		}
+	}
+	if root {
+		pr.rootInc = pr.incumbent()
 	}
 	// Reduced-cost fixing for the subtree. (Re-solving the node after it
 	// does not pay on our instances.)
@@ -1338,7 +1372,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			bp, bk, bf = i/K, i%K, g
 		}
 	}
-	if bp >= 0 && pr.strong > 1 && pr.nodes >= pr.strongAfter {
+	if bp >= 0 && pr.strong > 1 && (pr.nodes >= pr.strongAfter || pr.depth < pr.strongDepth && bound-pr.incumbent() > pr.strongGap) {
 		// Large trees only: on most instances the search ends in a few
 		// dozen nodes, fewer than strong branching's probes.
 		bp, bk = pr.strongBranch(r, gb, bound)
