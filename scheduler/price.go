@@ -1286,14 +1286,17 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			if pr.tmp.obj > pr.best.obj {
 				pr.best.copyFrom(pr.tmp)
 			}
-			// A second rounding, the projects taken by reduced cost:
-			// on x72-tight and x77-conc it finds the optimum at once
-			// (the root bound is tight there; 3 and 13 nodes before).
-			copy(pr.lg.xhat, x)
-			m.repair(pr.tmp, pr.lg, pr.se, true)
-			pr.improve(pr.tmp)
-			if pr.tmp.obj > pr.best.obj {
-				pr.best.copyFrom(pr.tmp)
+			if math.Floor(bound+1e-6) > pr.incumbent() {
+				// A second rounding, the projects taken by reduced
+				// cost: on x72-tight and x77-conc it finds the optimum
+				// at once (the root bound is tight there; 3 and 13
+				// nodes before).
+				copy(pr.lg.xhat, x)
+				m.repair(pr.tmp, pr.lg, pr.se, true)
+				pr.improve(pr.tmp)
+				if pr.tmp.obj > pr.best.obj {
+					pr.best.copyFrom(pr.tmp)
+				}
 			}
 		}
 		if pr.tmp.obj > pr.best.obj {
