@@ -435,16 +435,7 @@ func (pr *pricer) simplex() bool {
 		if e < 0 {
 			return true
 		}
-		// d = B^-1 a_e
-		cl := &pr.cols[e]
-		for r := 0; r < n; r++ {
-			row := pr.binv[r*n : (r+1)*n]
-			v := 0.0
-			for k, i := range cl.rows {
-				v += row[i] * cl.vals[k]
-			}
-			pr.d[r] = v
-		}
+		pr.ftran(e)
 		l, ratio := -1, math.Inf(1)
 		for r := 0; r < n; r++ {
 			if a := pr.d[r]; a > eps {
@@ -751,15 +742,7 @@ func (pr *pricer) dualSimplex() bool {
 		if e < 0 {
 			return false
 		}
-		cl := &pr.cols[e]
-		for r := 0; r < n; r++ {
-			rr := pr.binv[r*n : (r+1)*n]
-			v := 0.0
-			for k, i := range cl.rows {
-				v += rr[i] * cl.vals[k]
-			}
-			pr.d[r] = v
-		}
+		pr.ftran(e)
 		pr.pivot(l, e)
 	}
 	return false
@@ -1437,4 +1420,18 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	pr.restore(sn)
 	okB := pr.dfs(b, gb, false)
 	return okA && okB
+}
+
+// ftran sets d = B^-1 a_e, the column e in the current basis.
+func (pr *pricer) ftran(e int) {
+	n := pr.nRows
+	cl := &pr.cols[e]
+	for r := 0; r < n; r++ {
+		row := pr.binv[r*n : (r+1)*n]
+		v := 0.0
+		for k, i := range cl.rows {
+			v += row[i] * cl.vals[k]
+		}
+		pr.d[r] = v
+	}
 }
