@@ -374,7 +374,7 @@ func (b *branch) fix(r *restrict, L float64) bool {
 				for k := range bp {
 					bp[k] = negInf
 				}
-				if math.Floor(L-d0+lg.school(c, r)+1e-6) <= inc {
+				if math.Floor(L-d0+lg.school(lg.sc, c, r)+1e-6) <= inc {
 					r.must[pi] = true
 					changed = true
 				}
@@ -391,7 +391,7 @@ func (b *branch) fix(r *restrict, L float64) bool {
 					bp[k2] = negInf
 				}
 				bp[k] = 0
-				dk := lg.school(c, r)
+				dk := lg.school(lg.sc, c, r)
 				for oi := range p.opts {
 					o := &p.opts[oi]
 					if o.per != k || !r.allowed(pi, oi) {

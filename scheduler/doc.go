@@ -19,20 +19,28 @@
 // Instances may carry pack unavailability windows ("pack_unavailability",
 // an extension of the v1 format that evaluate.py ignores): see windows.go.
 //
-// How Solve works. A Lagrangian relaxation of the weekly capacity rows (the
-// sector-period penalties are dualised exactly) splits the problem by school;
-// each school's subproblem, with its school-period and school-year penalties,
-// is solved exactly by dynamic programming over clipped counts. The
-// relaxation gives the upper bound; its solutions are turned into plans
-// (primal recovery from decayed choice frequencies, then a lazy greedy fill
-// priced by the multipliers) and improved by local search (moves, and swaps
-// that re-insert the evicted loan elsewhere), plus a large-neighbourhood
-// search on small and medium instances. Instances with at most
-// Options.ExactMaxProjects schedulable projects then get an exact search: the
-// LP bound (dense simplex) and a branch-and-bound with Lagrangian bounds and
-// reduced-cost fixing, within a node limit; when it completes, the plan is
-// proved optimal. Pack numbers come last, by interval colouring in start
-// order, keeping a loan's previous packs when they are free.
+// How Solve works. Instances with at most Options.ExactMaxProjects
+// schedulable projects first get a branch-and-price (price.go): a master LP
+// over school plans, priced by the school dynamic programme below, with
+// cover cuts, reduced-cost fixing and branching; when it completes, the
+// plan is proved optimal and the rest is skipped. Otherwise, a Lagrangian
+// relaxation of the weekly capacity rows (the sector-period penalties are
+// dualised exactly) splits the problem by school; each school's
+// subproblem, with its school-period and school-year penalties, is solved
+// exactly by dynamic programming over clipped counts. The relaxation gives
+// the upper bound; its solutions are turned into plans (primal recovery
+// from decayed choice frequencies and from the relaxed solution, then a
+// lazy greedy fill priced by the multipliers) and improved by local search
+// (moves, and swaps that re-insert the evicted loan elsewhere), plus a
+// large-neighbourhood search on instances of at most 200 projects. Pack
+// numbers come last, by interval colouring in start order, keeping a
+// loan's previous packs when they are free.
+//
+// Above 200 projects, when two processors are available (GOMAXPROCS), the
+// relaxation uses a second goroutine for half of each iteration's school
+// subproblems and for one of its two plan repairs; it spins between
+// iterations (they last a fraction of a millisecond) and stops with the
+// relaxation. The plan does not depend on it.
 //
 // The work done is fixed by the instance size and Options.Effort, not by
 // the clock, so the same input gives the same plan; only the time limit or a

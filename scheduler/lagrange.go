@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"math"
+	"runtime"
+	"sync/atomic"
 )
 
 // lagrange computes upper bounds on the optimum by Lagrangian relaxation:
@@ -24,22 +26,17 @@ type lagrange struct {
 	xhat   []int     // option per project of the last subproblem solution
 	nState int
 	pow    []int
-	vals   []float64
-	next   []float64
-	back   []int32 // per (step, state): previous state*(K+1) + period+1
-	simple bool    // school-period counts not tracked (too many states)
-	cnt    []int
+	simple bool // school-period counts not tracked (too many states)
 	order  []int
-	live   []int
 	gl, gm []float64 // subgradient scratch
 	diff   []int
-	bvs    []float64 // best reduced cost per project of the school (DP)
 	useQ   []int
-	// DP scratch: active states, marks.
-	act, nact []int
-	seen      []int
-	stamp     int
-	digit     []int8
+	digit  []int8
+	// sc is the school DP's scratch of the calling goroutine, sc2 that of
+	// the helper of value (see par).
+	sc, sc2 *dpScratch
+	par     *lgPar
+	noOpt   []int // projects without options
 	// opts holds every project's options compactly for value: those of
 	// project i are opts[optOff[i]:optOff[i+1]].
 	opts   []lopt
@@ -53,7 +50,7 @@ func newLagrange(m *model) *lagrange {
 	lg := &lagrange{m: m, lam: make([]float64, m.W), mu: make([]float64, m.nSectors*m.K),
 		schools: make([][]int, m.nSchools), forced: make([]bool, len(m.projects)),
 		cum: make([]float64, m.W+1), best: make([]float64, len(m.projects)*m.K),
-		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)), cnt: make([]int, m.K),
+		bestO: make([]int, len(m.projects)*m.K), xhat: make([]int, len(m.projects)),
 		schoolVal: make([]float64, m.nSchools)}
 	lg.optOff = make([]int, len(m.projects)+1)
 	nOpts := 0
@@ -70,6 +67,7 @@ func newLagrange(m *model) *lagrange {
 	for i := range m.projects {
 		p := &m.projects[i]
 		if len(p.opts) == 0 {
+			lg.noOpt = append(lg.noOpt, i)
 			continue
 		}
 		lg.schools[p.school] = append(lg.schools[p.school], i)
@@ -123,8 +121,7 @@ func newLagrange(m *model) *lagrange {
 			}
 		}
 	}
-	lg.vals = make([]float64, lg.nState)
-	lg.next = make([]float64, lg.nState)
+	lg.sc = lg.newScratch()
 	return lg
 }
 
@@ -145,38 +142,71 @@ func (lg *lagrange) value(r *restrict) float64 {
 			total += lg.mu[q*m.K+k] * float64(m.sectorCap[q])
 		}
 	}
-	negInf := math.Inf(-1)
-	cum := lg.cum
-	for i := range m.projects {
+	for _, i := range lg.noOpt {
 		lg.xhat[i] = -1
-		p := &m.projects[i]
-		b := lg.best[i*m.K : (i+1)*m.K]
-		bo := lg.bestO[i*m.K : (i+1)*m.K]
-		for k := range b {
-			b[k], bo[k] = negInf, -1
-		}
-		k := float64(p.packs)
-		mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
-		for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
-			if r != nil && !r.allowed(i, oi) {
-				continue
-			}
-			rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
-			if rc > b[o.per] {
-				b[o.per], bo[o.per] = rc, oi
-			}
-		}
 	}
-	for c := range lg.schools {
-		v := lg.school(c, r)
-		lg.schoolVal[c] = v
+	if p := lg.par; p != nil {
+		p.run(r)
+	} else {
+		lg.schoolRange(lg.sc, 0, len(lg.schools), r)
+	}
+	for _, v := range lg.schoolVal {
 		total += v
 	}
 	return total
 }
 
+// schoolRange prices the options of the projects of schools [from, to)
+// and solves their subproblems.
+func (lg *lagrange) schoolRange(sc *dpScratch, from, to int, r *restrict) {
+	m := lg.m
+	negInf := math.Inf(-1)
+	cum := lg.cum
+	for c := from; c < to; c++ {
+		for _, i := range lg.schools[c] {
+			lg.xhat[i] = -1
+			p := &m.projects[i]
+			b := lg.best[i*m.K : (i+1)*m.K]
+			bo := lg.bestO[i*m.K : (i+1)*m.K]
+			for k := range b {
+				b[k], bo[k] = negInf, -1
+			}
+			k := float64(p.packs)
+			mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
+			for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
+				if r != nil && !r.allowed(i, oi) {
+					continue
+				}
+				rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
+				if rc > b[o.per] {
+					b[o.per], bo[o.per] = rc, oi
+				}
+			}
+		}
+		lg.schoolVal[c] = lg.school(sc, c, r)
+	}
+}
+
+// dpScratch is the school DP's working memory.
+type dpScratch struct {
+	vals, next []float64
+	back       []int32 // per (step, state): previous state*(K+1) + period+1
+	cnt        []int
+	live       []int
+	bvs        []float64 // best reduced cost per project of the school
+	// active states, marks
+	act, nact []int
+	seen      []int
+	stamp     int
+}
+
+func (lg *lagrange) newScratch() *dpScratch {
+	return &dpScratch{vals: make([]float64, lg.nState), next: make([]float64, lg.nState),
+		cnt: make([]int, lg.m.K), seen: make([]int, lg.nState)}
+}
+
 // school solves one school's subproblem exactly and records the choice.
-func (lg *lagrange) school(c int, r *restrict) float64 {
+func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 	m := lg.m
 	projs := lg.schools[c]
 	if len(projs) == 0 {
@@ -184,12 +214,12 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	}
 	// Fast path: every project at its best period, no penalty incurred.
 	// bvs keeps each project's best reduced cost for the DP below.
-	if cap(lg.bvs) < len(projs) {
-		lg.bvs = make([]float64, 0, len(projs))
+	if cap(sc.bvs) < len(projs) {
+		sc.bvs = make([]float64, 0, len(projs))
 	}
-	bvs := lg.bvs
+	bvs := sc.bvs
 	{
-		cnt := lg.cnt
+		cnt := sc.cnt
 		clear(cnt)
 		total, ok := 0.0, true
 		n := 0
@@ -227,7 +257,7 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 	}
 	// Only projects with a positive reduced cost somewhere, or forced
 	// ones, can be part of an optimal choice.
-	live := lg.live[:0]
+	live := sc.live[:0]
 	for j, pi := range projs {
 		lg.xhat[pi] = -1
 		bv := bvs[j]
@@ -235,29 +265,26 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 			live = append(live, pi)
 		}
 	}
-	lg.live = live
+	sc.live = live
 	projs = live
 	S := lg.nState
 	negInf := math.Inf(-1)
-	vals, next := lg.vals, lg.next
+	vals, next := sc.vals, sc.next
 	// Only reached states are visited: act lists them, seen marks the
 	// states of the next layer already initialised.
-	if lg.seen == nil {
-		lg.seen = make([]int, S)
-	}
-	act := append(lg.act[:0], 0)
+	act := append(sc.act[:0], 0)
 	vals[0] = 0
 	need := len(projs) * S
-	if cap(lg.back) < need {
-		lg.back = make([]int32, need)
+	if cap(sc.back) < need {
+		sc.back = make([]int32, need)
 	}
-	back := lg.back[:need]
+	back := sc.back[:need]
 	for j, pi := range projs {
-		lg.stamp++
-		stamp := lg.stamp
+		sc.stamp++
+		stamp := sc.stamp
 		forced := lg.forced[pi] || (r != nil && r.must[pi])
 		bj := back[j*S : (j+1)*S]
-		nact := lg.nact[:0]
+		nact := sc.nact[:0]
 		for _, st := range act {
 			if forced {
 				next[st] = negInf
@@ -265,7 +292,7 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 				next[st] = vals[st]
 			}
 			bj[st] = int32(st * (m.K + 1))
-			lg.seen[st] = stamp
+			sc.seen[st] = stamp
 			nact = append(nact, st)
 		}
 		b := lg.best[pi*m.K : (pi+1)*m.K]
@@ -286,8 +313,8 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 				nv -= t.sp
 				nv -= t.sy
 				st2 := int(t.to)
-				if lg.seen[st2] != stamp {
-					lg.seen[st2] = stamp
+				if sc.seen[st2] != stamp {
+					sc.seen[st2] = stamp
 					next[st2] = negInf
 					nact = append(nact, st2)
 				}
@@ -298,17 +325,17 @@ func (lg *lagrange) school(c int, r *restrict) float64 {
 			}
 		}
 		vals, next = next, vals
-		lg.nact, lg.act = act, nact
+		sc.nact, sc.act = act, nact
 		act = nact
 	}
-	lg.act = act
+	sc.act = act
 	bestSt, bestV := 0, negInf
 	for _, st := range act {
 		if v := vals[st]; v > bestV || (v == bestV && st < bestSt) {
 			bestSt, bestV = st, v
 		}
 	}
-	lg.vals, lg.next = vals, next
+	sc.vals, sc.next = vals, next
 	st := bestSt
 	for j := len(projs) - 1; j >= 0; j-- {
 		code := int(back[j*S+st])
@@ -436,4 +463,94 @@ func (r *restrict) allowed(pi, oi int) bool { return r.mask[pi][oi>>6]&(1<<(oi&6
 
 func (r *restrict) clone() *restrict {
 	return &restrict{mask: append([][2]uint64(nil), r.mask...), must: append([]bool(nil), r.must...)}
+}
+
+// lgPar is a helper goroutine for value, which splits its schools
+// between the caller and the helper, and for other work the caller hands
+// it (do). The helper spins between calls: the relaxation's iterations
+// last a fraction of a millisecond, too short for a goroutine's wake-up.
+// Each school is solved the same way on either side, and the values are
+// summed in school order, so the results do not depend on the split.
+type lgPar struct {
+	lg    *lagrange
+	split int // schools [0, split) on the caller, [split, n) on the helper
+	r     *restrict
+	half  func() // the helper's half of value
+	mine  func() // the caller's half
+	task  func()
+	gen   atomic.Uint64 // tasks handed over
+	done  atomic.Uint64 // tasks the helper finished
+	quit  atomic.Bool
+}
+
+// noHelper disables the helper (tests: the results must not change).
+var noHelper bool
+
+// startPar starts the helper when two processors are available; the
+// returned function stops it (it may be called more than once).
+func (lg *lagrange) startPar() (stop func()) {
+	if runtime.GOMAXPROCS(0) < 2 || lg.simple {
+		return func() {}
+	}
+	// Split the DP's work (about quadratic in a school's projects) evenly.
+	work := func(c int) int { n := len(lg.schools[c]); return n*n + 4 }
+	total := 0
+	for c := range lg.schools {
+		total += work(c)
+	}
+	split, acc := 0, 0
+	for split < len(lg.schools) && 2*acc < total {
+		acc += work(split)
+		split++
+	}
+	if lg.sc2 == nil {
+		lg.sc2 = lg.newScratch()
+	}
+	p := &lgPar{lg: lg, split: split}
+	p.half = func() { lg.schoolRange(lg.sc2, p.split, len(lg.schools), p.r) }
+	p.mine = func() { lg.schoolRange(lg.sc, 0, p.split, p.r) }
+	lg.par = p
+	go p.loop()
+	return func() {
+		p.quit.Store(true)
+		lg.par = nil
+	}
+}
+
+func (p *lgPar) loop() {
+	var seen uint64
+	for spins := 0; ; spins++ {
+		if g := p.gen.Load(); g != seen {
+			seen = g
+			p.task()
+			p.done.Store(g)
+			spins = 0
+			continue
+		}
+		if p.quit.Load() {
+			return
+		}
+		if spins&1023 == 1023 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// do runs helper on the helper goroutine and here on the caller's, and
+// returns when both are done.
+func (p *lgPar) do(helper, here func()) {
+	p.task = helper
+	g := p.gen.Add(1)
+	here()
+	for spins := 0; p.done.Load() != g; spins++ {
+		if spins&1023 == 1023 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// run solves the schools of one value call on both goroutines.
+func (p *lgPar) run(r *restrict) {
+	p.r = r
+	p.do(p.half, p.mine)
 }

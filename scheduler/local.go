@@ -18,8 +18,10 @@ type searcher struct {
 	buf   []int
 	cands [][]int // per range: eviction candidates, see buildCands
 	heap  itemHeap
-	pairs bool      // descend also tries compound moves (small instances)
-	cum   []float64 // prefix sums of the week prices used by fill
+	pairs bool // descend also tries compound moves (small instances)
+	// maxPasses bounds descend's passes over the projects (0: none).
+	maxPasses int
+	cum       []float64 // prefix sums of the week prices used by fill
 	// relocVal caches bestMove per project (at the start of a pass).
 	relocVal []int
 	// maxCPer is the best coefficient of a project's options per period
@@ -184,7 +186,7 @@ func (se *searcher) bestPricedV(pi int) (int, float64) {
 
 // descend applies improving moves until none is left (or stop).
 func (se *searcher) descend() {
-	for !se.stop() {
+	for pass := 0; !se.stop() && (se.maxPasses == 0 || pass < se.maxPasses); pass++ {
 		improved := false
 		se.buildCands()
 		for n, pi := range se.order {

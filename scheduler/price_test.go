@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,9 +15,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// loadInternal reads testdata/name.json, or name.json.gz if only that
+// exists.
 func loadInternal(t *testing.T, name string) *Instance {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	path := filepath.Join("testdata", name+".json")
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		var f *os.File
+		f, err = os.Open(path + ".gz")
+		require.NoError(t, err, "open %s(.gz)", path)
+		defer f.Close()
+		var zr *gzip.Reader
+		zr, err = gzip.NewReader(f)
+		require.NoError(t, err, "gunzip %s", path)
+		data, err = io.ReadAll(zr)
+	}
 	require.NoError(t, err, "read %s", name)
 	inst, err := ParseInstance(data)
 	require.NoError(t, err, "parse %s", name)
