@@ -1122,18 +1122,18 @@ func (pr *pricer) separate() int {
 }
 
 // separateSectors adds the sector cuts (see pcut) that the master's
-// solution violates; it reports how many. For each sector-period row, the
-// projects served there (their master values y) are taken by decreasing
-// y, and the prefix that maximises the violation
-// λ − Σ_S min(packs, λ)·(1 − y) − e gives the set.
+// solution violates; it reports how many. With y the master's value of
+// each project served in the sector-period and e its excess, the cut of a
+// set S with λ = packs(S) − cap is violated by λ − Σ_S min(packs, λ)·(1 − y)
+// − e; for λ at least the largest pack count it is the row itself. So for
+// each smaller λ, a knapsack on the weights (packs) finds the set of
+// weight cap + λ of least Σ_S min(packs, λ)·(1 − y), exactly; the most
+// violated cut of the row is added.
 func (pr *pricer) separateSectors() int {
 	m := pr.m
-	type item struct {
-		pi int
-		y  float64
-	}
 	added := 0
 	yv := make([]float64, len(m.projects))
+	var items []int
 	for sec, row := range pr.secRow {
 		if row < 0 {
 			continue
@@ -1157,51 +1157,36 @@ func (pr *pricer) separateSectors() int {
 		if pos := pr.inBasis[pr.secExcess[sec]]; pos >= 0 {
 			e = pr.xB[pos]
 		}
-		var its []item
+		items = items[:0]
+		maxP := 0
 		for pi, v := range yv {
 			if v > 1e-6 {
-				its = append(its, item{pi, v})
+				items = append(items, pi)
+				maxP = max(maxP, m.projects[pi].packs)
 			}
 		}
-		slices.SortStableFunc(its, func(a, b item) int {
-			if a.y != b.y {
-				if a.y > b.y {
-					return -1
-				}
-				return 1
-			}
-			return m.projects[b.pi].packs - m.projects[a.pi].packs
-		})
 		capQ := m.sectorCap[q]
-		bestN, bestV, bestLam := 0, 1e-4, 0
-		sum := 0
-		for n := range its {
-			sum += m.projects[its[n].pi].packs
-			lam := sum - capQ
-			if lam <= 0 {
-				continue
-			}
-			v := float64(lam) - e
-			for _, it := range its[:n+1] {
-				v -= float64(min(m.projects[it.pi].packs, lam)) * (1 - it.y)
-			}
-			if v > bestV {
-				bestN, bestV, bestLam = n+1, v, lam
+		var best []int
+		bestV, bestLam := 1e-4, 0
+		for lam := 1; lam < maxP; lam++ {
+			set, cost := pr.minCostSet(items, yv, capQ+lam, lam)
+			if v := float64(lam) - cost - e; set != nil && v > bestV {
+				best, bestV, bestLam = set, v, lam
 			}
 		}
-		if bestN == 0 {
+		if best == nil {
 			continue
 		}
 		w := make([]int8, len(m.projects))
 		rhs := -bestLam
+		for _, pi := range best {
+			c := min(m.projects[pi].packs, bestLam)
+			w[pi] = int8(c)
+			rhs += c
+		}
 		var sb strings.Builder
 		sb.WriteString("s")
 		sb.WriteString(strconv.Itoa(sec))
-		for _, it := range its[:bestN] {
-			c := min(m.projects[it.pi].packs, bestLam)
-			w[it.pi] = int8(c)
-			rhs += c
-		}
 		for pi, c := range w {
 			if c != 0 {
 				sb.WriteByte(',')
@@ -1218,6 +1203,43 @@ func (pr *pricer) separateSectors() int {
 		added++
 	}
 	return added
+}
+
+// minCostSet returns the subset of items of total packs exactly target
+// that minimises Σ min(packs, lam)·(1 − y), and that sum (nil if no
+// subset has that weight). Ties go to the first items.
+func (pr *pricer) minCostSet(items []int, y []float64, target, lam int) ([]int, float64) {
+	m := pr.m
+	inf := math.Inf(1)
+	W := target + 1
+	// dp[i][w]: least cost of a subset of items[:i] of weight w.
+	dp := make([]float64, (len(items)+1)*W)
+	for w := 1; w < W; w++ {
+		dp[w] = inf
+	}
+	for i, pi := range items {
+		p := m.projects[pi].packs
+		c := float64(min(p, lam)) * (1 - y[pi])
+		prev, cur := dp[i*W:(i+1)*W], dp[(i+1)*W:(i+2)*W]
+		for w := range cur {
+			cur[w] = prev[w]
+			if w >= p && prev[w-p]+c < cur[w]-1e-12 {
+				cur[w] = prev[w-p] + c
+			}
+		}
+	}
+	if math.IsInf(dp[len(items)*W+target], 1) {
+		return nil, inf
+	}
+	var set []int
+	w := target
+	for i := len(items); i > 0; i-- {
+		if dp[i*W+w] != dp[(i-1)*W+w] {
+			set = append(set, items[i-1])
+			w -= m.projects[items[i-1]].packs
+		}
+	}
+	return set, dp[len(items)*W+target]
 }
 
 // addCut appends a cut row to the master, with its slack basic (negative
