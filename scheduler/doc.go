@@ -22,7 +22,8 @@
 // How Solve works. Instances with at most Options.ExactMaxProjects
 // schedulable projects first get a branch-and-price (price.go): a master LP
 // over school plans, priced by the school dynamic programme below, with
-// cover cuts, reduced-cost fixing and branching; when it completes, the
+// cover cuts of the capacity and sector-period rows, reduced-cost fixing
+// and branching; when it completes, the
 // plan is proved optimal and the rest is skipped. Otherwise, a Lagrangian
 // relaxation of the weekly capacity rows (the sector-period penalties are
 // dualised exactly) splits the problem by school; each school's
