@@ -60,6 +60,8 @@ type pricer struct {
 	cuts   []pcut
 	cutKey map[string]bool
 	sgBuf  []float64 // groupDuals' scratch: the cut duals
+	// secDual is groupDuals' scratch: the sector cuts' duals per row.
+	secDual []float64
 	// secExcess is the excess column of each sector-period row (or -1).
 	secExcess []int
 	// useGroups enables branching on the group rows, useCuts the root's
@@ -186,7 +188,15 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, strong: 6, probeIt: 3, strongAfter: 40, polish: true, maxNodes: 6000, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
-	covers := func(r [2]int, t int) bool { return r[0] <= t && t <= r[1] }
+	// within(t, u): every busy range containing week t contains week u.
+	within := func(t, u int) bool {
+		for _, r := range m.ranges {
+			if r[0] <= t && t <= r[1] && (u < r[0] || r[1] < u) {
+				return false
+			}
+		}
+		return true
+	}
 	used := make([]bool, m.W)
 	for _, r := range m.ranges {
 		for t := r[0]; t <= r[1]; t++ {
@@ -202,29 +212,11 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 			if u == t || !used[u] || m.capW[u] > m.capW[t] {
 				continue
 			}
-			sub := true
-			for _, r := range m.ranges {
-				if covers(r, t) && !covers(r, u) {
-					sub = false
-					break
-				}
-			}
-			if !sub {
+			if !within(t, u) {
 				continue
 			}
 			// Equal rows: keep the first one.
-			if m.capW[u] < m.capW[t] || u < t {
-				dominated = true
-				continue
-			}
-			same := true
-			for _, r := range m.ranges {
-				if covers(r, u) && !covers(r, t) {
-					same = false
-					break
-				}
-			}
-			if !same {
+			if m.capW[u] < m.capW[t] || u < t || !within(u, t) {
 				dominated = true
 			}
 		}
@@ -976,26 +968,25 @@ func (pr *pricer) groupDuals() float64 {
 	}
 	pr.sgBuf = sgs
 	wsq := float64(m.w.SectorPeriodExcess)
-	for ci := range pr.cuts {
-		cu := &pr.cuts[ci]
-		if cu.w == nil || sgs[ci] == 0 {
-			continue
+	if cap(pr.secDual) < len(lg.mu) {
+		pr.secDual = make([]float64, len(lg.mu))
+	}
+	tot := pr.secDual[:len(lg.mu)]
+	clear(tot)
+	for ci, cu := range pr.cuts {
+		if cu.w != nil {
+			tot[cu.sec] += sgs[ci]
 		}
-		tot := 0.0
-		for cj := range pr.cuts {
-			if pr.cuts[cj].w != nil && pr.cuts[cj].sec == cu.sec {
-				tot += sgs[cj]
-			}
+	}
+	for ci, cu := range pr.cuts {
+		if cu.w != nil && tot[cu.sec] > wsq {
+			sgs[ci] *= wsq / tot[cu.sec]
 		}
-		if tot > wsq {
-			for cj := range pr.cuts {
-				if pr.cuts[cj].w != nil && pr.cuts[cj].sec == cu.sec {
-					sgs[cj] *= wsq / tot
-				}
-			}
-			tot = wsq
+	}
+	for sec, t := range tot {
+		if t > 0 {
+			lg.mu[sec] = math.Min(lg.mu[sec], math.Max(0, wsq-t))
 		}
-		lg.mu[cu.sec] = math.Min(lg.mu[cu.sec], wsq-tot)
 	}
 	for ci := range pr.cuts {
 		cu := &pr.cuts[ci]

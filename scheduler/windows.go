@@ -122,6 +122,17 @@ func meets(ws []window, a, b int) (window, bool) {
 	return window{}, false
 }
 
+// packsDown counts the packs with a window meeting the days [a, b).
+func (m *model) packsDown(a, b int) int {
+	down := 0
+	for k := 1; k <= m.P; k++ {
+		if _, ok := meets(m.down.byPack[k], a, b); ok {
+			down++
+		}
+	}
+	return down
+}
+
 // windowCapacity lowers capW for the weeks the windows meet (see the file
 // comment) and checks that the locked loans can keep their packs. load is
 // the packs used by locked loans per week.
@@ -143,14 +154,7 @@ func (m *model) windowCapacity(load []int) error {
 		}
 	}
 	for t := range m.W {
-		a := m.day[t]
-		b := max(reach[t], a+1)
-		down := 0
-		for k := 1; k <= m.P; k++ {
-			if _, ok := meets(m.down.byPack[k], a, b); ok {
-				down++
-			}
-		}
+		down := m.packsDown(m.day[t], max(reach[t], m.day[t]+1))
 		// Locked loans are facts (checked below against their packs): never
 		// leave them over capacity.
 		m.capW[t] = max(m.P-down, load[t])
@@ -619,14 +623,7 @@ func (m *model) strictCapacity() []int {
 	locked := m.lockedState().load
 	same := true
 	for t := range m.W {
-		a := m.day[t]
-		b := max(reach[t], a+1)
-		down := 0
-		for k := 1; k <= m.P; k++ {
-			if _, ok := meets(m.down.byPack[k], a, b); ok {
-				down++
-			}
-		}
+		down := m.packsDown(m.day[t], max(reach[t], m.day[t]+1))
 		if c := max(min(m.capW[t], m.P-down), locked[t]); c != out[t] {
 			out[t], same = c, false
 		}
