@@ -1027,20 +1027,7 @@ func (pr *pricer) separate() int {
 	added := 0
 	yv := make([]float64, len(m.projects))
 	for _, t := range pr.capWeek {
-		clear(yv)
-		for row, j := range pr.basis {
-			cl := &pr.cols[j]
-			v := pr.xB[row]
-			if !cl.isSch || v < 1e-9 {
-				continue
-			}
-			for k := 0; k < len(cl.plan); k += 2 {
-				p := &m.projects[cl.plan[k]]
-				if o := &p.opts[cl.plan[k+1]]; o.lo <= t && t <= o.hi {
-					yv[cl.plan[k]] += v
-				}
-			}
-		}
+		pr.masterValues(yv, func(_ *mproj, o *option) bool { return o.lo <= t && t <= o.hi })
 		var its []item
 		for pi, v := range yv {
 			if v > 1e-6 {
@@ -1112,6 +1099,26 @@ func (pr *pricer) separate() int {
 	return added
 }
 
+// masterValues sets yv[p] to the master's value of the options of project
+// p that keep accepts (the weights of the basic school plans serving p
+// with them).
+func (pr *pricer) masterValues(yv []float64, keep func(p *mproj, o *option) bool) {
+	clear(yv)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[r]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		for h := 0; h < len(cl.plan); h += 2 {
+			p := &pr.m.projects[cl.plan[h]]
+			if keep(p, &p.opts[cl.plan[h+1]]) {
+				yv[cl.plan[h]] += v
+			}
+		}
+	}
+}
+
 // separateSectors adds the sector cuts (see pcut) that the master's
 // solution violates; it reports how many. With y the master's value of
 // each project served in the sector-period and e its excess, the cut of a
@@ -1130,20 +1137,7 @@ func (pr *pricer) separateSectors() int {
 			continue
 		}
 		q, k := sec/m.K, sec%m.K
-		clear(yv)
-		for r, j := range pr.basis {
-			cl := &pr.cols[j]
-			v := pr.xB[r]
-			if !cl.isSch || v < 1e-9 {
-				continue
-			}
-			for h := 0; h < len(cl.plan); h += 2 {
-				p := &m.projects[cl.plan[h]]
-				if p.sector == q && p.opts[cl.plan[h+1]].per == k {
-					yv[cl.plan[h]] += v
-				}
-			}
-		}
+		pr.masterValues(yv, func(p *mproj, o *option) bool { return p.sector == q && o.per == k })
 		e := 0.0
 		if pos := pr.inBasis[pr.secExcess[sec]]; pos >= 0 {
 			e = pr.xB[pos]
