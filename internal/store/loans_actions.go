@@ -569,6 +569,9 @@ func (db *DB) SaveAssessment(ctx context.Context, actor Actor, a Assessment) (_ 
 		if err != nil {
 			return err
 		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, false, "Seul l'enseignant du projet rédige le bilan."); err != nil {
+			return err
+		}
 		if l.State != LoanReturned && l.State != LoanClosed {
 			return stateError("Bilan", l.State, LoanReturned, LoanClosed)
 		}

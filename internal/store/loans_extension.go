@@ -101,6 +101,9 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		if err != nil {
 			return err
 		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, true, "Seul l'enseignant du projet peut demander une prolongation."); err != nil {
+			return err
+		}
 		if l.State != LoanReserved && l.State != LoanSigned && l.State != LoanPickedUp {
 			return stateError("Prolongation", l.State, LoanReserved, LoanSigned, LoanPickedUp)
 		}
