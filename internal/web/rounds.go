@@ -119,7 +119,6 @@ func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.Roun
 	return out, f.Err()
 }
 
-
 // createRound answers POST /api/v1/rounds: it computes a round and stores
 // it as a draft (201).
 func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
