@@ -407,19 +407,9 @@ func movesNote(moves []packMove) string {
 	return "Prolongation possible : " + strings.Join(parts, " ; ") + "."
 }
 
-var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
 // frenchDate formats a date the French way ("2 mars 2026").
-func frenchDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %d", day, frenchMonths[d.Month()-1], d.Year())
-}
+func frenchDate(d calendar.Date) string { return d.French(calendar.FrenchDay) }
 
-// FrenchDate formats a date the French way ("1er mars 2026"), for pages.
+// FrenchDate formats a date the French way ("1er mars 2026"); it is
+// calendar.Date.French(calendar.FrenchDay), kept for callers of the store.
 func FrenchDate(d calendar.Date) string { return frenchDate(d) }
