@@ -388,6 +388,24 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 	return nil
 }
 
+// RoundFor returns a round if the person may see rounds (the staff; the
+// others get ErrNotFound, rounds being the staff's work).
+func (db *DB) RoundFor(ctx context.Context, u User, id int64) (Round, error) {
+	if !u.Can(ActRoundRead) {
+		return Round{}, errHidden()
+	}
+	return db.Round(ctx, id)
+}
+
+// ListRoundsFor returns the rounds of a year (all years when empty) if the
+// person may see rounds; nobody else sees any.
+func (db *DB) ListRoundsFor(ctx context.Context, u User, year string) ([]Round, error) {
+	if !u.Can(ActRoundRead) {
+		return []Round{}, nil
+	}
+	return db.ListRounds(ctx, year)
+}
+
 // ListRounds returns the rounds of a school year (all years when year is
 // empty), newest first, without their loans and unserved requests.
 func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error) {

@@ -409,7 +409,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if pack != 0 {
 		f.PackIDs = []int64{pack}
 	}
-	incs, err := s.db.ListIncidents(r.Context(), f)
+	incs, err := s.db.ListIncidentsFor(r.Context(), currentUser(r), f)
 	if err != nil {
 		return err
 	}
