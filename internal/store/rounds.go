@@ -18,10 +18,10 @@ import (
 // loans and supersedes the round published before it for the same school
 // year; a draft replaced by a re-run is discarded.
 const (
-	RoundDraft      = "draft"
-	RoundPublished  = "published"
-	RoundSuperseded = "superseded"
-	RoundDiscarded  = "discarded"
+	RoundDraft      RoundState = "draft"
+	RoundPublished  RoundState = "published"
+	RoundSuperseded RoundState = "superseded"
+	RoundDiscarded  RoundState = "discarded"
 )
 
 // Pin kinds.
@@ -158,7 +158,7 @@ type RoundStats struct {
 type Round struct {
 	ID         int64             `json:"id"`
 	SchoolYear string            `json:"school_year"`
-	State      string            `json:"state"`
+	State      RoundState        `json:"state"`
 	Params     RoundParams       `json:"params"`
 	Weights    scheduler.Weights `json:"weights"`
 	// Objective is Z of the plan (spec section 5), Terms its terms;
@@ -181,8 +181,8 @@ type Round struct {
 
 // roundStateError refuses to publish or discard a round that is no
 // longer a draft.
-func roundStateError(state string) *RuleError {
-	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(state),
+func roundStateError(state RoundState) *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: state,
 		Message: fmt.Sprintf("Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", RoundStateLabel(state))}
 }
 
@@ -198,7 +198,7 @@ type roundRow struct {
 
 	ID              int64      `bun:"id,pk,autoincrement"`
 	SchoolYear      string     `bun:"school_year,notnull"`
-	State           string     `bun:"state,notnull"`
+	State           RoundState `bun:"state,notnull"`
 	Params          string     `bun:"params,notnull"`
 	Weights         string     `bun:"weights,notnull"`
 	Terms           string     `bun:"terms,notnull"`
@@ -647,10 +647,10 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		}
 	}
 	var live []struct {
-		ID        int64  `bun:"id"`
-		RequestID int64  `bun:"request_id"`
-		State     string `bun:"state"`
-		RoundID   *int64 `bun:"round_id"`
+		ID        int64     `bun:"id"`
+		RequestID int64     `bun:"request_id"`
+		State     LoanState `bun:"state"`
+		RoundID   *int64    `bun:"round_id"`
 	}
 	if err := tx.NewRaw(`SELECT id, request_id, state, round_id FROM loans
 		WHERE school_year = ? AND state <> 'cancelled' ORDER BY id`, r.SchoolYear).Scan(ctx, &live); err != nil {
@@ -756,4 +756,4 @@ func turnaroundArg(days int) int {
 
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
-func RoundStateLabel(state string) string { return RoundState(state).Label() }
+func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }
