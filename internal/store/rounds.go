@@ -18,10 +18,10 @@ import (
 // loans and supersedes the round published before it for the same school
 // year; a draft replaced by a re-run is discarded.
 const (
-	RoundDraft      RoundState = "draft"
-	RoundPublished  RoundState = "published"
-	RoundSuperseded RoundState = "superseded"
-	RoundDiscarded  RoundState = "discarded"
+	RoundDraft      = "draft"
+	RoundPublished  = "published"
+	RoundSuperseded = "superseded"
+	RoundDiscarded  = "discarded"
 )
 
 // Pin kinds.
@@ -158,7 +158,7 @@ type RoundStats struct {
 type Round struct {
 	ID         int64             `json:"id"`
 	SchoolYear string            `json:"school_year"`
-	State      RoundState        `json:"state"`
+	State      string            `json:"state"`
 	Params     RoundParams       `json:"params"`
 	Weights    scheduler.Weights `json:"weights"`
 	// Objective is Z of the plan (spec section 5), Terms its terms;
@@ -181,8 +181,8 @@ type Round struct {
 
 // roundStateError refuses to publish or discard a round that is no
 // longer a draft.
-func roundStateError(state RoundState) *RuleError {
-	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: state,
+func roundStateError(state string) *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(state),
 		Message: fmt.Sprintf("Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", RoundStateLabel(state))}
 }
 
@@ -198,7 +198,7 @@ type roundRow struct {
 
 	ID              int64      `bun:"id,pk,autoincrement"`
 	SchoolYear      string     `bun:"school_year,notnull"`
-	State           RoundState `bun:"state,notnull"`
+	State           string     `bun:"state,notnull"`
 	Params          string     `bun:"params,notnull"`
 	Weights         string     `bun:"weights,notnull"`
 	Terms           string     `bun:"terms,notnull"`
