@@ -715,8 +715,14 @@ func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, vers
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
 	if u, ok, err := actingPerson(ctx, db.bun, actor); err != nil {
 		return Request{}, err
-	} else if ok && !u.HasRole(o.Role) {
-		return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+	} else if ok {
+		if o.Role == "" {
+			// The person gives their opinion as the referent role they hold.
+			o.Role, _ = u.ReferentRole()
+		}
+		if o.Role == "" || !u.HasRole(o.Role) {
+			return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+		}
 	}
 	return db.transition(ctx, actor, id, version, ActRequestOpinion, []RequestState{RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {

@@ -351,8 +351,8 @@ func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
-		role, _ := u.ReferentRole()
-		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
+		// The store picks the referent role the person speaks for.
+		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 
