@@ -186,6 +186,13 @@ func loanText(l *Loan) string {
 	return s
 }
 
+func extensionText(weeks int) string {
+	if weeks == 0 {
+		return "sans prolongation"
+	}
+	return "prolongation : " + plural(weeks, "semaine", "semaines")
+}
+
 func packsText(codes []string) string {
 	if len(codes) == 1 {
 		return "pack " + codes[0]
@@ -200,8 +207,8 @@ func moveText(old, l *Loan) string {
 		old.Weeks != l.Weeks || old.ExtensionWeeks != l.ExtensionWeeks {
 		from, to := DateRange(old.PickupDay, old.ReturnDay), DateRange(l.PickupDay, l.ReturnDay)
 		if old.ExtensionWeeks != l.ExtensionWeeks {
-			from += fmt.Sprintf(" (prolongation : %s)", plural(old.ExtensionWeeks, "semaine", "semaines"))
-			to += fmt.Sprintf(" (prolongation : %s)", plural(l.ExtensionWeeks, "semaine", "semaines"))
+			from += " (" + extensionText(old.ExtensionWeeks) + ")"
+			to += " (" + extensionText(l.ExtensionWeeks) + ")"
 		}
 		parts = append(parts, from+" → "+to)
 	}

@@ -59,9 +59,9 @@ func DateRange(from, to calendar.Date) string {
 	return "du " + first + " au " + LongDate(to)
 }
 
-// plural returns "1 semaine", "2 semaines".
+// plural returns "1 semaine", "2 semaines" (French: 0 is singular).
 func plural(n int, one, many string) string {
-	if n == 1 || n == -1 {
+	if n > -2 && n < 2 {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)

@@ -473,8 +473,9 @@ func Build(in Input, opt Options) (Grid, error) {
 		}
 	}
 
-	// Rows: filter, then cells over the column window.
-	var rows []Row
+	// Rows: filter, page, then cells over the column window (only the
+	// rows of the page are laid out).
+	var keep []int
 	for i, p := range in.Packs {
 		if len(opt.PackIDs) > 0 && !slices.Contains(opt.PackIDs, p.ID) {
 			continue
@@ -484,17 +485,23 @@ func Build(in Input, opt Options) (Grid, error) {
 		}) {
 			continue
 		}
-		rows = append(rows, buildRow(in, opt, p, occ[i], cols, lo, hi, sectors))
+		keep = append(keep, i)
 	}
-	g.TotalRows = len(rows)
+	g.TotalRows = len(keep)
 	g.Page, g.Pages = 1, 1
 	if opt.PageSize > 0 {
-		g.Pages = max(1, (len(rows)+opt.PageSize-1)/opt.PageSize)
+		g.Pages = max(1, (len(keep)+opt.PageSize-1)/opt.PageSize)
 		g.Page = max(opt.Page, 1)
 		if g.Page > g.Pages {
 			return Grid{}, &Error{Field: "page", Message: fmt.Sprintf("page %d hors de 1 à %d", g.Page, g.Pages)}
 		}
-		rows = rows[(g.Page-1)*opt.PageSize : min(g.Page*opt.PageSize, len(rows))]
+		keep = keep[(g.Page-1)*opt.PageSize : min(g.Page*opt.PageSize, len(keep))]
+	}
+	lay := layout{in: in, opt: opt, cols: cols, lo: lo, hi: hi, sectors: sectors,
+		dates: make([]string, len(in.Loans)), free: make([]string, len(cols))}
+	rows := make([]Row, 0, len(keep))
+	for _, i := range keep {
+		rows = append(rows, lay.row(in.Packs[i], occ[i]))
 	}
 	g.Rows = rows
 	g.Legend = legend()
@@ -580,8 +587,22 @@ func sectorIndex(in Input) map[string]int {
 	return out
 }
 
-// buildRow merges the occupied columns [lo, hi) of a pack into cells.
-func buildRow(in Input, opt Options, p Pack, occ []occupant, cols []Column, lo, hi int, sectors map[string]int) Row {
+// layout turns the occupants of rows into cells, caching the texts shared
+// by many cells.
+type layout struct {
+	in      Input
+	opt     Options
+	cols    []Column
+	lo, hi  int
+	sectors map[string]int
+	// dates caches each loan's DateRange, free each column's free title.
+	dates []string
+	free  []string
+}
+
+// row merges the occupied columns [lo, hi) of a pack into cells.
+func (lay *layout) row(p Pack, occ []occupant) Row {
+	in, opt, cols, lo, hi := lay.in, lay.opt, lay.cols, lay.lo, lay.hi
 	row := Row{Pack: p}
 	seen := map[int]bool{}
 	for j := lo; j < hi; {
@@ -597,7 +618,10 @@ func buildRow(in Input, opt Options, p Pack, occ []occupant, cols []Column, lo, 
 		case o.kind == CellFree && cols[j].Kind == ColumnHoliday:
 			c.Kind, c.Title = CellHoliday, cols[j].Title
 		case o.kind == CellFree:
-			c.Title = "libre, " + cols[j].Title
+			if lay.free[j] == "" {
+				lay.free[j] = "libre, " + cols[j].Title
+			}
+			c.Title = lay.free[j]
 		case o.window >= 0:
 			w := in.Maintenance[o.window]
 			c.Text = "maintenance"
@@ -608,7 +632,10 @@ func buildRow(in Input, opt Options, p Pack, occ []occupant, cols []Column, lo, 
 			}
 		default:
 			l := in.Loans[o.loan]
-			describeLoan(&c, l, in, opt, sectors)
+			if lay.dates[o.loan] == "" {
+				lay.dates[o.loan] = DateRange(l.PickupDay, l.ReturnDay)
+			}
+			describeLoan(&c, l, lay.dates[o.loan], in, opt, lay.sectors)
 			if o.kind == CellLoan && !seen[o.loan] {
 				row.Loans++
 				seen[o.loan] = true
@@ -636,12 +663,11 @@ func buildRow(in Input, opt Options, p Pack, occ []occupant, cols []Column, lo, 
 
 // describeLoan fills the text of a loan's cell (base, extension or
 // turnaround), hiding who holds it from a viewer of another school.
-func describeLoan(c *Cell, l Loan, in Input, opt Options, sectors map[string]int) {
+func describeLoan(c *Cell, l Loan, dates string, in Input, opt Options, sectors map[string]int) {
 	visible := in.Viewer.sees(l)
 	c.Own = in.Viewer.SchoolUAI != "" && l.SchoolUAI == in.Viewer.SchoolUAI
 	c.Hidden = !visible
 	c.Faded = opt.Sector != "" && l.SectorID != opt.Sector
-	dates := DateRange(l.PickupDay, l.ReturnDay)
 	who := "prêté"
 	if visible {
 		c.LoanID, c.RequestID = l.LoanID, l.RequestID
