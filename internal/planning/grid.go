@@ -505,7 +505,14 @@ func Build(in Input, opt Options) (Grid, error) {
 	}
 	g.Rows = rows
 	g.Legend = legend()
-	g.Caption = caption(g, opt)
+	sectorName := opt.Sector
+	for _, l := range in.Loans {
+		if l.SectorID == opt.Sector && l.SectorName != "" {
+			sectorName = l.SectorName
+			break
+		}
+	}
+	g.Caption = caption(g, opt, sectorName)
 	return g, nil
 }
 
@@ -725,13 +732,13 @@ func legend() []LegendItem {
 	}
 }
 
-func caption(g Grid, opt Options) string {
+func caption(g Grid, opt Options, sector string) string {
 	s := "Planning des packs, année scolaire " + g.SchoolYear
 	if opt.Period != "" && len(g.Groups) == 1 {
 		s += ", " + g.Groups[0].Name
 	}
 	if opt.Sector != "" {
-		s += ", packs prêtés au secteur " + opt.Sector
+		s += ", packs prêtés au secteur " + sector
 	}
 	if g.Pages > 1 {
 		s += fmt.Sprintf(", page %d sur %d", g.Page, g.Pages)

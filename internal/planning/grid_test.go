@@ -337,12 +337,18 @@ func TestBuildFilters(t *testing.T) {
 		assert.Equal(t, "P-02", g.Rows[0].Pack.Code)
 		assert.Equal(t, "P-03", g.Rows[1].Pack.Code)
 		assert.False(t, cellAt(t, g.Rows[0], col(t, g, 19)).Faded)
+		assert.Equal(t, "Planning des packs, année scolaire 2026-2027, packs prêtés au secteur Quartier Charlie", g.Caption)
 	})
 	t.Run("sector fades other sectors", func(t *testing.T) {
-		g, err := planning.Build(in, planning.Options{Sector: "q-Bravo"})
+		in := in
+		in.Loans = append([]planning.Loan{loan(t, y, 1, "Alpha", 1, 6, 0, 2)}, in.Loans...)
+		g, err := planning.Build(in, planning.Options{Sector: "q-Charlie"})
 		require.NoError(t, err)
-		require.Len(t, g.Rows, 1)
-		assert.False(t, cellAt(t, g.Rows[0], col(t, g, 8)).Faded)
+		require.Len(t, g.Rows, 2)
+		alpha := cellAt(t, g.Rows[0], col(t, g, 1))
+		assert.Equal(t, "École Alpha", alpha.Text)
+		assert.True(t, alpha.Faded, "another sector's loan is faded")
+		assert.False(t, cellAt(t, g.Rows[0], col(t, g, 19)).Faded, "the sector's loan is not")
 	})
 	t.Run("packs", func(t *testing.T) {
 		g, err := planning.Build(in, planning.Options{PackIDs: []int64{3}})

@@ -170,15 +170,22 @@ func (db *DB) today(d calendar.Date) calendar.Date {
 
 // RoundGridInput returns the input of the grid of a round's plan: the
 // calendar of its year, its packs (in the order of the round), the loans
-// it proposes (kept loans with the state of their live loan), and the
-// maintenance windows; today is the zero Date for today in Paris.
-// Returns ErrNotFound.
+// it proposes (kept loans with the state of their live loan) and the
+// loans reserved by hand since, which publishing keeps, and the
+// maintenance windows it was computed with; today is the zero Date for
+// today in Paris. Returns ErrNotFound.
 func (db *DB) RoundGridInput(ctx context.Context, id int64, today calendar.Date, v planning.Viewer) (_ planning.Input, err error) {
 	defer wrapf(&err, "RoundGridInput(%d)", id)
 	r, err := db.Round(ctx, id)
 	if err != nil {
 		return planning.Input{}, err
 	}
+	return db.roundGridInput(ctx, r, today, v)
+}
+
+// roundGridInput is the input of the grid of a round's plan (a stored
+// round or a what-if's scratch plan, whose extra packs have negative ids).
+func (db *DB) roundGridInput(ctx context.Context, r Round, today calendar.Date, v planning.Viewer) (planning.Input, error) {
 	y, err := db.CalendarYear(ctx, r.SchoolYear)
 	if err != nil {
 		return planning.Input{}, err
@@ -195,11 +202,13 @@ func (db *DB) RoundGridInput(ctx context.Context, id int64, today calendar.Date,
 	if err != nil {
 		return planning.Input{}, err
 	}
-	in := planning.Input{Year: y, Today: db.today(today), Viewer: v, Loans: roundPlan(r, info, live)}
+	labels := map[int64]string{}
 	for _, p := range all {
-		if slices.Contains(r.Params.PackIDs, p.ID) {
-			in.Packs = append(in.Packs, planning.Pack{ID: p.ID, Code: p.Code, Label: p.Label})
-		}
+		labels[p.ID] = p.Label
+	}
+	in := planning.Input{Year: y, Today: db.today(today), Viewer: v, Loans: roundPlan(r, info, live)}
+	for i, id := range r.Params.PackIDs {
+		in.Packs = append(in.Packs, planning.Pack{ID: id, Code: r.Params.PackCodes[i], Label: labels[id]})
 	}
 	// The round's windows are those it was computed with.
 	for _, w := range r.Params.Maintenance {
@@ -214,6 +223,27 @@ func (db *DB) RoundGridInput(ctx context.Context, id int64, today calendar.Date,
 // options.
 func (db *DB) RoundGrid(ctx context.Context, id int64, today calendar.Date, v planning.Viewer, opt planning.Options) (planning.Grid, error) {
 	in, err := db.RoundGridInput(ctx, id, today, v)
+	if err != nil {
+		return planning.Grid{}, err
+	}
+	return planning.Build(in, opt)
+}
+
+// WhatIfGrid lays out the grid of a what-if's scratch plan: the packs of
+// the hypothesis (an extra pack is a row « supplémentaire 1 »), its
+// windows (a pack made unavailable shows as maintenance). Returns
+// ErrNotFound, or a *planning.Error for bad options.
+func (db *DB) WhatIfGrid(ctx context.Context, id int64, today calendar.Date, v planning.Viewer, opt planning.Options) (_ planning.Grid, err error) {
+	defer wrapf(&err, "WhatIfGrid(%d)", id)
+	var row whatIfRow
+	if err := db.bun.NewSelect().Model(&row).Where("wi.id = ?", id).Scan(ctx); err != nil {
+		return planning.Grid{}, err
+	}
+	w, err := row.whatIf()
+	if err != nil {
+		return planning.Grid{}, err
+	}
+	in, err := db.roundGridInput(ctx, w.Round, today, v)
 	if err != nil {
 		return planning.Grid{}, err
 	}

@@ -207,6 +207,11 @@ func TestWhatIf(t *testing.T) {
 			assert.Equal(t, 3*w.Changes.Periods[0].Weeks, w.Changes.Periods[0].AvailableAfter, "three packs after")
 			assert.False(t, w.Adoptable, "the extra pack does not exist")
 			assert.Contains(t, w.NotAdoptable, "supplémentaire 1")
+			g, err := db.WhatIfGrid(ctx, w.ID, storetest.RoundToday, planning.Viewer{Staff: true}, planning.Options{})
+			require.NoError(t, err)
+			require.Len(t, g.Rows, 3, "a row for the extra pack")
+			assert.Equal(t, "supplémentaire 1", g.Rows[2].Pack.Code)
+			assert.Positive(t, g.Rows[2].Loans, "the extra pack is lent")
 			_, err = db.AdoptWhatIf(ctx, coord, w.ID)
 			var we *store.WhatIfError
 			require.ErrorAs(t, err, &we)
@@ -232,6 +237,12 @@ func TestWhatIf(t *testing.T) {
 				assert.Equal(t, []int64{d.Packs[1].ID}, l.PackIDs, "only the other pack is lent")
 			}
 			assert.True(t, w.Adoptable)
+			g, err := db.WhatIfGrid(ctx, w.ID, storetest.RoundToday, planning.Viewer{Staff: true}, planning.Options{})
+			require.NoError(t, err)
+			require.Len(t, g.Rows, 2)
+			require.Len(t, g.Rows[0].Cells, 1, "the unavailable pack is one maintenance cell")
+			assert.Equal(t, planning.CellMaintenance, g.Rows[0].Cells[0].Kind)
+			assert.Equal(t, "hypothèse : pack indisponible", g.Rows[0].Cells[0].Detail)
 		})
 		t.Run("without extensions", func(t *testing.T) {
 			require.Positive(t, draft.Stats.ExtensionsGranted, "the draft grants an extension")
