@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -252,6 +253,19 @@ func TestWhatIf(t *testing.T) {
 				assert.Zero(t, l.ExtensionWeeks, "no extension for request %d", l.RequestID)
 			}
 		})
+		t.Run("the fix of an unserved request", func(t *testing.T) {
+			var fix store.WhatIfInput
+			found := false
+			for _, u := range draft.Unserved {
+				if fix, found = store.UnservedWhatIf(u); found {
+					break
+				}
+			}
+			require.True(t, found, "the engine suggests packs for an unserved request: %+v", draft.Unserved)
+			w, err := db.RunWhatIf(ctx, coord, draft.ID, fix)
+			require.NoError(t, err)
+			assert.Greater(t, len(w.Round.Loans), len(draft.Loans), "the fix serves more requests")
+		})
 		t.Run("bad hypotheses", func(t *testing.T) {
 			tests := []struct {
 				name      string
@@ -286,7 +300,7 @@ func TestWhatIf(t *testing.T) {
 		assert.Empty(t, liveLoans(t, db, d.Year), "what-ifs create no loan")
 		list, err := db.ListWhatIfs(ctx, draft.ID)
 		require.NoError(t, err)
-		assert.Len(t, list, 4, "the what-ifs of the draft are kept")
+		assert.Len(t, list, 5, "the what-ifs of the draft are kept")
 
 		// Loans of 5 weeks, adopted as the new draft.
 		w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{LoanWeeks: 5})
@@ -313,7 +327,9 @@ func TestWhatIf(t *testing.T) {
 		assert.Equal(t, "adopted", we.Code)
 		// Another what-if of the discarded draft can no longer be adopted,
 		// nor can a new one be run on it.
-		_, err = db.AdoptWhatIf(ctx, coord, list[0].ID)
+		i := slices.IndexFunc(list, func(w store.WhatIf) bool { return w.Adoptable })
+		require.GreaterOrEqual(t, i, 0, "an adoptable what-if")
+		_, err = db.AdoptWhatIf(ctx, coord, list[i].ID)
 		require.ErrorAs(t, err, &we)
 		assert.Equal(t, "stale", we.Code)
 		_, err = db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})

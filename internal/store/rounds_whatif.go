@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -390,6 +392,35 @@ func (db *DB) AdoptWhatIf(ctx context.Context, actor Actor, id int64) (_ Round, 
 			map[string]any{"what_if_id": id, "label": w.Label, "state": RoundDraft})
 	})
 	return out, err
+}
+
+// morePacks finds the engine's fix in an unserved request's reason: « un
+// pack de plus en P3 », « 2 packs de plus en P4 », « 1 pack(s) de plus ».
+var morePacks = regexp.MustCompile(`\b(un|\d+) pack(?:s|\(s\))? de plus`)
+
+// UnservedWhatIf returns the what-if that would serve an unserved request
+// according to the engine's reason (« … serait servi avec un pack de plus
+// en P3 »), for a button beside the reason; false when the engine
+// suggests no number of packs (ineligible, excluded periods, excluded by
+// the coordinator).
+func UnservedWhatIf(u RoundUnserved) (WhatIfInput, bool) {
+	switch u.Code {
+	case "capacity", "concentration", "too_many_packs":
+	default:
+		return WhatIfInput{}, false
+	}
+	m := morePacks.FindStringSubmatch(u.Message)
+	if m == nil {
+		return WhatIfInput{}, false
+	}
+	n := 1
+	if m[1] != "un" {
+		var err error
+		if n, err = strconv.Atoi(m[1]); err != nil || n < 1 || n > maxWhatIfExtraPacks {
+			return WhatIfInput{}, false
+		}
+	}
+	return WhatIfInput{PacksDelta: n}, true
 }
 
 // applyWhatIf changes the instance of a round being built by the
