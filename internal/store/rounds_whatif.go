@@ -236,6 +236,7 @@ func (db *DB) RunWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInp
 	if base.State != RoundDraft && base.State != RoundPublished {
 		return WhatIf{}, &RoundStateError{ID: id, State: base.State}
 	}
+	in.Unavailable = slices.Clone(in.Unavailable) // validate fills in the pack codes
 	if err := in.validate(base); err != nil {
 		return WhatIf{}, err
 	}
