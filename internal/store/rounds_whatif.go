@@ -428,11 +428,19 @@ func UnservedWhatIf(u RoundUnserved) (WhatIfInput, bool) {
 // hypothesis, then builds the engine's instances again.
 func (b *roundBuild) applyWhatIf(in WhatIfInput) error {
 	day0 := b.weeks[0].Monday
-	// Packs held by loans the engine must keep where they are.
+	// Packs held by loans the engine must keep where they are: locked
+	// loans, and live loans pinned to a start week (they keep their packs).
 	held := map[int]bool{}
 	for id, locked := range b.locked {
 		if locked && !b.excluded[id] {
 			for _, n := range b.packNumbers(b.live[id]) {
+				held[n] = true
+			}
+		}
+	}
+	for _, p := range b.in.Pins {
+		if p.Kind == PinServe && p.StartWeek != nil {
+			for _, n := range b.packNumbers(b.live[p.RequestID]) {
 				held[n] = true
 			}
 		}
