@@ -22,20 +22,34 @@ func PlanningViewer(u User) planning.Viewer {
 // planInfo is what turns loans of a year into the planning's loans: the
 // requests (title, school, class, sector) and the sectors' names.
 type planInfo struct {
-	requests map[int64]Request
+	requests map[int64]planRequest
 	sectors  map[string]string
 }
 
+// planRequest is what the planning shows of a request.
+type planRequest struct {
+	ID          int64  `bun:"id"`
+	Title       string `bun:"title"`
+	SchoolUAI   string `bun:"school_uai"`
+	SchoolName  string `bun:"school_name"`
+	SectorID    string `bun:"sector_id"`
+	ClassLevels string `bun:"class_levels"`
+}
+
+// planInfo reads the requests of a year in one plain query (no opinions,
+// no eligibility: a national year has thousands).
 func (db *DB) planInfo(ctx context.Context, year string) (planInfo, error) {
-	reqs, err := db.ListRequests(ctx, RequestFilter{SchoolYear: year})
-	if err != nil {
+	var reqs []planRequest
+	if err := db.bun.NewRaw(`SELECT r.id, r.title, r.school_uai, s.name AS school_name,
+		COALESCE(s.sector_id, '') AS sector_id, r.class_levels
+		FROM requests AS r JOIN schools AS s ON s.uai = r.school_uai WHERE r.school_year = ?`, year).Scan(ctx, &reqs); err != nil {
 		return planInfo{}, err
 	}
 	sectors, err := db.ListSectors(ctx)
 	if err != nil {
 		return planInfo{}, err
 	}
-	info := planInfo{requests: make(map[int64]Request, len(reqs)), sectors: make(map[string]string, len(sectors))}
+	info := planInfo{requests: make(map[int64]planRequest, len(reqs)), sectors: make(map[string]string, len(sectors))}
 	for _, r := range reqs {
 		info.requests[r.ID] = r
 	}
@@ -61,7 +75,7 @@ func (info planInfo) fill(l *planning.Loan) {
 	if l.SchoolName == "" {
 		l.SchoolName = r.SchoolName
 	}
-	l.Class = strings.Join(r.ClassLevels, ", ")
+	l.Class = strings.Join(splitList(r.ClassLevels), ", ")
 	l.SectorID = r.SectorID
 	l.SectorName = info.sectors[r.SectorID]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,15 @@ func TestRoundAndYearGrid(t *testing.T) {
 			assert.Equal(t, len(l.PackIDs), cells[l.RequestID], "a cell per pack of request %d", l.RequestID)
 		}
 		assert.Len(t, cells, len(r.Loans), "every proposed loan and nothing else")
+		for _, row := range g.Rows {
+			for _, c := range row.Cells {
+				if c.Kind == planning.CellLoan {
+					assert.Equal(t, "CM1", c.Detail, "class of request %d", c.RequestID)
+					assert.NotEmpty(t, c.Sector, "sector of request %d", c.RequestID)
+					assert.Equal(t, "proposé", c.Title[strings.LastIndex(c.Title, ", ")+2:], "a draft's loan is proposed")
+				}
+			}
+		}
 
 		// A school sees its own loan by name, the others as « prêté ».
 		mine := r.Loans[0]
