@@ -26,7 +26,7 @@ func ExampleBuild() {
 				StartWeek: 8, Weeks: 6, ExtensionWeeks: 2, PickupDay: weeks[8].First, ReturnDay: weeks[15].Last, TurnaroundDays: 7},
 		},
 		Today:  calendar.MustParseDate("2026-09-01"),
-		Viewer: planning.Viewer{SchoolUAI: "0930001A"},
+		Viewer: planning.Viewer{Schools: []string{"0930001A"}},
 	}
 	g, err := planning.Build(in, planning.Options{Period: "P2"})
 	if err != nil {

@@ -77,17 +77,20 @@ type Window struct {
 	Reason   string
 }
 
-// Viewer says who looks at the grid: staff see every loan by name; a
-// school sees its own loans by name and the others as « prêté ».
+// Viewer says who looks at the grid: staff see every loan by name; the
+// people of a school (its director, its teachers) see their schools'
+// loans by name and the others as « prêté ».
 type Viewer struct {
-	Staff     bool
-	SchoolUAI string
+	Staff bool
+	// Schools are the UAI codes of the viewer's schools.
+	Schools []string
 }
 
+// own reports whether the loan is one of the viewer's schools'.
+func (v Viewer) own(l Loan) bool { return l.SchoolUAI != "" && slices.Contains(v.Schools, l.SchoolUAI) }
+
 // sees reports whether the viewer may see who holds loan l.
-func (v Viewer) sees(l Loan) bool {
-	return v.Staff || (v.SchoolUAI != "" && v.SchoolUAI == l.SchoolUAI)
-}
+func (v Viewer) sees(l Loan) bool { return v.Staff || v.own(l) }
 
 // Input is what Build needs: the calendar of the year, the packs (rows, in
 // order), the loans of a plan, the maintenance windows, today's date (to
@@ -672,7 +675,7 @@ func (lay *layout) row(p Pack, occ []occupant) Row {
 // turnaround), hiding who holds it from a viewer of another school.
 func describeLoan(c *Cell, l Loan, dates string, in Input, opt Options, sectors map[string]int) {
 	visible := in.Viewer.sees(l)
-	c.Own = in.Viewer.SchoolUAI != "" && l.SchoolUAI == in.Viewer.SchoolUAI
+	c.Own = in.Viewer.own(l)
 	c.Hidden = !visible
 	c.Faded = opt.Sector != "" && l.SectorID != opt.Sector
 	who := "prêté"

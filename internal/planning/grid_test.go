@@ -265,10 +265,12 @@ func TestBuildPrivacy(t *testing.T) {
 	}{
 		{name: "staff see every school", giveViewer: planning.Viewer{Staff: true}, giveWeek: 19,
 			wantText: "École Bravo", wantReq: 2, wantSector: "Quartier Bravo"},
-		{name: "a school sees its own loan", giveViewer: planning.Viewer{SchoolUAI: "UAI-Alpha"}, giveWeek: 1,
+		{name: "a school sees its own loan", giveViewer: planning.Viewer{Schools: []string{"UAI-Alpha"}}, giveWeek: 1,
 			wantText: "École Alpha", wantReq: 1, wantOwn: true, wantSector: "Quartier Alpha"},
-		{name: "a school sees another's loan as lent", giveViewer: planning.Viewer{SchoolUAI: "UAI-Alpha"}, giveWeek: 19,
+		{name: "a school sees another's loan as lent", giveViewer: planning.Viewer{Schools: []string{"UAI-Alpha"}}, giveWeek: 19,
 			wantText: "prêté", wantHidden: true},
+		{name: "a person of two schools sees both", giveViewer: planning.Viewer{Schools: []string{"UAI-Alpha", "UAI-Bravo"}}, giveWeek: 19,
+			wantText: "École Bravo", wantReq: 2, wantOwn: true, wantSector: "Quartier Bravo"},
 		{name: "a viewer without school sees no name", giveViewer: planning.Viewer{}, giveWeek: 1,
 			wantText: "prêté", wantHidden: true},
 	}

@@ -4,19 +4,27 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
 )
 
 // PlanningViewer returns what u may see of the packs' planning: the
-// coordinator and the referents see every loan by name; directors and
-// teachers see their school's loans by name and the others as « prêté ».
+// people who see all schools (the coordinator and the referents) see every
+// loan by name; directors and teachers see their schools' loans by name
+// and the others as « prêté ».
 func PlanningViewer(u User) planning.Viewer {
-	if u.Role.ScopedToSchool() {
-		return planning.Viewer{SchoolUAI: u.SchoolUAI}
+	if u.SeesAllSchools() {
+		return planning.Viewer{Staff: true}
 	}
-	return planning.Viewer{Staff: true}
+	v := planning.Viewer{Schools: []string{}}
+	for _, r := range u.roleSet() {
+		if r.Role.ScopedToSchool() && r.SchoolUAI != "" && !slices.Contains(v.Schools, r.SchoolUAI) {
+			v.Schools = append(v.Schools, r.SchoolUAI)
+		}
+	}
+	return v
 }
 
 // planInfo is what turns loans of a year into the planning's loans: the
@@ -81,7 +89,7 @@ func (info planInfo) fill(l *planning.Loan) {
 }
 
 // signedState reports whether a loan in state s has its agreement signed.
-func signedState(s string) bool {
+func signedState(s LoanState) bool {
 	return s == LoanSigned || s == LoanPickedUp || s == LoanReturned || s == LoanClosed
 }
 
@@ -320,4 +328,69 @@ func (db *DB) YearGrid(ctx context.Context, year string, today calendar.Date, v 
 		return planning.Grid{}, err
 	}
 	return planning.Build(in, opt)
+}
+
+// The planner's reads for a person. Rounds, their grids, differences,
+// what-ifs and capacity are the staff's work (ActRoundRead): the others
+// get ErrNotFound, as with RoundFor. The year's planning is everyone's
+// (ActLoanRead), each seeing what PlanningViewer allows. Running and
+// adopting a what-if are ActRoundWrite, checked by the route like
+// RunRound.
+
+// RoundGridFor lays out a round's grid for u.
+func (db *DB) RoundGridFor(ctx context.Context, u User, id int64, today calendar.Date, opt planning.Options) (planning.Grid, error) {
+	if !u.Can(ActRoundRead) {
+		return planning.Grid{}, errHidden()
+	}
+	return db.RoundGrid(ctx, id, today, PlanningViewer(u), opt)
+}
+
+// WhatIfGridFor lays out a what-if's grid for u.
+func (db *DB) WhatIfGridFor(ctx context.Context, u User, id int64, today calendar.Date, opt planning.Options) (planning.Grid, error) {
+	if !u.Can(ActRoundRead) {
+		return planning.Grid{}, errHidden()
+	}
+	return db.WhatIfGrid(ctx, id, today, PlanningViewer(u), opt)
+}
+
+// YearGridFor lays out the year's packs planning for u: by name for the
+// staff, the others' loans as « prêté » for a school's people.
+func (db *DB) YearGridFor(ctx context.Context, u User, year string, today calendar.Date, opt planning.Options) (planning.Grid, error) {
+	if !u.Can(ActLoanRead) {
+		return planning.Grid{}, errRoleForbidden()
+	}
+	return db.YearGrid(ctx, year, today, PlanningViewer(u), opt)
+}
+
+// RoundChangesFor returns a round's difference with the plan in force for
+// u.
+func (db *DB) RoundChangesFor(ctx context.Context, u User, id int64) (planning.Changes, error) {
+	if !u.Can(ActRoundRead) {
+		return planning.Changes{}, errHidden()
+	}
+	return db.RoundChanges(ctx, id)
+}
+
+// WhatIfFor returns a what-if for u.
+func (db *DB) WhatIfFor(ctx context.Context, u User, id int64) (WhatIf, error) {
+	if !u.Can(ActRoundRead) {
+		return WhatIf{}, errHidden()
+	}
+	return db.WhatIf(ctx, id)
+}
+
+// ListWhatIfsFor returns a round's what-ifs for u (none for the others).
+func (db *DB) ListWhatIfsFor(ctx context.Context, u User, roundID int64) ([]WhatIf, error) {
+	if !u.Can(ActRoundRead) {
+		return []WhatIf{}, nil
+	}
+	return db.ListWhatIfs(ctx, roundID)
+}
+
+// RoundCapacityFor returns a round's capacity for u.
+func (db *DB) RoundCapacityFor(ctx context.Context, u User, id int64, timeLimit time.Duration) (Capacity, error) {
+	if !u.Can(ActRoundRead) {
+		return Capacity{}, errHidden()
+	}
+	return db.RoundCapacity(ctx, id, timeLimit)
 }

@@ -67,7 +67,7 @@ func TestRoundAndYearGrid(t *testing.T) {
 		mine := r.Loans[0]
 		school, err := db.School(ctx, mine.SchoolUAI)
 		require.NoError(t, err)
-		g, err = db.RoundGrid(ctx, r.ID, storetest.RoundToday, planning.Viewer{SchoolUAI: mine.SchoolUAI}, planning.Options{})
+		g, err = db.RoundGrid(ctx, r.ID, storetest.RoundToday, planning.Viewer{Schools: []string{mine.SchoolUAI}}, planning.Options{})
 		require.NoError(t, err)
 		cells, texts := gridLoans(g)
 		assert.Contains(t, texts, school.Name, "own loan by name")
@@ -78,8 +78,24 @@ func TestRoundAndYearGrid(t *testing.T) {
 			assert.True(t, id == 0 || id == mine.RequestID, "no other request id leaks: %d", id)
 		}
 		teacher := store.User{Role: store.RoleTeacher, SchoolUAI: mine.SchoolUAI}
-		assert.Equal(t, planning.Viewer{SchoolUAI: mine.SchoolUAI}, store.PlanningViewer(teacher))
+		assert.Equal(t, planning.Viewer{Schools: []string{mine.SchoolUAI}}, store.PlanningViewer(teacher))
 		assert.Equal(t, staff, store.PlanningViewer(store.User{Role: store.RoleInspection}))
+		both := store.User{Role: store.RoleDirector, SchoolUAI: "0930001A", Roles: []store.UserRole{
+			{Role: store.RoleDirector, SchoolUAI: "0930001A"}, {Role: store.RoleTeacher, SchoolUAI: "0930002B"}}}
+		assert.Equal(t, planning.Viewer{Schools: []string{"0930001A", "0930002B"}}, store.PlanningViewer(both), "a person of two schools")
+		referent := store.User{Role: store.RoleTeacher, SchoolUAI: "0930001A", Roles: []store.UserRole{
+			{Role: store.RoleTeacher, SchoolUAI: "0930001A"}, {Role: store.RoleInspection}}}
+		assert.Equal(t, staff, store.PlanningViewer(referent), "a teacher who is also a referent sees all")
+
+		// Rounds are the staff's: a teacher does not see a round's grid,
+		// and sees the year's planning with the others' loans hidden.
+		_, err = db.RoundGridFor(ctx, teacher, r.ID, storetest.RoundToday, planning.Options{})
+		assert.ErrorIs(t, err, store.ErrNotFound, "a round is hidden from a teacher")
+		_, err = db.RoundChangesFor(ctx, teacher, r.ID)
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		cg, err := db.RoundGridFor(ctx, store.User{Role: store.RoleInspection}, r.ID, storetest.RoundToday, planning.Options{})
+		require.NoError(t, err)
+		assert.False(t, cg.Private, "referents see names")
 
 		// Published: the year's grid shows the live loans, with a
 		// maintenance window and the started loans locked.
@@ -91,6 +107,13 @@ func TestRoundAndYearGrid(t *testing.T) {
 			LastDay: first.AddDays(4), Reason: "mise à jour"})
 		require.NoError(t, err)
 		late := calendar.MustParseDate("2027-06-20")
+		g, err = db.YearGridFor(ctx, teacher, d.Year, late, planning.Options{})
+		require.NoError(t, err)
+		assert.True(t, g.Private, "a teacher's view is private")
+		_, texts = gridLoans(g)
+		for _, tx := range texts {
+			assert.True(t, tx == school.Name || tx == "prêté", "other loans hidden: %q", tx)
+		}
 		g, err = db.YearGrid(ctx, d.Year, late, staff, planning.Options{})
 		require.NoError(t, err)
 		cells, _ = gridLoans(g)
@@ -224,9 +247,10 @@ func TestWhatIf(t *testing.T) {
 			assert.Equal(t, "supplémentaire 1", g.Rows[2].Pack.Code)
 			assert.Positive(t, g.Rows[2].Loans, "the extra pack is lent")
 			_, err = db.AdoptWhatIf(ctx, coord, w.ID)
-			var we *store.WhatIfError
+			var we *store.RuleError
 			require.ErrorAs(t, err, &we)
 			assert.Equal(t, "extra_packs", we.Code)
+			assert.Equal(t, store.RuleConflict, we.Kind)
 			assert.ErrorIs(t, err, store.ErrConflict)
 		})
 		t.Run("one pack less", func(t *testing.T) {
@@ -294,9 +318,11 @@ func TestWhatIf(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					_, err := db.RunWhatIf(ctx, coord, draft.ID, tt.give)
-					var ie *store.RoundInputError
+					var ie *store.RuleError
 					require.ErrorAs(t, err, &ie)
-					assert.Contains(t, ie.Fields, tt.wantField)
+					assert.Equal(t, store.RuleInvalid, ie.Kind)
+					assert.Contains(t, ie.FieldMessages, tt.wantField)
+					assert.NotEmpty(t, ie.FieldMessages[tt.wantField], "a French message")
 				})
 			}
 			_, err := db.RunWhatIf(ctx, coord, 999999, store.WhatIfInput{PacksDelta: 1})
@@ -332,19 +358,20 @@ func TestWhatIf(t *testing.T) {
 		require.NotNil(t, got.AdoptedRoundID)
 		assert.Equal(t, adopted.ID, *got.AdoptedRoundID)
 		_, err = db.AdoptWhatIf(ctx, coord, w.ID)
-		var we *store.WhatIfError
+		var we *store.RuleError
 		require.ErrorAs(t, err, &we, "adopted once")
-		assert.Equal(t, "adopted", we.Code)
+		assert.Equal(t, "what_if_adopted", we.Code)
 		// Another what-if of the discarded draft can no longer be adopted,
 		// nor can a new one be run on it.
 		i := slices.IndexFunc(list, func(w store.WhatIf) bool { return w.Adoptable })
 		require.GreaterOrEqual(t, i, 0, "an adoptable what-if")
 		_, err = db.AdoptWhatIf(ctx, coord, list[i].ID)
 		require.ErrorAs(t, err, &we)
-		assert.Equal(t, "stale", we.Code)
+		assert.Equal(t, "what_if_stale", we.Code)
 		_, err = db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})
-		var se *store.RoundStateError
-		assert.ErrorAs(t, err, &se)
+		require.ErrorAs(t, err, &we)
+		assert.Equal(t, "round_not_draft", we.Code)
+		assert.ErrorIs(t, err, store.ErrConflict)
 
 		// The adopted draft publishes like any other.
 		pub, err := db.PublishRound(ctx, coord, adopted.ID)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/classemobile/classemobile/internal/planning"
 )
@@ -54,7 +53,7 @@ func (db *DB) RoundChanges(ctx context.Context, id int64) (_ planning.Changes, e
 
 // CompareRounds compares the plans of two rounds of one school year
 // (before, then after), with the headings of a what-if. Returns
-// ErrNotFound, or a *RoundInputError when the years differ.
+// ErrNotFound, or a *RuleError (invalid) when the years differ.
 func (db *DB) CompareRounds(ctx context.Context, beforeID, afterID int64) (_ planning.Changes, err error) {
 	defer wrapf(&err, "CompareRounds(%d, %d)", beforeID, afterID)
 	a, err := db.Round(ctx, beforeID)
@@ -66,8 +65,8 @@ func (db *DB) CompareRounds(ctx context.Context, beforeID, afterID int64) (_ pla
 		return planning.Changes{}, err
 	}
 	if a.SchoolYear != b.SchoolYear {
-		return planning.Changes{}, &RoundInputError{Fields: map[string]string{"round": fmt.Sprintf(
-			"les tours n° %d (%s) et n° %d (%s) ne sont pas de la même année scolaire", a.ID, a.SchoolYear, b.ID, b.SchoolYear)}}
+		return planning.Changes{}, Invalid("round", "validation_failed",
+			"les tours n° %d (%s) et n° %d (%s) ne sont pas de la même année scolaire", a.ID, a.SchoolYear, b.ID, b.SchoolYear)
 	}
 	return db.compareRoundPlans(ctx, a, b, planning.WhatIfLabels)
 }

@@ -111,19 +111,6 @@ type WhatIf struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// WhatIfError is a what-if that cannot be adopted: it needs packs that do
-// not exist, it was adopted already, or its round is no longer a draft.
-// Message is French. It matches ErrConflict with errors.Is.
-type WhatIfError struct {
-	Code    string
-	Message string
-}
-
-func (e *WhatIfError) Error() string { return "what-if: " + e.Code + ": " + e.Message }
-
-// Is makes a WhatIfError match ErrConflict.
-func (e *WhatIfError) Is(target error) bool { return target == ErrConflict }
-
 type whatIfRow struct {
 	bun.BaseModel `bun:"table:round_whatifs,alias:wi"`
 
@@ -173,48 +160,48 @@ func notAdoptable(r Round) string {
 
 // validate checks the hypothesis against the round it starts from.
 func (in *WhatIfInput) validate(base Round) error {
-	var e RoundInputError
+	e := FieldErrors{}
 	if in.TimeLimit == 0 {
 		in.TimeLimit = DefaultWhatIfTimeLimit
 	}
 	if in.TimeLimit < 0 || in.TimeLimit > MaxRoundTimeLimit {
-		e.add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
+		e.Add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
 	}
 	if in.PacksDelta > maxWhatIfExtraPacks {
-		e.add("packs_delta", "au plus %d packs de plus", maxWhatIfExtraPacks)
+		e.Add("packs_delta", "au plus %d packs de plus", maxWhatIfExtraPacks)
 	}
 	if in.PacksDelta < 0 && -in.PacksDelta >= base.Params.Packs {
-		e.add("packs_delta", "le tour n'a que %d packs : il doit en rester au moins un", base.Params.Packs)
+		e.Add("packs_delta", "le tour n'a que %d packs : il doit en rester au moins un", base.Params.Packs)
 	}
 	if in.LoanWeeks != 0 && (in.LoanWeeks < 1 || in.LoanWeeks > 20) {
-		e.add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
 	}
 	if in.LoanWeeks == base.Params.LoanWeeks {
 		in.LoanWeeks = 0
 	}
 	if len(in.Unavailable) > maxWhatIfWindows {
-		e.add("unavailable", "au plus %d indisponibilités", maxWhatIfWindows)
+		e.Add("unavailable", "au plus %d indisponibilités", maxWhatIfWindows)
 	}
 	for i, u := range in.Unavailable {
 		field := fmt.Sprintf("unavailable[%d]", i)
 		j := slices.Index(base.Params.PackIDs, u.PackID)
 		switch {
 		case j < 0:
-			e.add(field+".pack_id", "le pack n° %d ne fait pas partie du tour", u.PackID)
+			e.Add(field+".pack_id", "le pack n° %d ne fait pas partie du tour", u.PackID)
 		case u.FirstDay.IsZero() || u.LastDay.IsZero():
-			e.add(field+".first_day", "dates de début et de fin requises")
+			e.Add(field+".first_day", "dates de début et de fin requises")
 		case u.LastDay.Before(u.FirstDay):
-			e.add(field+".last_day", "la fin (%s) précède le début (%s)", u.LastDay, u.FirstDay)
+			e.Add(field+".last_day", "la fin (%s) précède le début (%s)", u.LastDay, u.FirstDay)
 		case u.LastDay.DaysSince(u.FirstDay) >= MaxMaintenanceDays:
-			e.add(field+".last_day", "au plus %d jours", MaxMaintenanceDays)
+			e.Add(field+".last_day", "au plus %d jours", MaxMaintenanceDays)
 		default:
 			in.Unavailable[i].PackCode = base.Params.PackCodes[j]
 		}
 	}
 	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions {
-		e.add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée des prêts ou retirez les prolongations")
+		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée des prêts ou retirez les prolongations")
 	}
-	return e.err()
+	return e.Err()
 }
 
 // RunWhatIf re-solves round id (a draft or the published round) under a
@@ -224,9 +211,10 @@ func (in *WhatIfInput) validate(base Round) error {
 // (newly served, moved, no longer served, pack-weeks per period). It can
 // become the new draft with AdoptWhatIf.
 //
-// Returns ErrNotFound, a *RoundStateError when the round is neither a
-// draft nor published, a *RoundInputError for a bad hypothesis (or one
-// the locked loans or pins cannot live with).
+// Returns ErrNotFound, a *RuleError: a conflict (round_not_draft) when
+// the round is neither a draft nor published, invalid input
+// (validation_failed, per field) for a bad hypothesis or one the locked
+// loans or pins cannot live with.
 func (db *DB) RunWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInput) (_ WhatIf, err error) {
 	defer wrapf(&err, "RunWhatIf(%d)", id)
 	base, err := db.Round(ctx, id)
@@ -234,7 +222,8 @@ func (db *DB) RunWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInp
 		return WhatIf{}, err
 	}
 	if base.State != RoundDraft && base.State != RoundPublished {
-		return WhatIf{}, &RoundStateError{ID: id, State: base.State}
+		return WhatIf{}, &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(base.State),
+			Message: fmt.Sprintf("Ce tour est %s : une hypothèse se calcule sur le brouillon ou le tour publié.", RoundStateLabel(base.State))}
 	}
 	in.Unavailable = slices.Clone(in.Unavailable) // validate fills in the pack codes
 	if err := in.validate(base); err != nil {
@@ -330,9 +319,10 @@ func (db *DB) ListWhatIfs(ctx context.Context, roundID int64) (_ []WhatIf, err e
 // draft. A later re-run of that draft starts again from the database (the
 // hypothesis is not kept).
 //
-// Returns ErrNotFound; a *WhatIfError (matching ErrConflict) when the
-// plan needs packs that do not exist, the what-if was adopted already or
-// its round is no longer a draft nor published.
+// Returns ErrNotFound; a *RuleError conflict (matching ErrConflict) when
+// the plan needs packs that do not exist (extra_packs), the what-if was
+// adopted already (what_if_adopted) or its round changed or is no longer a
+// draft nor published (what_if_stale).
 func (db *DB) AdoptWhatIf(ctx context.Context, actor Actor, id int64) (_ Round, err error) {
 	defer wrapf(&err, "AdoptWhatIf(%d)", id)
 	var out Round
@@ -351,10 +341,10 @@ func (db *DB) AdoptWhatIf(ctx context.Context, actor Actor, id int64) (_ Round, 
 			return err
 		}
 		if !w.Adoptable {
-			return &WhatIfError{Code: "extra_packs", Message: w.NotAdoptable}
+			return Conflicting("extra_packs", "%s", w.NotAdoptable)
 		}
 		if w.AdoptedRoundID != nil {
-			return &WhatIfError{Code: "adopted", Message: fmt.Sprintf("Cette hypothèse a déjà été retenue : c'est le tour n° %d.", *w.AdoptedRoundID)}
+			return Conflicting("what_if_adopted", "Cette hypothèse a déjà été retenue : c'est le tour n° %d.", *w.AdoptedRoundID)
 		}
 		base, err := getRound(ctx, tx, w.RoundID)
 		if err != nil {
@@ -368,12 +358,12 @@ func (db *DB) AdoptWhatIf(ctx context.Context, actor Actor, id int64) (_ Round, 
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return &WhatIfError{Code: "stale", Message: fmt.Sprintf("Le tour n° %d a changé entre-temps : relancez l'hypothèse.", base.ID)}
+				return Conflicting("what_if_stale", "Le tour n° %d a changé entre-temps : relancez l'hypothèse.", base.ID)
 			}
 		case RoundPublished:
 		default:
-			return &WhatIfError{Code: "stale", Message: fmt.Sprintf("Le tour n° %d est %s : l'hypothèse ne peut plus être retenue.",
-				base.ID, RoundStateLabel(base.State))}
+			return Conflicting("what_if_stale", "Le tour n° %d est %s : l'hypothèse ne peut plus être retenue.",
+				base.ID, RoundStateLabel(base.State))
 		}
 		r := w.Round
 		r.State = RoundDraft
@@ -386,7 +376,7 @@ func (db *DB) AdoptWhatIf(ctx context.Context, actor Actor, id int64) (_ Round, 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return &WhatIfError{Code: "adopted", Message: "Cette hypothèse a déjà été retenue."}
+			return Conflicting("what_if_adopted", "Cette hypothèse a déjà été retenue.")
 		}
 		out = r
 		return Audit(ctx, tx, now, actor, "round.adopt_what_if", "round", r.ID, map[string]any{"round_id": base.ID, "state": base.State},
@@ -452,9 +442,9 @@ func (b *roundBuild) applyWhatIf(in WhatIfInput) error {
 				continue
 			}
 			if !u.LastDay.Before(l.PickupDay) && u.FirstDay.Before(l.BusyUntil) {
-				return &RoundInputError{Fields: map[string]string{"unavailable": fmt.Sprintf(
+				return FieldErrors{"unavailable": fmt.Sprintf(
 					"le pack %s a un prêt verrouillé (n° %d) %s : il ne peut pas être indisponible à ces dates",
-					u.PackCode, l.ID, planning.DateRange(l.PickupDay, l.ReturnDay))}}
+					u.PackCode, l.ID, planning.DateRange(l.PickupDay, l.ReturnDay))}.Err()
 			}
 		}
 	}
@@ -466,8 +456,8 @@ func (b *roundBuild) applyWhatIf(in WhatIfInput) error {
 			}
 		}
 		if len(drop) < -in.PacksDelta {
-			return &RoundInputError{Fields: map[string]string{"packs_delta": fmt.Sprintf(
-				"impossible de retirer %d packs : les autres portent des prêts verrouillés", -in.PacksDelta)}}
+			return FieldErrors{"packs_delta": fmt.Sprintf(
+				"impossible de retirer %d packs : les autres portent des prêts verrouillés", -in.PacksDelta)}.Err()
 		}
 		var ids []int64
 		var codes []string
