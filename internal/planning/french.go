@@ -2,41 +2,18 @@ package planning
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/classemobile/classemobile/calendar"
 )
 
-var (
-	weekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	months   = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-		"septembre", "octobre", "novembre", "décembre"}
-	shortMonths = [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
-		"sept.", "oct.", "nov.", "déc."}
-)
+// longDate writes "mardi 3 mars 2026" (calendar's French long style).
+func longDate(d calendar.Date) string { return d.French(calendar.FrenchLong) }
 
-// dayOfMonth writes 1 as "1er", the French way.
-func dayOfMonth(d calendar.Date) string {
-	if d.Day() == 1 {
-		return "1er"
-	}
-	return fmt.Sprint(d.Day())
-}
-
-// LongDate renders a date the French way: "mardi 3 mars 2026".
-func LongDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("%s %s %s %d", weekdays[d.Weekday()], dayOfMonth(d), months[d.Month()-1], d.Year())
-}
-
-// ShortDate renders a date in a few characters: "3 mars", "12 nov.".
-func ShortDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return dayOfMonth(d) + " " + shortMonths[d.Month()-1]
-}
+// weekLabel is a column's short label, the Monday as "02/11": numbers
+// only, to fit a column of the printed grid.
+func weekLabel(d calendar.Date) string { return fmt.Sprintf("%02d/%02d", d.Day(), int(d.Month())) }
 
 // NumericDate renders a date as French spreadsheets read it: "03/03/2026".
 func NumericDate(d calendar.Date) string {
@@ -50,13 +27,13 @@ func NumericDate(d calendar.Date) string {
 // with the year once when both days share it.
 func DateRange(from, to calendar.Date) string {
 	if from == to {
-		return "le " + LongDate(from)
+		return "le " + longDate(from)
 	}
-	first := LongDate(from)
+	first := longDate(from)
 	if from.Year() == to.Year() {
-		first = fmt.Sprintf("%s %s %s", weekdays[from.Weekday()], dayOfMonth(from), months[from.Month()-1])
+		first = strings.TrimSuffix(first, " "+strconv.Itoa(from.Year()))
 	}
-	return "du " + first + " au " + LongDate(to)
+	return "du " + first + " au " + longDate(to)
 }
 
 // plural returns "1 semaine", "2 semaines" (French: 0 is singular).

@@ -541,8 +541,8 @@ func columns(y *calendar.Year, weeks []calendar.Week, today calendar.Date) ([]Co
 			groups = append(groups, periodGroup(p, 0))
 		}
 		c := Column{Kind: ColumnWeek, Week: w.Index, Period: w.Period, From: w.Monday, To: w.Monday.AddDays(6),
-			Label: ShortDate(w.Monday), SchoolDays: w.SchoolDays}
-		c.Title = "semaine du " + LongDate(w.Monday)
+			Label: weekLabel(w.Monday), SchoolDays: w.SchoolDays}
+		c.Title = "semaine du " + longDate(w.Monday)
 		for d := w.Monday; d.Before(w.Monday.AddDays(5)); d = d.AddDays(1) {
 			if reason := y.ClosedReason(d); reason != "" && reason != "hors année scolaire" {
 				c.Closed = append(c.Closed, ClosedDay{Date: d, Reason: reason})
@@ -551,7 +551,7 @@ func columns(y *calendar.Year, weeks []calendar.Week, today calendar.Date) ([]Co
 		if len(c.Closed) > 0 {
 			parts := make([]string, len(c.Closed))
 			for j, cd := range c.Closed {
-				parts[j] = cd.Reason + " le " + LongDate(cd.Date)
+				parts[j] = cd.Reason + " le " + longDate(cd.Date)
 			}
 			c.Title += fmt.Sprintf(" (%s de classe ; %s)", plural(w.SchoolDays, "jour", "jours"), strings.Join(parts, ", "))
 		}
@@ -716,10 +716,10 @@ func describeLoan(c *Cell, l Loan, dates string, in Input, opt Options, sectors 
 		if visible {
 			c.Detail = l.SchoolName
 		}
-		c.Title = fmt.Sprintf("prolongation de %s, %s, jusqu'au %s", plural(l.ExtensionWeeks, "semaine", "semaines"), who, LongDate(l.ReturnDay))
+		c.Title = fmt.Sprintf("prolongation de %s, %s, jusqu'au %s", plural(l.ExtensionWeeks, "semaine", "semaines"), who, longDate(l.ReturnDay))
 	case CellTurnaround:
 		c.Text = "remise en état"
-		c.Title = fmt.Sprintf("remise en état après le retour du %s (%s)", LongDate(l.ReturnDay), plural(l.TurnaroundDays, "jour", "jours"))
+		c.Title = fmt.Sprintf("remise en état après le retour du %s (%s)", longDate(l.ReturnDay), plural(l.TurnaroundDays, "jour", "jours"))
 		c.Sector, c.SectorIndex, c.Faded = "", 0, false
 	}
 }

@@ -97,17 +97,17 @@ func TestBuildCalendar(t *testing.T) {
 		wantShort bool
 		wantTitle string
 	}{
-		{name: "first week, rentrée on Tuesday", giveCol: 0, wantKind: planning.ColumnWeek, wantWeek: 0, wantLabel: "31 août", wantShort: true,
+		{name: "first week, rentrée on Tuesday", giveCol: 0, wantKind: planning.ColumnWeek, wantWeek: 0, wantLabel: "31/08", wantShort: true,
 			wantTitle: "semaine du lundi 31 août 2026"},
 		{name: "Toussaint break", giveCol: 7, wantKind: planning.ColumnHoliday, wantWeek: -1, wantLabel: "vac.",
 			wantTitle: "Vacances de la Toussaint, du samedi 17 octobre au dimanche 1er novembre 2026"},
-		{name: "Armistice week", giveCol: 9, wantKind: planning.ColumnWeek, wantWeek: 8, wantLabel: "9 nov.", wantShort: true,
+		{name: "Armistice week", giveCol: 9, wantKind: planning.ColumnWeek, wantWeek: 8, wantLabel: "09/11", wantShort: true,
 			wantTitle: "semaine du lundi 9 novembre 2026 (4 jours de classe ; Armistice de 1918 le mercredi 11 novembre 2026)"},
 		{name: "Christmas break across the civil year", giveCol: 15, wantKind: planning.ColumnHoliday, wantWeek: -1, wantLabel: "vac.",
 			wantTitle: "Vacances de Noël, du samedi 19 décembre 2026 au dimanche 3 janvier 2027"},
-		{name: "Ascension week with its bridge", giveCol: 27 + 4, wantKind: planning.ColumnWeek, wantWeek: 27, wantLabel: "3 mai", wantShort: true,
+		{name: "Ascension week with its bridge", giveCol: 27 + 4, wantKind: planning.ColumnWeek, wantWeek: 27, wantLabel: "03/05", wantShort: true,
 			wantTitle: "semaine du lundi 3 mai 2027 (3 jours de classe ; Ascension le jeudi 6 mai 2027, Pont de l'Ascension le vendredi 7 mai 2027)"},
-		{name: "last week", giveCol: 39, wantKind: planning.ColumnWeek, wantWeek: 35, wantLabel: "28 juin", wantTitle: "semaine du lundi 28 juin 2027"},
+		{name: "last week", giveCol: 39, wantKind: planning.ColumnWeek, wantWeek: 35, wantLabel: "28/06", wantTitle: "semaine du lundi 28 juin 2027"},
 	}
 	require.Len(t, g.Columns, 36+4, "36 school weeks and 4 breaks")
 	for _, tt := range tests {
