@@ -142,7 +142,7 @@ func (d *demo) reserveDemoLoan(ctx context.Context, y *calendar.Year, reqs []sto
 						[]store.NewLoan{{RequestID: req.ID, PackIDs: packs, StartWeek: s, SchoolYear: req.SchoolYear}})
 					return err
 				})
-				var le *store.LoanError
+				var le *store.RuleError
 				switch {
 				case err == nil:
 					return out[0], req, nil

@@ -31,23 +31,7 @@ const (
 var LoanStates = []string{LoanReserved, LoanSigned, LoanPickedUp, LoanReturned, LoanClosed, LoanCancelled}
 
 // LoanStateLabel returns the French label of a loan state.
-func LoanStateLabel(state string) string {
-	switch state {
-	case LoanReserved:
-		return "réservé"
-	case LoanSigned:
-		return "convention signée"
-	case LoanPickedUp:
-		return "retiré"
-	case LoanReturned:
-		return "rendu"
-	case LoanClosed:
-		return "clôturé"
-	case LoanCancelled:
-		return "annulé"
-	}
-	return state
-}
+func LoanStateLabel(state string) string { return LoanState(state).Label() }
 
 // Loan defaults.
 const (
@@ -60,41 +44,21 @@ const (
 	DefaultTurnaroundDays = 7
 )
 
-// LoanError is a refused loan action: a precondition or a rule of the
-// process does not hold. Message is French and safe to show to users.
-type LoanError struct {
-	// Code is a stable machine code ("invalid_state", "pickup_blocked"…).
-	Code string
-	// Message says in French what is wrong or missing.
-	Message string
-	// Invalid is true when the input itself is wrong (HTTP 422), false when
-	// the loan's state or the plan forbids the action (HTTP 409).
-	Invalid bool
-	// Field names the input field at fault, when Invalid.
-	Field string
-	// State is the loan's current state, for invalid_state.
-	State string
-	// BlockingLoanID names the loan that blocks an extension.
-	BlockingLoanID int64
+func invalidLoan(field, code, format string, args ...any) *RuleError {
+	return Invalid(field, code, format, args...)
 }
 
-func (e *LoanError) Error() string { return "loan: " + e.Code + ": " + e.Message }
-
-func invalidLoan(field, code, format string, args ...any) *LoanError {
-	return &LoanError{Code: code, Message: fmt.Sprintf(format, args...), Invalid: true, Field: field}
-}
-
-func loanConflict(code, format string, args ...any) *LoanError {
-	return &LoanError{Code: code, Message: fmt.Sprintf(format, args...)}
+func loanConflict(code, format string, args ...any) *RuleError {
+	return Conflicting(code, format, args...)
 }
 
 // stateError refuses an action in the loan's current state, naming it.
-func stateError(action, state string, allowed ...string) *LoanError {
+func stateError(action, state string, allowed ...string) *RuleError {
 	labels := make([]string, len(allowed))
 	for i, s := range allowed {
 		labels[i] = "« " + LoanStateLabel(s) + " »"
 	}
-	return &LoanError{Code: "invalid_state", State: state, Message: fmt.Sprintf(
+	return &RuleError{Kind: RuleConflict, Code: "invalid_state", State: LoanState(state), Message: fmt.Sprintf(
 		"%s impossible : le prêt est à l'état « %s » (état attendu : %s).",
 		action, LoanStateLabel(state), strings.Join(labels, " ou "))}
 }

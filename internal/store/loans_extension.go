@@ -94,11 +94,14 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 	reason = strings.TrimSpace(reason)
 	var (
 		out     Extension
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
+			return err
+		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, true, "Seul l'enseignant du projet peut demander une prolongation."); err != nil {
 			return err
 		}
 		if l.State != LoanReserved && l.State != LoanSigned && l.State != LoanPickedUp {
@@ -140,7 +143,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		if block != nil {
 			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-			refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 		} else {
 			row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
 		}
@@ -172,7 +175,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 	var (
 		ext     Extension
 		loan    Loan
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
@@ -206,7 +209,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			}
 			if block != nil {
 				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-				refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 			} else {
 				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
 				lock := make([]int64, 0, len(l.Packs)+len(moves))

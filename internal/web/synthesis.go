@@ -20,7 +20,7 @@ func (s *Server) getSynthesis(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	periods, err := s.yearPeriods(r.Context(), year, "year")
+	periods, err := s.db.YearPeriods(r.Context(), year, "year")
 	if err != nil {
 		return err
 	}
