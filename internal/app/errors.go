@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
@@ -77,24 +80,28 @@ func (a *App) handle(h func(w http.ResponseWriter, r *http.Request) error) http.
 func toPageError(err error) *pageError {
 	var pe *pageError
 	var we *web.Error
-	var se *store.RequestStateError
-	switch {
-	case errors.As(err, &pe):
+	if errors.As(err, &pe) {
 		return pe
+	}
+	if re, ok := store.AsRule(err); ok {
+		switch re.Kind {
+		case store.RuleNotFound:
+			return &pageError{Status: http.StatusNotFound, Title: errNotFound.Title, Message: errNotFound.Message, Err: err}
+		case store.RuleForbidden:
+			return &pageError{Status: http.StatusForbidden, Title: "Action refusée", Message: sentence(re.Message), Err: err}
+		case store.RuleInvalid:
+			return &pageError{Status: http.StatusUnprocessableEntity, Title: "Données à corriger", Message: sentence(re.Message), Err: err}
+		default:
+			return &pageError{Status: http.StatusConflict, Title: "Action impossible", Message: "L'action n'a pas été faite.",
+				Conflict: sentence(re.Message), Err: err}
+		}
+	}
+	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return &pageError{Status: http.StatusNotFound, Title: errNotFound.Title, Message: errNotFound.Message, Err: err}
-	case errors.As(err, &se):
-		msg := "La demande est à l'état « " + requestStateLabel(se.State) + " » : cette action n'est plus possible. Quelqu'un a sans doute agi entre-temps."
-		if se.HasLoan {
-			msg = "La demande a déjà un prêt : elle ne peut plus être retirée (le prêt doit d'abord être annulé par la coordination)."
-		}
-		return &pageError{Status: http.StatusConflict, Title: "Action impossible", Message: "L'action n'a pas été faite.", Conflict: msg, Err: err}
 	case errors.Is(err, store.ErrStale):
 		return &pageError{Status: http.StatusConflict, Title: "Modifiée entre-temps", Message: "L'action n'a pas été faite.",
 			Conflict: "Quelqu'un a modifié cette demande pendant que vous la consultiez. Rechargez la page pour voir son état actuel, puis recommencez.", Err: err}
-	case errors.Is(err, store.ErrIneligible):
-		return &pageError{Status: http.StatusConflict, Title: "Demande inéligible", Message: "La demande n'a pas été validée.",
-			Conflict: "La classe a déjà participé deux années : le règlement limite la participation à deux années.", Err: err}
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrPackUnavailable):
 		return &pageError{Status: http.StatusConflict, Title: "Conflit", Message: "L'action n'a pas été faite.",
 			Conflict: "Elle entre en conflit avec une donnée enregistrée entre-temps. Rechargez la page puis recommencez.", Err: err}
@@ -102,8 +109,31 @@ func toPageError(err error) *pageError {
 		return &pageError{Status: we.Status, Title: http.StatusText(we.Status), Message: we.Message, Err: err}
 	}
 	return &pageError{Status: http.StatusInternalServerError, Title: "Erreur du serveur",
-		Message: "Une erreur imprévue s'est produite ; rien n'a été enregistré pour cette action. Réessayez dans un instant ; si elle persiste, transmettez la référence ci-dessous à la coordination du projet.", Err: err}
+		Message: "Une erreur imprévue s'est produite\u00a0; rien n'a été enregistré pour cette action. Réessayez dans un instant\u00a0; si elle persiste, transmettez la référence ci-dessous à la coordination du projet.", Err: err}
 }
+
+// sentence capitalises a store message and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return nbsp(s)
+}
+
+// nbsp puts the non-breaking space French wants before ; : ! ? and
+// inside « ».
+func nbsp(s string) string {
+	return frenchSpaces.Replace(s)
+}
+
+var frenchSpaces = strings.NewReplacer(" :", "\u00a0:", " ;", "\u00a0;", " !", "\u00a0!", " ?", "\u00a0?",
+	"« ", "«\u00a0", " »", "\u00a0»")
 
 // renderError renders err as a French page; a 500 gets a reference, logged
 // with its cause.

@@ -25,6 +25,7 @@ type homePage struct {
 	Tasks      []taskView
 	Total      int
 	Empty      string
+	CanCreate  bool
 }
 
 // urgentAfter is how long a task may wait before it is shown first and
@@ -42,7 +43,7 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &homePage{Layout: Layout{Title: "À faire"}, SchoolYear: year, Total: total}
+	p := &homePage{Layout: Layout{Title: "À faire"}, SchoolYear: year, Total: total, CanCreate: u.Can(store.ActRequestCreate)}
 	now := a.now()
 	for _, t := range tasks {
 		q := t.Request
@@ -75,8 +76,8 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Tasks = append(p.Tasks, v)
 	}
-	switch u.Role {
-	case store.RoleTeacher:
+	switch {
+	case u.Can(store.ActRequestCreate):
 		p.Empty = "Rien à faire pour l'instant. Pour demander une classe mobile, déposez une nouvelle demande."
 	default:
 		p.Empty = "Rien à faire pour l'instant : vous recevrez un message quand une demande vous attendra."

@@ -121,7 +121,7 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	l.Year = a.now().In(a.loc).Year()
 	if u, ok := currentUser(r.Context()); ok {
 		l.User = &u
-		l.RoleLabel = roleLabels[u.Role]
+		l.RoleLabel = rolesLabel(u)
 		l.Nav = navFor(u, r.URL.Path)
 	}
 	if l.Flash == "" {
@@ -186,19 +186,38 @@ var roleLabels = map[store.Role]string{
 	store.RoleTeacher:     "enseignant·e",
 }
 
-// navFor returns the header's links for a person's role.
+// rolesLabel names the roles a person holds: « direction d'école,
+// enseignant·e ».
+func rolesLabel(u store.User) string {
+	var out []string
+	for _, r := range store.Roles {
+		if u.HasRole(r) {
+			out = append(out, roleLabels[r])
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// navFor returns the header's links for the actions a person may perform.
 func navFor(u store.User, path string) []NavItem {
 	items := []NavItem{{Label: "À faire", Href: "/"}}
-	switch u.Role {
-	case store.RoleTeacher:
-		items = append(items, NavItem{Label: "Nouvelle demande", Href: "/demandes/nouvelle"}, NavItem{Label: "Mes demandes", Href: "/demandes"})
-	case store.RoleDirector:
-		items = append(items, NavItem{Label: "Mon école", Href: "/ecole"}, NavItem{Label: "Demandes", Href: "/demandes"})
-	case store.RoleInspection, store.RoleIT, store.RoleEducation:
-		items = append(items, NavItem{Label: "Avis à donner", Href: "/avis"}, NavItem{Label: "Demandes", Href: "/demandes"})
-	case store.RoleCoordinator:
-		items = append(items, NavItem{Label: "Validation", Href: "/validation"}, NavItem{Label: "Demandes", Href: "/demandes"})
+	if u.Can(store.ActRequestCreate) {
+		items = append(items, NavItem{Label: "Nouvelle demande", Href: "/demandes/nouvelle"})
 	}
+	if u.HasRole(store.RoleDirector) {
+		items = append(items, NavItem{Label: "Mon école", Href: "/ecole"})
+	}
+	if u.Can(store.ActRequestOpinion) {
+		items = append(items, NavItem{Label: "Avis à donner", Href: "/avis"})
+	}
+	if u.HasRole(store.RoleCoordinator) {
+		items = append(items, NavItem{Label: "Validation", Href: "/validation"})
+	}
+	label := "Demandes"
+	if !u.SeesAllSchools() && !u.HasRole(store.RoleDirector) {
+		label = "Mes demandes"
+	}
+	items = append(items, NavItem{Label: label, Href: "/demandes"})
 	for i := range items {
 		items[i].Current = items[i].Href == path
 	}

@@ -21,11 +21,11 @@ func (a *App) routes() {
 	m.Handle("GET /mentions-legales", a.handle(a.legal))
 
 	// Pages for signed-in people.
-	m.Handle("GET /{$}", a.signedIn(nil, a.home))
-	m.Handle("GET /prets/{id}/convention", a.signedIn(nil, a.printable("convention")))
-	m.Handle("GET /prets/{id}/inventaire", a.signedIn(nil, a.printable("inventaire")))
+	m.Handle("GET /{$}", a.signedIn("", a.home))
+	m.Handle("GET /prets/{id}/convention", a.signedIn("", a.printable("convention")))
+	m.Handle("GET /prets/{id}/inventaire", a.signedIn("", a.printable("inventaire")))
 
 	// Anything else is a 404, after sign-in: a link to a page that does not
 	// exist yet (an e-mail of a later version) still lands somewhere.
-	m.Handle("/", a.signedIn(nil, func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	m.Handle("/", a.signedIn("", func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
 }

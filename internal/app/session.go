@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
@@ -51,10 +50,11 @@ func (a *App) withSession(next http.Handler) http.Handler {
 	})
 }
 
-// signedIn wraps a page that needs a signed-in person of one of roles
-// (any role when roles is empty). Without a session it redirects to the
-// sign-in page, which keeps the requested page in suite.
-func (a *App) signedIn(roles []store.Role, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// signedIn wraps a page that needs a signed-in person allowed to perform
+// act by the store's action table (anyone signed in when act is empty).
+// Without a session it redirects to the sign-in page, which keeps the
+// requested page in suite.
+func (a *App) signedIn(act store.Action, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		u, ok := currentUser(r.Context())
 		if !ok {
@@ -67,7 +67,7 @@ func (a *App) signedIn(roles []store.Role, h func(w http.ResponseWriter, r *http
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return nil
 		}
-		if len(roles) > 0 && !slices.Contains(roles, u.Role) {
+		if act != "" && !u.Can(act) {
 			return errForbidden
 		}
 		return h(w, r)

@@ -143,7 +143,11 @@ func (db *DB) RequestLoginLink(ctx context.Context, email, clientIP string) (_ L
 		if err != nil {
 			return err
 		}
-		link, err = newLoginToken(ctx, tx, now, u.user())
+		us := []User{u.user()}
+		if err := withRoles(ctx, tx, us); err != nil {
+			return err
+		}
+		link, err = newLoginToken(ctx, tx, now, us[0])
 		return err
 	})
 	switch {
@@ -168,8 +172,12 @@ func (db *DB) NewLoginLink(ctx context.Context, userID int64) (_ LoginLink, err 
 		if err := tx.NewSelect().Model(&u).Where("id = ?", userID).Where("disabled_at IS NULL").Scan(ctx); err != nil {
 			return err
 		}
+		us := []User{u.user()}
+		if err := withRoles(ctx, tx, us); err != nil {
+			return err
+		}
 		var err error
-		link, err = newLoginToken(ctx, tx, db.Now(), u.user())
+		link, err = newLoginToken(ctx, tx, db.Now(), us[0])
 		return err
 	})
 	return link, err
@@ -225,7 +233,11 @@ func (db *DB) ConsumeLoginToken(ctx context.Context, token, userAgent string) (_
 			invalid = true
 			return nil
 		}
-		user = u.user()
+		us := []User{u.user()}
+		if err := withRoles(ctx, tx, us); err != nil {
+			return err
+		}
+		user = us[0]
 		secret = NewSecret("")
 		if len(userAgent) > 300 {
 			userAgent = userAgent[:300]
@@ -275,7 +287,11 @@ func (db *DB) SessionUser(ctx context.Context, secret string) (_ User, _ Session
 		}
 		row.LastSeenAt = now
 	}
-	return u.user(), row.session(), nil
+	us := []User{u.user()}
+	if err := withRoles(ctx, db.bun, us); err != nil {
+		return User{}, Session{}, err
+	}
+	return us[0], row.session(), nil
 }
 
 // RevokeSession ends the session of a secret (sign-out). Revoking an
@@ -327,5 +343,9 @@ func (db *DB) ActiveUserByEmail(ctx context.Context, email string) (_ User, err 
 	if err := db.bun.NewSelect().Model(&row).Where("email = ?", email).Where("disabled_at IS NULL").Scan(ctx); err != nil {
 		return User{}, err
 	}
-	return row.user(), nil
+	us := []User{row.user()}
+	if err := withRoles(ctx, db.bun, us); err != nil {
+		return User{}, err
+	}
+	return us[0], nil
 }
