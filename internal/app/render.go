@@ -29,7 +29,9 @@ type templates struct {
 // parseTemplates parses every page at start-up, so a broken template stops
 // the binary instead of a request.
 func parseTemplates() (*templates, error) {
-	base, err := template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html")
+	// The layout and the partials (files starting with "_") are shared by
+	// every page.
+	base, err := template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +41,7 @@ func parseTemplates() (*templates, error) {
 	}
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, name := range names {
-		if name == "templates/layout.html" {
+		if name == "templates/layout.html" || strings.HasPrefix(name, "templates/_") {
 			continue
 		}
 		page, err := template.Must(base.Clone()).ParseFS(templateFS, name)
@@ -210,7 +212,7 @@ func navFor(u store.User, path string) []NavItem {
 	if u.Can(store.ActRequestOpinion) {
 		items = append(items, NavItem{Label: "Avis à donner", Href: "/avis"})
 	}
-	if u.HasRole(store.RoleCoordinator) {
+	if u.Can(store.ActRequestDecide) {
 		items = append(items, NavItem{Label: "Validation", Href: "/validation"})
 	}
 	label := "Demandes"
