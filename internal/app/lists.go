@@ -286,6 +286,9 @@ func (a *App) school(w http.ResponseWriter, r *http.Request) error {
 // the version shown, and says which could not be.
 func (a *App) authoriseSeveral(w http.ResponseWriter, r *http.Request) error {
 	u, _ := currentUser(r.Context())
+	if err := r.ParseForm(); err != nil {
+		return errBadFilter("Formulaire illisible.")
+	}
 	ticked := r.PostForm["demande"]
 	if len(ticked) == 0 {
 		return a.redirect(w, r, "/ecole", "Aucune demande cochée\u00a0: rien n'a été autorisé.")

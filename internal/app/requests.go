@@ -174,6 +174,7 @@ func (a *App) requestFormData(r *http.Request, q store.Request, isNew bool) (*re
 // unticked box is false) and returns the problems of parsing, by field.
 func parseRequestForm(r *http.Request, q *store.Request, p *requestFormPage) map[string]string {
 	f := map[string]string{}
+	_ = r.ParseForm() // a malformed body leaves the fields empty: the rules then name them
 	text := func(name string, dst *string, max int) {
 		v := strings.TrimSpace(r.PostFormValue(name))
 		switch {
