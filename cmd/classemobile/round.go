@@ -193,6 +193,12 @@ func roundCLIError(err error) error {
 		}
 		return fmt.Errorf("%s", b.String())
 	}
+	switch re.Code {
+	case "round_superseded":
+		return fmt.Errorf("tour : un autre tour a été publié (ou un prêt a changé) depuis son calcul : relancez-le")
+	case "round_not_draft":
+		return fmt.Errorf("tour : ce n'est plus un brouillon (état : %s)", re.State.Label())
+	}
 	return fmt.Errorf("%s", re.Message)
 }
 

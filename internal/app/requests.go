@@ -55,7 +55,7 @@ func fieldID(path string) string {
 	case "training.status":
 		return "training-status-" + string(store.TrainingNotPlanned)
 	case "verdict":
-		return "verdict-" + store.OpinionFavourable
+		return "verdict-" + string(store.OpinionFavourable)
 	}
 	return id
 }
@@ -213,7 +213,7 @@ func parseRequestForm(r *http.Request, q *store.Request, p *requestFormPage) map
 	q.Logistics = store.Logistics{SecureStorage: box("logistics.secure_storage"), ClassroomWifi: box("logistics.classroom_wifi"),
 		Printing: box("logistics.printing"), Backups: box("logistics.backups")}
 	q.OtherPartnerScheme = box("other_partner_scheme")
-	q.Training = store.Training{Status: r.PostFormValue("training.status")}
+	q.Training = store.Training{Status: store.TrainingStatus(r.PostFormValue("training.status"))}
 	if q.Training.Status == "" {
 		q.Training.Status = store.TrainingNotPlanned
 	}
@@ -499,7 +499,7 @@ func (a *App) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 	return a.requestAction(func(r *http.Request, u store.User, q store.Request, v int) (string, error) {
 		role, _ := u.ReferentRole()
 		_, err := a.db.SetRequestOpinion(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, store.Opinion{Role: role,
-			Verdict: r.PostFormValue("verdict"), Comment: strings.TrimSpace(r.PostFormValue("comment"))})
+			Verdict: store.OpinionVerdict(r.PostFormValue("verdict")), Comment: strings.TrimSpace(r.PostFormValue("comment"))})
 		return "Votre avis sur « " + q.Title + " » est enregistré.", err
 	})(w, r)
 }
@@ -592,9 +592,9 @@ func (p *requestFormPage) TrainingChoices() []radioChoice {
 		cur = store.TrainingNotPlanned
 	}
 	return []radioChoice{
-		{store.TrainingNotPlanned, "pas encore prévue", cur == store.TrainingNotPlanned},
-		{store.TrainingPlanned, "prévue (donnez la date)", cur == store.TrainingPlanned},
-		{store.TrainingDone, "déjà suivie (donnez la date)", cur == store.TrainingDone},
+		{string(store.TrainingNotPlanned), "pas encore prévue", cur == store.TrainingNotPlanned},
+		{string(store.TrainingPlanned), "prévue (donnez la date)", cur == store.TrainingPlanned},
+		{string(store.TrainingDone), "déjà suivie (donnez la date)", cur == store.TrainingDone},
 	}
 }
 

@@ -315,7 +315,7 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, status int, 
 			label := fieldLabels[k]
 			id := form + "-" + k
 			if k == "verdict" {
-				id = form + "-verdict-" + store.OpinionFavourable
+				id = form + "-verdict-" + string(store.OpinionFavourable)
 			}
 			p.Errors = append(p.Errors, FieldError{Field: id, Label: label, Message: nbsp(capitalise(m))})
 		}

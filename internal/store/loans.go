@@ -19,19 +19,19 @@ import (
 // director and the IT department) → picked_up → returned → closed; it may
 // be cancelled (with a reason) before the pickup.
 const (
-	LoanReserved  = "reserved"
-	LoanSigned    = "signed"
-	LoanPickedUp  = "picked_up"
-	LoanReturned  = "returned"
-	LoanClosed    = "closed"
-	LoanCancelled = "cancelled"
+	LoanReserved  LoanState = "reserved"
+	LoanSigned    LoanState = "signed"
+	LoanPickedUp  LoanState = "picked_up"
+	LoanReturned  LoanState = "returned"
+	LoanClosed    LoanState = "closed"
+	LoanCancelled LoanState = "cancelled"
 )
 
 // LoanStates lists the loan states in lifecycle order.
-var LoanStates = []string{LoanReserved, LoanSigned, LoanPickedUp, LoanReturned, LoanClosed, LoanCancelled}
+var LoanStates = []LoanState{LoanReserved, LoanSigned, LoanPickedUp, LoanReturned, LoanClosed, LoanCancelled}
 
 // LoanStateLabel returns the French label of a loan state.
-func LoanStateLabel(state string) string { return LoanState(state).Label() }
+func LoanStateLabel[S ~string](state S) string { return LoanState(state).Label() }
 
 // Loan defaults.
 const (
@@ -53,12 +53,12 @@ func loanConflict(code, format string, args ...any) *RuleError {
 }
 
 // stateError refuses an action in the loan's current state, naming it.
-func stateError(action, state string, allowed ...string) *RuleError {
+func stateError(action string, state LoanState, allowed ...LoanState) *RuleError {
 	labels := make([]string, len(allowed))
 	for i, s := range allowed {
 		labels[i] = "« " + LoanStateLabel(s) + " »"
 	}
-	return &RuleError{Kind: RuleConflict, Code: "invalid_state", State: LoanState(state), Message: fmt.Sprintf(
+	return &RuleError{Kind: RuleConflict, Code: "invalid_state", State: state, Message: fmt.Sprintf(
 		"%s impossible : le prêt est à l'état « %s » (état attendu : %s).",
 		action, LoanStateLabel(state), strings.Join(labels, " ou "))}
 }
@@ -81,14 +81,14 @@ type LoanPack struct {
 // request, for a range of school days. Every change bumps Version and
 // UpdatedAt: feeds and reminders use them as the change marker.
 type Loan struct {
-	ID           int64  `json:"id"`
-	RequestID    int64  `json:"request_id"`
-	RequestTitle string `json:"request_title"`
-	TeacherID    int64  `json:"teacher_id"`
-	SchoolYear   string `json:"school_year"`
-	SchoolUAI    string `json:"school_uai"`
-	RoundID      *int64 `json:"round_id,omitempty"`
-	State        string `json:"state"`
+	ID           int64     `json:"id"`
+	RequestID    int64     `json:"request_id"`
+	RequestTitle string    `json:"request_title"`
+	TeacherID    int64     `json:"teacher_id"`
+	SchoolYear   string    `json:"school_year"`
+	SchoolUAI    string    `json:"school_uai"`
+	RoundID      *int64    `json:"round_id,omitempty"`
+	State        LoanState `json:"state"`
 	// StartWeek is the school week index of the first week; Weeks the base
 	// length in school weeks; ExtensionWeeks the confirmed extensions.
 	StartWeek      int `json:"start_week"`
@@ -140,7 +140,7 @@ type loanRow struct {
 	SchoolYear       string     `bun:"school_year,notnull"`
 	SchoolUAI        string     `bun:"school_uai,notnull"`
 	RoundID          *int64     `bun:"round_id"`
-	State            string     `bun:"state,notnull"`
+	State            LoanState  `bun:"state,notnull"`
 	StartWeek        int        `bun:"start_week,notnull"`
 	Weeks            int        `bun:"weeks,notnull"`
 	ExtensionWeeks   int        `bun:"extension_weeks,notnull"`
@@ -229,7 +229,7 @@ type loanRequest struct {
 	TeacherID       int64
 	State           string
 	Packs           int
-	TrainingStatus  string
+	TrainingStatus  TrainingStatus
 	TrainingDate    sqlDate
 	ExcludedPeriods string
 	HasLoan         bool
@@ -486,7 +486,7 @@ func attachPacks(ctx context.Context, idb bun.IDB, ls []Loan) error {
 type LoanFilter struct {
 	SchoolYear string
 	SchoolUAI  string
-	State      string
+	State      LoanState
 	PackID     int64
 	RequestID  int64
 	// UpdatedSince keeps loans changed at or after this instant.
@@ -568,9 +568,9 @@ func loanRowOf(ctx context.Context, tx bun.Tx, id int64) (loanRow, error) {
 }
 
 type lockedPack struct {
-	ID     int64  `bun:"id"`
-	Code   string `bun:"code"`
-	Status string `bun:"status"`
+	ID     int64      `bun:"id"`
+	Code   string     `bun:"code"`
+	Status PackStatus `bun:"status"`
 }
 
 // lockPacks reads the packs and, in PostgreSQL, locks them in id order

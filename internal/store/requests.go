@@ -49,16 +49,16 @@ func (s RequestState) Decided() bool {
 
 // Training statuses of a request's teacher.
 const (
-	TrainingNotPlanned = "not_planned"
-	TrainingPlanned    = "planned"
-	TrainingDone       = "done"
+	TrainingNotPlanned TrainingStatus = "not_planned"
+	TrainingPlanned    TrainingStatus = "planned"
+	TrainingDone       TrainingStatus = "done"
 )
 
 // Opinion verdicts.
 const (
-	OpinionFavourable   = "favourable"
-	OpinionReserved     = "reserved"
-	OpinionUnfavourable = "unfavourable"
+	OpinionFavourable   OpinionVerdict = "favourable"
+	OpinionReserved     OpinionVerdict = "reserved"
+	OpinionUnfavourable OpinionVerdict = "unfavourable"
 )
 
 // ClassLevels are the accepted class levels, in school order.
@@ -120,19 +120,19 @@ type Logistics struct {
 // Training is the teacher's technical training for the equipment.
 type Training struct {
 	// Status is TrainingNotPlanned, TrainingPlanned or TrainingDone.
-	Status string `json:"status"`
+	Status TrainingStatus `json:"status"`
 	// Date is the day it is planned or was done; nil when not planned.
 	Date *calendar.Date `json:"date,omitempty"`
 }
 
 // Opinion is one referent role's opinion on a request.
 type Opinion struct {
-	Role       Role      `json:"role"`
-	Verdict    string    `json:"verdict"`
-	Comment    string    `json:"comment"`
-	AuthorID   int64     `json:"author_id"`
-	AuthorName string    `json:"author_name,omitempty"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Role       Role           `json:"role"`
+	Verdict    OpinionVerdict `json:"verdict"`
+	Comment    string         `json:"comment"`
+	AuthorID   int64          `json:"author_id"`
+	AuthorName string         `json:"author_name,omitempty"`
+	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
 // EligibilityFlag is one remark on a request's eligibility. Blocking flags
@@ -293,45 +293,45 @@ func (d *requestDate) Scan(src any) error {
 type requestRow struct {
 	bun.BaseModel `bun:"table:requests,alias:r"`
 
-	ID                 int64       `bun:"id,pk,autoincrement"`
-	SchoolYear         string      `bun:"school_year,notnull"`
-	SchoolUAI          string      `bun:"school_uai,notnull"`
-	TeacherID          int64       `bun:"teacher_id,notnull"`
-	State              string      `bun:"state,notnull"`
-	ClassLevels        string      `bun:"class_levels,notnull"`
-	Pupils             int         `bun:"pupils,notnull"`
-	Title              string      `bun:"title,notnull"`
-	Motivation         string      `bun:"motivation,notnull"`
-	CurriculumLinks    string      `bun:"curriculum_links,notnull"`
-	SchoolProjectLinks string      `bun:"school_project_links,notnull"`
-	Coherence          string      `bun:"coherence,notnull"`
-	DigitalSkills      string      `bun:"digital_skills,notnull"`
-	CommitSecureUse    bool        `bun:"commit_secure_use,notnull"`
-	CommitVisits       bool        `bun:"commit_visits,notnull"`
-	CommitParents      bool        `bun:"commit_parents,notnull"`
-	CommitFeedback     bool        `bun:"commit_feedback,notnull"`
-	SecureStorage      bool        `bun:"secure_storage,notnull"`
-	ClassroomWifi      bool        `bun:"classroom_wifi,notnull"`
-	Printing           bool        `bun:"printing,notnull"`
-	Backups            bool        `bun:"backups,notnull"`
-	OtherPartnerScheme bool        `bun:"other_partner_scheme,notnull"`
-	TrainingStatus     string      `bun:"training_status,notnull"`
-	TrainingDate       requestDate `bun:"training_date,type:date"`
-	PreferredPeriods   string      `bun:"preferred_periods,notnull"`
-	ExcludedPeriods    string      `bun:"excluded_periods,notnull"`
-	ExtensionWeeks     int         `bun:"extension_weeks,notnull"`
-	Packs              int         `bun:"packs,notnull"`
-	PacksReason        string      `bun:"packs_reason,notnull"`
-	RefusalReason      string      `bun:"refusal_reason,notnull"`
-	DecisionReason     string      `bun:"decision_reason,notnull"`
-	DecidedBy          *int64      `bun:"decided_by"`
-	DecidedAt          *time.Time  `bun:"decided_at"`
-	WithdrawnReason    string      `bun:"withdrawn_reason,notnull"`
-	HasLoan            bool        `bun:"has_loan,notnull"`
-	Version            int         `bun:"version,notnull"`
-	CreatedAt          time.Time   `bun:"created_at,notnull"`
-	UpdatedAt          time.Time   `bun:"updated_at,notnull"`
-	SubmittedAt        *time.Time  `bun:"submitted_at"`
+	ID                 int64          `bun:"id,pk,autoincrement"`
+	SchoolYear         string         `bun:"school_year,notnull"`
+	SchoolUAI          string         `bun:"school_uai,notnull"`
+	TeacherID          int64          `bun:"teacher_id,notnull"`
+	State              string         `bun:"state,notnull"`
+	ClassLevels        string         `bun:"class_levels,notnull"`
+	Pupils             int            `bun:"pupils,notnull"`
+	Title              string         `bun:"title,notnull"`
+	Motivation         string         `bun:"motivation,notnull"`
+	CurriculumLinks    string         `bun:"curriculum_links,notnull"`
+	SchoolProjectLinks string         `bun:"school_project_links,notnull"`
+	Coherence          string         `bun:"coherence,notnull"`
+	DigitalSkills      string         `bun:"digital_skills,notnull"`
+	CommitSecureUse    bool           `bun:"commit_secure_use,notnull"`
+	CommitVisits       bool           `bun:"commit_visits,notnull"`
+	CommitParents      bool           `bun:"commit_parents,notnull"`
+	CommitFeedback     bool           `bun:"commit_feedback,notnull"`
+	SecureStorage      bool           `bun:"secure_storage,notnull"`
+	ClassroomWifi      bool           `bun:"classroom_wifi,notnull"`
+	Printing           bool           `bun:"printing,notnull"`
+	Backups            bool           `bun:"backups,notnull"`
+	OtherPartnerScheme bool           `bun:"other_partner_scheme,notnull"`
+	TrainingStatus     TrainingStatus `bun:"training_status,notnull"`
+	TrainingDate       requestDate    `bun:"training_date,type:date"`
+	PreferredPeriods   string         `bun:"preferred_periods,notnull"`
+	ExcludedPeriods    string         `bun:"excluded_periods,notnull"`
+	ExtensionWeeks     int            `bun:"extension_weeks,notnull"`
+	Packs              int            `bun:"packs,notnull"`
+	PacksReason        string         `bun:"packs_reason,notnull"`
+	RefusalReason      string         `bun:"refusal_reason,notnull"`
+	DecisionReason     string         `bun:"decision_reason,notnull"`
+	DecidedBy          *int64         `bun:"decided_by"`
+	DecidedAt          *time.Time     `bun:"decided_at"`
+	WithdrawnReason    string         `bun:"withdrawn_reason,notnull"`
+	HasLoan            bool           `bun:"has_loan,notnull"`
+	Version            int            `bun:"version,notnull"`
+	CreatedAt          time.Time      `bun:"created_at,notnull"`
+	UpdatedAt          time.Time      `bun:"updated_at,notnull"`
+	SubmittedAt        *time.Time     `bun:"submitted_at"`
 
 	// Joined, read only.
 	SchoolName  string  `bun:"school_name,scanonly"`
@@ -342,12 +342,12 @@ type requestRow struct {
 type opinionRow struct {
 	bun.BaseModel `bun:"table:request_opinions,alias:o"`
 
-	RequestID int64     `bun:"request_id,pk"`
-	Role      string    `bun:"role,pk"`
-	Verdict   string    `bun:"verdict,notnull"`
-	Comment   string    `bun:"comment,notnull"`
-	AuthorID  int64     `bun:"author_id,notnull"`
-	UpdatedAt time.Time `bun:"updated_at,notnull"`
+	RequestID int64          `bun:"request_id,pk"`
+	Role      string         `bun:"role,pk"`
+	Verdict   OpinionVerdict `bun:"verdict,notnull"`
+	Comment   string         `bun:"comment,notnull"`
+	AuthorID  int64          `bun:"author_id,notnull"`
+	UpdatedAt time.Time      `bun:"updated_at,notnull"`
 
 	AuthorName string `bun:"author_name,scanonly"`
 }

@@ -388,6 +388,24 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 	return nil
 }
 
+// RoundFor returns a round if the person may see rounds (the staff; the
+// others get ErrNotFound, rounds being the staff's work).
+func (db *DB) RoundFor(ctx context.Context, u User, id int64) (Round, error) {
+	if !u.Can(ActRoundRead) {
+		return Round{}, errHidden()
+	}
+	return db.Round(ctx, id)
+}
+
+// ListRoundsFor returns the rounds of a year (all years when empty) if the
+// person may see rounds; nobody else sees any.
+func (db *DB) ListRoundsFor(ctx context.Context, u User, year string) ([]Round, error) {
+	if !u.Can(ActRoundRead) {
+		return []Round{}, nil
+	}
+	return db.ListRounds(ctx, year)
+}
+
 // ListRounds returns the rounds of a school year (all years when year is
 // empty), newest first, without their loans and unserved requests.
 func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error) {
@@ -629,10 +647,10 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		}
 	}
 	var live []struct {
-		ID        int64  `bun:"id"`
-		RequestID int64  `bun:"request_id"`
-		State     string `bun:"state"`
-		RoundID   *int64 `bun:"round_id"`
+		ID        int64     `bun:"id"`
+		RequestID int64     `bun:"request_id"`
+		State     LoanState `bun:"state"`
+		RoundID   *int64    `bun:"round_id"`
 	}
 	if err := tx.NewRaw(`SELECT id, request_id, state, round_id FROM loans
 		WHERE school_year = ? AND state <> 'cancelled' ORDER BY id`, r.SchoolYear).Scan(ctx, &live); err != nil {
@@ -738,4 +756,4 @@ func turnaroundArg(days int) int {
 
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
-func RoundStateLabel(state string) string { return RoundState(state).Label() }
+func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }

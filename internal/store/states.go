@@ -70,7 +70,7 @@ var opinionVerdictLabels = map[OpinionVerdict]string{
 func (s OpinionVerdict) Label() string { return labelOr(opinionVerdictLabels, s) }
 
 var trainingStatusLabels = map[TrainingStatus]string{
-	TrainingNotPlanned: "non prévue", TrainingPlanned: "prévue", TrainingDone: "suivie",
+	TrainingNotPlanned: "non prévue", TrainingPlanned: "prévue", TrainingDone: "faite",
 }
 
 // Label returns the French name of the status.

@@ -11,6 +11,15 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
+// loanStateNames are the loan states, for messages.
+var loanStateNames = func() []string {
+	out := make([]string, len(store.LoanStates))
+	for i, st := range store.LoanStates {
+		out[i] = string(st)
+	}
+	return out
+}()
+
 // loanView is a loan as the API shows it.
 type loanView struct {
 	store.Loan
@@ -53,12 +62,12 @@ func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status 
 // listLoans answers GET /api/v1/loans?year=&school=&state=&pack=.
 func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: q.Get("state")}
+	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
 	errs := FieldErrors{}
 	checkText(errs, "year", f.SchoolYear, 9)
 	checkText(errs, "school", f.SchoolUAI, 8)
 	if f.State != "" && !slices.Contains(store.LoanStates, f.State) {
-		errs.Add("state", "état attendu : %s", strings.Join(store.LoanStates, ", "))
+		errs.Add("state", "état attendu : %s", strings.Join(loanStateNames, ", "))
 	}
 	pack, _, err := queryInt(r, "pack")
 	if err != nil {
@@ -409,7 +418,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if pack != 0 {
 		f.PackIDs = []int64{pack}
 	}
-	incs, err := s.db.ListIncidents(r.Context(), f)
+	incs, err := s.db.ListIncidentsFor(r.Context(), currentUser(r), f)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,6 @@ func (in *maintenanceInput) Validate(packID int64) (store.NewMaintenance, error)
 	return out, f.Err()
 }
 
-
 // listPackMaintenance: GET /api/v1/packs/{id}/maintenance.
 func (s *Server) listPackMaintenance(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")

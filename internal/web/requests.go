@@ -136,7 +136,7 @@ func (in requestInput) apply(q *store.Request, f FieldErrors) {
 		q.OtherPartnerScheme = *in.OtherPartnerScheme
 	}
 	if in.Training != nil {
-		q.Training = store.Training{Status: in.Training.Status}
+		q.Training = store.Training{Status: store.TrainingStatus(in.Training.Status)}
 		if q.Training.Status == "" {
 			q.Training.Status = store.TrainingNotPlanned
 		}
@@ -354,7 +354,7 @@ func (s *Server) refuseRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 	check := func(in *actionInput, f FieldErrors) {
-		switch in.Verdict {
+		switch store.OpinionVerdict(in.Verdict) {
 		case store.OpinionFavourable, store.OpinionReserved, store.OpinionUnfavourable:
 		default:
 			f.Add("verdict", "avis attendu : favourable, reserved ou unfavourable")
@@ -362,7 +362,7 @@ func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
 		role, _ := u.ReferentRole()
-		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: in.Verdict, Comment: in.Comment})
+		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 

@@ -119,7 +119,6 @@ func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.Roun
 	return out, f.Err()
 }
 
-
 // createRound answers POST /api/v1/rounds: it computes a round and stores
 // it as a draft (201).
 func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
@@ -184,7 +183,7 @@ func (s *Server) listRounds(w http.ResponseWriter, r *http.Request) error {
 	if year != "" && !schoolYearRE.MatchString(year) {
 		return FieldErrors{"year": "année scolaire attendue au format 2026-2027"}.Err()
 	}
-	rounds, err := s.db.ListRounds(r.Context(), year)
+	rounds, err := s.db.ListRoundsFor(r.Context(), currentUser(r), year)
 	if err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ func (s *Server) getRound(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	round, err := s.db.Round(r.Context(), id)
+	round, err := s.db.RoundFor(r.Context(), currentUser(r), id)
 	if err != nil {
 		return err
 	}
