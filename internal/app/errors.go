@@ -51,7 +51,7 @@ var (
 	errNotFound = &pageError{Status: http.StatusNotFound, Title: "Page introuvable",
 		Message: "Cette page n'existe pas, ou elle ne vous est pas accessible."}
 	errCrossOrigin = &pageError{Status: http.StatusForbidden, Title: "Envoi refusé",
-		Message: "Ce formulaire a été envoyé depuis un autre site : il a été refusé. Ouvrez la page dans classemobile et recommencez."}
+		Message: "Ce formulaire a été envoyé depuis un autre site\u00a0: il a été refusé. Ouvrez la page dans classemobile et recommencez."}
 )
 
 // errorPage is the data of the error page.
@@ -133,7 +133,7 @@ func nbsp(s string) string {
 }
 
 var frenchSpaces = strings.NewReplacer(" :", "\u00a0:", " ;", "\u00a0;", " !", "\u00a0!", " ?", "\u00a0?",
-	"« ", "«\u00a0", " »", "\u00a0»")
+	"«\u00a0", "«\u00a0", "\u00a0»", "\u00a0»")
 
 // renderError renders err as a French page; a 500 gets a reference, logged
 // with its cause.
@@ -146,7 +146,7 @@ func (a *App) renderError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	pe := toPageError(err)
-	p := &errorPage{Layout: Layout{Title: pe.Title}, Status: pe.Status, Message: pe.Message, Conflict: pe.Conflict,
+	p := &errorPage{Layout: Layout{Title: pe.Title}, Status: pe.Status, Message: nbsp(pe.Message), Conflict: nbsp(pe.Conflict),
 		Back: pe.Back, BackLabel: pe.BackLabel}
 	if pe.Status >= 500 {
 		b := make([]byte, 6)

@@ -52,35 +52,36 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 		who := fmt.Sprintf("%s, %s – %s", q.TeacherName, classLabel(q), q.SchoolName)
 		switch t.Kind {
 		case store.TaskFinishDraft:
-			v.Title = "Terminer et envoyer la demande « " + q.Title + " »"
+			v.Title = "Terminer et envoyer la demande «\u00a0" + q.Title + "\u00a0»"
 			v.Detail = "Brouillon enregistré, pas encore envoyé à la direction de l'école."
 			if q.RefusalReason != "" {
-				v.Detail = "La direction a renvoyé la demande : « " + q.RefusalReason + " »."
+				v.Detail = "La direction a renvoyé la demande\u00a0: «\u00a0" + q.RefusalReason + "\u00a0»."
 				v.Urgent = true
 			}
 			v.Href = fmt.Sprintf("/demandes/%d/modifier", q.ID)
 			v.Action = "Reprendre la demande"
 		case store.TaskAuthorise:
-			v.Title = "Autoriser la demande « " + q.Title + " »"
+			v.Title = "Autoriser la demande «\u00a0" + q.Title + "\u00a0»"
 			v.Detail = who
 			v.Action = "Lire et autoriser"
 		case store.TaskGiveOpinion:
-			v.Title = "Donner votre avis sur « " + q.Title + " »"
+			v.Title = "Donner votre avis sur «\u00a0" + q.Title + "\u00a0»"
 			v.Detail = who
 			v.Href = fmt.Sprintf("/avis?demande=%d", q.ID)
 			v.Action = "Donner mon avis"
 		case store.TaskDecide:
-			v.Title = "Décider de la demande « " + q.Title + " »"
+			v.Title = "Décider de la demande «\u00a0" + q.Title + "\u00a0»"
 			v.Detail = who + " – les trois avis sont donnés."
 			v.Action = "Valider ou rejeter"
 		}
+		v.Title, v.Detail = nbsp(v.Title), nbsp(v.Detail)
 		p.Tasks = append(p.Tasks, v)
 	}
 	switch {
 	case u.Can(store.ActRequestCreate):
 		p.Empty = "Rien à faire pour l'instant. Pour demander une classe mobile, déposez une nouvelle demande."
 	default:
-		p.Empty = "Rien à faire pour l'instant : vous recevrez un message quand une demande vous attendra."
+		p.Empty = "Rien à faire pour l'instant\u00a0: vous recevrez un message quand une demande vous attendra."
 	}
 	return a.render(w, r, http.StatusOK, "home", p)
 }

@@ -313,7 +313,7 @@ func (a *App) authoriseSeveral(w http.ResponseWriter, r *http.Request) error {
 			failed = append(failed, fmt.Sprintf("n° %d (%s)", id, strings.TrimSuffix(firstNonEmpty(pe.Conflict, pe.Message), ".")))
 			continue
 		}
-		done = append(done, "« "+q.Title+" »")
+		done = append(done, "«\u00a0"+q.Title+"\u00a0»")
 	}
 	msg := ""
 	switch len(done) {

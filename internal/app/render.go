@@ -145,7 +145,7 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 // one-shot flash message.
 func (a *App) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
 	if flash != "" {
-		a.setFlash(w, flash)
+		a.setFlash(w, nbsp(flash))
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil

@@ -26,10 +26,10 @@ var fieldLabels = map[string]string{
 	"school_project_links":         "Liens avec le projet d'école",
 	"coherence":                    "Cohérence de la démarche",
 	"digital_skills":               "Compétences numériques travaillées",
-	"commitments.secure_use":       "Engagement : usage sécurisé",
-	"commitments.visits":           "Engagement : présence des formateurs",
-	"commitments.parents_informed": "Engagement : information des parents",
-	"commitments.feedback":         "Engagement : retour d'usage et bilan",
+	"commitments.secure_use":       "Engagement\u00a0: usage sécurisé",
+	"commitments.visits":           "Engagement\u00a0: présence des formateurs",
+	"commitments.parents_informed": "Engagement\u00a0: information des parents",
+	"commitments.feedback":         "Engagement\u00a0: retour d'usage et bilan",
 	"logistics.secure_storage":     "Lieu de stockage sécurisé",
 	"training.status":              "Formation technique",
 	"training.date":                "Date de la formation",
@@ -138,7 +138,7 @@ func (a *App) requestFormData(r *http.Request, q store.Request, isNew bool) (*re
 	p := &requestFormPage{Layout: Layout{Title: "Nouvelle demande de participation"}, Request: q, New: isNew,
 		Levels: store.ClassLevels, PupilsRaw: "", Packs: store.PacksFor(q.Pupils)}
 	if !isNew {
-		p.Title = "Modifier la demande « " + q.Title + " »"
+		p.Title = "Modifier la demande «\u00a0" + q.Title + "\u00a0»"
 		p.Action = fmt.Sprintf("/demandes/%d/modifier", q.ID)
 	} else {
 		p.Action = "/demandes/nouvelle"
@@ -268,7 +268,7 @@ func (a *App) saveRequestForm(w http.ResponseWriter, r *http.Request, q store.Re
 	if !isNew {
 		v, err := strconv.Atoi(r.PostFormValue("version"))
 		if err != nil || v <= 0 {
-			return &pageError{Status: http.StatusBadRequest, Title: "Formulaire incomplet", Message: "Le formulaire envoyé est incomplet : rechargez la page de la demande."}
+			return &pageError{Status: http.StatusBadRequest, Title: "Formulaire incomplet", Message: "Le formulaire envoyé est incomplet\u00a0: rechargez la page de la demande."}
 		}
 		q.Version = v
 	}
@@ -305,7 +305,7 @@ func (a *App) saveRequestForm(w http.ResponseWriter, r *http.Request, q store.Re
 		return a.redirect(w, r, fmt.Sprintf("/demandes/%d/envoi", q.ID), "")
 	}
 	return a.redirect(w, r, fmt.Sprintf("/demandes/%d/modifier", q.ID),
-		"Brouillon enregistré. Vous pouvez le reprendre plus tard depuis « À faire » ; il n'est pas encore envoyé.")
+		"Brouillon enregistré. Vous pouvez le reprendre plus tard depuis «\u00a0À faire\u00a0»\u00a0; il n'est pas encore envoyé.")
 }
 
 func (a *App) newRequestForm(w http.ResponseWriter, r *http.Request) error {
@@ -347,7 +347,7 @@ func (a *App) draftOf(w http.ResponseWriter, r *http.Request) (store.Request, bo
 	}
 	if q.State != store.RequestDraft {
 		return q, false, a.redirect(w, r, fmt.Sprintf("/demandes/%d", q.ID),
-			"Cette demande est déjà envoyée (« "+requestStateLabel(q.State)+" ») : elle ne se modifie plus.")
+			"Cette demande est déjà envoyée («\u00a0"+requestStateLabel(q.State)+"\u00a0»)\u00a0: elle ne se modifie plus.")
 	}
 	return q, true, nil
 }
@@ -484,14 +484,14 @@ func (a *App) requestAction(do func(r *http.Request, u store.User, q store.Reque
 func (a *App) authorizeRequest(w http.ResponseWriter, r *http.Request) error {
 	return a.requestAction(func(r *http.Request, u store.User, q store.Request, v int) (string, error) {
 		_, err := a.db.AuthorizeRequest(r.Context(), store.Actor{UserID: u.ID}, q.ID, v)
-		return "Demande « " + q.Title + " » autorisée\u00a0: elle part en lecture chez les trois référents.", err
+		return "Demande «\u00a0" + q.Title + "\u00a0» autorisée\u00a0: elle part en lecture chez les trois référents.", err
 	})(w, r)
 }
 
 func (a *App) refuseRequest(w http.ResponseWriter, r *http.Request) error {
 	return a.requestAction(func(r *http.Request, u store.User, q store.Request, v int) (string, error) {
 		_, err := a.db.RefuseRequest(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, strings.TrimSpace(r.PostFormValue("reason")))
-		return "Demande « " + q.Title + " » renvoyée à l'enseignant·e avec votre motif.", err
+		return "Demande «\u00a0" + q.Title + "\u00a0» renvoyée à l'enseignant·e avec votre motif.", err
 	})(w, r)
 }
 
@@ -500,7 +500,7 @@ func (a *App) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 		role, _ := u.ReferentRole()
 		_, err := a.db.SetRequestOpinion(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, store.Opinion{Role: role,
 			Verdict: store.OpinionVerdict(r.PostFormValue("verdict")), Comment: strings.TrimSpace(r.PostFormValue("comment"))})
-		return "Votre avis sur « " + q.Title + " » est enregistré.", err
+		return "Votre avis sur «\u00a0" + q.Title + "\u00a0» est enregistré.", err
 	})(w, r)
 }
 
@@ -509,9 +509,9 @@ func (a *App) decideRequest(w http.ResponseWriter, r *http.Request) error {
 		d := store.RequestState(r.PostFormValue("decision"))
 		_, err := a.db.DecideRequest(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, d, strings.TrimSpace(r.PostFormValue("reason")))
 		if d == store.RequestValidated {
-			return "Demande « " + q.Title + " » validée. L'enseignant·e et la direction de l'école seront prévenus.", err
+			return "Demande «\u00a0" + q.Title + "\u00a0» validée. L'enseignant·e et la direction de l'école seront prévenus.", err
 		}
-		return "Demande « " + q.Title + " » rejetée avec votre motif. L'enseignant·e et la direction de l'école seront prévenus.", err
+		return "Demande «\u00a0" + q.Title + "\u00a0» rejetée avec votre motif. L'enseignant·e et la direction de l'école seront prévenus.", err
 	})(w, r)
 }
 
@@ -522,14 +522,14 @@ func (a *App) packsRequest(w http.ResponseWriter, r *http.Request) error {
 			return "", store.Invalid("packs", "validation_failed", "saisissez un nombre de packs (0 pour revenir au calcul automatique)")
 		}
 		_, err = a.db.OverrideRequestPacks(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, n, strings.TrimSpace(r.PostFormValue("reason")))
-		return "Nombre de packs de « " + q.Title + " » modifié.", err
+		return "Nombre de packs de «\u00a0" + q.Title + "\u00a0» modifié.", err
 	})(w, r)
 }
 
 func (a *App) withdrawRequest(w http.ResponseWriter, r *http.Request) error {
 	return a.requestAction(func(r *http.Request, u store.User, q store.Request, v int) (string, error) {
 		_, err := a.db.WithdrawRequest(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, strings.TrimSpace(r.PostFormValue("reason")))
-		return "Demande « " + q.Title + " » retirée.", err
+		return "Demande «\u00a0" + q.Title + "\u00a0» retirée.", err
 	})(w, r)
 }
 

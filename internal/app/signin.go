@@ -83,7 +83,7 @@ func (a *App) signInSend(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, store.ErrRateLimited):
 		return &pageError{Status: http.StatusTooManyRequests, Title: "Trop de demandes",
-			Message: fmt.Sprintf("Trop de liens de connexion ont été demandés en peu de temps. Attendez %d minutes, puis recommencez ; le dernier lien reçu reste valable 15 minutes.", int(store.LoginWindow.Minutes())),
+			Message: fmt.Sprintf("Trop de liens de connexion ont été demandés en peu de temps. Attendez %d minutes, puis recommencez\u00a0; le dernier lien reçu reste valable 15 minutes.", int(store.LoginWindow.Minutes())),
 			Back:    "/connexion", BackLabel: "Revenir à la connexion"}
 	case errors.Is(err, store.ErrNotFound):
 		// Same answer as for a known address.
@@ -125,9 +125,9 @@ func (a *App) sendSignInLink(link store.LoginLink, suite string) {
 	u := a.SignInURL(link.Token, suite)
 	exp := link.ExpiresAt.In(a.loc)
 	text := fmt.Sprintf("Bonjour %s,\n\n"+
-		"Pour vous connecter à classemobile (%s), ouvrez ce lien puis appuyez sur « Se connecter » :\n\n%s\n\n"+
+		"Pour vous connecter à classemobile (%s), ouvrez ce lien puis appuyez sur «\u00a0Se connecter\u00a0»\u00a0:\n\n%s\n\n"+
 		"Ce lien ne sert qu'une fois et reste valable 15 minutes, jusqu'à %s.\n"+
-		"Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne peut se connecter sans ce lien.\n",
+		"Si vous n'avez pas demandé à vous connecter, ignorez ce message\u00a0: personne ne peut se connecter sans ce lien.\n",
 		link.User.Name, a.town, u, frenchTime(exp))
 	msg := notify.Message{
 		To:        []notify.Address{{Name: link.User.Name, Email: link.User.Email}},
@@ -171,7 +171,7 @@ func (a *App) signInConsume(w http.ResponseWriter, r *http.Request) error {
 	_, secret, u, err := a.db.ConsumeLoginToken(r.Context(), token, r.UserAgent())
 	if errors.Is(err, store.ErrLoginTokenInvalid) {
 		return &pageError{Status: http.StatusGone, Title: "Lien expiré ou déjà utilisé",
-			Message: "Ce lien de connexion n'est plus valable : un lien ne sert qu'une fois et expire au bout de 15 minutes. Demandez-en un nouveau ; il arrive en quelques instants.",
+			Message: "Ce lien de connexion n'est plus valable\u00a0: un lien ne sert qu'une fois et expire au bout de 15 minutes. Demandez-en un nouveau\u00a0; il arrive en quelques instants.",
 			Back:    back, BackLabel: "Recevoir un nouveau lien"}
 	}
 	if err != nil {

@@ -119,7 +119,7 @@ func (a *App) viewRequest(r *http.Request, q store.Request) (requestView, error)
 		RefusalReason: q.RefusalReason, WithdrawReason: q.WithdrawReason, Updated: frenchTime(q.UpdatedAt.In(a.loc))}
 	v.Packs = fmt.Sprintf("%d", q.Packs)
 	if q.PacksReason != "" {
-		v.Packs += " (modifié par la coordination : " + q.PacksReason + ")"
+		v.Packs += " (modifié par la coordination\u00a0: " + q.PacksReason + ")"
 	}
 	v.Texts = []yesNoText{{"Motivation", q.Motivation}, {"Liens avec les programmes", q.CurriculumLinks},
 		{"Liens avec le projet d'école", q.SchoolProjectLinks}, {"Cohérence de la démarche", q.Coherence},
@@ -189,7 +189,7 @@ func stepsOf(q store.Request, opinions int) []step {
 			s.Status, s.Class = "en cours", "current"
 		}
 		if i == 4 && current == 5 {
-			s.Label = "Décision : " + requestStateLabel(q.State)
+			s.Label = "Décision\u00a0: " + requestStateLabel(q.State)
 		}
 		out = append(out, s)
 	}
@@ -236,12 +236,12 @@ func (a *App) history(r *http.Request, id int64) ([]historyEntry, error) {
 		_ = json.Unmarshal(e.After, &after) // a malformed entry shows without detail
 		switch e.Action {
 		case "request.decide":
-			h.What = "Décision : " + requestStateLabel(after.State)
+			h.What = "Décision\u00a0: " + requestStateLabel(after.State)
 			h.Detail = after.DecisionReason
 		case "request.refuse":
 			h.Detail = after.RefusalReason
 		case "request.packs":
-			h.Detail = fmt.Sprintf("%d pack(s) : %s", after.Packs, after.PacksReason)
+			h.Detail = fmt.Sprintf("%d pack(s)\u00a0: %s", after.Packs, after.PacksReason)
 		}
 		out = append(out, h)
 	}
@@ -283,7 +283,7 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	p := &requestPage{Layout: Layout{Title: "Demande « " + q.Title + " »"}, R: v, Packs: q.Packs}
+	p := &requestPage{Layout: Layout{Title: "Demande «\u00a0" + q.Title + "\u00a0»"}, R: v, Packs: q.Packs}
 	if p.History, err = a.history(r, q.ID); err != nil {
 		return err
 	}
