@@ -168,7 +168,7 @@ func (e *e2e) screenshot(file string) {
 	if e.shots == "" {
 		return
 	}
-	buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(100))
 	require.NoError(e.t, err)
 	require.NoError(e.t, os.WriteFile(filepath.Join(e.shots, file), buf, 0o644))
 }

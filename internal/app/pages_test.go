@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,6 +114,9 @@ func TestPagesByRole(t *testing.T) {
 					if r.Status == http.StatusNotFound {
 						assert.Contains(t, r.Body, "Page introuvable")
 					}
+				}
+				if role == "directorB" {
+					assert.Contains(t, cl.get(reqB).Body, "Bertrand Secret", "the leak check looks for names that pages do show")
 				}
 				// Navigation matches the pages the role may open.
 				home := cl.get("/")
@@ -244,4 +249,39 @@ func TestBadInputNeverFails(t *testing.T) {
 	}
 	r = cl.post(fmt.Sprintf("/demandes/%d/envoi", c.reqA.ID), url.Values{"version": {"abc"}})
 	assert.Less(t, r.Status, 500)
+}
+
+// TestServerErrorPage checks that an unexpected failure shows a French
+// page with a reference, and that the reference is logged with the cause.
+func TestServerErrorPage(t *testing.T) {
+	t.Parallel()
+	db := storetest.NewSQLite(t)
+	var logs strings.Builder
+	b := newBundle(t, db, nil)
+	b.app.logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	u, _ := storetest.User(t, db, nil)
+	cl := b.client(t)
+	cl.signIn(u)
+	require.NoError(t, db.Close())
+	r := cl.get("/")
+	assert.Equal(t, http.StatusInternalServerError, r.Status)
+	assert.Contains(t, r.Body, "Erreur du serveur")
+	i := strings.Index(r.Body, `<strong class="ref">`)
+	require.Positive(t, i, "the page shows a reference")
+	ref := r.Body[i+len(`<strong class="ref">`):]
+	ref = ref[:strings.Index(ref, "<")]
+	assert.Len(t, ref, 12)
+	assert.Contains(t, logs.String(), "reference="+ref, "the reference is logged")
+	assert.NotContains(t, r.Body, "sql", "the cause stays in the log")
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
