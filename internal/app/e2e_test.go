@@ -292,7 +292,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			bctx, cancel := chromedp.NewContext(allocCtx)
 			defer cancel()
-			bctx, cancelT := context.WithTimeout(bctx, 4*time.Minute)
+			bctx, cancelT := context.WithTimeout(bctx, 8*time.Minute)
 			defer cancelT()
 			_, err := chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
 			require.NoError(t, err)

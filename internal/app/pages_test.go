@@ -285,3 +285,22 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestRecapOfIncompleteDraft checks the check-before-sending page of a
+// draft that lacks commitments: no send button, links to the fields.
+func TestRecapOfIncompleteDraft(t *testing.T) {
+	t.Parallel()
+	db := storetest.NewSQLite(t)
+	b := newBundle(t, db, nil)
+	c := newCast(t, db)
+	q := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: c.reqA.SchoolUAI, TeacherID: c.people["teacherA"].ID, Incomplete: true})
+	cl := b.client(t)
+	cl.signIn(c.people["teacherA"])
+	r := cl.get(fmt.Sprintf("/demandes/%d/envoi", q.ID))
+	require.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, fmt.Sprintf(`href="/demandes/%d/modifier#commitments-secure_use"`, q.ID))
+	assert.NotContains(t, r.Body, "Envoyer la demande à la direction")
+	r = cl.post(fmt.Sprintf("/demandes/%d/envoi", q.ID), url.Values{"version": {fmt.Sprint(q.Version)}})
+	assert.Equal(t, http.StatusUnprocessableEntity, r.Status, "submission refused by the store")
+	assert.Contains(t, r.Body, "logistics-secure_storage")
+}

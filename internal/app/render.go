@@ -82,6 +82,15 @@ type FieldError struct {
 	Message string
 }
 
+// Href is the summary's link to the field: its id in this page, or a
+// page of its own ("/demandes/12/modifier#pupils").
+func (e FieldError) Href() string {
+	if strings.HasPrefix(e.Field, "/") {
+		return e.Field
+	}
+	return "#" + e.Field
+}
+
 // Layout is what every page shows around its content. Page data embed it.
 type Layout struct {
 	Title     string

@@ -72,6 +72,9 @@ func fieldErrors(msgs map[string]string, order []string) []FieldError {
 			if label == "" {
 				label = path
 			}
+			if strings.HasPrefix(strings.ToLower(m), strings.ToLower(label)) {
+				label = "" // the message names the field already
+			}
 			out = append(out, FieldError{Field: fieldID(path), Label: label, Message: nbsp(capitalise(m))})
 		}
 	}
@@ -224,7 +227,7 @@ func parseRequestForm(r *http.Request, q *store.Request, p *requestFormPage) map
 	case store.TrainingPlanned, store.TrainingDone:
 		d, err := calendar.ParseDate(p.TrainingDate)
 		if err != nil {
-			f["training.date"] = "saisissez la date de la formation, par exemple 2026-12-09"
+			f["training.date"] = "saisissez la date de la formation (jour, mois et année)"
 		} else {
 			q.Training.Date = &d
 		}
