@@ -11,7 +11,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/web"
 )
 
@@ -37,7 +39,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	if cfg.Demo {
-		if err := seedDemo(ctx, db, e.stdout, logger, time.Now()); err != nil {
+		if err := seedDemoAt(ctx, db, e.stdout, logger, time.Now(), cfg.BaseURL); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -50,6 +52,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mailer, err := notify.New(notify.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: cfg.OutboxDir})
+	if err != nil {
+		return err
+	}
+	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: srv, Printer: srv, Logger: logger,
+		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location})
+	if err != nil {
+		return err
+	}
+	defer pages.Wait() // sign-in e-mails still being sent
 	if !cfg.NoJobs {
 		stopJobs, err := startJobs(cfg, e, db, logger)
 		if err != nil {
@@ -61,7 +73,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, ln, srv, logger)
+	return serveHTTP(ctx, ln, pages, logger)
 }
 
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,

@@ -684,6 +684,9 @@ func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, versi
 // director's reason.
 func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "RefuseRequest(%d)", id)
+	if err := checkReason(reason, "du refus"); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestRefuse, []RequestState{RequestSubmitted},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.State, r.RefusalReason, r.SubmittedAt = string(RequestDraft), reason, nil
@@ -695,6 +698,9 @@ func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version 
 // with the coordinator's reason; packs 0 goes back to the computed count.
 func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, version int, packs int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "OverrideRequestPacks(%d)", id)
+	if err := checkPacks(packs, reason); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestPacks,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
@@ -713,6 +719,9 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if err := checkOpinion(o); err != nil {
+		return Request{}, err
+	}
 	if u, ok, err := actingPerson(ctx, db.bun, actor); err != nil {
 		return Request{}, err
 	} else if ok {
@@ -752,6 +761,11 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
 	if decision != RequestValidated && decision != RequestRejected {
 		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
+	}
+	if decision == RequestRejected {
+		if err := checkReason(reason, "du rejet"); err != nil {
+			return Request{}, err
+		}
 	}
 	return db.transition(ctx, actor, id, version, ActRequestDecide, []RequestState{RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
