@@ -69,7 +69,6 @@ var (
 	coordOnly    = []store.Role{store.RoleCoordinator}
 	coordOrIT    = []store.Role{store.RoleCoordinator, store.RoleIT}
 	staffRoles   = []store.Role{store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation}
-	schoolRoles  = []store.Role{store.RoleDirector, store.RoleTeacher}
 	coordOrInsp  = []store.Role{store.RoleCoordinator, store.RoleInspection}
 	coordOrDirec = []store.Role{store.RoleCoordinator, store.RoleDirector}
 )
