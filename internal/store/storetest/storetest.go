@@ -168,9 +168,7 @@ func NewPostgresURL(t testing.TB) string {
 	}
 	// Registered before the test opens handles on the database, so it runs
 	// after their own cleanups have closed them.
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+quoteIdent(name)+" WITH (FORCE)")
-	})
+	t.Cleanup(func() { dropLater(admin, name) })
 	dsn, err := withDatabase(base, name)
 	if err != nil {
 		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
@@ -186,6 +184,75 @@ func NewPostgresURL(t testing.TB) string {
 	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// drops holds the test databases to drop when the test binary ends (see M).
+var drops struct {
+	mu       sync.Mutex
+	deferred bool
+	admin    *sql.DB
+	names    []string
+}
+
+// M wraps a package's testing.M so that Run, once the tests have run, drops
+// the PostgreSQL databases they made. DROP DATABASE forces a checkpoint of
+// the whole server: dropping each test's database as the test ends makes
+// every test wait for one (seconds, or minutes on a server busy writing),
+// while dropped together at the end (eight at a time) they share one
+// checkpoint per batch. A package whose
+// tests use PostgreSQL calls it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(storetest.M(m).Run()) }
+//
+// Without it each database is dropped when its test ends. A test binary
+// killed before the end (a timeout) leaves its databases behind: they are
+// named after TEST_DATABASE_URL's database, which CI drops them with.
+func M(m interface{ Run() int }) interface{ Run() int } { return mainRunner{m} }
+
+type mainRunner struct{ m interface{ Run() int } }
+
+func (r mainRunner) Run() int {
+	drops.mu.Lock()
+	drops.deferred = true
+	drops.mu.Unlock()
+	code := r.m.Run()
+	drops.mu.Lock()
+	names, db := drops.names, drops.admin
+	drops.names, drops.deferred = nil, false
+	drops.mu.Unlock()
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for range 8 {
+		wg.Go(func() {
+			for name := range work {
+				dropDatabase(db, name)
+			}
+		})
+	}
+	for _, name := range names {
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+	return code
+}
+
+// dropLater drops the test database name now, or at the end of the test
+// binary under M.
+func dropLater(admin *sql.DB, name string) {
+	drops.mu.Lock()
+	if drops.deferred {
+		drops.admin = admin
+		drops.names = append(drops.names, name)
+		drops.mu.Unlock()
+		return
+	}
+	drops.mu.Unlock()
+	dropDatabase(admin, name)
+}
+
+func dropDatabase(admin *sql.DB, name string) {
+	admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+quoteIdent(name)+" WITH (FORCE)")
 }
 
 // admin is the test binary's pool on TEST_DATABASE_URL's own database, for
@@ -236,16 +303,18 @@ func buildPostgresTemplate(base string, admin *sql.DB) (_ string, err error) {
 	prefix := dbPrefix(base) + "_tmpl_"
 	name := prefix + sum
 	// One connection holds an advisory lock while it looks for the template
-	// and builds it: test binaries started together wait for the first.
+	// and builds it: test binaries started together wait for the first. The
+	// lock is per TEST_DATABASE_URL database, not per template, so one
+	// builder at a time uses the build name and drops stale templates.
 	conn, err := admin.Conn(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext($1))", name); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext($1))", prefix); err != nil {
 		return "", err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", name)
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", prefix)
 	var exists bool
 	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return "", err
@@ -270,8 +339,10 @@ func buildPostgresTemplate(base string, admin *sql.DB) (_ string, err error) {
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+quoteIdent(build)+" RENAME TO "+quoteIdent(name)); err != nil {
 		return "", err
 	}
-	// Templates of older migrations of the same database are only a cache:
-	// drop them, leaving any still in use.
+	// Templates of other migrations of the same database are only a cache:
+	// drop them. (Two test runs of different migrations against the same
+	// database at once would take each other's template away: give each
+	// worktree its own TEST_DATABASE_URL.)
 	rows, err := conn.QueryContext(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2", prefix, name)
 	if err != nil {
 		return "", err
