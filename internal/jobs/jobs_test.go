@@ -22,10 +22,8 @@ import (
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
-// TestMain checks no goroutine outlives the tests, and drops the PostgreSQL
-// test databases once every test has run.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(storetest.M(m),
+	goleak.VerifyTestMain(m,
 		// database/sql keeps one opener goroutine per pool until Close; the
 		// pools are closed in t.Cleanup, but pgx's may linger a moment.
 		goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"),
