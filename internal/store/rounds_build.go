@@ -138,17 +138,6 @@ func weightFields(w *scheduler.Weights) map[string]*int {
 		"churn_extension": &w.ChurnExtension, "churn_drop": &w.ChurnDrop}
 }
 
-// WeightNames lists the JSON names of the objective weights.
-func WeightNames() []string {
-	var w scheduler.Weights
-	names := make([]string, 0, 11)
-	for n := range weightFields(&w) {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // noSector is the sector of schools that have none: without a cap.
 const noSector = "sans-secteur"
 
