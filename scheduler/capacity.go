@@ -158,7 +158,7 @@ func (m *model) usage(plan *Plan) []PeriodUsage {
 		pi := m.projIdx[l.Project]
 		p := &m.projects[pi]
 		out[m.wper[l.StartWeek]].Loans++
-		for t := l.StartWeek; t < l.StartWeek+m.L+l.ExtensionWeeks && t < m.W; t++ {
+		for t := l.StartWeek; t <= m.lastWeek(l.StartWeek, l.ExtensionWeeks) && t < m.W; t++ {
 			out[m.wper[t]].PackWeeksUsed += p.packs
 		}
 	}

@@ -423,7 +423,7 @@ func (m *model) planOf(s *state) *Plan {
 		}
 		p := &m.projects[pi]
 		o := &p.opts[oi]
-		last := o.s + m.L + o.e - 1
+		last := m.lastWeek(o.s, o.e)
 		items = append(items, item{pi, m.day[o.s], m.day[last] + 4 + m.T})
 	}
 	slices.SortFunc(items, func(x, y item) int {
@@ -464,7 +464,7 @@ func (m *model) planOf(s *state) *Plan {
 		o := &m.projects[pi].opts[oi]
 		plan.Loans = append(plan.Loans, Loan{Project: m.projects[pi].id, StartWeek: o.s, ExtensionWeeks: o.e,
 			Packs: packs[pi], StartMonday: m.inst.Calendar.Weeks[o.s].Monday,
-			LastWeekMonday: m.inst.Calendar.Weeks[o.s+m.L+o.e-1].Monday})
+			LastWeekMonday: m.inst.Calendar.Weeks[m.lastWeek(o.s, o.e)].Monday})
 	}
 	slices.SortFunc(plan.Loans, func(x, y Loan) int { return cmp.Compare(x.Project, y.Project) })
 	z := s.obj + m.churnConst
