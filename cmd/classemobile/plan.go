@@ -11,12 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/scheduler"
 )
 
 const planUsage = `plan solve --instance F [--out P] [--time-limit D] [--seed N]
        classemobile plan evaluate --instance F --plan P [--json]
-       classemobile plan capacity --instance F [--loan-weeks N] [--packs N] [--time-limit D] [--json]
+       classemobile plan capacity --instance F [--loan-weeks N] [--packs N] [--loan-policy P] [--time-limit D] [--json]
 
 Works on allocation files in the bench/ALLOCATION-SPEC.md formats:
   solve     solve an instance; writes the plan with objective, upper_bound,
@@ -189,12 +190,13 @@ func printEvaluation(w io.Writer, ev *scheduler.Evaluation) {
 }
 
 func runPlanCapacity(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "plan capacity", "plan capacity --instance F [--loan-weeks N] [--packs N] [--time-limit D] [--json]\n\n"+
+	fs := newFlagSet(e, "plan capacity", "plan capacity --instance F [--loan-weeks N] [--packs N] [--loan-policy P] [--time-limit D] [--json]\n\n"+
 		"Prints the use of the packs per period and the smallest number of packs that\n"+
 		"would serve every eligible project (bisection over the packs, one solve each).")
 	instPath := fs.String("instance", "", "instance file (required)")
 	loanWeeks := fs.Int("loan-weeks", 0, "what if loans lasted N school weeks (default: the instance's)")
 	packs := fs.Int("packs", 0, "what if the city had N packs (default: the instance's)")
+	policy := fs.String("loan-policy", "", "what if loans followed this policy: within_period, across_breaks or period_length (default: the instance's)")
 	timeLimit := fs.Duration("time-limit", 10*time.Second, "time limit of each solve (Go duration)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
@@ -209,11 +211,14 @@ func runPlanCapacity(ctx context.Context, e env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("plan capacity: unexpected argument %q", fs.Arg(0))
 	}
+	if _, err := calendar.ParseLoanPolicy(*policy); err != nil {
+		return usagef("plan capacity: --loan-policy: %v", err)
+	}
 	inst, err := readInstance(*instPath)
 	if err != nil {
 		return err
 	}
-	rep, err := scheduler.PlanCapacity(ctx, inst, scheduler.CapacityOptions{LoanWeeks: *loanWeeks, Packs: *packs,
+	rep, err := scheduler.PlanCapacity(ctx, inst, scheduler.CapacityOptions{LoanWeeks: *loanWeeks, Packs: *packs, LoanPolicy: *policy,
 		Solve: scheduler.Options{TimeLimit: *timeLimit}})
 	if err != nil {
 		return fmt.Errorf("capacity %s: %w", *instPath, err)
@@ -227,8 +232,8 @@ func runPlanCapacity(ctx context.Context, e env, args []string) error {
 		return nil
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "packs=%d loan_weeks=%d served=%d/%d eligible (%d with a legal slot) objective=%d upper_bound=%d\n",
-		rep.Packs, rep.LoanWeeks, rep.Served, rep.Eligible, rep.Schedulable, rep.Objective, rep.UpperBound)
+	fmt.Fprintf(w, "packs=%d loan_weeks=%d loan_policy=%s served=%d/%d eligible (%d with a legal slot) objective=%d upper_bound=%d\n",
+		rep.Packs, rep.LoanWeeks, rep.LoanPolicy, rep.Served, rep.Eligible, rep.Schedulable, rep.Objective, rep.UpperBound)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "period\tweeks\tpack-weeks used\tavailable\tuse %\tloans\tpreferred by\t(packs)\tno preference\t")
 	for _, p := range rep.Periods {

@@ -48,6 +48,12 @@ const (
 type RoundParams struct {
 	// LoanWeeks is the base length of a loan in school weeks.
 	LoanWeeks int `json:"loan_weeks"`
+	// LoanPolicy is the loan policy the round used (calendar.LoanPolicy):
+	// its own, or the school year's setting. ShortStarts lists the legal
+	// starts whose base length is not LoanWeeks (a short period under
+	// period_length).
+	LoanPolicy  string               `json:"loan_policy"`
+	ShortStarts []calendar.LoanStart `json:"short_starts,omitempty"`
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// the return Friday.
 	TurnaroundDays int `json:"turnaround_days"`
@@ -741,7 +747,7 @@ func (db *DB) createRoundLoans(ctx context.Context, tx bun.Tx, now time.Time, ac
 		}
 		roundID := r.ID
 		created, err := db.CreateLoansTx(ctx, tx, actor, []NewLoan{{RequestID: l.RequestID, PackIDs: l.PackIDs,
-			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks, LoanPolicy: roundPolicy(r.Params),
 			TurnaroundDays: turnaroundArg(r.Params.TurnaroundDays), RoundID: &roundID}})
 		if err != nil {
 			return nil, err
@@ -795,4 +801,13 @@ func RoundStateLabel(state string) string {
 		return "abandonné"
 	}
 	return state
+}
+
+// roundPolicy is the loan policy of a round; rounds stored before loan
+// policies existed used the rule of one period.
+func roundPolicy(p RoundParams) calendar.LoanPolicy {
+	if p.LoanPolicy == "" {
+		return calendar.WithinPeriod
+	}
+	return calendar.LoanPolicy(p.LoanPolicy)
 }

@@ -30,5 +30,44 @@ func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, http.StatusOK, y.Overview(int(weeks)))
+	set, err := s.db.YearSettings(r.Context(), year)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, calendarView{Overview: y.Overview(int(weeks)), LoanPolicy: set.LoanPolicy})
+}
+
+// calendarView is a school year with its loan policy setting.
+type calendarView struct {
+	calendar.Overview
+	LoanPolicy calendar.LoanPolicy `json:"loan_policy"`
+}
+
+// setLoanPolicy answers PUT /api/v1/calendar/{year}/loan-policy
+// ({"loan_policy": "across_breaks"}): the school year's loan policy, used
+// by the rounds that do not choose one.
+func (s *Server) setLoanPolicy(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		LoanPolicy string `json:"loan_policy"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	year := r.PathValue("year")
+	if !schoolYearRE.MatchString(year) {
+		return Errorf(http.StatusBadRequest, "invalid_year", "Année scolaire invalide : %q (format attendu : 2025-2026).", year)
+	}
+	if in.LoanPolicy == "" {
+		return FieldErrors{"loan_policy": "politique de prêt attendue : within_period, across_breaks ou period_length"}.Err()
+	}
+	set, err := s.db.SetLoanPolicy(r.Context(), actor(r), year, calendar.LoanPolicy(in.LoanPolicy))
+	switch {
+	case errors.Is(err, calendar.ErrInvalidLoanPolicy):
+		return FieldErrors{"loan_policy": "politique de prêt inconnue (within_period, across_breaks ou period_length)"}.Err()
+	case errors.Is(err, calendar.ErrUnknownYear):
+		return Errorf(http.StatusNotFound, "unknown_year", "Le calendrier de l'année scolaire %s n'est pas connu (pas encore publié ou non importé).", year)
+	case err != nil:
+		return err
+	}
+	return writeJSON(w, http.StatusOK, set)
 }

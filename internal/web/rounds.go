@@ -25,6 +25,9 @@ type roundInput struct {
 	// requests out of the round.
 	Pins     []pinInput `json:"pins"`
 	Excludes []int64    `json:"excludes"`
+	// LoanPolicy is within_period, across_breaks or period_length;
+	// defaults to the school year's setting (on a re-run, the round's).
+	LoanPolicy string `json:"loan_policy"`
 	// TimeLimit is a Go duration ("5s"); defaults to 10s.
 	TimeLimit string `json:"time_limit"`
 	// Date is the day the round is run as of ("YYYY-MM-DD"); defaults to
@@ -44,7 +47,10 @@ var schoolYearRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
 // base holds the weights the given ones override.
 func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.RoundInput, error) {
 	f := FieldErrors{}
-	out := store.RoundInput{LoanWeeks: in.LoanWeeks}
+	out := store.RoundInput{LoanWeeks: in.LoanWeeks, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
+	if _, err := calendar.ParseLoanPolicy(in.LoanPolicy); err != nil {
+		f.Add("loan_policy", "politique de prêt inconnue (within_period, across_breaks ou period_length)")
+	}
 	if !rerun {
 		if !schoolYearRE.MatchString(in.Year) {
 			f.Add("year", "année scolaire attendue au format 2026-2027")

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/packs/{id}/maintenance/{mid}", s.allow(coordOrIT, s.deleteMaintenance))
 	m.Handle("GET /api/v1/maintenance", s.allow(allRoles, s.listMaintenance))
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(allRoles, s.getCalendar))
+	m.Handle("PUT /api/v1/calendar/{year}/loan-policy", s.allow(coordOnly, s.setLoanPolicy))
 
 	// Requests (issue 3).
 	m.Handle("POST /api/v1/requests", s.allow(teacherOnly, s.createRequest))
