@@ -14,11 +14,11 @@ type model struct {
 	W, K, P int
 	// capW is the number of packs available in each school week: P, less
 	// the packs unavailable that week. Every capacity check reads it.
-	capW      []int
-	L, T      int
-	today     int
-	day       []int // day number of each school week
-	wper      []int // period index of each school week
+	capW  []int
+	L, T  int
+	today int
+	day   []int // day number of each school week
+	wper  []int // period index of each school week
 	// blen is the base length of a loan starting at each school week under
 	// the loan policy, 0 where none may start; brk is the last week before
 	// the break such a loan spans, or -1.
