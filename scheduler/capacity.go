@@ -117,6 +117,7 @@ func PlanCapacity(ctx context.Context, inst *Instance, opt CapacityOptions) (*Ca
 		}
 		o := opt.Solve
 		o.ExactMaxProjects = -1
+		o.FixedEffort, o.Progress = true, nil
 		r := mm.solve(ctx, o)
 		n, served := 0, 0
 		for i := range mm.projects {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -62,18 +63,26 @@ type solveOutput struct {
 }
 
 func runPlanSolve(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "plan solve", "plan solve --instance F [--out P] [--time-limit D] [--seed N]\n\n"+
+	fs := newFlagSet(e, "plan solve", "plan solve --instance F [--out P] [--time-limit D] [--seed N] [--fixed-effort] [--progress]\n\n"+
 		"Solves an allocation instance and writes the plan (JSON) to P or stdout;\n"+
-		"a one-line summary goes to stderr.")
+		"a one-line summary goes to stderr. The search goes on until it proves the plan optimal\n"+
+		"or the time limit stops it; with --fixed-effort it stops after a fixed amount of work\n"+
+		"(the same plan for the same instance). On a terminal, progress (plan, bound, gap,\n"+
+		"elapsed time) is shown on stderr while it runs.")
 	instPath := fs.String("instance", "", "instance file (tablet-pack-allocation/v1) (required)")
 	out := fs.String("out", "", "write the plan to this file instead of stdout")
 	timeLimit := fs.Duration("time-limit", 10*time.Second, "time limit of the solve (Go duration)")
 	seed := fs.Uint64("seed", 1, "seed of the search's pseudo-random choices")
+	fixed := fs.Bool("fixed-effort", false, "stop after a fixed amount of work instead of using the whole time limit (deterministic)")
+	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *instPath == "" {
 		return usagef("plan solve: --instance is required")
+	}
+	if *progress != "auto" && *progress != "always" && *progress != "never" {
+		return usagef("plan solve: --progress must be auto, always or never")
 	}
 	if *timeLimit <= 0 {
 		return usagef("plan solve: --time-limit must be positive")
@@ -85,7 +94,14 @@ func runPlanSolve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := scheduler.Solve(ctx, inst, scheduler.Options{TimeLimit: *timeLimit, Seed: *seed})
+	opt := scheduler.Options{TimeLimit: *timeLimit, Seed: *seed, FixedEffort: *fixed}
+	var pw *progressWriter
+	if *progress == "always" || (*progress == "auto" && isTerminal(e.stderr)) {
+		pw = &progressWriter{w: e.stderr}
+		opt.Progress = pw.show
+	}
+	res, err := scheduler.Solve(ctx, inst, opt)
+	pw.done()
 	if err != nil {
 		return fmt.Errorf("solve %s: %w", *instPath, err)
 	}
@@ -110,10 +126,48 @@ func runPlanSolve(ctx context.Context, e env, args []string) error {
 			eligible++
 		}
 	}
-	fmt.Fprintf(e.stderr, "objective=%d upper_bound=%d proved_optimal=%v served=%d/%d time=%v stopped_by=%s\n",
+	fmt.Fprintf(e.stderr, "objective=%d upper_bound=%d proved_optimal=%v served=%d/%d time=%v stopped_by=%s gap=%.5f%% first_plan=%v first_objective=%d\n",
 		res.Objective, res.UpperBound, res.ProvedOptimal, len(res.Plan.Loans), eligible,
-		res.Stats.Elapsed.Round(time.Millisecond), res.Stats.StoppedBy)
+		res.Stats.Elapsed.Round(time.Millisecond), res.Stats.StoppedBy, 100*res.Gap,
+		res.Stats.FirstPlan.Round(time.Millisecond), res.Stats.FirstObjective)
 	return nil
+}
+
+// progressWriter shows the progress of a solve on one terminal line,
+// rewritten at most ten times a second (and at each phase's end).
+type progressWriter struct {
+	w     io.Writer
+	last  time.Duration
+	shown bool
+}
+
+func (p *progressWriter) show(pr scheduler.Progress) {
+	if pr.Phase == "" && p.shown && pr.Elapsed-p.last < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = pr.Elapsed, true
+	bound := "—"
+	if pr.UpperBound < math.MaxInt32 {
+		bound = fmt.Sprint(pr.UpperBound)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Kplan %d  bound %s  gap %.3f %%  %v", pr.Objective, bound, 100*pr.Gap(), pr.Elapsed.Round(time.Millisecond))
+}
+
+// done ends the progress line.
+func (p *progressWriter) done() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func runPlanEvaluate(e env, args []string) error {
