@@ -102,7 +102,7 @@ type pricer struct {
 	rootBound float64
 	// progress, if set, is called at every node (Options.Progress).
 	progress func()
-	frac      []float64 // master value per project*K+period (branching)
+	frac     []float64 // master value per project*K+period (branching)
 }
 
 // pgroup is a set of projects (all, or those of 2 packs or more) and a

@@ -104,9 +104,9 @@ type Result struct {
 	// ProvedOptimal is true when Objective == UpperBound.
 	ProvedOptimal bool `json:"proved_optimal"`
 	// Gap is (UpperBound − Objective) / UpperBound, 0 when proved.
-	Gap           float64       `json:"gap"`
-	Explanations  []Explanation `json:"explanations"`
-	Stats         SolveStats    `json:"stats"`
+	Gap          float64       `json:"gap"`
+	Explanations []Explanation `json:"explanations"`
+	Stats        SolveStats    `json:"stats"`
 
 	state *state
 }
