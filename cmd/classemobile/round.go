@@ -291,7 +291,7 @@ func printRound(w io.Writer, r store.Round) {
 	}
 	t := r.Terms
 	fmt.Fprintln(w)
-	proof := "écart maximal à l'optimum : " + strconv.Itoa(r.UpperBound-r.Objective)
+	proof := fmt.Sprintf("écart maximal à l'optimum : %d, soit %.3f %%", r.UpperBound-r.Objective, 100*r.Stats.Gap)
 	if r.ProvedOptimal || r.UpperBound == r.Objective {
 		proof = "optimum prouvé"
 	}

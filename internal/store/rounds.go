@@ -157,9 +157,12 @@ type RoundStats struct {
 	PreferencesHonoured int             `json:"preferences_honoured"`
 	ExtensionsGranted   int             `json:"extensions_granted"`
 	Churn               scheduler.Churn `json:"churn"`
-	// Solver statistics: time spent, why it stopped.
-	ElapsedMS int64  `json:"elapsed_ms"`
-	StoppedBy string `json:"stopped_by"`
+	// Solver statistics: time spent, why it stopped ("optimal", "effort",
+	// "time-limit", "cancelled"), and the final gap (UpperBound −
+	// Objective) / UpperBound, 0 when proved optimal.
+	ElapsedMS int64   `json:"elapsed_ms"`
+	StoppedBy string  `json:"stopped_by"`
+	Gap       float64 `json:"gap"`
 }
 
 // Round is one run of the allocation engine for a school year.

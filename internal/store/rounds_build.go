@@ -709,7 +709,11 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		r.Objective, r.Terms = ev.Objective, ev.Terms
 	}
 	r.UpperBound = max(r.UpperBound, r.Objective)
-	r.Stats = RoundStats{Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
+	gap := 0.0
+	if r.UpperBound > r.Objective && r.UpperBound > 0 {
+		gap = float64(r.UpperBound-r.Objective) / float64(r.UpperBound)
+	}
+	r.Stats = RoundStats{Gap: gap,Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
 		PreferencesHonoured: ev.Stats.PreferencesHonoured, ExtensionsGranted: ev.Stats.ExtensionsGranted,
 		Churn: ev.Stats.Churn, ElapsedMS: res.Stats.Elapsed.Milliseconds(), StoppedBy: res.Stats.StoppedBy}
 

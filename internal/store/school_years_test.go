@@ -69,6 +69,7 @@ func TestRoundLoanPolicies(t *testing.T) {
 		}
 		run := func(policy calendar.LoanPolicy) store.Round {
 			in := roundInput(d.Year)
+			in.TimeLimit = 0 // the default
 			in.LoanPolicy = policy
 			r, err := db.RunRound(ctx, coord, in)
 			require.NoError(t, err, "round under %q", policy)
@@ -84,6 +85,9 @@ func TestRoundLoanPolicies(t *testing.T) {
 		within := run("")
 		assert.Equal(t, "within_period", within.Params.LoanPolicy, "the default is recorded")
 		assert.Empty(t, inP3(within), "no loan starts in P3 within one period")
+		assert.Equal(t, "optimal", within.Stats.StoppedBy, "a town-size round ends with a proof")
+		assert.Zero(t, within.Stats.Gap, "the round records its final gap")
+		assert.Equal(t, "10s", within.Params.TimeLimit, "rounds default to a 10 s limit")
 
 		across := run(calendar.AcrossBreaks)
 		assert.Equal(t, "across_breaks", across.Params.LoanPolicy)
