@@ -417,7 +417,56 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if opt.ExactMaxProjects < 0 {
 			exactMax = -1
 		}
-		ub = m.searchOn(&stats, se, best, lg, n, exactMax, ub, stop, func(phase string, ub int) { report(phase, ub) })
+		if n <= exactMax {
+			ub = m.searchOn(&stats, se, best, lg, n, exactMax, ub, stop, func(phase string, ub int) { report(phase, ub) })
+		} else {
+			// Too large for the branch-and-price: the relaxation goes on
+			// (a tighter bound, and plans repaired from its solutions,
+			// alternately from the option frequencies and from the
+			// relaxed solution), with rounds of local search between.
+			theta = max(theta, 0.05)
+			for it := stats.BoundIterations; ub > best.obj+m.churnConst && !stop(); {
+				for k := 0; k < 8*repairEvery && !stop(); k, it = k+1, it+1 {
+					stats.BoundIterations++
+					L := lg.value(nil)
+					freq.add(lg.xhat, it)
+					if L < bestL-1e-9 {
+						bestL, noImp = L, 0
+						ub = min(ub, int(math.Floor(bestL+1e-6)))
+						report("", ub)
+					} else if noImp++; noImp >= 8 {
+						theta, noImp = max(theta/2, 0.005), 0
+					}
+					if k%repairEvery == repairEvery-1 {
+						if (k/repairEvery)%2 == 1 {
+							freq.repair(cand, se, lg)
+						} else {
+							m.repair(cand, lg, se, false)
+						}
+						if cand.obj > best.obj {
+							best.copyFrom(cand)
+							report("", ub)
+						}
+					}
+					if ub <= best.obj+m.churnConst || lg.step(L, float64(best.obj+m.churnConst), theta) == 0 {
+						break
+					}
+				}
+				s.copyFrom(best)
+				for j := 0; j < 4 && !stop(); j++ {
+					stats.SearchIterations++
+					se.perturb(4 + se.rng.IntN(12))
+					se.descend()
+					if s.obj > best.obj {
+						best.copyFrom(s)
+						report("", ub)
+					} else {
+						s.copyFrom(best)
+					}
+				}
+			}
+			report("search", ub)
+		}
 		stats.Trace = append(stats.Trace, traceOf("search", best.obj+m.churnConst, now().Sub(start)))
 	}
 	if ub < best.obj+m.churnConst {
