@@ -713,7 +713,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 	if r.UpperBound > r.Objective && r.UpperBound > 0 {
 		gap = float64(r.UpperBound-r.Objective) / float64(r.UpperBound)
 	}
-	r.Stats = RoundStats{Gap: gap,Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
+	r.Stats = RoundStats{Gap: gap, Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
 		PreferencesHonoured: ev.Stats.PreferencesHonoured, ExtensionsGranted: ev.Stats.ExtensionsGranted,
 		Churn: ev.Stats.Churn, ElapsedMS: res.Stats.Elapsed.Milliseconds(), StoppedBy: res.Stats.StoppedBy}
 
