@@ -146,11 +146,11 @@ func (p *progressWriter) show(pr scheduler.Progress) {
 		return
 	}
 	p.last, p.shown = pr.Elapsed, true
-	bound := "—"
+	bound, gap := "—", "—"
 	if pr.UpperBound < math.MaxInt32 {
-		bound = fmt.Sprint(pr.UpperBound)
+		bound, gap = fmt.Sprint(pr.UpperBound), fmt.Sprintf("%.3f %%", 100*pr.Gap())
 	}
-	fmt.Fprintf(p.w, "\r\x1b[Kplan %d  bound %s  gap %.3f %%  %v", pr.Objective, bound, 100*pr.Gap(), pr.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(p.w, "\r\x1b[Kplan %d  bound %s  gap %s  %v", pr.Objective, bound, gap, pr.Elapsed.Round(time.Millisecond))
 }
 
 // done ends the progress line.
