@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -190,61 +188,18 @@ type Round struct {
 	Unserved        []RoundUnserved `json:"unserved"`
 }
 
-// RoundStateError is returned when a round is not in a state that allows
-// the action (publishing a round that is no longer a draft), or when
-// another round was published for the year since the draft was computed.
-// It matches ErrConflict with errors.Is.
-type RoundStateError struct {
-	ID    int64
-	State string
-	// Superseded is true when the draft is stale: another round was
-	// published for its year after it was computed.
-	Superseded bool
+// roundStateError refuses to publish or discard a round that is no
+// longer a draft.
+func roundStateError(state string) *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(state),
+		Message: fmt.Sprintf("Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", RoundStateLabel(state))}
 }
 
-func (e *RoundStateError) Error() string {
-	if e.Superseded {
-		return fmt.Sprintf("round %d: another round was published since it was computed", e.ID)
-	}
-	return fmt.Sprintf("round %d is %s, not a draft", e.ID, e.State)
-}
-
-// Is makes a RoundStateError match ErrConflict.
-func (e *RoundStateError) Is(target error) bool { return target == ErrConflict }
-
-// RoundInputError lists the problems of a round's input, per field, in
-// French (an unknown request pinned, an illegal start week…).
-type RoundInputError struct {
-	Fields map[string]string
-}
-
-func (e *RoundInputError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "invalid round input: " + strings.Join(parts, "; ")
-}
-
-func (e *RoundInputError) add(field, format string, args ...any) {
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
-	}
-	if _, ok := e.Fields[field]; !ok {
-		e.Fields[field] = fmt.Sprintf(format, args...)
-	}
-}
-
-func (e *RoundInputError) err() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
+// roundSuperseded refuses to publish a draft computed before another
+// round was published or a loan changed.
+func roundSuperseded() *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_superseded",
+		Message: "Un autre tour a été publié pour cette année, ou un prêt a changé, depuis le calcul de ce brouillon : relancez le calcul."}
 }
 
 type roundRow struct {
@@ -442,6 +397,24 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 	return nil
 }
 
+// RoundFor returns a round if the person may see rounds (the staff; the
+// others get ErrNotFound, rounds being the staff's work).
+func (db *DB) RoundFor(ctx context.Context, u User, id int64) (Round, error) {
+	if !u.Can(ActRoundRead) {
+		return Round{}, errHidden()
+	}
+	return db.Round(ctx, id)
+}
+
+// ListRoundsFor returns the rounds of a year (all years when empty) if the
+// person may see rounds; nobody else sees any.
+func (db *DB) ListRoundsFor(ctx context.Context, u User, year string) ([]Round, error) {
+	if !u.Can(ActRoundRead) {
+		return []Round{}, nil
+	}
+	return db.ListRounds(ctx, year)
+}
+
 // ListRounds returns the rounds of a school year (all years when year is
 // empty), newest first, without their loans and unserved requests.
 func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error) {
@@ -482,7 +455,13 @@ func publishedRoundID(ctx context.Context, idb bun.IDB, year string) (int64, err
 // insertRound stores a computed draft and, when discard is set, discards
 // that draft (a re-run replaces it) in the same transaction.
 func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard int64) (err error) {
-	now := db.Now()
+	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return insertRoundTx(ctx, tx, db.Now(), actor, r, discard)
+	})
+}
+
+// insertRoundTx is insertRound inside the caller's transaction.
+func insertRoundTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r *Round, discard int64) error {
 	row := roundRow{SchoolYear: r.SchoolYear, State: RoundDraft, Params: mustJSON(r.Params),
 		Weights: mustJSON(r.Weights), Terms: mustJSON(r.Terms), Stats: mustJSON(r.Stats),
 		Objective: r.Objective, UpperBound: r.UpperBound, ProvedOptimal: r.ProvedOptimal,
@@ -490,53 +469,51 @@ func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard in
 	if actor.UserID != 0 {
 		row.CreatedBy = &actor.UserID
 	}
-	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return err
+	}
+	for _, p := range r.Pins {
+		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+		if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 			return err
 		}
-		for _, p := range r.Pins {
-			pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+	}
+	for _, l := range r.Loans {
+		lr := roundLoanRow{RoundID: row.ID, RequestID: l.RequestID, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: sqlDate{l.PickupDay}, ReturnDay: sqlDate{l.ReturnDay},
+			Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message}
+		if _, err := tx.NewInsert().Model(&lr).Exec(ctx); err != nil {
+			return err
+		}
+		for i, id := range l.PackIDs {
+			pr := roundLoanPackRow{RoundID: row.ID, RequestID: l.RequestID, Position: i + 1, PackID: id}
 			if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		for _, l := range r.Loans {
-			lr := roundLoanRow{RoundID: row.ID, RequestID: l.RequestID, StartWeek: l.StartWeek, Weeks: l.Weeks,
-				ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: sqlDate{l.PickupDay}, ReturnDay: sqlDate{l.ReturnDay},
-				Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message}
-			if _, err := tx.NewInsert().Model(&lr).Exec(ctx); err != nil {
-				return err
-			}
-			for i, id := range l.PackIDs {
-				pr := roundLoanPackRow{RoundID: row.ID, RequestID: l.RequestID, Position: i + 1, PackID: id}
-				if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
-					return err
-				}
-			}
-		}
-		for _, u := range r.Unserved {
-			ur := roundUnservedRow{RoundID: row.ID, RequestID: u.RequestID, Code: u.Code, Message: u.Message}
-			if _, err := tx.NewInsert().Model(&ur).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if discard != 0 {
-			if _, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
-				Set("version = version + 1").Where("id = ?", discard).Where("state = ?", RoundDraft).
-				Where("school_year = ?", r.SchoolYear).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		out, err := getRound(ctx, tx, row.ID)
-		if err != nil {
+	}
+	for _, u := range r.Unserved {
+		ur := roundUnservedRow{RoundID: row.ID, RequestID: u.RequestID, Code: u.Code, Message: u.Message}
+		if _, err := tx.NewInsert().Model(&ur).Exec(ctx); err != nil {
 			return err
 		}
-		*r = out
-		return Audit(ctx, tx, now, actor, "round.create", "round", row.ID, nil,
-			map[string]any{"school_year": out.SchoolYear, "params": out.Params, "weights": out.Weights,
-				"objective": out.Objective, "upper_bound": out.UpperBound, "served": len(out.Loans),
-				"unserved": len(out.Unserved), "pins": out.Pins, "discarded": discard})
-	})
+	}
+	if discard != 0 {
+		if _, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
+			Set("version = version + 1").Where("id = ?", discard).Where("state = ?", RoundDraft).
+			Where("school_year = ?", r.SchoolYear).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	out, err := getRound(ctx, tx, row.ID)
+	if err != nil {
+		return err
+	}
+	*r = out
+	return Audit(ctx, tx, now, actor, "round.create", "round", row.ID, nil,
+		map[string]any{"school_year": out.SchoolYear, "params": out.Params, "weights": out.Weights,
+			"objective": out.Objective, "upper_bound": out.UpperBound, "served": len(out.Loans),
+			"unserved": len(out.Unserved), "pins": out.Pins, "discarded": discard})
 }
 
 // DiscardRound discards a draft. Returns ErrNotFound, or a
@@ -556,7 +533,7 @@ func (db *DB) DiscardRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			if err != nil {
 				return err
 			}
-			return &RoundStateError{ID: id, State: r.State}
+			return roundStateError(r.State)
 		}
 		if out, err = getRound(ctx, tx, id); err != nil {
 			return err
@@ -604,7 +581,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if r.State != RoundDraft {
-			return &RoundStateError{ID: id, State: r.State}
+			return roundStateError(r.State)
 		}
 		// The draft was computed against the round published then; if
 		// another one was published since, its plan is stale.
@@ -617,7 +594,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if current != prev {
-			return &RoundStateError{ID: id, State: r.State, Superseded: true}
+			return roundSuperseded()
 		}
 		if prev != 0 {
 			// Row lock in PostgreSQL: of two publishes built on the same
@@ -628,7 +605,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+				return roundSuperseded()
 			}
 		}
 		// The partial unique index admits one published round per year:
@@ -639,12 +616,12 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			Where("id = ?", id).Where("state = ?", RoundDraft).Where("version = ?", r.Version).Exec(ctx)
 		if err != nil {
 			if errors.Is(translate(err), ErrConflict) {
-				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+				return roundSuperseded()
 			}
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return &RoundStateError{ID: id, State: RoundPublished}
+			return roundStateError(RoundPublished)
 		}
 		if err := db.runPublishHook("published"); err != nil {
 			return err
@@ -683,10 +660,10 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		}
 	}
 	var live []struct {
-		ID        int64  `bun:"id"`
-		RequestID int64  `bun:"request_id"`
-		State     string `bun:"state"`
-		RoundID   *int64 `bun:"round_id"`
+		ID        int64     `bun:"id"`
+		RequestID int64     `bun:"request_id"`
+		State     LoanState `bun:"state"`
+		RoundID   *int64    `bun:"round_id"`
 	}
 	if err := tx.NewRaw(`SELECT id, request_id, state, round_id FROM loans
 		WHERE school_year = ? AND state <> 'cancelled' ORDER BY id`, r.SchoolYear).Scan(ctx, &live); err != nil {
@@ -703,7 +680,7 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		if l.State != LoanReserved {
 			// Signed or picked up since the draft was computed: the draft
 			// would drop a loan that is now locked.
-			return nil, &RoundStateError{ID: r.ID, State: r.State, Superseded: true}
+			return nil, roundSuperseded()
 		}
 		if err := cancelLoanTx(ctx, tx, now, actor, l.ID, l.RequestID,
 			fmt.Sprintf("remplacé par le tour d'attribution n° %d", r.ID)); err != nil {
@@ -792,19 +769,7 @@ func turnaroundArg(days int) int {
 
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
-func RoundStateLabel(state string) string {
-	switch state {
-	case RoundDraft:
-		return "brouillon"
-	case RoundPublished:
-		return "publié"
-	case RoundSuperseded:
-		return "remplacé"
-	case RoundDiscarded:
-		return "abandonné"
-	}
-	return state
-}
+func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }
 
 // roundPolicy is the loan policy of a round; rounds stored before loan
 // policies existed used the rule of one period.
