@@ -127,7 +127,7 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, Pickup: today.AddDays(3), TrainingDone: true, DirectorSigned: true})
 		// F: an extension request waiting for 2 days (coordinator).
 		f := p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, State: "picked_up", Pickup: today.AddDays(-10), Return: today.AddDays(25), TrainingDone: true})
-		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'granted', ?)`,
+		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'requested', ?)`,
 			f, today.AddDays(-2).In(paris).Add(10*time.Hour), today.AddDays(39).String())
 		// G: cancelled, would have had a pickup reminder.
 		p.loan(t, db, storetest.LoanFixture{State: "cancelled", Pickup: today.AddDays(3)})

@@ -438,6 +438,9 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if err != nil {
 			return err
 		}
+		if err := lapseExtensions(ctx, tx, now, loanID, "prêt rendu avant la décision"); err != nil {
+			return err
+		}
 		row.State, row.ReturnedAt = LoanReturned, &now
 		out, err = updateLoan(ctx, tx, now, Actor{UserID: by.ID}, "loan.return", before, &row)
 		return err
@@ -493,9 +496,7 @@ func (db *DB) CancelLoan(ctx context.Context, actor Actor, loanID int64, reason 
 		if _, err := tx.NewUpdate().Model((*loanPackRow)(nil)).Set("cancelled = ?", true).Where("loan_id = ?", loanID).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.NewUpdate().Model((*extensionRow)(nil)).Set("state = ?", ExtensionRejected).
-			Set("decision_comment = ?", "prêt annulé").Set("decided_at = ?", now).
-			Where("loan_id = ?", loanID).Where("state = ?", ExtensionGranted).Exec(ctx); err != nil {
+		if err := lapseExtensions(ctx, tx, now, loanID, "prêt annulé"); err != nil {
 			return err
 		}
 		if err := SetRequestLoaned(ctx, tx, before.RequestID, false); err != nil {

@@ -707,7 +707,7 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 
 // cancelLoanTx cancels a reserved loan inside the caller's transaction, as
 // CancelLoan does in its own: the packs are freed, a pending extension is
-// rejected, the request may be served again.
+// lapses, the request may be served again.
 func cancelLoanTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, loanID, requestID int64, reason string) error {
 	res, err := tx.NewRaw(`UPDATE loans SET state = 'cancelled', cancelled_at = ?, cancel_reason = ?,
 		version = version + 1, updated_at = ? WHERE id = ? AND state = 'reserved'`, now, reason, now, loanID).Exec(ctx)
@@ -720,8 +720,7 @@ func cancelLoanTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, lo
 	if _, err := tx.NewRaw(`UPDATE loan_packs SET cancelled = ? WHERE loan_id = ?`, true, loanID).Exec(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.NewRaw(`UPDATE loan_extensions SET state = 'rejected', decision_comment = ?, decided_at = ?
-		WHERE loan_id = ? AND state = 'granted'`, "prêt annulé", now, loanID).Exec(ctx); err != nil {
+	if err := lapseExtensions(ctx, tx, now, loanID, "prêt annulé"); err != nil {
 		return err
 	}
 	if _, err := tx.NewRaw(`UPDATE requests SET has_loan = ?, updated_at = ? WHERE id = ?`, false, now, requestID).Exec(ctx); err != nil {

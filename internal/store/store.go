@@ -204,9 +204,30 @@ const migrateLockKey = 0x636c6173 // "clas"
 // Migrate applies the pending migrations of the database's dialect.
 func (db *DB) Migrate(ctx context.Context) (err error) {
 	defer wrapf(&err, "migrate")
+	return db.migrate(ctx, "")
+}
+
+// MigrateTo applies the pending migrations up to and including version
+// last ("0018"), for tests of a migration over rows written in the schema
+// before it.
+func (db *DB) MigrateTo(ctx context.Context, last string) (err error) {
+	defer wrapf(&err, "migrate to %s", last)
+	return db.migrate(ctx, last)
+}
+
+func (db *DB) migrate(ctx context.Context, last string) error {
 	ms, err := migrations.For(string(db.dialect))
 	if err != nil {
 		return err
+	}
+	if last != "" {
+		sub := migrate.NewMigrations()
+		for _, m := range ms.Sorted() {
+			if m.Name <= last {
+				sub.Add(m)
+			}
+		}
+		ms = sub
 	}
 	if db.dialect == Postgres {
 		conn, err := db.bun.Conn(ctx)

@@ -352,7 +352,7 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 
 // extensionDecisionInput is the body of POST /loans/{id}/extension/decision.
 type extensionDecisionInput struct {
-	Decision string `json:"decision"` // confirm or reject
+	Decision string `json:"decision"` // grant or refuse (see store.ParseExtensionDecision)
 	Comment  string `json:"comment"`
 }
 
@@ -366,14 +366,15 @@ func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := FieldErrors{}
-	if in.Decision != "confirm" && in.Decision != "reject" {
-		f.Add("decision", "décision attendue : confirm ou reject")
+	grant, ok := store.ParseExtensionDecision(in.Decision)
+	if !ok {
+		f.Add("decision", "décision attendue : grant (accorder) ou refuse (refuser)")
 	}
 	checkText(f, "comment", in.Comment, 2000)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, in.Decision == "confirm", in.Comment); err != nil {
+	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, grant, in.Comment); err != nil {
 		return loanError(err)
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)

@@ -36,6 +36,19 @@ func EachDialect(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
+// EachDialectBare is EachDialect with an empty, unmigrated database, for
+// tests of a migration (store.DB.MigrateTo, then rows in the old schema,
+// then store.DB.Migrate).
+func EachDialectBare(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, openBare(t, filepath.Join(t.TempDir(), "test.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, openBare(t, postgresSchemaURL(t)))
+	})
+}
+
 // Logger returns a logger writing to the test's output.
 func Logger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -70,6 +83,13 @@ var (
 // NewPostgres returns a migrated database in a new schema of the database
 // at TEST_DATABASE_URL; the schema is dropped at the end of the test.
 func NewPostgres(t testing.TB) *store.DB {
+	t.Helper()
+	return open(t, postgresSchemaURL(t))
+}
+
+// postgresSchemaURL creates a schema dropped at the end of the test and
+// returns the URL that uses it.
+func postgresSchemaURL(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL(t)
 	admin, err := sql.Open("pgx", base)
@@ -108,10 +128,19 @@ func NewPostgres(t testing.TB) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
-	return open(t, u.String())
+	return u.String()
 }
 
 func open(t testing.TB, dsn string) *store.DB {
+	t.Helper()
+	db := openBare(t, dsn)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db
+}
+
+func openBare(t testing.TB, dsn string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	// Test databases share one server (100 connections by default) with
@@ -123,9 +152,6 @@ func open(t testing.TB, dsn string) *store.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate test database: %v", err)
-	}
 	return db
 }
 
