@@ -31,6 +31,10 @@ type Config struct {
 	// LoanWeeks is the default loan length in school weeks (LOAN_WEEKS).
 	// Defaults to 6.
 	LoanWeeks int
+	// PickupWindowDays is the number of school days before a loan's
+	// planned pickup day from which the pickup may be recorded
+	// (PICKUP_WINDOW_DAYS). Defaults to 5.
+	PickupWindowDays int
 	// TimeZone is the schools' time zone (TZ_SCHOOLS). Defaults to
 	// "Europe/Paris".
 	TimeZone string
@@ -89,6 +93,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.BaseURL, "base-url", getenv("BASE_URL"), "public URL of the service, for feed links [BASE_URL] (default http://localhost<addr>)")
 	fs.BoolVar(&c.Demo, "demo", envBool(getenv("DEMO")), "seed the demo data set into an empty database [DEMO]")
 	fs.IntVar(&c.LoanWeeks, "loan-weeks", envInt(getenv("LOAN_WEEKS"), 6), "default loan length in school weeks [LOAN_WEEKS]")
+	fs.IntVar(&c.PickupWindowDays, "pickup-window", envInt(getenv("PICKUP_WINDOW_DAYS"), 5), "school days before the planned pickup day from which a pickup may be recorded [PICKUP_WINDOW_DAYS]")
 	fs.StringVar(&c.TimeZone, "tz", env("TZ_SCHOOLS", "Europe/Paris"), "schools' time zone [TZ_SCHOOLS]")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [LOG_LEVEL]")
 	fs.StringVar(&c.SMTPURL, "smtp", getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
@@ -145,6 +150,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LoanWeeks < 1 || c.LoanWeeks > 20 {
 		errs = append(errs, fmt.Errorf("loan-weeks: %d is not in 1..20", c.LoanWeeks))
+	}
+	if c.PickupWindowDays < 1 || c.PickupWindowDays > 60 {
+		errs = append(errs, fmt.Errorf("pickup-window: %d is not in 1..60", c.PickupWindowDays))
 	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // Inventory sheet kinds and line statuses.
@@ -284,16 +286,25 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 // item of the packs is checked present or missing; missing items block the
 // pickup ("items_missing") unless an IT user accepts the difference with a
 // comment. The teacher's participation in the school year is recorded.
+//
+// The pickup opens only Options.PickupWindowDays school days before the
+// planned pickup day ("pickup_too_early"), and never while one of the
+// loan's packs is still out with another loan ("pack_still_out"; the
+// database's pack_occupations keep it even under concurrent pickups).
 func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) (_ Loan, err error) {
 	defer wrapf(&err, "PickUp(%d)", loanID)
-	var out Loan
+	var out, picked Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
 			return err
 		}
+		picked = before
 		if before.State != LoanReserved && before.State != LoanSigned {
 			return stateError("Retrait", before.State, LoanSigned)
+		}
+		if err := db.checkPickupPossible(ctx, tx, before, calendar.ParisDate(db.Now())); err != nil {
+			return err
 		}
 		req, err := getLoanRequest(ctx, tx, before.RequestID, false)
 		if err != nil {
@@ -362,6 +373,9 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		// The requests' eligibility counts school years of participation.
 		return RecordParticipation(ctx, tx, now, req.TeacherID, req.SchoolUAI, req.SchoolYear, fmt.Sprintf("loan:%d", loanID))
 	})
+	if err != nil && picked.ID != 0 {
+		err = pickupOccupationError(ctx, db, picked, err)
+	}
 	return out, err
 }
 

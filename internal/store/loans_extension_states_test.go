@@ -21,16 +21,20 @@ func TestExtensionStatesMigration(t *testing.T) {
 	storetest.EachDialectBare(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		require.NoError(t, db.MigrateTo(ctx, "0020"))
-		pack := storetest.Pack(t, db, nil)
-		pack2 := storetest.Pack(t, db, nil)
-		reqA := storetest.ValidatedRequest(t, db, nil)
-		reqB := storetest.ValidatedRequest(t, db, nil)
-		a, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqA.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
-		require.NoError(t, err)
-		b, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: reqB.ID, PackIDs: []int64{pack2.ID}, StartWeek: 0})
-		require.NoError(t, err)
-		_, err = db.Bun().NewRaw("UPDATE loans SET state = 'returned', returned_at = ? WHERE id = ?", time.Now().UTC(), b.ID).Exec(ctx)
-		require.NoError(t, err)
+		// Rows of the old schema, written directly (the store's code
+		// reads the newer schema).
+		school := storetest.School(t, db, nil)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		pack := func(code string) int64 {
+			var id int64
+			require.NoError(t, db.Bun().NewRaw(`INSERT INTO packs (code, label, status, notes, version, created_at, updated_at)
+				VALUES (?, ?, 'available', '', 1, ?, ?) RETURNING id`, code, "Classe mobile "+code, now, now).Scan(ctx, &id))
+			return id
+		}
+		aID := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{pack("EIM-A")},
+			Pickup: calendar.MustParseDate("2026-09-01"), Return: calendar.MustParseDate("2026-10-09"), At: now})
+		bID := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{pack("EIM-B")}, State: store.LoanReturned,
+			Pickup: calendar.MustParseDate("2026-09-01"), Return: calendar.MustParseDate("2026-10-09"), At: now})
 		insert := func(loanID int64, state string) int64 {
 			var id int64
 			require.NoError(t, db.Bun().NewRaw(`INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day)
@@ -38,11 +42,11 @@ func TestExtensionStatesMigration(t *testing.T) {
 			return id
 		}
 		ids := map[int64]string{
-			insert(a.ID, "granted"):   store.ExtensionRequested, // awaited the coordinator
-			insert(a.ID, "confirmed"): store.ExtensionGranted,
-			insert(a.ID, "rejected"):  store.ExtensionRefused,
-			insert(a.ID, "refused"):   store.ExtensionRefused,
-			insert(b.ID, "granted"):   store.ExtensionLapsed, // still pending, loan already returned
+			insert(aID, "granted"):   store.ExtensionRequested, // awaited the coordinator
+			insert(aID, "confirmed"): store.ExtensionGranted,
+			insert(aID, "rejected"):  store.ExtensionRefused,
+			insert(aID, "refused"):   store.ExtensionRefused,
+			insert(bID, "granted"):   store.ExtensionLapsed, // still pending, loan already returned
 		}
 
 		require.NoError(t, db.Migrate(ctx))
@@ -52,18 +56,19 @@ func TestExtensionStatesMigration(t *testing.T) {
 			require.NoError(t, db.Bun().NewRaw("SELECT state FROM loan_extensions WHERE id = ?", id).Scan(ctx, &got))
 			assert.Equal(t, want, got, "extension %d", id)
 		}
-		l, err := db.Loan(ctx, a.ID)
+		l, err := db.Loan(ctx, aID)
 		require.NoError(t, err)
-		assert.Equal(t, a.ReturnDay, l.ReturnDay, "the migration grants nothing")
+		assert.Equal(t, "2026-10-09", l.ReturnDay.String(), "the migration grants nothing")
+		assert.Zero(t, l.ExtensionWeeks)
 
 		_, err = db.Bun().NewRaw(`INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day)
-			VALUES (?, 2, 'encore', ?, 'requested', '2026-10-23')`, a.ID, time.Now().UTC()).Exec(ctx)
+			VALUES (?, 2, 'encore', ?, 'requested', '2026-10-23')`, aID, time.Now().UTC()).Exec(ctx)
 		assert.Error(t, err, "one requested extension per loan")
 		_, err = db.Bun().NewRaw(`INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day)
-			VALUES (?, 2, 'encore', ?, 'granted', '2026-10-23')`, a.ID, time.Now().UTC()).Exec(ctx)
+			VALUES (?, 2, 'encore', ?, 'granted', '2026-10-23')`, aID, time.Now().UTC()).Exec(ctx)
 		assert.NoError(t, err, "several granted extensions are fine")
 		_, err = db.Bun().NewRaw(`INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day)
-			VALUES (?, 2, 'encore', ?, 'confirmed', '2026-10-23')`, a.ID, time.Now().UTC()).Exec(ctx)
+			VALUES (?, 2, 'encore', ?, 'confirmed', '2026-10-23')`, aID, time.Now().UTC()).Exec(ctx)
 		assert.Error(t, err, "the old states are gone")
 	})
 }
