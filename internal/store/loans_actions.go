@@ -303,9 +303,6 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if before.State != LoanReserved && before.State != LoanSigned {
 			return stateError("Retrait", before.State, LoanSigned)
 		}
-		if err := db.checkPickupPossible(ctx, tx, before, calendar.ParisDate(db.Now())); err != nil {
-			return err
-		}
 		req, err := getLoanRequest(ctx, tx, before.RequestID, false)
 		if err != nil {
 			return err
@@ -320,12 +317,15 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if req.TrainingStatus != "done" {
 			status := "non planifiée"
 			if req.TrainingStatus == "planned" {
-				status = "prévue le " + req.TrainingDate.String()
+				status = "prévue le " + frenchDate(req.TrainingDate.Date)
 			}
 			missing = append(missing, "la formation technique de l'enseignant ("+status+")")
 		}
 		if len(missing) > 0 {
 			return loanConflict("pickup_blocked", "Retrait impossible : il manque %s.", strings.Join(missing, " ; "))
+		}
+		if err := db.checkPickupPossible(ctx, tx, before, calendar.ParisDate(db.Now())); err != nil {
+			return err
 		}
 		if strings.TrimSpace(in.SchoolPerson) == "" {
 			return invalidLoan("school_person", "school_person_required", "Le nom de la personne présente pour l'école est obligatoire.")

@@ -153,8 +153,34 @@ type Logistics struct {
 type Training struct {
 	// Status is TrainingNotPlanned, TrainingPlanned or TrainingDone.
 	Status string `json:"status"`
+	// StatusLabel is Status in French.
+	StatusLabel string `json:"status_label,omitempty"`
 	// Date is the day it is planned or was done; nil when not planned.
 	Date *calendar.Date `json:"date,omitempty"`
+	// PlannedOn is the planned day (kept once the training is done).
+	PlannedOn *calendar.Date `json:"planned_on,omitempty"`
+	// DoneOn is the day it was done, when done.
+	DoneOn *calendar.Date `json:"done_on,omitempty"`
+	// By says who gave (or will give) the training.
+	By string `json:"by,omitempty"`
+	// RecordedBy and RecordedByName name who last recorded it (IT, the
+	// coordinator or the teacher), at RecordedAt.
+	RecordedBy     int64      `json:"recorded_by,omitempty"`
+	RecordedByName string     `json:"recorded_by_name,omitempty"`
+	RecordedAt     *time.Time `json:"recorded_at,omitempty"`
+}
+
+// TrainingStatusLabel returns the French label of a training status.
+func TrainingStatusLabel(status string) string {
+	switch status {
+	case TrainingNotPlanned:
+		return "non planifiée"
+	case TrainingPlanned:
+		return "planifiée"
+	case TrainingDone:
+		return "faite"
+	}
+	return status
 }
 
 // Opinion is one referent role's opinion on a request.
@@ -349,6 +375,10 @@ type requestRow struct {
 	OtherPartnerScheme bool        `bun:"other_partner_scheme,notnull"`
 	TrainingStatus     string      `bun:"training_status,notnull"`
 	TrainingDate       requestDate `bun:"training_date,type:date"`
+	TrainingPlannedOn  requestDate `bun:"training_planned_on,type:date"`
+	TrainingBy         string      `bun:"training_by,notnull"`
+	TrainingRecordedBy *int64      `bun:"training_recorded_by"`
+	TrainingRecordedAt *time.Time  `bun:"training_recorded_at"`
 	PreferredPeriods   string      `bun:"preferred_periods,notnull"`
 	ExcludedPeriods    string      `bun:"excluded_periods,notnull"`
 	ExtensionWeeks     int         `bun:"extension_weeks,notnull"`
@@ -369,6 +399,25 @@ type requestRow struct {
 	SchoolName  string  `bun:"school_name,scanonly"`
 	SectorID    *string `bun:"sector_id,scanonly"`
 	TeacherName string  `bun:"teacher_name,scanonly"`
+	// TrainingRecorderName is the name of training_recorded_by.
+	TrainingRecorderName *string `bun:"training_recorder_name,scanonly"`
+}
+
+func (r requestRow) training() Training {
+	t := Training{Status: r.TrainingStatus, StatusLabel: TrainingStatusLabel(r.TrainingStatus), Date: r.TrainingDate.d,
+		PlannedOn: r.TrainingPlannedOn.d, By: r.TrainingBy, RecordedAt: utcPtr(r.TrainingRecordedAt)}
+	if r.TrainingStatus == TrainingDone {
+		t.DoneOn = r.TrainingDate.d
+	} else if t.PlannedOn == nil {
+		t.PlannedOn = r.TrainingDate.d
+	}
+	if r.TrainingRecordedBy != nil {
+		t.RecordedBy = *r.TrainingRecordedBy
+	}
+	if r.TrainingRecorderName != nil {
+		t.RecordedByName = *r.TrainingRecorderName
+	}
+	return t
 }
 
 type opinionRow struct {
@@ -410,7 +459,7 @@ func (r requestRow) request() Request {
 		Logistics: Logistics{SecureStorage: r.SecureStorage, ClassroomWifi: r.ClassroomWifi,
 			Printing: r.Printing, Backups: r.Backups},
 		OtherPartnerScheme: r.OtherPartnerScheme,
-		Training:           Training{Status: r.TrainingStatus, Date: r.TrainingDate.d},
+		Training:           r.training(),
 		PreferredPeriods:   splitList(r.PreferredPeriods), ExcludedPeriods: splitList(r.ExcludedPeriods),
 		ExtensionWeeks: r.ExtensionWeeks, Packs: r.Packs, PacksReason: r.PacksReason,
 		RefusalReason: r.RefusalReason, DecisionReason: r.DecisionReason, DecidedAt: utcPtr(r.DecidedAt),
@@ -445,6 +494,10 @@ func (r *requestRow) setContent(q Request) {
 	if r.TrainingStatus == TrainingNotPlanned {
 		r.TrainingDate = requestDate{}
 	}
+	r.TrainingPlannedOn = requestDate{}
+	if r.TrainingStatus == TrainingPlanned {
+		r.TrainingPlannedOn = r.TrainingDate
+	}
 	r.PreferredPeriods = strings.Join(q.PreferredPeriods, ",")
 	r.ExcludedPeriods = strings.Join(q.ExcludedPeriods, ",")
 	r.ExtensionWeeks = q.ExtensionWeeks
@@ -458,8 +511,10 @@ func requestSelect(idb bun.IDB, rows any) *bun.SelectQuery {
 	return idb.NewSelect().Model(rows).
 		ColumnExpr("r.*").
 		ColumnExpr("s.name AS school_name, s.sector_id AS sector_id, u.name AS teacher_name").
+		ColumnExpr("tu.name AS training_recorder_name").
 		Join("JOIN schools AS s ON s.uai = r.school_uai").
-		Join("JOIN users AS u ON u.id = r.teacher_id")
+		Join("JOIN users AS u ON u.id = r.teacher_id").
+		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by")
 }
 
 // participationYearSQL counts the earlier participations of the request's

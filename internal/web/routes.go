@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/requests/{id}/decision", s.allow(coordOrInsp, s.decideRequest))
 	m.Handle("POST /api/v1/requests/{id}/withdraw", s.allow(teacherOrCoord, s.withdrawRequest))
 	m.Handle("POST /api/v1/requests/{id}/packs", s.allow(coordOnly, s.packsRequest))
+	m.Handle("POST /api/v1/requests/{id}/training", s.allow(trainingRoles, s.recordRequestTraining))
 	m.Handle("GET /api/v1/synthesis", s.allow(staffRoles, s.getSynthesis))
 
 	// Rounds (issue 4).
@@ -53,6 +54,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/loans/{id}/agreement", s.allow(loanSigners, s.signAgreement))
 	m.Handle("POST /api/v1/loans/{id}/pickup", s.allow(coordOrIT, s.pickUpLoan))
 	m.Handle("POST /api/v1/loans/{id}/pickup-time", s.allow(coordOrIT, s.setPickupTime))
+	m.Handle("POST /api/v1/loans/{id}/training", s.allow(trainingRoles, s.recordLoanTraining))
 	m.Handle("POST /api/v1/loans/{id}/extension", s.allow(teacherOrCoordL, s.requestExtension))
 	m.Handle("POST /api/v1/loans/{id}/extension/decision", s.allow(coordOnly, s.decideExtension))
 	m.Handle("POST /api/v1/loans/{id}/return", s.allow(coordOrIT, s.returnLoan))
