@@ -49,6 +49,11 @@ type Config struct {
 	// MailFrom is the sender address of e-mails (MAIL_FROM). Defaults to
 	// "classemobile <noreply@localhost>".
 	MailFrom string
+	// ContactName and ContactEmail name the person every e-mail gives for
+	// questions, usually the coordinator (CONTACT_NAME, CONTACT_EMAIL).
+	// Default to empty: messages then name no contact.
+	ContactName  string
+	ContactEmail string
 	// OutboxDir receives messages as .eml files when SMTP is not configured
 	// (OUTBOX_DIR). Defaults to "outbox" beside the SQLite file, or in the
 	// working directory on PostgreSQL.
@@ -98,6 +103,8 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [LOG_LEVEL]")
 	fs.StringVar(&c.SMTPURL, "smtp", getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
+	fs.StringVar(&c.ContactName, "contact-name", getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
+	fs.StringVar(&c.ContactEmail, "contact-email", getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
 	fs.StringVar(&c.OutboxDir, "outbox", getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	fs.StringVar(&c.JobsAt, "jobs-at", env("JOBS_AT", "02:00"), "time of day (Europe/Paris) of the nightly job [JOBS_AT]")
 	fs.BoolVar(&c.NoJobs, "no-jobs", envBool(getenv("NO_JOBS")), "do not run the nightly job scheduler in this instance [NO_JOBS]")
@@ -171,6 +178,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			errs = append(errs, errors.New("smtp: expected smtp://[user:pass@]host[:port] or smtps://…"))
 		}
+	}
+	if c.ContactEmail != "" && (!strings.Contains(c.ContactEmail, "@") || strings.ContainsAny(c.ContactEmail, " <>")) {
+		errs = append(errs, fmt.Errorf("contact-email: %q is not an e-mail address", c.ContactEmail))
 	}
 	if c.FeedRatePerMinute < 0 {
 		errs = append(errs, fmt.Errorf("feed-rate: %d is negative", c.FeedRatePerMinute))
