@@ -138,8 +138,8 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 	o := jobs.Options{
 		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL,
 			Contact: notify.Address{Name: cfg.ContactName, Email: cfg.ContactEmail}},
-		Location:      cfg.Location,
-		At:            cfg.JobsAt,
+		Location: cfg.Location,
+		At:       cfg.JobsAt,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {
