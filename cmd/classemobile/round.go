@@ -119,6 +119,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	fs := newFlagSet(e, "round "+action, "round "+action+" --id N [--json] [--db URL]")
 	id := fs.Int64("id", 0, "round id (required)")
 	asJSON := fs.Bool("json", false, "print the round as JSON")
+	confirm := fs.String("confirm-cancel", "", "publish: the loans the draft cancels, confirmed (comma-separated ids)")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -129,6 +130,17 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	if *id <= 0 {
 		return usagef("round %s: --id is required", action)
 	}
+	var confirmed []int64
+	for _, f := range strings.Split(*confirm, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return usagef("round %s: --confirm-cancel: %q is not a loan id", action, f)
+		}
+		confirmed = append(confirmed, n)
+	}
 	db, err := openDB(ctx, e, *dbURL, nil)
 	if err != nil {
 		return err
@@ -136,7 +148,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	defer db.Close()
 	var r store.Round
 	if action == "publish" {
-		r, err = db.PublishRound(ctx, store.Actor{}, *id)
+		r, err = db.PublishRoundConfirmed(ctx, store.Actor{}, *id, confirmed)
 	} else {
 		r, err = db.Round(ctx, *id)
 	}
@@ -257,6 +269,12 @@ func printRound(w io.Writer, r store.Round) {
 		default:
 			fmt.Fprintf(w, "Épinglage : demande n° %d servie\n", pin.RequestID)
 		}
+	}
+	for _, c := range r.Cancellations {
+		fmt.Fprintf(w, "À confirmer à la publication (--confirm-cancel %d) : ce tour %s\n", c.LoanID, c.Message)
+	}
+	for _, c := range r.Moves {
+		fmt.Fprintf(w, "Changement : ce tour %s\n", c.Message)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Demandes servies : %d (%d pack(s) prêtés)\n", len(r.Loans), r.Stats.ServedPacks)

@@ -171,6 +171,8 @@ type Report struct {
 	// Failed those that reached the last attempt.
 	FailedAttempts int `json:"failed_attempts"`
 	Failed         int `json:"failed"`
+	// Notices is the number of round notices sent.
+	Notices int `json:"notices"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -202,9 +204,12 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 	rep.Inserted += n
 	rep.Skipped += n
 	err = r.Deliver(ctx, today, &rep)
+	if err == nil && r.o.Sender != nil {
+		rep.Notices, err = r.SendNotices(ctx)
+	}
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
-		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed)
+		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed, "notices", rep.Notices)
 	return rep, err
 }
 

@@ -144,13 +144,17 @@ type RoundUnserved struct {
 
 // RoundStats are informative counts of a round.
 type RoundStats struct {
-	Served              int             `json:"served"`
-	Unserved            int             `json:"unserved"`
-	Eligible            int             `json:"eligible"`
-	ServedPacks         int             `json:"served_packs"`
-	PreferencesHonoured int             `json:"preferences_honoured"`
-	ExtensionsGranted   int             `json:"extensions_granted"`
-	Churn               scheduler.Churn `json:"churn"`
+	Served              int `json:"served"`
+	Unserved            int `json:"unserved"`
+	Eligible            int `json:"eligible"`
+	ServedPacks         int `json:"served_packs"`
+	PreferencesHonoured int `json:"preferences_honoured"`
+	ExtensionsGranted   int `json:"extensions_granted"`
+	// Cancelled and Moved count the live loans of earlier rounds a draft
+	// cancels or moves when published.
+	Cancelled int             `json:"cancelled"`
+	Moved     int             `json:"moved"`
+	Churn     scheduler.Churn `json:"churn"`
 	// Solver statistics: time spent, why it stopped.
 	ElapsedMS int64  `json:"elapsed_ms"`
 	StoppedBy string `json:"stopped_by"`
@@ -179,6 +183,11 @@ type Round struct {
 	Pins            []RoundPin      `json:"pins"`
 	Loans           []RoundLoan     `json:"loans"`
 	Unserved        []RoundUnserved `json:"unserved"`
+	// Cancellations and Moves are, for a draft, the live loans of earlier
+	// rounds its publication cancels (to be confirmed one by one) or
+	// replaces by a loan on other dates or packs.
+	Cancellations []RoundChange `json:"cancellations"`
+	Moves         []RoundChange `json:"moves"`
 }
 
 // RoundStateError is returned when a round is not in a state that allows
@@ -349,6 +358,9 @@ func getRound(ctx context.Context, idb bun.IDB, id int64) (Round, error) {
 		return Round{}, err
 	}
 	if err := attachRoundDetails(ctx, idb, &r); err != nil {
+		return Round{}, err
+	}
+	if err := attachRoundChanges(ctx, idb, &r); err != nil {
 		return Round{}, err
 	}
 	return r, nil
@@ -586,6 +598,15 @@ func (db *DB) runPublishHook(step string) error {
 // a *LoanError or ErrConflict when a request changed meanwhile (withdrawn,
 // served by hand).
 func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round, err error) {
+	return db.PublishRoundConfirmed(ctx, actor, id, nil)
+}
+
+// PublishRoundConfirmed is PublishRound for a draft that cancels loans of
+// an earlier round: confirmed must list exactly the loans it cancels
+// (Round.Cancellations), else *LoanError "cancellations_unconfirmed" names
+// them and nothing changes. Publishing computes the round's notices, one
+// per person (ListNotices, RoundNotices), sent once by the e-mail job.
+func (db *DB) PublishRoundConfirmed(ctx context.Context, actor Actor, id int64, confirmed []int64) (_ Round, err error) {
 	defer wrapf(&err, "PublishRound(%d)", id)
 	var out Round
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -610,6 +631,10 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 		if current != prev {
 			return &RoundStateError{ID: id, State: r.State, Superseded: true}
 		}
+		if err := checkCancellationsConfirmed(r, confirmed); err != nil {
+			return err
+		}
+		changes := append(slices.Clone(r.Cancellations), r.Moves...)
 		if prev != 0 {
 			// Row lock in PostgreSQL: of two publishes built on the same
 			// round, the second waits here, then finds it superseded.
@@ -652,6 +677,13 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if out, err = getRound(ctx, tx, id); err != nil {
+			return err
+		}
+		notices, err := roundNotices(ctx, tx, r.ID, freshLoans(r, &out), changes)
+		if err != nil {
+			return err
+		}
+		if err := saveRoundNotices(ctx, tx, now, notices); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "round.publish", "round", id,

@@ -46,6 +46,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/rounds/{id}/publish", s.allow(coordOnly, s.publishRound))
 	m.Handle("POST /api/v1/rounds/{id}/rerun", s.allow(coordOnly, s.rerunRound))
 	m.Handle("POST /api/v1/rounds/{id}/discard", s.allow(coordOnly, s.discardRound))
+	m.Handle("GET /api/v1/rounds/{id}/notices", s.allow(coordOnly, s.roundNotices))
+	m.Handle("GET /api/v1/notices", s.allow(allRoles, s.myNotices))
 
 	// Loans (issue 5).
 	m.Handle("GET /api/v1/loans", s.allow(allRoles, s.listLoans))
