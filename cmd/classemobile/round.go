@@ -265,7 +265,13 @@ func printRound(w io.Writer, r store.Round) {
 		case pin.Kind == store.PinExclude:
 			fmt.Fprintf(w, "Épinglage : demande n° %d exclue\n", pin.RequestID)
 		case pin.StartWeek != nil:
-			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir de la semaine %d\n", pin.RequestID, *pin.StartWeek)
+			start := fmt.Sprintf("de la semaine scolaire n° %d", *pin.StartWeek)
+			for _, l := range r.Loans {
+				if l.RequestID == pin.RequestID && l.StartWeek == *pin.StartWeek {
+					start = "du " + frDate(l.PickupDay)
+				}
+			}
+			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir %s\n", pin.RequestID, start)
 		default:
 			fmt.Fprintf(w, "Épinglage : demande n° %d servie\n", pin.RequestID)
 		}

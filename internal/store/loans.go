@@ -390,12 +390,15 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		years[req.SchoolYear] = y
 	}
 	if !slices.Contains(y.LegalStarts(weeks), nl.StartWeek) {
-		return Loan{}, invalidLoan("start_week", "illegal_start",
-			"La semaine scolaire %d ne permet pas un prêt de %d semaines dans une seule période de l'année %s.", nl.StartWeek, weeks, req.SchoolYear)
+		msg := fmt.Sprintf("La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		if w, err := y.Week(nl.StartWeek); err == nil {
+			msg = fmt.Sprintf("Un prêt de %d semaines commençant le %s ne tient pas dans une seule période de l'année %s.", weeks, frenchDay(w.First), req.SchoolYear)
+		}
+		return Loan{}, invalidLoan("start_week", "illegal_start", "%s", msg)
 	}
 	pickup, ret, err := y.LoanDays(nl.StartWeek, weeks)
 	if err != nil {
-		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
 	}
 	week, _ := y.Week(nl.StartWeek)
 	if slices.Contains(loanList(req.ExcludedPeriods), week.Period) {

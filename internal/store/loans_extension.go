@@ -470,5 +470,16 @@ func frenchDate(d calendar.Date) string {
 	return fmt.Sprintf("%s %s %d", day, frenchMonths[d.Month()-1], d.Year())
 }
 
+var frenchWeekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+
+// frenchDay formats a date with its weekday ("lundi 19 avril 2027"), for
+// the start of a week shown instead of its index.
+func frenchDay(d calendar.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return frenchWeekdays[d.Weekday()] + " " + frenchDate(d)
+}
+
 // FrenchDate formats a date the French way ("1er mars 2026"), for pages.
 func FrenchDate(d calendar.Date) string { return frenchDate(d) }
