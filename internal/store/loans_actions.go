@@ -244,8 +244,17 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 		if err != nil {
 			return err
 		}
-		if signer.Role == RoleDirector && signer.SchoolUAI != before.SchoolUAI {
-			return ErrNotFound
+		if !signer.SeesSchool(before.SchoolUAI) {
+			return errHidden()
+		}
+		// The party the person signs for: the school's direction, or the
+		// IT department.
+		party := Role("")
+		switch {
+		case signer.HasRoleAt(RoleDirector, before.SchoolUAI):
+			party = RoleDirector
+		case signer.HasRole(RoleIT):
+			party = RoleIT
 		}
 		if before.State != LoanReserved {
 			return stateError("Signature de la convention", before.State, LoanReserved)
@@ -255,7 +264,7 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 			return err
 		}
 		now := db.Now()
-		switch signer.Role {
+		switch party {
 		case RoleDirector:
 			if row.DirectorSignedBy != nil {
 				return loanConflict("already_signed", "La convention est déjà signée par la direction de l'école.")
@@ -349,7 +358,7 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 			switch {
 			case !in.AcceptDifference:
 				return loanConflict("items_missing", "Retrait bloqué : %d élément(s) manquant(s) : %s. La DSI peut accepter l'écart avec un commentaire.", len(absent), strings.Join(absent, ", "))
-			case by.Role != RoleIT:
+			case !by.HasRole(RoleIT):
 				return loanConflict("items_missing", "Seule la DSI peut accepter un retrait avec des éléments manquants (%s).", strings.Join(absent, ", "))
 			case strings.TrimSpace(in.Comment) == "":
 				return invalidLoan("comment", "comment_required", "Un commentaire est obligatoire pour accepter un écart d'inventaire.")
@@ -464,7 +473,28 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 
 // CloseLoan closes a returned loan (the inspectorate's closure).
 func (db *DB) CloseLoan(ctx context.Context, actor Actor, loanID int64) (_ Loan, err error) {
+	return db.CloseLoanWithReason(ctx, actor, loanID, "")
+}
+
+// incidentLabel names an incident in French: "Tablette 03 manquante".
+func incidentLabel(inc Incident) string {
+	what := inc.ItemLabel
+	if inc.Serial != "" {
+		what += " " + inc.Serial
+	}
+	if inc.Kind == ItemDamaged {
+		return what + " endommagé(e)"
+	}
+	return what + " manquant(e)"
+}
+
+// CloseLoanWithReason closes a returned loan. Every incident its return
+// opened must be resolved, or reason must say why the loan is closed
+// anyway (recorded with the closure); otherwise the refusal
+// "incidents_open" names the open incidents.
+func (db *DB) CloseLoanWithReason(ctx context.Context, actor Actor, loanID int64, reason string) (_ Loan, err error) {
 	defer wrapf(&err, "CloseLoan(%d)", loanID)
+	reason = strings.TrimSpace(reason)
 	var out Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
@@ -474,12 +504,29 @@ func (db *DB) CloseLoan(ctx context.Context, actor Actor, loanID int64) (_ Loan,
 		if before.State != LoanReturned {
 			return stateError("Clôture", before.State, LoanReturned)
 		}
+		open, err := listIncidents(ctx, tx, IncidentFilter{LoanID: loanID, OpenOnly: true})
+		if err != nil {
+			return err
+		}
+		if len(open) > 0 && reason == "" {
+			names := make([]string, len(open))
+			for i, inc := range open {
+				names[i] = fmt.Sprintf("n° %d (%s, pack %s)", inc.ID, incidentLabel(inc), inc.PackCode)
+			}
+			e := loanConflict("incidents_open", "Clôture impossible : %d incident%s du retour %s encore ouvert%s : %s. Résolvez-les, ou donnez le motif de la clôture malgré tout.",
+				len(open), plural(len(open)), map[bool]string{true: "sont", false: "est"}[len(open) > 1], plural(len(open)), strings.Join(names, ", "))
+			e.Conflict = &Conflict{Kind: "incident", ID: open[0].ID}
+			return e
+		}
 		row, err := loanRowOf(ctx, tx, loanID)
 		if err != nil {
 			return err
 		}
 		now := db.Now()
 		row.State, row.ClosedAt = LoanClosed, &now
+		if len(open) > 0 {
+			row.CloseReason = reason
+		}
 		if actor.UserID != 0 {
 			row.ClosedBy = &actor.UserID
 		}
@@ -573,6 +620,9 @@ func (db *DB) SaveAssessment(ctx context.Context, actor Actor, a Assessment) (_ 
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, a.LoanID, true)
 		if err != nil {
+			return err
+		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, false, "Seul l'enseignant du projet rédige le bilan."); err != nil {
 			return err
 		}
 		if l.State != LoanReturned && l.State != LoanClosed {

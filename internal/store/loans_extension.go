@@ -19,29 +19,14 @@ import (
 // coordinator grants it (the return day moves, only then) or refuses it; a
 // request still pending when the loan is returned or cancelled lapses.
 const (
-	ExtensionRequested = "requested"
-	ExtensionGranted   = "granted"
-	ExtensionRefused   = "refused"
-	ExtensionLapsed    = "lapsed"
+	ExtensionRequested ExtensionState = "requested"
+	ExtensionGranted   ExtensionState = "granted"
+	ExtensionRefused   ExtensionState = "refused"
+	ExtensionLapsed    ExtensionState = "lapsed"
 )
 
 // ExtensionStates lists the extension states in lifecycle order.
-var ExtensionStates = []string{ExtensionRequested, ExtensionGranted, ExtensionRefused, ExtensionLapsed}
-
-// ExtensionStateLabel returns the French label of an extension state.
-func ExtensionStateLabel(state string) string {
-	switch state {
-	case ExtensionRequested:
-		return "demandée, en attente de la coordination"
-	case ExtensionGranted:
-		return "accordée"
-	case ExtensionRefused:
-		return "refusée"
-	case ExtensionLapsed:
-		return "caduque (non décidée avant la fin du prêt)"
-	}
-	return state
-}
+var ExtensionStates = []ExtensionState{ExtensionRequested, ExtensionGranted, ExtensionRefused, ExtensionLapsed}
 
 // ParseExtensionDecision reads the coordinator's decision on an extension
 // request: "grant" or "refuse", the words of earlier versions ("confirm",
@@ -77,15 +62,15 @@ func lapseExtensions(ctx context.Context, tx bun.IDB, now time.Time, loanID int6
 
 // Extension is a request to keep the packs 2 or 6 more school weeks.
 type Extension struct {
-	ID           int64         `json:"id"`
-	LoanID       int64         `json:"loan_id"`
-	Weeks        int           `json:"weeks"`
-	Reason       string        `json:"reason"`
-	RequestedBy  int64         `json:"requested_by,omitempty"`
-	RequestedAt  time.Time     `json:"requested_at"`
-	State        string        `json:"state"`
-	StateLabel   string        `json:"state_label"`
-	NewReturnDay calendar.Date `json:"new_return_day"`
+	ID           int64          `json:"id"`
+	LoanID       int64          `json:"loan_id"`
+	Weeks        int            `json:"weeks"`
+	Reason       string         `json:"reason"`
+	RequestedBy  int64          `json:"requested_by,omitempty"`
+	RequestedAt  time.Time      `json:"requested_at"`
+	State        ExtensionState `json:"state"`
+	StateLabel   string         `json:"state_label"`
+	NewReturnDay calendar.Date  `json:"new_return_day"`
 	// BlockingLoanID is the loan that made the plan refuse the extension.
 	BlockingLoanID int64 `json:"blocking_loan_id,omitempty"`
 	// PlanNote explains the plan's answer in French (the blocking loan, or
@@ -99,24 +84,24 @@ type Extension struct {
 type extensionRow struct {
 	bun.BaseModel `bun:"table:loan_extensions"`
 
-	ID              int64      `bun:"id,pk,autoincrement"`
-	LoanID          int64      `bun:"loan_id,notnull"`
-	Weeks           int        `bun:"weeks,notnull"`
-	Reason          string     `bun:"reason,notnull"`
-	RequestedBy     *int64     `bun:"requested_by"`
-	RequestedAt     time.Time  `bun:"requested_at,notnull"`
-	State           string     `bun:"state,notnull"`
-	NewReturnDay    sqlDate    `bun:"new_return_day,notnull"`
-	BlockingLoanID  *int64     `bun:"blocking_loan_id"`
-	PlanNote        string     `bun:"plan_note,notnull"`
-	DecidedBy       *int64     `bun:"decided_by"`
-	DecidedAt       *time.Time `bun:"decided_at"`
-	DecisionComment string     `bun:"decision_comment,notnull"`
+	ID              int64          `bun:"id,pk,autoincrement"`
+	LoanID          int64          `bun:"loan_id,notnull"`
+	Weeks           int            `bun:"weeks,notnull"`
+	Reason          string         `bun:"reason,notnull"`
+	RequestedBy     *int64         `bun:"requested_by"`
+	RequestedAt     time.Time      `bun:"requested_at,notnull"`
+	State           ExtensionState `bun:"state,notnull"`
+	NewReturnDay    sqlDate        `bun:"new_return_day,notnull"`
+	BlockingLoanID  *int64         `bun:"blocking_loan_id"`
+	PlanNote        string         `bun:"plan_note,notnull"`
+	DecidedBy       *int64         `bun:"decided_by"`
+	DecidedAt       *time.Time     `bun:"decided_at"`
+	DecisionComment string         `bun:"decision_comment,notnull"`
 }
 
 func (r extensionRow) extension() Extension {
 	e := Extension{ID: r.ID, LoanID: r.LoanID, Weeks: r.Weeks, Reason: r.Reason, RequestedAt: r.RequestedAt.UTC(),
-		State: r.State, StateLabel: ExtensionStateLabel(r.State), NewReturnDay: r.NewReturnDay.Date, PlanNote: r.PlanNote, DecidedAt: loanTime(r.DecidedAt),
+		State: r.State, StateLabel: r.State.Label(), NewReturnDay: r.NewReturnDay.Date, PlanNote: r.PlanNote, DecidedAt: loanTime(r.DecidedAt),
 		DecisionComment: r.DecisionComment}
 	if r.RequestedBy != nil {
 		e.RequestedBy = *r.RequestedBy
@@ -146,11 +131,14 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 	reason = strings.TrimSpace(reason)
 	var (
 		out     Extension
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
+			return err
+		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, true, "Seul l'enseignant du projet peut demander une prolongation."); err != nil {
 			return err
 		}
 		if l.State != LoanReserved && l.State != LoanSigned && l.State != LoanPickedUp {
@@ -192,7 +180,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		if block != nil {
 			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-			refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 		} else {
 			row.State, row.PlanNote = ExtensionRequested, movesNote(moves)
 		}
@@ -224,7 +212,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, gr
 	var (
 		ext     Extension
 		loan    Loan
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
@@ -258,7 +246,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, gr
 			}
 			if block != nil {
 				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-				refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 			} else {
 				row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
 				lock := make([]int64, 0, len(l.Packs)+len(moves))
@@ -326,11 +314,11 @@ func (b *extensionBlock) ref() *int64 {
 }
 
 type busyRow struct {
-	LoanID    int64   `bun:"loan_id"`
-	PickupDay sqlDate `bun:"pickup_day"`
-	BusyUntil sqlDate `bun:"busy_until"`
-	State     string  `bun:"state"`
-	School    string  `bun:"school"`
+	LoanID    int64     `bun:"loan_id"`
+	PickupDay sqlDate   `bun:"pickup_day"`
+	BusyUntil sqlDate   `bun:"busy_until"`
+	State     LoanState `bun:"state"`
+	School    string    `bun:"school"`
 }
 
 type busyRange struct {
@@ -456,30 +444,13 @@ func movesNote(moves []packMove) string {
 	return "Prolongation possible : " + strings.Join(parts, " ; ") + "."
 }
 
-var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
 // frenchDate formats a date the French way ("2 mars 2026").
-func frenchDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %d", day, frenchMonths[d.Month()-1], d.Year())
-}
-
-var frenchWeekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+func frenchDate(d calendar.Date) string { return d.French(calendar.FrenchDay) }
 
 // frenchDay formats a date with its weekday ("lundi 19 avril 2027"), for
 // the start of a week shown instead of its index.
-func frenchDay(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return frenchWeekdays[d.Weekday()] + " " + frenchDate(d)
-}
+func frenchDay(d calendar.Date) string { return d.French(calendar.FrenchLong) }
 
-// FrenchDate formats a date the French way ("1er mars 2026"), for pages.
+// FrenchDate formats a date the French way ("1er mars 2026"); it is
+// calendar.Date.French(calendar.FrenchDay), kept for callers of the store.
 func FrenchDate(d calendar.Date) string { return frenchDate(d) }

@@ -41,7 +41,7 @@ func TestExtensionStatesMigration(t *testing.T) {
 				VALUES (?, 2, 'Finir le projet', ?, ?, '2026-10-23') RETURNING id`, loanID, time.Now().UTC(), state).Scan(ctx, &id), "insert %s", state)
 			return id
 		}
-		ids := map[int64]string{
+		ids := map[int64]store.ExtensionState{
 			insert(aID, "granted"):   store.ExtensionRequested, // awaited the coordinator
 			insert(aID, "confirmed"): store.ExtensionGranted,
 			insert(aID, "rejected"):  store.ExtensionRefused,
@@ -52,7 +52,7 @@ func TestExtensionStatesMigration(t *testing.T) {
 		require.NoError(t, db.Migrate(ctx))
 
 		for id, want := range ids {
-			var got string
+			var got store.ExtensionState
 			require.NoError(t, db.Bun().NewRaw("SELECT state FROM loan_extensions WHERE id = ?", id).Scan(ctx, &got))
 			assert.Equal(t, want, got, "extension %d", id)
 		}
@@ -105,7 +105,7 @@ func TestExtensionLapsesAtReturn(t *testing.T) {
 		require.NoError(t, err)
 		d, err := db.LoanDetail(ctx, l.ID)
 		require.NoError(t, err)
-		states := map[int64]string{}
+		states := map[int64]store.ExtensionState{}
 		for _, e := range d.Extensions {
 			states[e.ID] = e.State
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -14,8 +13,8 @@ import (
 // TrainingInput is what is recorded about a teacher's technical training.
 type TrainingInput struct {
 	// Status is TrainingPlanned or TrainingDone (IT, coordinator); empty
-	// keeps the current status, or means planned when PlannedOn is given.
-	Status string
+	// means done when DoneOn is given, else planned.
+	Status TrainingStatus
 	// PlannedOn is the planned day.
 	PlannedOn calendar.Date
 	// DoneOn is the day it was done; required with TrainingDone, never
@@ -40,14 +39,15 @@ type TrainingInput struct {
 func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in TrainingInput, today calendar.Date) (_ Request, err error) {
 	defer wrapf(&err, "RecordTraining(%d)", requestID)
 	in.By = strings.TrimSpace(in.By)
-	switch by.Role {
-	case RoleIT, RoleCoordinator, RoleTeacher:
-	default:
-		return Request{}, loanConflict("training_forbidden", "Seuls la DSI, la coordination et l'enseignant du projet enregistrent la formation.")
+	if !by.Can(ActTrainingRecord) {
+		return Request{}, Forbidden("training_forbidden", "Seuls la DSI, la coordination et l'enseignant du projet enregistrent la formation.")
 	}
-	if by.Role == RoleTeacher {
+	// IT and the coordinator record everything; a teacher only the
+	// planned day of their own request's training.
+	staff := by.HasRole(RoleIT) || by.HasRole(RoleCoordinator)
+	if !staff {
 		if in.Status == TrainingDone || !in.DoneOn.IsZero() || in.By != "" {
-			return Request{}, loanConflict("training_forbidden", "L'enseignant peut seulement proposer ou déplacer la date prévue de la formation ; la DSI ou la coordination enregistre qu'elle est faite.")
+			return Request{}, Forbidden("training_forbidden", "L'enseignant peut seulement proposer ou déplacer la date prévue de la formation ; la DSI ou la coordination enregistre qu'elle est faite.")
 		}
 		if in.PlannedOn.IsZero() {
 			return Request{}, invalidLoan("planned_on", "planned_on_required", "La date prévue de la formation est obligatoire.")
@@ -86,15 +86,15 @@ func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in T
 	open := []RequestState{RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated}
 	out, err := db.transition(ctx, Actor{UserID: by.ID}, requestID, 0, "training", open,
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
-			if by.Role == RoleTeacher && by.ID != r.TeacherID {
-				return ErrNotFound
+			if !staff && by.ID != r.TeacherID {
+				return errHidden()
 			}
-			if by.Role == RoleTeacher && r.TrainingStatus == TrainingDone {
-				return loanConflict("training_forbidden", "La formation est déjà enregistrée comme faite : seule la DSI ou la coordination peut la modifier.")
+			if !staff && r.TrainingStatus == TrainingDone {
+				return Forbidden("training_forbidden", "La formation est déjà enregistrée comme faite : seule la DSI ou la coordination peut la modifier.")
 			}
 			var out int
 			if err := tx.NewRaw(`SELECT count(*) FROM loans WHERE request_id = ? AND state IN (?)`, r.ID,
-				bun.List([]string{LoanPickedUp, LoanReturned, LoanClosed})).Scan(ctx, &out); err != nil {
+				bun.List([]LoanState{LoanPickedUp, LoanReturned, LoanClosed})).Scan(ctx, &out); err != nil {
 				return err
 			}
 			if out > 0 {
@@ -109,32 +109,18 @@ func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in T
 					r.TrainingPlannedOn = requestDate{&in.PlannedOn}
 				}
 			}
-			if in.By != "" || by.Role != RoleTeacher {
+			if in.By != "" || staff {
 				r.TrainingBy = in.By
 			}
 			r.TrainingRecordedBy, r.TrainingRecordedAt = &by.ID, &now
 			return nil
 		})
 	if err != nil {
-		var se *RequestStateError
-		if errors.As(err, &se) {
-			return Request{}, loanConflict("training_closed", "La formation s'enregistre une fois la demande déposée, jusqu'au retrait du matériel (demande à l'état « %s »).", requestStateFrench(se.State))
+		if re, ok := AsRule(err); ok && re.Code == "invalid_state" {
+			state, _ := re.State.(RequestState)
+			return Request{}, loanConflict("training_closed", "La formation s'enregistre une fois la demande déposée, jusqu'au retrait du matériel (demande à l'état « %s »).", state.Label())
 		}
 		return Request{}, err
 	}
 	return out, nil
-}
-
-// requestStateFrench names a request state in French for the training's
-// refusals.
-func requestStateFrench(s RequestState) string {
-	switch s {
-	case RequestDraft:
-		return "brouillon"
-	case RequestRejected:
-		return "rejetée"
-	case RequestWithdrawn:
-		return "retirée"
-	}
-	return string(s)
 }

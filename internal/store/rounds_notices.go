@@ -172,16 +172,17 @@ func checkCancellationsConfirmed(r Round, confirmed []int64) error {
 		return nil
 	}
 	if len(want) == 0 {
-		return &LoanError{Code: "cancellations_unconfirmed", Invalid: true, Field: "confirm_cancellations",
-			Message: "Ce tour n'annule aucun prêt : confirm_cancellations doit être vide."}
+		return Invalid("confirm_cancellations", "cancellations_unconfirmed", "Ce tour n'annule aucun prêt : confirm_cancellations doit être vide.")
 	}
 	ids := make([]string, len(want))
 	for i, id := range want {
 		ids[i] = fmt.Sprint(id)
 	}
-	return loanConflict("cancellations_unconfirmed",
+	e := loanConflict("cancellations_unconfirmed",
 		"Publication non confirmée : ce tour %s. Pour publier, confirmez ces annulations (confirm_cancellations : [%s]).",
 		strings.Join(lines, " ; "), strings.Join(ids, ", "))
+	e.Conflict = &Conflict{Kind: "loan", ID: want[0], Name: r.Cancellations[0].SchoolName}
+	return e
 }
 
 // NoticeItem is one line of a person's notice: a loan the round creates,

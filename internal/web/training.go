@@ -7,10 +7,6 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-// trainingRoles may record a teacher's technical training: IT and the
-// coordinator fully, the project's teacher only its planned day.
-var trainingRoles = []store.Role{store.RoleIT, store.RoleCoordinator, store.RoleTeacher}
-
 // trainingRecordInput is the body of POST /requests/{id}/training and
 // /loans/{id}/training.
 type trainingRecordInput struct {
@@ -31,7 +27,7 @@ func (s *Server) decodeTraining(w http.ResponseWriter, r *http.Request) (store.T
 	if err := f.Err(); err != nil {
 		return store.TrainingInput{}, err
 	}
-	return store.TrainingInput{Status: in.Status, PlannedOn: in.PlannedOn, DoneOn: in.DoneOn, By: in.By}, nil
+	return store.TrainingInput{Status: store.TrainingStatus(in.Status), PlannedOn: in.PlannedOn, DoneOn: in.DoneOn, By: in.By}, nil
 }
 
 // recordRequestTraining answers POST /api/v1/requests/{id}/training with
@@ -47,7 +43,7 @@ func (s *Server) recordRequestTraining(w http.ResponseWriter, r *http.Request) e
 	}
 	q, err = s.db.RecordTraining(r.Context(), currentUser(r), q.ID, in, calendar.ParisDate(s.now()))
 	if err != nil {
-		return loanError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, viewOf(q))
 }
@@ -59,15 +55,12 @@ func (s *Server) recordLoanTraining(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if u := currentUser(r); u.Role == store.RoleTeacher && u.ID != l.TeacherID {
-		return errNotFound
-	}
 	in, err := s.decodeTraining(w, r)
 	if err != nil {
 		return err
 	}
 	if _, err := s.db.RecordTraining(r.Context(), currentUser(r), l.RequestID, in, calendar.ParisDate(s.now())); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }

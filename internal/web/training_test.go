@@ -38,7 +38,7 @@ func TestTrainingAPI(t *testing.T) {
 		assert.Equal(t, "planned", training["status"])
 		assert.Equal(t, "2026-09-15", training["planned_on"])
 		res = call(t, ts, "POST", path+"/training", c.teacher, map[string]any{"status": "done", "done_on": "2026-09-15"})
-		assert.Equal(t, http.StatusConflict, res.Status)
+		assert.Equal(t, http.StatusForbidden, res.Status)
 		assert.Equal(t, "training_forbidden", res.ErrorCode())
 		assert.Equal(t, http.StatusNotFound, call(t, ts, "POST", path+"/training", c.otherTeacher, map[string]any{"planned_on": "2026-09-15"}).Status)
 		assert.Equal(t, http.StatusForbidden, call(t, ts, "POST", path+"/training", c.director, map[string]any{"planned_on": "2026-09-15"}).Status)
