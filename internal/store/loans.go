@@ -114,12 +114,12 @@ type Loan struct {
 	ClosedAt          *time.Time    `json:"closed_at,omitempty"`
 	ClosedBy          int64         `json:"closed_by,omitempty"`
 	// CloseReason says why the loan was closed with incidents still open.
-	CloseReason string `json:"close_reason,omitempty"`
-	CancelledAt       *time.Time    `json:"cancelled_at,omitempty"`
-	CancelReason      string        `json:"cancel_reason,omitempty"`
-	Version           int           `json:"version"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at"`
+	CloseReason  string     `json:"close_reason,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	Version      int        `json:"version"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // Live reports whether the loan still holds its packs (not cancelled).

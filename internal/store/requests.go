@@ -138,7 +138,6 @@ type Training struct {
 	RecordedAt     *time.Time `json:"recorded_at,omitempty"`
 }
 
-
 // Opinion is one referent role's opinion on a request.
 type Opinion struct {
 	Role       Role           `json:"role"`
