@@ -202,13 +202,16 @@ type Request struct {
 	ExtensionWeeks     int          `json:"extension_weeks"`
 	// Packs is the number of packs needed: PacksFor(Pupils) unless the
 	// coordinator overrode it, in which case PacksReason says why.
-	Packs          int        `json:"packs"`
-	PacksReason    string     `json:"packs_reason,omitempty"`
-	RefusalReason  string     `json:"refusal_reason,omitempty"`
-	DecisionReason string     `json:"decision_reason,omitempty"`
-	DecidedBy      int64      `json:"decided_by,omitempty"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
-	WithdrawReason string     `json:"withdraw_reason,omitempty"`
+	Packs          int    `json:"packs"`
+	PacksReason    string `json:"packs_reason,omitempty"`
+	RefusalReason  string `json:"refusal_reason,omitempty"`
+	DecisionReason string `json:"decision_reason,omitempty"`
+	// DecisionOverride is the coordinator's reason for deciding before the
+	// three referents gave their opinion.
+	DecisionOverride string     `json:"decision_override,omitempty"`
+	DecidedBy        int64      `json:"decided_by,omitempty"`
+	DecidedAt        *time.Time `json:"decided_at,omitempty"`
+	WithdrawReason   string     `json:"withdraw_reason,omitempty"`
 	// HasLoan is maintained by the loans (SetRequestLoaned).
 	HasLoan     bool        `json:"has_loan"`
 	Version     int         `json:"version"`
@@ -348,6 +351,7 @@ type requestRow struct {
 	PacksReason        string         `bun:"packs_reason,notnull"`
 	RefusalReason      string         `bun:"refusal_reason,notnull"`
 	DecisionReason     string         `bun:"decision_reason,notnull"`
+	DecisionOverride   string         `bun:"decision_override,notnull"`
 	DecidedBy          *int64         `bun:"decided_by"`
 	DecidedAt          *time.Time     `bun:"decided_at"`
 	WithdrawnReason    string         `bun:"withdrawn_reason,notnull"`
@@ -424,7 +428,7 @@ func (r requestRow) request() Request {
 		Training:           r.training(),
 		PreferredPeriods:   splitList(r.PreferredPeriods), ExcludedPeriods: splitList(r.ExcludedPeriods),
 		ExtensionWeeks: r.ExtensionWeeks, Packs: r.Packs, PacksReason: r.PacksReason,
-		RefusalReason: r.RefusalReason, DecisionReason: r.DecisionReason, DecidedAt: utcPtr(r.DecidedAt),
+		RefusalReason: r.RefusalReason, DecisionReason: r.DecisionReason, DecisionOverride: r.DecisionOverride, DecidedAt: utcPtr(r.DecidedAt),
 		WithdrawReason: r.WithdrawnReason, HasLoan: r.HasLoan, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SubmittedAt: utcPtr(r.SubmittedAt),
 		Opinions: []Opinion{}}
@@ -779,12 +783,46 @@ func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, vers
 // *RequestStateError when the request is not in review (already decided by
 // someone else, for one).
 func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason string) (_ Request, err error) {
+	return db.DecideRequestOverride(ctx, actor, id, version, decision, reason, "")
+}
+
+// DecideRequestOverride is DecideRequest with the coordinator's override:
+// a decision needs the opinions of the three referents (inspection, IT,
+// education); without them it is refused ("opinions_missing", naming the
+// missing ones) unless the coordinator gives override, the reason to
+// decide without them, recorded with the decision and shown in the
+// synthesis.
+func (db *DB) DecideRequestOverride(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason, override string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
+	override = strings.TrimSpace(override)
 	if decision != RequestValidated && decision != RequestRejected {
 		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
 	}
 	return db.transition(ctx, actor, id, version, ActRequestDecide, []RequestState{RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			var given []Role
+			if err := tx.NewRaw("SELECT role FROM request_opinions WHERE request_id = ?", id).Scan(ctx, &given); err != nil {
+				return err
+			}
+			var missing []string
+			for _, role := range ReferentRoles {
+				if !slices.Contains(given, role) {
+					missing = append(missing, referentName(role))
+				}
+			}
+			r.DecisionOverride = ""
+			if len(missing) > 0 {
+				if override == "" {
+					return Conflicting("opinions_missing",
+						"Décision impossible : il manque l'avis de %s. La coordination peut décider sans attendre en donnant le motif (override_reason).",
+						strings.Join(missing, ", "))
+				}
+				u, err := getUser(ctx, tx, actor.UserID)
+				if err != nil || !u.HasRole(RoleCoordinator) {
+					return Forbidden("override_forbidden", "Seule la coordination peut décider sans les trois avis.")
+				}
+				r.DecisionOverride = override
+			}
 			if decision == RequestValidated {
 				year, err := participationYear(ctx, tx, r.TeacherID, r.SchoolUAI, r.SchoolYear)
 				if err != nil {
@@ -801,6 +839,19 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 			}
 			return nil
 		})
+}
+
+// referentName names a referent role in French, for messages.
+func referentName(r Role) string {
+	switch r {
+	case RoleInspection:
+		return "l'inspection"
+	case RoleIT:
+		return "la DSI"
+	case RoleEducation:
+		return "la direction de l'éducation"
+	}
+	return string(r)
 }
 
 // WithdrawRequest withdraws a request that has no loan, from any state but

@@ -125,6 +125,17 @@ func DriveRequest(ctx context.Context, db *store.DB, q *store.Request, state sto
 	if err != nil || state == store.RequestInReview {
 		return err
 	}
+	// A decision needs the three referents' opinions.
+	for _, role := range []store.Role{store.RoleIT, store.RoleEducation} {
+		ref, err := newUser(role, "")
+		if err != nil {
+			return err
+		}
+		if *q, err = db.SetRequestOpinion(ctx, store.Actor{UserID: ref.ID}, q.ID, q.Version,
+			store.Opinion{Role: role, Verdict: store.OpinionFavourable, Comment: "D'accord."}); err != nil {
+			return err
+		}
+	}
 	switch state {
 	case store.RequestValidated:
 		*q, err = db.DecideRequest(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version, store.RequestValidated, "")
