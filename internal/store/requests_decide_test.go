@@ -18,11 +18,14 @@ func TestDecisionNeedsThreeOpinions(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		q := storetest.Request(t, db, &storetest.RequestOpts{State: store.RequestInReview}) // the inspection's opinion only
+		q := storetest.Request(t, db, &storetest.RequestOpts{State: store.RequestAuthorised})
 		insp, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleInspection})
 		coord, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleCoordinator})
+		q, err := db.SetRequestOpinion(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version,
+			store.Opinion{Role: store.RoleInspection, Verdict: store.OpinionFavourable, Comment: "Projet solide."})
+		require.NoError(t, err)
 
-		_, err := db.DecideRequest(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version, store.RequestValidated, "")
+		_, err = db.DecideRequest(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version, store.RequestValidated, "")
 		re, ok := store.AsRule(err)
 		require.True(t, ok, "%v", err)
 		assert.Equal(t, "opinions_missing", re.Code)

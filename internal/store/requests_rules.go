@@ -80,6 +80,7 @@ var auditActions = map[Action]string{
 	ActRequestAuthorize: "request.authorize", ActRequestRefuse: "request.refuse",
 	ActRequestOpinion: "request.opinion", ActRequestDecide: "request.decide",
 	ActRequestWithdraw: "request.withdraw", ActRequestPacks: "request.packs",
+	ActTrainingRecord: "request.training",
 }
 
 // actingPerson loads the person behind an actor; ok is false for the

@@ -84,7 +84,7 @@ func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in T
 		return Request{}, invalidLoan("by", "too_long", "200 caractères au plus.")
 	}
 	open := []RequestState{RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated}
-	out, err := db.transition(ctx, Actor{UserID: by.ID}, requestID, 0, "training", open,
+	out, err := db.transition(ctx, Actor{UserID: by.ID}, requestID, 0, ActTrainingRecord, open,
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			if !staff && by.ID != r.TeacherID {
 				return errHidden()
