@@ -88,7 +88,7 @@ func (m *model) explain(s *state) []Explanation {
 			switch {
 			case p.locked:
 				ex.Code = ExplainLocked
-				ex.Message = fmt.Sprintf("prêt déjà commencé en %s, conservé tel quel", per)
+				ex.Message = fmt.Sprintf("prêt en %s verrouillé (commencé, convention signée ou réservé à la main), conservé tel quel", per)
 			case len(src.PreferredPeriods) == 0:
 				ex.Code = ExplainNoPreference
 				ex.Message = fmt.Sprintf("servi en %s (aucune période préférée)", per)
@@ -97,12 +97,7 @@ func (m *model) explain(s *state) []Explanation {
 				ex.Message = fmt.Sprintf("servi en %s, période demandée", per)
 			default:
 				ex.Code = ExplainOtherPeriod
-				full := "complète"
-				if len(src.PreferredPeriods) > 1 {
-					full = "complètes"
-				}
-				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s %s",
-					per, frenchList(src.PreferredPeriods), full)
+				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s", per, m.preferredWhyNot(p, src.PreferredPeriods))
 				for o2 := range p.opts {
 					if p.pref[p.opts[o2].per] && s.fits(pi, o2) {
 						ex.Message = fmt.Sprintf("servi en %s plutôt qu'en %s : évite de concentrer les prêts dans l'école ou le secteur",
@@ -159,6 +154,43 @@ func (m *model) explain(s *state) []Explanation {
 		out = append(out, ex)
 	}
 	return out
+}
+
+// preferredWhyNot says why the preferred periods were not given: full, or
+// with no possible start at all for this project (too short for the loan,
+// excluded, already begun), never "complète" for a period no loan fits in.
+func (m *model) preferredWhyNot(p *mproj, preferred []string) string {
+	var full, short []string
+	for _, id := range preferred {
+		possible := false
+		for oi := range p.opts {
+			if m.periodIDs[p.opts[oi].per] == id {
+				possible = true
+				break
+			}
+		}
+		if possible {
+			full = append(full, id)
+		} else {
+			short = append(short, id)
+		}
+	}
+	var parts []string
+	switch len(full) {
+	case 0:
+	case 1:
+		parts = append(parts, full[0]+" complète")
+	default:
+		parts = append(parts, frenchList(full)+" complètes")
+	}
+	switch len(short) {
+	case 0:
+	case 1:
+		parts = append(parts, fmt.Sprintf("aucun prêt de %d semaines ne peut commencer en %s (période trop courte ou déjà entamée)", m.L, short[0]))
+	default:
+		parts = append(parts, fmt.Sprintf("aucun prêt de %d semaines ne peut commencer en %s (périodes trop courtes ou déjà entamées)", m.L, frenchList(short)))
+	}
+	return strings.Join(parts, " ; ")
 }
 
 // explainUnserved explains an eligible project with legal slots.

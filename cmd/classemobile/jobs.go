@@ -43,6 +43,8 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
 	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
+	contactName := fs.String("contact-name", e.getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
+	contactEmail := fs.String("contact-email", e.getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -70,7 +72,8 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/")}
+	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/"),
+		Contact: notify.Address{Name: *contactName, Email: *contactEmail}}
 	if *dryRun {
 		r, err := jobs.NewRunner(opts)
 		if err != nil {
@@ -133,9 +136,10 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	o := jobs.Options{
-		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL},
-		Location:      cfg.Location,
-		At:            cfg.JobsAt,
+		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL,
+			Contact: notify.Address{Name: cfg.ContactName, Email: cfg.ContactEmail}},
+		Location: cfg.Location,
+		At:       cfg.JobsAt,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {

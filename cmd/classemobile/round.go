@@ -123,6 +123,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	fs := newFlagSet(e, "round "+action, "round "+action+" --id N [--json] [--db URL]")
 	id := fs.Int64("id", 0, "round id (required)")
 	asJSON := fs.Bool("json", false, "print the round as JSON")
+	confirm := fs.String("confirm-cancel", "", "publish: the loans the draft cancels, confirmed (comma-separated ids)")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -133,6 +134,17 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	if *id <= 0 {
 		return usagef("round %s: --id is required", action)
 	}
+	var confirmed []int64
+	for _, f := range strings.Split(*confirm, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return usagef("round %s: --confirm-cancel: %q is not a loan id", action, f)
+		}
+		confirmed = append(confirmed, n)
+	}
 	db, err := openDB(ctx, e, *dbURL, nil)
 	if err != nil {
 		return err
@@ -140,7 +152,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	defer db.Close()
 	var r store.Round
 	if action == "publish" {
-		r, err = db.PublishRound(ctx, store.Actor{}, *id)
+		r, err = db.PublishRoundConfirmed(ctx, store.Actor{}, *id, confirmed)
 	} else {
 		r, err = db.Round(ctx, *id)
 	}
@@ -258,10 +270,22 @@ func printRound(w io.Writer, r store.Round) {
 		case pin.Kind == store.PinExclude:
 			fmt.Fprintf(w, "Épinglage : demande n° %d exclue\n", pin.RequestID)
 		case pin.StartWeek != nil:
-			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir de la semaine %d\n", pin.RequestID, *pin.StartWeek)
+			start := fmt.Sprintf("de la semaine scolaire n° %d", *pin.StartWeek)
+			for _, l := range r.Loans {
+				if l.RequestID == pin.RequestID && l.StartWeek == *pin.StartWeek {
+					start = "du " + frDate(l.PickupDay)
+				}
+			}
+			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir %s\n", pin.RequestID, start)
 		default:
 			fmt.Fprintf(w, "Épinglage : demande n° %d servie\n", pin.RequestID)
 		}
+	}
+	for _, c := range r.Cancellations {
+		fmt.Fprintf(w, "À confirmer à la publication (--confirm-cancel %d) : ce tour %s\n", c.LoanID, c.Message)
+	}
+	for _, c := range r.Moves {
+		fmt.Fprintf(w, "Changement : ce tour %s\n", c.Message)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Demandes servies : %d (%d pack(s) prêtés)\n", len(r.Loans), r.Stats.ServedPacks)

@@ -14,6 +14,7 @@ import (
 	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
 
@@ -33,7 +34,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		// (scripts/feedbench.sh). GOGC in the environment wins.
 		debug.SetGCPercent(400)
 	}
-	db, err := openDB(ctx, e, cfg.DatabaseURL, logger)
+	db, err := openDBWith(ctx, e, cfg.DatabaseURL, store.Options{Logger: logger, PickupWindowDays: cfg.PickupWindowDays})
 	if err != nil {
 		return err
 	}

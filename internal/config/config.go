@@ -31,6 +31,10 @@ type Config struct {
 	// LoanWeeks is the default loan length in school weeks (LOAN_WEEKS).
 	// Defaults to 6.
 	LoanWeeks int
+	// PickupWindowDays is the number of school days before a loan's
+	// planned pickup day from which the pickup may be recorded
+	// (PICKUP_WINDOW_DAYS). Defaults to 5.
+	PickupWindowDays int
 	// TimeZone is the schools' time zone (TZ_SCHOOLS). Defaults to
 	// "Europe/Paris".
 	TimeZone string
@@ -45,6 +49,11 @@ type Config struct {
 	// MailFrom is the sender address of e-mails (MAIL_FROM). Defaults to
 	// "classemobile <noreply@localhost>".
 	MailFrom string
+	// ContactName and ContactEmail name the person every e-mail gives for
+	// questions, usually the coordinator (CONTACT_NAME, CONTACT_EMAIL).
+	// Default to empty: messages then name no contact.
+	ContactName  string
+	ContactEmail string
 	// OutboxDir receives messages as .eml files when SMTP is not configured
 	// (OUTBOX_DIR). Defaults to "outbox" beside the SQLite file, or in the
 	// working directory on PostgreSQL.
@@ -92,10 +101,13 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.BaseURL, "base-url", getenv("BASE_URL"), "public URL of the service, for feed links [BASE_URL] (default http://localhost<addr>)")
 	fs.BoolVar(&c.Demo, "demo", envBool(getenv("DEMO")), "seed the demo data set into an empty database [DEMO]")
 	fs.IntVar(&c.LoanWeeks, "loan-weeks", envInt(getenv("LOAN_WEEKS"), 6), "default loan length in school weeks [LOAN_WEEKS]")
+	fs.IntVar(&c.PickupWindowDays, "pickup-window", envInt(getenv("PICKUP_WINDOW_DAYS"), 5), "school days before the planned pickup day from which a pickup may be recorded [PICKUP_WINDOW_DAYS]")
 	fs.StringVar(&c.TimeZone, "tz", env("TZ_SCHOOLS", "Europe/Paris"), "schools' time zone [TZ_SCHOOLS]")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error [LOG_LEVEL]")
 	fs.StringVar(&c.SMTPURL, "smtp", getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
+	fs.StringVar(&c.ContactName, "contact-name", getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
+	fs.StringVar(&c.ContactEmail, "contact-email", getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
 	fs.StringVar(&c.OutboxDir, "outbox", getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	fs.StringVar(&c.JobsAt, "jobs-at", env("JOBS_AT", "02:00"), "time of day (Europe/Paris) of the nightly job [JOBS_AT]")
 	fs.BoolVar(&c.NoJobs, "no-jobs", envBool(getenv("NO_JOBS")), "do not run the nightly job scheduler in this instance [NO_JOBS]")
@@ -150,6 +162,9 @@ func (c *Config) Validate() error {
 	if c.LoanWeeks < 1 || c.LoanWeeks > 20 {
 		errs = append(errs, fmt.Errorf("loan-weeks: %d is not in 1..20", c.LoanWeeks))
 	}
+	if c.PickupWindowDays < 1 || c.PickupWindowDays > 60 {
+		errs = append(errs, fmt.Errorf("pickup-window: %d is not in 1..60", c.PickupWindowDays))
+	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("tz: %w", err))
@@ -167,6 +182,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			errs = append(errs, errors.New("smtp: expected smtp://[user:pass@]host[:port] or smtps://…"))
 		}
+	}
+	if c.ContactEmail != "" && (!strings.Contains(c.ContactEmail, "@") || strings.ContainsAny(c.ContactEmail, " <>")) {
+		errs = append(errs, fmt.Errorf("contact-email: %q is not an e-mail address", c.ContactEmail))
 	}
 	if c.FeedRatePerMinute < 0 {
 		errs = append(errs, fmt.Errorf("feed-rate: %d is negative", c.FeedRatePerMinute))

@@ -127,7 +127,7 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, Pickup: today.AddDays(3), TrainingDone: true, DirectorSigned: true})
 		// F: an extension request waiting for 2 days (coordinator).
 		f := p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, State: "picked_up", Pickup: today.AddDays(-10), Return: today.AddDays(25), TrainingDone: true})
-		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'granted', ?)`,
+		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'requested', ?)`,
 			f, today.AddDays(-2).In(paris).Add(10*time.Hour), today.AddDays(39).String())
 		// G: cancelled, would have had a pickup reminder.
 		p.loan(t, db, storetest.LoanFixture{State: "cancelled", Pickup: today.AddDays(3)})
@@ -139,6 +139,10 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		assert.Equal(t, 11, rep.Inserted, "reminders recorded (one of them too late: C's return - 7)")
 		assert.Equal(t, 10, rep.Sent, "reminders sent")
 		assert.Equal(t, 5, rep.Messages, "messages")
+		var ledgerSkipped int
+		require.NoError(t, db.Bun().NewRaw("SELECT count(*) FROM reminders WHERE status = 'skipped'").Scan(ctx, &ledgerSkipped))
+		assert.Equal(t, 1, ledgerSkipped, "C's return - 7 is too late")
+		assert.Equal(t, ledgerSkipped, rep.Skipped, "the summary counts skipped reminders as the ledger does")
 
 		msgs := byRecipient(srv.Messages())
 		require.Len(t, msgs, 5, "recipients")
@@ -148,7 +152,7 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		teacher := msgs[p.teacher.Email][0]
 		assert.Equal(t, fmt.Sprintf("rappels-2026-03-12-u%d@epinay.example.fr", p.teacher.ID), teacher.MessageID(), "stable Message-ID")
 		assert.Equal(t, "classemobile : 5 rappels pour le jeudi 12 mars 2026", teacher.Subject(), "teacher subject")
-		for _, want := range []string{"Bonjour Élodie Fontaine,", "Formation technique pas encore suivie", "le pack " + pack.Code,
+		for _, want := range []string{"Bonjour Élodie Fontaine,", "Formation technique pas encore suivie", "du pack " + pack.Code,
 			"jeudi 26 mars 2026", "Retour de la classe mobile dans 7 jours", "Retour en retard", "Bilan de l'action à rédiger",
 			"https://classemobile.example.fr"} {
 			assert.Contains(t, teacher.Text, want, "teacher's text")

@@ -40,8 +40,12 @@ type RunnerOptions struct {
 	// From is the sender address; its domain ends the Message-IDs.
 	// Defaults to "classemobile <noreply@localhost>".
 	From string
-	// BaseURL is the service's public URL, quoted in messages.
+	// BaseURL is the service's public URL, quoted in messages with the
+	// page where the recipient acts.
 	BaseURL string
+	// Contact is the person every message names for questions (the
+	// coordinator), from the configuration. Defaults to nobody named.
+	Contact notify.Address
 	// MaxLate is how many days past due a reminder may still be sent;
 	// older ones are skipped. Defaults to 7.
 	MaxLate int
@@ -156,13 +160,16 @@ type Report struct {
 	// messages.
 	Sent     int `json:"sent"`
 	Messages int `json:"messages"`
-	// Skipped is the number of claimed reminders found no longer
-	// applicable or too late.
+	// Skipped is the number of reminders this run recorded as skipped:
+	// recorded already too late, or claimed and found no longer
+	// applicable or too late (the ledger's status skipped).
 	Skipped int `json:"skipped"`
 	// FailedAttempts counts reminders whose delivery attempt failed;
 	// Failed those that reached the last attempt.
 	FailedAttempts int `json:"failed_attempts"`
 	Failed         int `json:"failed"`
+	// Notices is the number of round notices sent.
+	Notices int `json:"notices"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -174,13 +181,32 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 		return rep, err
 	}
 	rep.Due = len(due)
-	if rep.Inserted, err = r.o.DB.InsertReminders(ctx, due); err != nil {
+	// Reminders already too late are recorded as skipped: the report
+	// counts them with the skipped ones, as the ledger does.
+	var pending, late []store.Reminder
+	for _, d := range due {
+		if d.Status == store.ReminderSkipped {
+			late = append(late, d)
+		} else {
+			pending = append(pending, d)
+		}
+	}
+	if rep.Inserted, err = r.o.DB.InsertReminders(ctx, pending); err != nil {
 		return rep, err
 	}
+	n, err := r.o.DB.InsertReminders(ctx, late)
+	if err != nil {
+		return rep, err
+	}
+	rep.Inserted += n
+	rep.Skipped += n
 	err = r.Deliver(ctx, today, &rep)
+	if err == nil && r.o.Sender != nil {
+		rep.Notices, err = r.SendNotices(ctx)
+	}
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
-		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed)
+		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed, "notices", rep.Notices)
 	return rep, err
 }
 

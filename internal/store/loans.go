@@ -113,11 +113,13 @@ type Loan struct {
 	ReturnedAt        *time.Time    `json:"returned_at,omitempty"`
 	ClosedAt          *time.Time    `json:"closed_at,omitempty"`
 	ClosedBy          int64         `json:"closed_by,omitempty"`
-	CancelledAt       *time.Time    `json:"cancelled_at,omitempty"`
-	CancelReason      string        `json:"cancel_reason,omitempty"`
-	Version           int           `json:"version"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at"`
+	// CloseReason says why the loan was closed with incidents still open.
+	CloseReason  string     `json:"close_reason,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	Version      int        `json:"version"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // Live reports whether the loan still holds its packs (not cancelled).
@@ -157,6 +159,7 @@ type loanRow struct {
 	ReturnedAt       *time.Time `bun:"returned_at"`
 	ClosedAt         *time.Time `bun:"closed_at"`
 	ClosedBy         *int64     `bun:"closed_by"`
+	CloseReason      string     `bun:"close_reason,notnull"`
 	CancelledAt      *time.Time `bun:"cancelled_at"`
 	CancelReason     string     `bun:"cancel_reason,notnull"`
 	Version          int        `bun:"version,notnull"`
@@ -184,7 +187,7 @@ func (r loanRow) loan() Loan {
 		TurnaroundDays: r.TurnaroundDays, BusyUntil: r.ReturnDay.Date.AddDays(1 + r.TurnaroundDays),
 		Packs:      []LoanPack{},
 		PickedUpAt: loanTime(r.PickedUpAt), ReturnedAt: loanTime(r.ReturnedAt), ClosedAt: loanTime(r.ClosedAt),
-		CancelledAt: loanTime(r.CancelledAt), CancelReason: r.CancelReason,
+		CancelledAt: loanTime(r.CancelledAt), CancelReason: r.CancelReason, CloseReason: r.CloseReason,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.DirectorSignedBy != nil && r.DirectorSignedAt != nil {
 		l.DirectorSignature = &Signature{UserID: *r.DirectorSignedBy, At: r.DirectorSignedAt.UTC()}
@@ -440,12 +443,15 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		if _, err := calendar.ParseLoanPolicy(string(policy)); err != nil {
 			return Loan{}, invalidLoan("loan_policy", "invalid_loan_policy", "Politique de prêt inconnue : %q.", policy)
 		}
-		return Loan{}, invalidLoan("start_week", "illegal_start",
-			"La semaine scolaire %d ne permet pas un prêt de %d semaines de l'année %s (politique de prêt : %s).", nl.StartWeek, weeks, req.SchoolYear, policy.Label())
+		msg := fmt.Sprintf("La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		if w, err := y.Week(nl.StartWeek); err == nil {
+			msg = fmt.Sprintf("Un prêt de %d semaines commençant le %s n'est pas possible dans l'année %s (politique de prêt : %s).", weeks, frenchDay(w.First), req.SchoolYear, policy.Label())
+		}
+		return Loan{}, invalidLoan("start_week", "illegal_start", "%s", msg)
 	}
 	pickup, ret, err := y.LoanDays(nl.StartWeek, weeks)
 	if err != nil {
-		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
 	}
 	week, _ := y.Week(nl.StartWeek)
 	if slices.Contains(loanList(req.ExcludedPeriods), week.Period) {

@@ -124,8 +124,11 @@ func TestLoansExtension(t *testing.T) {
 		pack2 := storetest.Pack(t, db, nil)
 		ext, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet de film à terminer", today)
 		require.NoError(t, err)
-		assert.Equal(t, store.ExtensionGranted, ext.State)
+		assert.Equal(t, store.ExtensionRequested, ext.State, "awaits the coordinator")
 		assert.Equal(t, "2026-11-06", ext.NewReturnDay.String(), "two school weeks later (the holiday does not count)")
+		still, err := db.Loan(ctx, a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, a.ReturnDay, still.ReturnDay, "the return day moves only when granted")
 		assert.Contains(t, ext.PlanNote, pack2.Code)
 
 		_, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 6, "encore", today)
@@ -133,7 +136,7 @@ func TestLoansExtension(t *testing.T) {
 
 		ext, la, err := db.DecideExtension(ctx, store.Actor{}, a.ID, true, "D'accord")
 		require.NoError(t, err)
-		assert.Equal(t, store.ExtensionConfirmed, ext.State)
+		assert.Equal(t, store.ExtensionGranted, ext.State)
 		assert.Equal(t, "2026-11-06", la.ReturnDay.String())
 		assert.Equal(t, 2, la.ExtensionWeeks)
 		assert.Equal(t, "2026-11-14", la.BusyUntil.String())

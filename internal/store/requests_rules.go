@@ -44,6 +44,10 @@ var flagMessages = map[string]string{
 func FlagMessage(code string) string { return flagMessages[code] }
 
 var missingMessages = map[string]string{
+	"motivation":                   "les objectifs du projet sont obligatoires pour soumettre la demande",
+	"school_project_links":         "le lien avec le projet d'école est obligatoire pour soumettre la demande",
+	"curriculum_links":             "le lien avec les programmes est obligatoire pour soumettre la demande",
+	"digital_skills":               "les compétences numériques travaillées sont obligatoires pour soumettre la demande",
 	"commitments.secure_use":       "engagement obligatoire : usage sécurisé du matériel",
 	"commitments.visits":           "engagement obligatoire : accepter la présence des formateurs et partenaires",
 	"commitments.parents_informed": "engagement obligatoire : informer les parents",
@@ -76,6 +80,7 @@ var auditActions = map[Action]string{
 	ActRequestAuthorize: "request.authorize", ActRequestRefuse: "request.refuse",
 	ActRequestOpinion: "request.opinion", ActRequestDecide: "request.decide",
 	ActRequestWithdraw: "request.withdraw", ActRequestPacks: "request.packs",
+	ActTrainingRecord: "request.training",
 }
 
 // actingPerson loads the person behind an actor; ok is false for the

@@ -79,6 +79,11 @@ func TestRequestLifecycle(t *testing.T) {
 		assert.Equal(t, store.RoleInspection, q.Opinions[0].Role, "opinions in referent order")
 		assert.Equal(t, store.OpinionFavourable, q.Opinions[1].Verdict, "IT opinion replaced")
 
+		_, err = db.DecideRequest(ctx, pa, q.ID, q.Version, store.RequestValidated, "")
+		require.Error(t, err, "the education department's opinion is missing")
+		edu, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleEducation})
+		q, err = db.SetRequestOpinion(ctx, store.Actor{UserID: edu.ID}, q.ID, q.Version, store.Opinion{Role: store.RoleEducation, Verdict: store.OpinionFavourable})
+		require.NoError(t, err, "education opinion")
 		q, err = db.DecideRequest(ctx, pa, q.ID, q.Version, store.RequestValidated, "")
 		require.NoError(t, err, "validate")
 		assert.Equal(t, store.RequestValidated, q.State)
@@ -103,7 +108,7 @@ func TestRequestLifecycle(t *testing.T) {
 			assert.NotEmpty(t, ev.After, "after of %s", ev.Action)
 		}
 		assert.Equal(t, []string{"request.create", "request.update", "request.submit", "request.refuse", "request.submit",
-			"request.authorize", "request.opinion", "request.opinion", "request.opinion", "request.decide"}, actions)
+			"request.authorize", "request.opinion", "request.opinion", "request.opinion", "request.opinion", "request.decide"}, actions)
 		assert.Contains(t, string(trail[7].Before), `"verdict":"reserved"`, "opinion change keeps the old verdict in before")
 		assert.Contains(t, string(trail[7].After), `"verdict":"favourable"`)
 	})

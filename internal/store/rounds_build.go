@@ -435,7 +435,7 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		}
 		if b.locked[r.ID] {
 			if p.StartWeek != nil && *p.StartWeek != b.live[r.ID].StartWeek {
-				ie.Add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence en semaine %d", r.ID, b.live[r.ID].StartWeek)
+				ie.Add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence le %s", r.ID, frenchDay(b.live[r.ID].PickupDay))
 			}
 			continue // served anyway
 		}
@@ -459,10 +459,12 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		if p.StartWeek != nil {
 			s := *p.StartWeek
 			switch {
+			case s < 0 || s >= len(b.weeks):
+				ie.Add(field+".start_week", "semaine hors de l'année scolaire")
 			case !b.legal(s):
-				ie.Add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines (politique de prêt : %s)", s, L, in.LoanPolicy.Label())
+				ie.Add(field+".start_week", "un prêt de %d semaines commençant le %s n'est pas possible (politique de prêt : %s)", L, frenchDay(b.weeks[s].First), in.LoanPolicy.Label())
 			case s < todayWeek:
-				ie.Add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
+				ie.Add(field+".start_week", "la semaine du %s a déjà commencé (premier début possible : %s)", frenchDay(b.weeks[s].First), b.weekStart(todayWeek))
 			case slices.Contains(r.ExcludedPeriods, b.weeks[s].Period):
 				ie.Add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
 			case s+b.baseAt(s)+p.ExtensionWeeks > len(b.weeks):
@@ -772,6 +774,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: b.baseAt(pl.StartWeek), ExtensionWeeks: pl.ExtensionWeeks}
 		if e, ok := why[pl.Project]; ok && e.Served && e.Code != "" {
 			rl.Code, rl.Message = explanationText(e)
+			rl.Message = b.datedWeeks(rl.Message)
 		}
 		live, hasLive := b.live[id]
 		if b.locked[id] {
@@ -781,9 +784,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			for _, p := range live.Packs {
 				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, p.PackID), append(rl.PackCodes, p.Code)
 			}
-			if rl.Code == "" {
-				rl.Code, rl.Message = "locked", "Prêt déjà commencé, signé ou réservé à la main : conservé tel quel."
-			}
+			rl.Code, rl.Message = "locked", lockedLoanText(live)
 		} else {
 			pickup, ret, err := b.year.LoanDays(pl.StartWeek, rl.Weeks+pl.ExtensionWeeks)
 			if err != nil {
@@ -805,7 +806,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			rl.Period = b.weeks[rl.StartWeek].Period
 		}
 		if b.pinned(id) && !rl.Locked {
-			rl.Code, rl.Message = "pinned", fmt.Sprintf("Épinglée par le coordinateur : servie en %s à partir de la semaine %d.", rl.Period, rl.StartWeek)
+			rl.Code, rl.Message = "pinned", fmt.Sprintf("Épinglée par le coordinateur : servie en %s à partir du %s.", rl.Period, frenchDay(rl.PickupDay))
 		}
 		if rl.Code == "" {
 			switch {
@@ -832,6 +833,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			u.Code, u.Message = "excluded", "Exclue de ce tour par le coordinateur."
 		case ok && !e.Served && e.Code != "":
 			u.Code, u.Message = explanationText(e)
+			u.Message = b.datedWeeks(u.Message)
 		case req.Eligibility.ParticipationYear > MaxParticipationYears:
 			u.Code, u.Message = "ineligible", fmt.Sprintf("Non éligible : %de année de participation (%d au plus).",
 				req.Eligibility.ParticipationYear, MaxParticipationYears)
@@ -1012,6 +1014,42 @@ func explanationText(e scheduler.Explanation) (code, msg string) {
 		msg += " Pour la servir : " + strings.TrimSuffix(e.Fix, ".") + "."
 	}
 	return code, msg
+}
+
+var weekIndexRE = regexp.MustCompile(`à partir de la semaine (\d+)`)
+
+// datedWeeks replaces the engine's school week indices in a message by
+// the dates people read: "à partir du lundi 19 avril 2027".
+func (b *roundBuild) datedWeeks(msg string) string {
+	return weekIndexRE.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(weekIndexRE.FindStringSubmatch(m)[1])
+		if err != nil || n < 0 || n >= len(b.weeks) {
+			return m
+		}
+		return "à partir du " + frenchDay(b.weeks[n].First)
+	})
+}
+
+// weekStart names the first school day of week i, or "aucun" past the
+// year's last week.
+func (b *roundBuild) weekStart(i int) string {
+	if i < 0 || i >= len(b.weeks) {
+		return "aucun"
+	}
+	return frenchDay(b.weeks[i].First)
+}
+
+// lockedLoanText says why a live loan is kept as it is, by its state.
+func lockedLoanText(l Loan) string {
+	switch {
+	case l.State == LoanPickedUp || l.State == LoanReturned || l.State == LoanClosed:
+		return "Prêt déjà commencé (matériel retiré) : conservé tel quel."
+	case l.State == LoanSigned:
+		return "Convention de prêt déjà signée : prêt conservé tel quel."
+	case l.RoundID == nil:
+		return "Prêt réservé à la main par la coordination : conservé tel quel."
+	}
+	return "Prêt verrouillé : conservé tel quel."
 }
 
 // sentence capitalises a message and ends it with a full stop.

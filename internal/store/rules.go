@@ -35,6 +35,7 @@ const (
 	ActRequestDecide    Action = "request.decide"
 	ActRequestWithdraw  Action = "request.withdraw"
 	ActRequestPacks     Action = "request.packs"
+	ActTrainingRecord   Action = "request.training"
 	ActSynthesisRead    Action = "synthesis.read"
 
 	ActRoundRead  Action = "round.read"
@@ -85,6 +86,7 @@ var actionRoles = map[Action][]Role{
 	ActRequestDecide:    {RoleCoordinator, RoleInspection},
 	ActRequestWithdraw:  {RoleTeacher, RoleCoordinator},
 	ActRequestPacks:     {RoleCoordinator},
+	ActTrainingRecord:   {RoleIT, RoleCoordinator, RoleTeacher},
 	ActSynthesisRead:    staffRoles,
 
 	ActRoundRead:  staffRoles,

@@ -9,17 +9,20 @@ import (
 
 // SynthesisRow is one validated request in the synthesis table.
 type SynthesisRow struct {
-	RequestID          int64    `json:"request_id"`
-	SchoolUAI          string   `json:"school_uai"`
-	SchoolName         string   `json:"school_name"`
-	SectorID           string   `json:"sector_id"`
-	SectorName         string   `json:"sector_name"`
-	TeacherName        string   `json:"teacher_name"`
-	Title              string   `json:"title"`
-	ClassLevels        []string `json:"class_levels"`
-	Pupils             int      `json:"pupils"`
-	Packs              int      `json:"packs"`
-	PacksReason        string   `json:"packs_reason,omitempty"`
+	RequestID   int64    `json:"request_id"`
+	SchoolUAI   string   `json:"school_uai"`
+	SchoolName  string   `json:"school_name"`
+	SectorID    string   `json:"sector_id"`
+	SectorName  string   `json:"sector_name"`
+	TeacherName string   `json:"teacher_name"`
+	Title       string   `json:"title"`
+	ClassLevels []string `json:"class_levels"`
+	Pupils      int      `json:"pupils"`
+	Packs       int      `json:"packs"`
+	PacksReason string   `json:"packs_reason,omitempty"`
+	// DecisionOverride is the coordinator's reason for validating before
+	// the three referents gave their opinion.
+	DecisionOverride   string   `json:"decision_override,omitempty"`
 	PreferredPeriods   []string `json:"preferred_periods"`
 	ExcludedPeriods    []string `json:"excluded_periods"`
 	ParticipationYear  int      `json:"participation_year"`
@@ -108,7 +111,7 @@ func (db *DB) Synthesis(ctx context.Context, year string, periods []calendar.Per
 	for _, q := range qs {
 		row := SynthesisRow{RequestID: q.ID, SchoolUAI: q.SchoolUAI, SchoolName: q.SchoolName,
 			SectorID: q.SectorID, SectorName: sectorName[q.SectorID], TeacherName: q.TeacherName, Title: q.Title,
-			ClassLevels: q.ClassLevels, Pupils: q.Pupils, Packs: q.Packs, PacksReason: q.PacksReason,
+			ClassLevels: q.ClassLevels, Pupils: q.Pupils, Packs: q.Packs, PacksReason: q.PacksReason, DecisionOverride: q.DecisionOverride,
 			PreferredPeriods: q.PreferredPeriods, ExcludedPeriods: q.ExcludedPeriods,
 			ParticipationYear: q.Eligibility.ParticipationYear, OtherPartnerScheme: q.OtherPartnerScheme,
 			Training: q.Training, Opinions: map[Role]Opinion{}, ExtensionWeeks: q.ExtensionWeeks}

@@ -269,7 +269,7 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 
 // extensionDecisionInput is the body of POST /loans/{id}/extension/decision.
 type extensionDecisionInput struct {
-	Decision string `json:"decision"` // confirm or reject
+	Decision string `json:"decision"` // grant or refuse (see store.ParseExtensionDecision)
 	Comment  string `json:"comment"`
 }
 
@@ -283,14 +283,15 @@ func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := FieldErrors{}
-	if in.Decision != "confirm" && in.Decision != "reject" {
-		f.Add("decision", "décision attendue : confirm ou reject")
+	grant, ok := store.ParseExtensionDecision(in.Decision)
+	if !ok {
+		f.Add("decision", "décision attendue : grant (accorder) ou refuse (refuser)")
 	}
 	checkText(f, "comment", in.Comment, 2000)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, in.Decision == "confirm", in.Comment); err != nil {
+	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, grant, in.Comment); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
@@ -301,11 +302,19 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct{}
+	var in struct {
+		// Reason says why the loan is closed with incidents still open.
+		Reason string `json:"reason"`
+	}
 	if err := optionalJSON(w, r, &in); err != nil {
 		return err
 	}
-	if _, err := s.db.CloseLoan(r.Context(), actor(r), l.ID); err != nil {
+	f := FieldErrors{}
+	checkText(f, "reason", in.Reason, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, err := s.db.CloseLoanWithReason(r.Context(), actor(r), l.ID, in.Reason); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)

@@ -281,6 +281,9 @@ type actionInput struct {
 	Comment  string `json:"comment"`
 	Decision string `json:"decision"`
 	Packs    *int   `json:"packs"`
+	// OverrideReason lets the coordinator decide before the three
+	// referents gave their opinion.
+	OverrideReason string `json:"override_reason"`
 }
 
 // action runs one workflow step on a visible request: decode the body,
@@ -299,6 +302,7 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 		in.Reason, in.Comment = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Comment)
 		checkText(f, "reason", in.Reason, store.MaxTextLen)
 		checkText(f, "comment", in.Comment, store.MaxTextLen)
+		checkText(f, "override_reason", in.OverrideReason, store.MaxTextLen)
 		if in.Version < 0 {
 			f.Add("version", "version invalide")
 		}
@@ -369,7 +373,7 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
-		return s.db.DecideRequest(ctx, a, q.ID, in.Version, store.RequestState(in.Decision), in.Reason)
+		return s.db.DecideRequestOverride(ctx, a, q.ID, in.Version, store.RequestState(in.Decision), in.Reason, in.OverrideReason)
 	})(w, r)
 }
 

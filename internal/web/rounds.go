@@ -166,11 +166,46 @@ func (s *Server) publishRound(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	round, err := s.db.PublishRound(r.Context(), actor(r), id)
+	var in struct {
+		// ConfirmCancellations lists the loans of earlier rounds the
+		// draft cancels (its "cancellations"), confirmed one by one.
+		ConfirmCancellations []int64 `json:"confirm_cancellations"`
+	}
+	if err := optionalJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.ConfirmCancellations) > 10000 {
+		return FieldErrors{"confirm_cancellations": "10000 prêts au plus"}.Err()
+	}
+	round, err := s.db.PublishRoundConfirmed(r.Context(), actor(r), id, in.ConfirmCancellations)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, round)
+}
+
+// roundNotices answers GET /api/v1/rounds/{id}/notices: what each person
+// is (or, for a draft, would be) told about the round.
+func (s *Server) roundNotices(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ns, preview, err := s.db.RoundNotices(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"round_id": id, "preview": preview, "notices": ns})
+}
+
+// myNotices answers GET /api/v1/notices: the current user's notices of
+// published rounds.
+func (s *Server) myNotices(w http.ResponseWriter, r *http.Request) error {
+	ns, err := s.db.ListNotices(r.Context(), store.NoticeFilter{UserID: currentUser(r).ID})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
 }
 
 // discardRound answers POST /api/v1/rounds/{id}/discard.

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/requests/{id}/decision", s.allow(store.ActRequestDecide, s.decideRequest))
 	m.Handle("POST /api/v1/requests/{id}/withdraw", s.allow(store.ActRequestWithdraw, s.withdrawRequest))
 	m.Handle("POST /api/v1/requests/{id}/packs", s.allow(store.ActRequestPacks, s.packsRequest))
+	m.Handle("POST /api/v1/requests/{id}/training", s.allow(store.ActTrainingRecord, s.recordRequestTraining))
 	m.Handle("GET /api/v1/synthesis", s.allow(store.ActSynthesisRead, s.getSynthesis))
 
 	// Rounds (issue 4).
@@ -49,6 +50,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/rounds/{id}/publish", s.allow(store.ActRoundWrite, s.publishRound))
 	m.Handle("POST /api/v1/rounds/{id}/rerun", s.allow(store.ActRoundWrite, s.rerunRound))
 	m.Handle("POST /api/v1/rounds/{id}/discard", s.allow(store.ActRoundWrite, s.discardRound))
+	m.Handle("GET /api/v1/rounds/{id}/notices", s.allow(store.ActRoundWrite, s.roundNotices))
+	m.Handle("GET /api/v1/notices", s.allow(store.ActRead, s.myNotices))
 
 	// Loans (issue 5).
 	m.Handle("GET /api/v1/loans", s.allow(store.ActLoanRead, s.listLoans))
@@ -57,6 +60,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/loans/{id}/agreement", s.allow(store.ActLoanSign, s.signAgreement))
 	m.Handle("POST /api/v1/loans/{id}/pickup", s.allow(store.ActLoanPickup, s.pickUpLoan))
 	m.Handle("POST /api/v1/loans/{id}/pickup-time", s.allow(store.ActLoanPickup, s.setPickupTime))
+	m.Handle("POST /api/v1/loans/{id}/training", s.allow(store.ActTrainingRecord, s.recordLoanTraining))
 	m.Handle("POST /api/v1/loans/{id}/extension", s.allow(store.ActExtensionRequest, s.requestExtension))
 	m.Handle("POST /api/v1/loans/{id}/extension/decision", s.allow(store.ActExtensionDecide, s.decideExtension))
 	m.Handle("POST /api/v1/loans/{id}/return", s.allow(store.ActLoanReturn, s.returnLoan))

@@ -40,6 +40,19 @@ func EachDialect(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
+// EachDialectBare is EachDialect with an empty, unmigrated database, for
+// tests of a migration (store.DB.MigrateTo, then rows in the old schema,
+// then store.DB.Migrate).
+func EachDialectBare(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, open(t, filepath.Join(t.TempDir(), "test.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, open(t, postgresSchemaURL(t)))
+	})
+}
+
 // Logger returns a logger writing to the test's output.
 func Logger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -164,6 +177,13 @@ var (
 // fast, but DROP DATABASE forces a checkpoint of the whole server, which
 // on a server shared with other work made the suite slower, not faster.
 func newSchema(t testing.TB) string {
+	t.Helper()
+	return postgresSchemaURL(t)
+}
+
+// postgresSchemaURL creates a schema dropped at the end of the test and
+// returns the URL that uses it.
+func postgresSchemaURL(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL(t)
 	admin, err := sql.Open("pgx", base)
