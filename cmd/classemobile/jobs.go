@@ -10,6 +10,7 @@ import (
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/jobs"
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -123,7 +124,7 @@ func envOr(e env, name, def string) string {
 // startJobs starts the nightly reminder scheduler of serve; the returned
 // function stops it (run defers it). On PostgreSQL the instances elect a
 // leader through an advisory lock.
-func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, e env, db *store.DB, logger *slog.Logger, m *metrics.Metrics) (stop func(), err error) {
 	sched, err := jobs.ParseSchedule(e.getenv("REMINDER_SCHEDULE"))
 	if err != nil {
 		return nil, fmt.Errorf("REMINDER_SCHEDULE: %w", err)
@@ -136,6 +137,7 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL},
 		Location:      cfg.Location,
 		At:            cfg.JobsAt,
+		Metrics:       m,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {
@@ -147,10 +149,17 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	s.Start()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	if elector != nil {
+		go watchLeader(watchCtx, elector, m)
+	} else {
+		m.SetLeader(true) // SQLite: one instance, which runs the job
+	}
 	if next, err := s.NextRun(); err == nil {
 		logger.Info("Nightly reminders scheduled", "next_run", next.Format(time.RFC3339), "leader_election", elector != nil)
 	}
 	return func() {
+		stopWatch()
 		if err := s.Shutdown(); err != nil {
 			logger.Warn("Stopping the job scheduler", "error", err)
 		}
@@ -158,4 +167,21 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 			elector.Close()
 		}
 	}, nil
+}
+
+// watchLeader keeps the leader gauge current: gocron asks the elector only
+// at each run, so between runs the gauge would say nothing. Asking also
+// takes the leadership when it is free, so an instance that starts alone is
+// the leader at once.
+func watchLeader(ctx context.Context, e *jobs.PGElector, m *metrics.Metrics) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		m.SetLeader(e.IsLeader(ctx) == nil)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/metrics"
 )
 
 // JobName is the name of the nightly reminder job in gocron and the logs.
@@ -29,6 +30,8 @@ type Options struct {
 	// AfterRun, when set, is called after each scheduled run with its
 	// report (tests, metrics).
 	AfterRun func(Report, error)
+	// Metrics receives each run's duration and counts. Nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Scheduler runs the reminder job every night.
@@ -39,6 +42,7 @@ type Scheduler struct {
 	clock  clockwork.Clock
 	logger *slog.Logger
 	after  func(Report, error)
+	m      *metrics.Metrics
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -86,7 +90,7 @@ func New(o Options) (*Scheduler, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, ctx: ctx, cancel: cancel}
+	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, m: o.Metrics, ctx: ctx, cancel: cancel}
 	_, err = s.NewJob(
 		gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(hh, mm, 0))),
 		gocron.NewTask(sc.tick),
@@ -104,11 +108,17 @@ func New(o Options) (*Scheduler, error) {
 
 // tick is the job body: today in Europe/Paris, then the runner.
 func (s *Scheduler) tick(ctx context.Context) {
-	today := calendar.DateOf(s.clock.Now().In(s.loc))
+	start := s.clock.Now()
+	today := calendar.DateOf(start.In(s.loc))
 	rep, err := s.runner.Run(ctx, today)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.logger.ErrorContext(ctx, "Reminder job failed", "date", today.String(), "error", err)
 	}
+	s.m.JobRun(JobName, s.clock.Since(start), err)
+	s.m.Reminders(metrics.ReminderSent, rep.Sent)
+	s.m.Reminders(metrics.ReminderSkipped, rep.Skipped)
+	s.m.Reminders(metrics.ReminderFailedAttempt, rep.FailedAttempts)
+	s.m.Reminders(metrics.ReminderFailed, rep.Failed)
 	if s.after != nil {
 		s.after(rep, err)
 	}

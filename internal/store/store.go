@@ -68,6 +68,8 @@ type DB struct {
 	logger  *slog.Logger
 	// now returns the current time; tests may replace it.
 	now func() time.Time
+	// onSolve, when set, observes each round's solve (ObserveSolves).
+	onSolve SolveObserver
 }
 
 // Options configure Open.
