@@ -44,6 +44,7 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
 	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
+	lease := fs.Duration("lease", 0, "how long a dead run's claim holds its reminders (renewed every third while alive; default 20s)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -70,8 +71,10 @@ func runJobs(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/")}
+	// Info: a run says when it waits for, or takes over, another run's
+	// reminders (a run killed before, another instance).
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/"), Lease: *lease}
 	if *dryRun {
 		r, err := jobs.NewRunner(opts)
 		if err != nil {

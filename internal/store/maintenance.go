@@ -139,6 +139,8 @@ func (in NewMaintenance) Validate() error {
 		return &MaintenanceError{Code: "invalid_dates", Field: "first_day", Invalid: true, Message: "Dates hors des années 2000 à 2100."}
 	case in.Reason == "":
 		return &MaintenanceError{Code: "invalid_reason", Field: "reason", Invalid: true, Message: "Le motif de la maintenance est obligatoire."}
+	case SingleLineProblem(in.Reason) != "":
+		return &MaintenanceError{Code: "invalid_reason", Field: "reason", Invalid: true, Message: "Motif invalide : " + SingleLineProblem(in.Reason) + "."}
 	}
 	return nil
 }

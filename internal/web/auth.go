@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -18,9 +17,7 @@ const userKey ctxKey = 0
 // request; the handler runs only with a valid token.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		token = strings.TrimSpace(token)
+		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok || token == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="classemobile"`)
 			s.writeError(w, r, errUnauthenticated)
@@ -55,12 +52,12 @@ func actor(r *http.Request) store.Actor {
 // route names its roles, so a route without allow is unreachable
 // (deny by default).
 func (s *Server) allow(roles []store.Role, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	return s.checkPathValues(s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if !slices.Contains(roles, currentUser(r).Role) {
 			return errForbidden
 		}
 		return h(w, r)
-	}))
+	})))
 }
 
 // Role sets used by routes.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 
@@ -90,9 +91,14 @@ type errorDetail struct {
 // Store sentinels get their status here, in one place.
 func toError(err error) *Error {
 	var we *Error
+	var te *store.TextError
 	switch {
 	case errors.As(err, &we):
 		return we
+	case errors.As(err, &te):
+		e := FieldErrors(maps.Clone(te.Fields)).Err().(*Error)
+		e.Err = err
+		return e
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "Ressource introuvable.", Err: err}
 	case errors.Is(err, store.ErrStale):

@@ -217,22 +217,13 @@ func (s *Server) weekOfMonday(r *http.Request, requestID int64, monday calendar.
 	return w.Index, nil
 }
 
-// optionalJSON decodes a body when there is one (actions without a
-// payload may be posted empty).
-func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(w, r, v)
-}
-
 func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.visibleLoan(r)
 	if err != nil {
 		return err
 	}
 	var in struct{}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
@@ -385,7 +376,7 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct{}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	if _, err := s.db.CloseLoan(r.Context(), actor(r), l.ID); err != nil {
