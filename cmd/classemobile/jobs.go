@@ -141,6 +141,8 @@ func startJobs(ctx context.Context, cfg config.Config, e env, db *store.DB, logg
 		Location:      cfg.Location,
 		At:            cfg.JobsAt,
 		Metrics:       m,
+		// RetentionYears: the nightly job also anonymises old personal data.
+		RetentionYears: cfg.RetentionYears,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {

@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"jobs":     {"run the nightly reminder job once (jobs run-once)", runJobs},
 		"backup":   {"write a consistent copy of the database while it runs", runBackup},
 		"restore":  {"restore a backup into an empty database", runRestore},
+		"data":     {"personal data: export or erase a person, apply the retention", runData},
 	}
 }
 

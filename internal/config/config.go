@@ -80,6 +80,10 @@ type Config struct {
 	TrustedProxies string
 	// Proxies is TrustedProxies parsed.
 	Proxies []netip.Prefix
+	// RetentionYears is how many past school years keep their people's
+	// data besides the current one; the nightly job anonymises older ones
+	// (RETENTION_YEARS). Defaults to 3.
+	RetentionYears int
 }
 
 // Load reads the serve command's flags from args, then the environment
@@ -119,6 +123,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format, text or json [LOG_FORMAT]")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("METRICS_ADDR"), "serve /metrics on this address, e.g. 127.0.0.1:9090 [METRICS_ADDR] (default: not served; see also METRICS_TOKEN)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed [TRUSTED_PROXIES]")
+	fs.IntVar(&c.RetentionYears, "retention-years", envInt(getenv("RETENTION_YEARS"), 3), "past school years whose people's data is kept besides the current one [RETENTION_YEARS]")
 	c.MetricsToken = getenv("METRICS_TOKEN")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -191,6 +196,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FeedBurst < 1 {
 		errs = append(errs, fmt.Errorf("feed-burst: %d is not positive", c.FeedBurst))
+	}
+	if c.RetentionYears < 1 || c.RetentionYears > 50 {
+		errs = append(errs, fmt.Errorf("retention-years: %d is not in 1..50", c.RetentionYears))
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -12,6 +12,7 @@ import (
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/metrics"
+	"github.com/classemobile/classemobile/internal/store"
 )
 
 // JobName is the name of the nightly reminder job in gocron and the logs.
@@ -32,6 +33,10 @@ type Options struct {
 	AfterRun func(Report, error)
 	// Metrics receives each run's duration and counts. Nil records nothing.
 	Metrics *metrics.Metrics
+	// RetentionYears, when positive, makes each night also apply the
+	// personal data retention (store.ApplyRetention) with that many past
+	// school years kept.
+	RetentionYears int
 }
 
 // Scheduler runs the reminder job every night.
@@ -43,6 +48,7 @@ type Scheduler struct {
 	logger *slog.Logger
 	after  func(Report, error)
 	m      *metrics.Metrics
+	years  int
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -90,7 +96,7 @@ func New(o Options) (*Scheduler, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, m: o.Metrics, ctx: ctx, cancel: cancel}
+	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, m: o.Metrics, years: o.RetentionYears, ctx: ctx, cancel: cancel}
 	_, err = s.NewJob(
 		gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(hh, mm, 0))),
 		gocron.NewTask(sc.tick),
@@ -119,6 +125,9 @@ func (s *Scheduler) tick(ctx context.Context) {
 	s.m.Reminders(metrics.ReminderSkipped, rep.Skipped)
 	s.m.Reminders(metrics.ReminderFailedAttempt, rep.FailedAttempts)
 	s.m.Reminders(metrics.ReminderFailed, rep.Failed)
+	if s.years > 0 && ctx.Err() == nil {
+		s.retention(ctx, today)
+	}
 	if s.after != nil {
 		s.after(rep, err)
 	}
@@ -145,4 +154,26 @@ func (s *Scheduler) NextRun() (time.Time, error) {
 func (s *Scheduler) Shutdown() error {
 	s.cancel()
 	return s.s.Shutdown()
+}
+
+// RetentionJobName names the retention step in the metrics and logs.
+const RetentionJobName = "retention"
+
+// retention anonymises the personal data past its retention, after the
+// reminders (which need the names of current loans only).
+func (s *Scheduler) retention(ctx context.Context, today calendar.Date) {
+	start := s.clock.Now()
+	rep, err := s.runner.o.DB.ApplyRetention(ctx, store.RetentionOptions{Years: s.years, Today: today})
+	s.m.JobRun(RetentionJobName, s.clock.Since(start), err)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "Retention failed", "error", err)
+		return
+	}
+	s.m.Retention("requests", rep.Requests)
+	s.m.Retention("loans", rep.Loans)
+	s.m.Retention("users", rep.Users)
+	s.m.Retention("audit_events", rep.AuditEvents)
+	s.m.Retention("api_tokens", rep.APITokens)
+	s.logger.InfoContext(ctx, "Retention applied", "kept_from", rep.KeptFrom, "requests", rep.Requests, "loans", rep.Loans,
+		"users", rep.Users, "audit_events", rep.AuditEvents, "api_tokens", rep.APITokens)
 }
