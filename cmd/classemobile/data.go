@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-const dataUsage = `data export --email E [--db URL] | data erase --email E [--db URL] | data retention [--years 3] [--db URL]
+const dataUsage = `data export --email E [--db URL] | data erase --email E [--db URL] | data retention [--years 3] [--date D] [--db URL]
 
 Personal data (see « Données personnelles » in the README).
   export     prints, as JSON, everything the database holds about a person
@@ -32,6 +33,7 @@ func runData(ctx context.Context, e env, args []string) error {
 	dbURL := dbFlag(fs, e)
 	email := fs.String("email", "", "the person's e-mail address")
 	years := fs.Int("years", retentionYears(e), "past school years kept besides the current one [RETENTION_YEARS]")
+	date := fs.String("date", "", "retention: as of this day, YYYY-MM-DD (default today in Europe/Paris)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -73,7 +75,13 @@ func runData(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "Personne n° %d (%s) anonymisée.\n", u.ID, u.Role)
 		return nil
 	default:
-		rep, err := db.ApplyRetention(ctx, store.RetentionOptions{Years: *years})
+		var today calendar.Date
+		if *date != "" {
+			if today, err = calendar.ParseDate(*date); err != nil {
+				return usagef("data retention: --date: %q is not YYYY-MM-DD", *date)
+			}
+		}
+		rep, err := db.ApplyRetention(ctx, store.RetentionOptions{Years: *years, Today: today})
 		if err != nil {
 			return err
 		}
