@@ -142,3 +142,27 @@ func waitGet(t *testing.T, url string) string {
 		<-time.After(50 * time.Millisecond)
 	}
 }
+
+// TestRootHandlerTrustedProxies: behind a trusted proxy the request id it
+// sends is kept; from anyone else a forged one is replaced.
+func TestRootHandlerTrustedProxies(t *testing.T) {
+	t.Parallel()
+	db := storetest.NewSQLite(t)
+	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+	require.NoError(t, err)
+	cfg, err := config.Load([]string{"--trusted-proxies", "192.0.2.0/24"}, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	h := rootHandler(cfg, srv, reg, metrics.New(reg), storetest.Logger(t))
+	for _, tt := range []struct {
+		remote string
+		keep   bool
+	}{{"192.0.2.10:3000", true}, {"203.0.113.5:3000", false}} {
+		req := httptest.NewRequest("GET", "/healthz", nil)
+		req.RemoteAddr = tt.remote
+		req.Header.Set("X-Request-Id", "nginx-42")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Equal(t, tt.keep, rec.Header().Get("X-Request-Id") == "nginx-42", "from %s", tt.remote)
+	}
+}
