@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
@@ -11,7 +12,7 @@ import (
 
 func runUser(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stderr, "Usage: classemobile user add --email E --name N --role R [--school UAI] [--db URL]")
+		fmt.Fprintln(e.stderr, "Usage: classemobile user add --email E --name N --role R[,R…] [--school UAI] [--db URL]")
 		if len(args) == 0 {
 			return usagef("user: missing subcommand")
 		}
@@ -26,30 +27,40 @@ func runUser(ctx context.Context, e env, args []string) error {
 }
 
 func runUserAdd(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user add", "user add --email E --name N --role R [--school UAI] [--db URL]\n\n"+
+	fs := newFlagSet(e, "user add", "user add --email E --name N --role R[,R…] [--school UAI] [--db URL]\n\n"+
 		"Creates a user and prints its API token alone on stdout (only its hash is stored).\n"+
 		"Roles: coordinator, it, inspection, education, director, teacher (the last two need --school).")
 	email := fs.String("email", "", "e-mail address (required)")
 	name := fs.String("name", "", "full name (required)")
-	role := fs.String("role", "", "role (required)")
+	var roleArgs []string
+	fs.Func("role", "role (required); repeat it or separate roles by commas for a person with several roles (director,teacher)", func(v string) error {
+		roleArgs = append(roleArgs, strings.Split(v, ",")...)
+		return nil
+	})
 	school := fs.String("school", "", "UAI of the school, for directors and teachers")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	u := store.User{Email: strings.ToLower(strings.TrimSpace(*email)), Name: strings.TrimSpace(*name),
-		Role: store.Role(*role), SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
+		SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
+	for _, r := range roleArgs {
+		role := store.Role(strings.TrimSpace(r))
+		switch {
+		case !role.Valid():
+			return usagef("user add: unknown role %q (coordinator, it, inspection, education, director, teacher)", r)
+		case role.ScopedToSchool() && u.SchoolUAI == "":
+			return usagef("user add: role %s needs --school", role)
+		}
+		u.Roles = append(u.Roles, store.UserRole{Role: role})
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usagef("user add: unexpected argument %q", fs.Arg(0))
-	case u.Email == "" || u.Name == "" || u.Role == "":
+	case u.Email == "" || u.Name == "" || len(u.Roles) == 0:
 		return usagef("user add: --email, --name and --role are required")
-	case !u.Role.Valid():
-		return usagef("user add: unknown role %q (coordinator, it, inspection, education, director, teacher)", *role)
-	case u.Role.ScopedToSchool() && u.SchoolUAI == "":
-		return usagef("user add: role %s needs --school", u.Role)
-	case !u.Role.ScopedToSchool() && u.SchoolUAI != "":
-		return usagef("user add: role %s does not belong to a school", u.Role)
+	case u.SchoolUAI != "" && !slices.ContainsFunc(u.Roles, func(ur store.UserRole) bool { return ur.Role.ScopedToSchool() }):
+		return usagef("user add: role %s does not belong to a school", u.Roles[0].Role)
 	}
 	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email {
 		return usagef("user add: %q is not an e-mail address", *email)

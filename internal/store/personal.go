@@ -330,6 +330,7 @@ func (db *DB) PersonalData(ctx context.Context, email string) (_ map[string]any,
 	id := row.ID
 	out := map[string]any{"user": row.user()}
 	for _, src := range []struct{ key, query string }{
+		{"user_roles", "SELECT role, school_uai FROM user_roles WHERE user_id = ?0 ORDER BY role, school_uai"},
 		{"api_tokens", "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = ?0 ORDER BY id"},
 		{"requests", "SELECT * FROM requests WHERE teacher_id = ?0 OR decided_by = ?0 ORDER BY id"},
 		{"request_opinions", "SELECT * FROM request_opinions WHERE author_id = ?0 ORDER BY request_id, role"},

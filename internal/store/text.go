@@ -4,27 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
-
-// TextError is returned when text given to the store breaks its rules:
-// invalid UTF-8, a NUL byte, or a control character (a line break in a
-// single-line field such as a name, which would break e-mail headers, CSV
-// rows and logs). Fields maps each field to a French message.
-type TextError struct {
-	Fields map[string]string
-}
-
-func (e *TextError) Error() string {
-	keys := slices.Sorted(maps.Keys(e.Fields))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "invalid text: " + strings.Join(parts, "; ")
-}
 
 // SingleLineProblem returns, in French, what is wrong with s as a
 // single-line field (a name, an e-mail address, a title, a code), or ""
@@ -60,30 +42,23 @@ func textProblem(s string, multiLine bool) string {
 	return ""
 }
 
-// checkText returns a *TextError for the single-line fields (field →
-// value) and the multi-line ones that break the rules, or nil.
+// checkText returns a validation_failed *RuleError naming the
+// single-line fields (field → value) and the multi-line ones that break
+// the rules of text (invalid UTF-8, NUL, control characters, and line
+// breaks where one line is expected), or nil.
 func checkText(single, multi map[string]string) error {
-	var e TextError
-	for f, v := range single {
-		if p := SingleLineProblem(v); p != "" {
-			if e.Fields == nil {
-				e.Fields = map[string]string{}
-			}
-			e.Fields[f] = p
+	f := FieldErrors{}
+	for _, field := range slices.Sorted(maps.Keys(single)) {
+		if p := SingleLineProblem(single[field]); p != "" {
+			f.Add(field, "%s", p)
 		}
 	}
-	for f, v := range multi {
-		if p := MultiLineProblem(v); p != "" {
-			if e.Fields == nil {
-				e.Fields = map[string]string{}
-			}
-			e.Fields[f] = p
+	for _, field := range slices.Sorted(maps.Keys(multi)) {
+		if p := MultiLineProblem(multi[field]); p != "" {
+			f.Add(field, "%s", p)
 		}
 	}
-	if e.Fields == nil {
-		return nil
-	}
-	return &e
+	return f.Err()
 }
 
 // listFields adds the entries of a list of single-line values as
@@ -109,7 +84,7 @@ func (s Sector) checkText() error {
 }
 
 func (p Pack) checkText() error {
-	single := map[string]string{"code": p.Code, "label": p.Label, "status": p.Status}
+	single := map[string]string{"code": p.Code, "label": p.Label, "status": string(p.Status)}
 	for i, it := range p.Items {
 		single[fmt.Sprintf("items[%d].kind", i)] = it.Kind
 		single[fmt.Sprintf("items[%d].label", i)] = it.Label

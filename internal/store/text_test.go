@@ -44,22 +44,22 @@ func TestControlCharactersRefused(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		var te *store.TextError
+		var te *store.RuleError
 		_, _, err := db.CreateUser(ctx, store.Actor{}, store.User{Email: "e@x.fr", Name: "Élodie\r\nBcc: x@evil.example", Role: store.RoleCoordinator})
 		require.True(t, errors.As(err, &te), "CreateUser: %v", err)
-		assert.Contains(t, te.Fields, "name")
+		assert.Contains(t, te.FieldMessages, "name")
 		_, _, err = db.CreateUser(ctx, store.Actor{}, store.User{Email: "e@x.fr\n", Name: "Élodie", Role: store.RoleCoordinator})
 		require.True(t, errors.As(err, &te), "CreateUser e-mail: %v", err)
-		assert.Contains(t, te.Fields, "email")
+		assert.Contains(t, te.FieldMessages, "email")
 
 		_, err = db.CreateSchool(ctx, store.Actor{}, store.School{UAI: storetest.NewUAI(), Name: "École\u202Eevil", Kind: "elementaire", City: "Épinay"})
 		require.True(t, errors.As(err, &te), "CreateSchool: %v", err)
-		assert.Contains(t, te.Fields, "name")
+		assert.Contains(t, te.FieldMessages, "name")
 		err = db.SaveSector(ctx, store.Actor{}, store.Sector{ID: "nord", Name: "Nord\x1b", PeriodCap: 2})
 		require.True(t, errors.As(err, &te), "SaveSector: %v", err)
 		_, err = db.CreatePack(ctx, store.Actor{}, store.Pack{Code: "EIM-X", Label: "Pack\nX"})
 		require.True(t, errors.As(err, &te), "CreatePack: %v", err)
-		assert.Contains(t, te.Fields, "label")
+		assert.Contains(t, te.FieldMessages, "label")
 
 		school := storetest.School(t, db, nil)
 		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI})
@@ -68,7 +68,8 @@ func TestControlCharactersRefused(t *testing.T) {
 		q.Motivation = "Ligne 1\nLigne 2" // multi-line text keeps its line breaks
 		_, err = db.CreateRequest(ctx, store.Actor{UserID: teacher.ID}, q)
 		require.True(t, errors.As(err, &te), "CreateRequest: %v", err)
-		assert.Equal(t, []string{"title"}, keys(te.Fields))
+		assert.Equal(t, []string{"title"}, te.Fields)
+		assert.Equal(t, "validation_failed", te.Code)
 
 		counts, err := db.TableCounts(ctx)
 		require.NoError(t, err)
@@ -76,12 +77,4 @@ func TestControlCharactersRefused(t *testing.T) {
 		assert.EqualValues(t, 0, counts["packs"])
 		assert.EqualValues(t, 0, counts["requests"])
 	})
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
