@@ -122,7 +122,7 @@ func seed(ctx context.Context, db *store.DB, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	states := []string{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
+	states := []store.LoanState{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
 	start := calendar.MustParseDate("2026-09-07")
 	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	b := db.Bun()
