@@ -14,8 +14,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/metrics"
+	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/proxy"
 	"github.com/classemobile/classemobile/internal/web"
@@ -43,7 +45,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	if cfg.Demo {
-		if err := seedDemo(ctx, db, e.stdout, logger, time.Now()); err != nil {
+		if err := seedDemoAt(ctx, db, e.stdout, logger, time.Now(), cfg.BaseURL); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -61,6 +63,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mailer, err := notify.New(notify.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: cfg.OutboxDir})
+	if err != nil {
+		return err
+	}
+	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: srv, Printer: srv, Logger: logger,
+		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location})
+	if err != nil {
+		return err
+	}
+	defer pages.Wait() // sign-in e-mails still being sent
 	if !cfg.NoJobs {
 		stopJobs, err := startJobs(ctx, cfg, e, db, logger, m)
 		if err != nil {
@@ -88,7 +100,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, ln, rootHandler(cfg, srv, reg, m, logger), logger)
+	return serveHTTP(ctx, ln, rootHandler(cfg, pages, reg, m, logger), logger)
 }
 
 // rootHandler is the handler of the main listener: forwarding headers

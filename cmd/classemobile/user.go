@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
 func runUser(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(e.stderr, "Usage: classemobile user add --email E --name N --role R[,R…] [--school UAI] [--db URL]")
+		fmt.Fprintln(e.stderr, "       classemobile user link --email E [--base-url URL] [--db URL]")
 		if len(args) == 0 {
 			return usagef("user: missing subcommand")
 		}
@@ -21,6 +25,8 @@ func runUser(ctx context.Context, e env, args []string) error {
 	switch args[0] {
 	case "add":
 		return runUserAdd(ctx, e, args[1:])
+	case "link":
+		return runUserLink(ctx, e, args[1:])
 	default:
 		return usagef("user: unknown subcommand %q", args[0])
 	}
@@ -75,5 +81,48 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("add user %s: %w", u.Email, err)
 	}
 	fmt.Fprintln(e.stdout, token)
+	return nil
+}
+
+func runUserLink(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user link", "user link --email E [--base-url URL] [--db URL]\n\n"+
+		"Prints a sign-in link for the web application alone on stdout: it works once, within 15 minutes.")
+	email := fs.String("email", "", "e-mail address of an active person (required)")
+	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service [BASE_URL] (default http://localhost:8080)")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	addr := strings.ToLower(strings.TrimSpace(*email))
+	switch {
+	case fs.NArg() > 0:
+		return usagef("user link: unexpected argument %q", fs.Arg(0))
+	case addr == "":
+		return usagef("user link: --email is required")
+	}
+	base := strings.TrimRight(*baseURL, "/")
+	if base == "" {
+		base = "http://localhost:8080"
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("user link: --base-url %q is not an http(s) URL", *baseURL)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.ActiveUserByEmail(ctx, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("user link: no active person with e-mail %s", addr)
+	}
+	if err != nil {
+		return err
+	}
+	link, err := db.NewLoginLink(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("user link %s: %w", addr, err)
+	}
+	fmt.Fprintln(e.stdout, app.SignInURL(base, link.Token, ""))
 	return nil
 }
