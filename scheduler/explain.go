@@ -1,9 +1,13 @@
 package scheduler
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // Explanation codes (Explanation.Code).
@@ -37,6 +41,12 @@ type Explanation struct {
 	// ExtensionGranted reports the extension decision when one was asked.
 	ExtensionRequested int  `json:"extension_requested,omitempty"`
 	ExtensionGranted   bool `json:"extension_granted,omitempty"`
+	// Weeks is the base length of a served project's loan (params.loan_weeks,
+	// or a short period's length under the period_length policy); Break
+	// names the break a loan spans under the across_breaks policy
+	// ("vacances d'hiver").
+	Weeks int    `json:"weeks,omitempty"`
+	Break string `json:"break,omitempty"`
 	// Fix says what would serve an unserved project ("un pack de plus en P3").
 	Fix     string `json:"fix,omitempty"`
 	Message string `json:"message"`
@@ -99,6 +109,13 @@ func (m *model) explain(s *state) []Explanation {
 							per, frenchList(src.PreferredPeriods))
 						break
 					}
+				}
+			}
+			ex.Weeks = m.baseLen(o.s)
+			if ph := m.policyPhrase(o.s); ph != "" {
+				ex.Message += " ; " + ph
+				if m.blen[o.s] > 0 && m.brk[o.s] >= 0 {
+					ex.Break = m.breakName(m.brk[o.s])
 				}
 			}
 			if src.ExtensionWeeks > 0 && !p.locked {
@@ -214,4 +231,42 @@ func (m *model) hasExtensionIn(p *mproj, k int) bool {
 		}
 	}
 	return false
+}
+
+// policyPhrase says, in French, how a loan starting at week s departs from
+// the rule of one period ("prêt de 6 semaines à cheval sur les vacances
+// d'hiver", "prêt raccourci à 5 semaines, la longueur de P3"), or "".
+func (m *model) policyPhrase(s int) string {
+	if s < 0 || s >= m.W || m.blen[s] == 0 {
+		return ""
+	}
+	switch {
+	case m.brk[s] >= 0:
+		return fmt.Sprintf("prêt de %d semaines à cheval sur les %s", m.blen[s], m.breakName(m.brk[s]))
+	case m.blen[s] < m.L:
+		return fmt.Sprintf("prêt raccourci à %d semaines, la longueur de %s", m.blen[s], m.periodIDs[m.wper[s]])
+	}
+	return ""
+}
+
+// breakName names the break between school weeks a and a+1 from the
+// instance's (informative) holidays, "vacances d'hiver", or by its periods
+// when they do not say.
+func (m *model) breakName(a int) string {
+	var hs []struct {
+		From        string `json:"from"`
+		FirstDay    string `json:"first_day"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	weeks := m.inst.Calendar.Weeks
+	if len(m.inst.Calendar.Holidays) > 0 && json.Unmarshal(m.inst.Calendar.Holidays, &hs) == nil {
+		for _, h := range hs {
+			from := cmp.Or(h.From, h.FirstDay)
+			if from > weeks[a].Monday && from <= weeks[a+1].Monday {
+				return calendar.BreakPhrase(cmp.Or(h.Name, h.Description))
+			}
+		}
+	}
+	return fmt.Sprintf("vacances entre %s et %s", weeks[a].Period, weeks[a+1].Period)
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/notify"
@@ -227,12 +226,4 @@ func (r *Runner) DryRun(ctx context.Context, today calendar.Date) ([]Preview, er
 		out = append(out, Preview{Reminders: rems, Message: r.compose(users[uid], rems, loans, today)})
 	}
 	return out, nil
-}
-
-// parisToday returns the Europe/Paris date at t in loc.
-func parisToday(t time.Time, loc *time.Location) calendar.Date {
-	if loc == nil {
-		return calendar.ParisDate(t)
-	}
-	return calendar.DateOf(t.In(loc))
 }

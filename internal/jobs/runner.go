@@ -146,9 +146,6 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}, sendOns: map[sendOnKey]calendar.Date{}}, nil
 }
 
-// Owner returns the lease owner name of this runner.
-func (r *Runner) Owner() string { return r.o.Owner }
-
 // Report sums up one run.
 type Report struct {
 	Date calendar.Date `json:"date"`

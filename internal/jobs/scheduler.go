@@ -136,9 +136,6 @@ func (s *Scheduler) tick(ctx context.Context) {
 // Start starts the scheduler.
 func (s *Scheduler) Start() { s.s.Start() }
 
-// Runner returns the runner the job uses (run-once, tests).
-func (s *Scheduler) Runner() *Runner { return s.runner }
-
 // NextRun returns the time of the next scheduled run.
 func (s *Scheduler) NextRun() (time.Time, error) {
 	jobs := s.s.Jobs()

@@ -660,7 +660,7 @@ func loadRevisions(ctx context.Context, idb bun.IDB, keys []FeedEventKey) (map[F
 	for len(ids) > 0 {
 		n := min(len(ids), revisionChunk)
 		var rows []feedRevisionRow
-		if err := idb.NewSelect().Model(&rows).Where("loan_id IN (?)", bun.In(ids[:n])).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := idb.NewSelect().Model(&rows).Where("loan_id IN (?)", bun.List(ids[:n])).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		for _, r := range rows {

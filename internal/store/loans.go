@@ -270,6 +270,9 @@ type NewLoan struct {
 	// StartMonday, when set, gives the start week by its Monday instead
 	// of StartWeek (CreateLoan only).
 	StartMonday calendar.Date `json:"start_monday,omitzero"`
+	// LoanPolicy says where the loan may lie (calendar.LoanPolicy); empty
+	// means the school year's setting.
+	LoanPolicy calendar.LoanPolicy `json:"loan_policy,omitempty"`
 }
 
 // Limits of a loan made by hand.
@@ -425,9 +428,20 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		}
 		years[req.SchoolYear] = y
 	}
-	if !slices.Contains(y.LegalStarts(weeks), nl.StartWeek) {
+	policy := nl.LoanPolicy
+	if policy == "" {
+		set, err := yearSettingsTx(ctx, tx, req.SchoolYear)
+		if err != nil {
+			return Loan{}, err
+		}
+		policy = set.LoanPolicy
+	}
+	if _, ok := y.BaseWeeks(policy, weeks, nl.StartWeek); !ok {
+		if _, err := calendar.ParseLoanPolicy(string(policy)); err != nil {
+			return Loan{}, invalidLoan("loan_policy", "invalid_loan_policy", "Politique de prêt inconnue : %q.", policy)
+		}
 		return Loan{}, invalidLoan("start_week", "illegal_start",
-			"La semaine scolaire %d ne permet pas un prêt de %d semaines dans une seule période de l'année %s.", nl.StartWeek, weeks, req.SchoolYear)
+			"La semaine scolaire %d ne permet pas un prêt de %d semaines de l'année %s (politique de prêt : %s).", nl.StartWeek, weeks, req.SchoolYear, policy.Label())
 	}
 	pickup, ret, err := y.LoanDays(nl.StartWeek, weeks)
 	if err != nil {

@@ -23,18 +23,6 @@ func loanErrCode(t *testing.T, err error) string {
 	return ""
 }
 
-// allPresent checks every item of the loan present.
-func allPresent(t *testing.T, db *store.DB, loanID int64) []store.SheetLineInput {
-	t.Helper()
-	items, err := db.LoanItems(context.Background(), loanID)
-	require.NoError(t, err)
-	lines := make([]store.SheetLineInput, len(items))
-	for i, it := range items {
-		lines[i] = store.SheetLineInput{ItemID: it.ID, Status: store.ItemPresent, Condition: "bon état"}
-	}
-	return lines
-}
-
 func TestLoansCreateRules(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {

@@ -203,7 +203,7 @@ func replaceItems(ctx context.Context, tx bun.Tx, packID int64, items []PackItem
 		}
 	}
 	if _, err := tx.NewDelete().Model((*packItemRow)(nil)).Where("pack_id = ?", packID).
-		Where("id NOT IN (?)", bun.In(keep)).Exec(ctx); err != nil {
+		Where("id NOT IN (?)", bun.List(keep)).Exec(ctx); err != nil {
 		return err
 	}
 	// Move kept items out of the way so positions can be renumbered without

@@ -17,7 +17,7 @@ func (db *DB) PeriodDemand(ctx context.Context, year string) (_ map[string]int, 
 	}
 	if err := db.bun.NewSelect().TableExpr("requests").Column("preferred_periods").
 		Where("school_year = ?", year).
-		Where("state IN (?)", bun.In(bunList(RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated))).
+		Where("state IN (?)", bun.List(bunList(RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated))).
 		Scan(ctx, &rows); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,12 @@ const (
 type RoundParams struct {
 	// LoanWeeks is the base length of a loan in school weeks.
 	LoanWeeks int `json:"loan_weeks"`
+	// LoanPolicy is the loan policy the round used (calendar.LoanPolicy):
+	// its own, or the school year's setting. ShortStarts lists the legal
+	// starts whose base length is not LoanWeeks (a short period under
+	// period_length).
+	LoanPolicy  string               `json:"loan_policy"`
+	ShortStarts []calendar.LoanStart `json:"short_starts,omitempty"`
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// the return Friday.
 	TurnaroundDays int `json:"turnaround_days"`
@@ -149,9 +155,12 @@ type RoundStats struct {
 	PreferencesHonoured int             `json:"preferences_honoured"`
 	ExtensionsGranted   int             `json:"extensions_granted"`
 	Churn               scheduler.Churn `json:"churn"`
-	// Solver statistics: time spent, why it stopped.
-	ElapsedMS int64  `json:"elapsed_ms"`
-	StoppedBy string `json:"stopped_by"`
+	// Solver statistics: time spent, why it stopped ("optimal", "effort",
+	// "time-limit", "cancelled"), and the final gap (UpperBound −
+	// Objective) / UpperBound, 0 when proved optimal.
+	ElapsedMS int64   `json:"elapsed_ms"`
+	StoppedBy string  `json:"stopped_by"`
+	Gap       float64 `json:"gap"`
 }
 
 // Round is one run of the allocation engine for a school year.
@@ -728,7 +737,7 @@ func (db *DB) createRoundLoans(ctx context.Context, tx bun.Tx, now time.Time, ac
 		}
 		roundID := r.ID
 		created, err := db.CreateLoansTx(ctx, tx, actor, []NewLoan{{RequestID: l.RequestID, PackIDs: l.PackIDs,
-			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks, LoanPolicy: roundPolicy(r.Params),
 			TurnaroundDays: turnaroundArg(r.Params.TurnaroundDays), RoundID: &roundID}})
 		if err != nil {
 			return nil, err
@@ -771,3 +780,12 @@ func turnaroundArg(days int) int {
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
 func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }
+
+// roundPolicy is the loan policy of a round; rounds stored before loan
+// policies existed used the rule of one period.
+func roundPolicy(p RoundParams) calendar.LoanPolicy {
+	if p.LoanPolicy == "" {
+		return calendar.WithinPeriod
+	}
+	return calendar.LoanPolicy(p.LoanPolicy)
+}

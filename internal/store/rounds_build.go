@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -23,6 +24,9 @@ type RoundInput struct {
 	// LoanWeeks is the base loan length in school weeks. 0 means
 	// DefaultLoanWeeks.
 	LoanWeeks int
+	// LoanPolicy says where a loan may lie (calendar.LoanPolicy); empty
+	// means the school year's setting (YearSettings).
+	LoanPolicy calendar.LoanPolicy
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// a return. 0 means DefaultTurnaroundDays; negative means none.
 	TurnaroundDays int
@@ -72,6 +76,11 @@ func (in *RoundInput) validate() error {
 	}
 	if in.LoanWeeks < 1 || in.LoanWeeks > 20 {
 		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+	}
+	if in.LoanPolicy != "" {
+		if _, err := calendar.ParseLoanPolicy(string(in.LoanPolicy)); err != nil {
+			e.Add("loan_policy", "politique de prêt inconnue : %q (within_period, across_breaks ou period_length)", in.LoanPolicy)
+		}
 	}
 	switch {
 	case in.TurnaroundDays == 0:
@@ -138,17 +147,6 @@ func weightFields(w *scheduler.Weights) map[string]*int {
 		"churn_extension": &w.ChurnExtension, "churn_drop": &w.ChurnDrop}
 }
 
-// WeightNames lists the JSON names of the objective weights.
-func WeightNames() []string {
-	var w scheduler.Weights
-	names := make([]string, 0, 11)
-	for n := range weightFields(&w) {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // noSector is the sector of schools that have none: without a cap.
 const noSector = "sans-secteur"
 
@@ -159,6 +157,9 @@ type roundBuild struct {
 	year   *calendar.Year
 	weeks  []calendar.Week
 	params RoundParams
+	// starts are the legal starts of a loan under the round's policy, by
+	// start week.
+	starts map[int]calendar.LoanStart
 	// inst is solved (pins as locked loans); base is the same problem
 	// without the pins, on which the plan is scored.
 	inst, base *scheduler.Instance
@@ -233,8 +234,14 @@ func RoundPlan(r Round) *scheduler.Plan {
 	plan := &scheduler.Plan{Format: scheduler.PlanFormat, Instance: "round-" + r.SchoolYear,
 		ProducedBy: fmt.Sprintf("classemobile round %d", r.ID), Loans: []scheduler.Loan{}}
 	for _, l := range r.Loans {
+		base := r.Params.LoanWeeks
+		for _, st := range r.Params.ShortStarts {
+			if st.Week == l.StartWeek {
+				base = st.Weeks
+			}
+		}
 		sl := scheduler.Loan{Project: projectID(l.RequestID), StartWeek: l.StartWeek,
-			ExtensionWeeks: l.Weeks + l.ExtensionWeeks - r.Params.LoanWeeks, Packs: []int{}}
+			ExtensionWeeks: max(0, l.Weeks+l.ExtensionWeeks-base), Packs: []int{}}
 		for _, id := range l.PackIDs {
 			if i := slices.Index(r.Params.PackIDs, id); i >= 0 {
 				sl.Packs = append(sl.Packs, i+1)
@@ -276,6 +283,9 @@ func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInp
 	}
 	if in.TimeLimit == 0 {
 		in.TimeLimit, _ = time.ParseDuration(old.Params.TimeLimit)
+	}
+	if in.LoanPolicy == "" {
+		in.LoanPolicy = calendar.LoanPolicy(old.Params.LoanPolicy)
 	}
 	if in.Pins == nil {
 		in.Pins = old.Pins
@@ -319,7 +329,23 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		}
 	}
 	L := in.LoanWeeks
-	b.params = RoundParams{LoanWeeks: L, TurnaroundDays: in.TurnaroundDays, Today: today, TodayWeek: todayWeek,
+	if in.LoanPolicy == "" {
+		set, err := yearSettingsTx(ctx, db.bun, in.SchoolYear)
+		if err != nil {
+			return nil, err
+		}
+		in.LoanPolicy = set.LoanPolicy
+		b.in.LoanPolicy = set.LoanPolicy
+	}
+	b.starts = map[int]calendar.LoanStart{}
+	var short []calendar.LoanStart
+	for _, st := range y.LoanStarts(in.LoanPolicy, L) {
+		b.starts[st.Week] = st
+		if st.Weeks != L {
+			short = append(short, st)
+		}
+	}
+	b.params = RoundParams{LoanWeeks: L, LoanPolicy: string(in.LoanPolicy), ShortStarts: short, TurnaroundDays: in.TurnaroundDays, Today: today, TodayWeek: todayWeek,
 		MaxParticipationYear: MaxParticipationYears, SchoolPeriodFree: defaultSchoolPeriodFree,
 		SchoolYearFree: defaultSchoolYearFree, TimeLimit: in.TimeLimit.String(),
 		PackIDs: []int64{}, PackCodes: []string{}, Locked: []int64{}}
@@ -396,7 +422,6 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 	// Pins.
 	ie := FieldErrors{}
 	pins := map[int64]RoundPin{}
-	legal := y.LegalStarts(L)
 	for i, p := range in.Pins {
 		field := fmt.Sprintf("pins[%d]", i)
 		r, ok := b.requests[p.RequestID]
@@ -438,13 +463,13 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		if p.StartWeek != nil {
 			s := *p.StartWeek
 			switch {
-			case !slices.Contains(legal, s):
-				ie.Add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines dans une seule période", s, L)
+			case !b.legal(s):
+				ie.Add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines (politique de prêt : %s)", s, L, in.LoanPolicy.Label())
 			case s < todayWeek:
 				ie.Add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
 			case slices.Contains(r.ExcludedPeriods, b.weeks[s].Period):
 				ie.Add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
-			case s+L+p.ExtensionWeeks > len(b.weeks):
+			case s+b.baseAt(s)+p.ExtensionWeeks > len(b.weeks):
 				ie.Add(field+".extension_weeks", "la prolongation dépasse la fin de l'année scolaire")
 			}
 		}
@@ -492,7 +517,11 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 		Params: scheduler.Params{Packs: b.params.Packs, LoanWeeks: L, TurnaroundDays: b.in.TurnaroundDays,
 			TodayWeek: b.params.TodayWeek, MaxParticipationYear: MaxParticipationYears,
 			SchoolPeriodFree: defaultSchoolPeriodFree, SchoolYearFree: defaultSchoolYearFree,
-			Weights: *b.in.Weights}}
+			Weights: *b.in.Weights, LoanPolicy: string(b.in.LoanPolicy)}}
+	if hol, err := json.Marshal(b.year.Holidays()); err == nil {
+		cal.Holidays = hol
+		inst.Calendar.Holidays = hol
+	}
 	for _, w := range b.params.Maintenance {
 		inst.PackUnavailability = append(inst.PackUnavailability, scheduler.PackUnavailability{
 			Pack: w.Pack, FromDay: w.FromDay, ToDay: w.ToDay, Reason: w.Reason})
@@ -537,8 +566,9 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 		if !ok {
 			continue
 		}
-		ext := max(0, l.Weeks+l.ExtensionWeeks-L)
-		if b.locked[id] && l.StartWeek+L+ext > len(b.weeks) {
+		base := b.baseAt(l.StartWeek)
+		ext := max(0, l.Weeks+l.ExtensionWeeks-base)
+		if b.locked[id] && l.StartWeek+base+ext > len(b.weeks) {
 			return nil, FieldErrors{"loan_weeks": fmt.Sprintf(
 				"le prêt n° %d (verrouillé) ne tient pas dans l'année avec des prêts de %d semaines", l.ID, L)}.Err()
 		}
@@ -645,7 +675,7 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 		}
 		r := b.requests[b.in.Pins[i].RequestID]
 		var starts []int
-		for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+		for _, s := range b.legalStarts() {
 			if s >= b.params.TodayWeek && !slices.Contains(r.ExcludedPeriods, b.weeks[s].Period) {
 				starts = append(starts, s)
 			}
@@ -683,7 +713,6 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 
 // round maps a solved plan to a draft round.
 func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
-	L := b.in.LoanWeeks
 	r := Round{SchoolYear: b.in.SchoolYear, State: RoundDraft, Params: b.params, Weights: *b.in.Weights,
 		Objective: res.Objective, UpperBound: res.UpperBound, ProvedOptimal: res.ProvedOptimal, Terms: res.Terms,
 		Pins: b.in.Pins, Loans: []RoundLoan{}, Unserved: []RoundUnserved{}}
@@ -723,7 +752,11 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		r.Objective, r.Terms = ev.Objective, ev.Terms
 	}
 	r.UpperBound = max(r.UpperBound, r.Objective)
-	r.Stats = RoundStats{Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
+	gap := 0.0
+	if r.UpperBound > r.Objective && r.UpperBound > 0 {
+		gap = float64(r.UpperBound-r.Objective) / float64(r.UpperBound)
+	}
+	r.Stats = RoundStats{Gap: gap, Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
 		PreferencesHonoured: ev.Stats.PreferencesHonoured, ExtensionsGranted: ev.Stats.ExtensionsGranted,
 		Churn: ev.Stats.Churn, ElapsedMS: res.Stats.Elapsed.Milliseconds(), StoppedBy: res.Stats.StoppedBy}
 
@@ -740,7 +773,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		served[id] = true
 		req := b.requests[id]
 		rl := RoundLoan{RequestID: id, RequestTitle: req.Title, SchoolUAI: req.SchoolUAI, SchoolName: req.SchoolName,
-			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: L, ExtensionWeeks: pl.ExtensionWeeks}
+			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: b.baseAt(pl.StartWeek), ExtensionWeeks: pl.ExtensionWeeks}
 		if e, ok := why[pl.Project]; ok && e.Served && e.Code != "" {
 			rl.Code, rl.Message = explanationText(e)
 		}
@@ -756,7 +789,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 				rl.Code, rl.Message = "locked", "Prêt déjà commencé, signé ou réservé à la main : conservé tel quel."
 			}
 		} else {
-			pickup, ret, err := b.year.LoanDays(pl.StartWeek, L+pl.ExtensionWeeks)
+			pickup, ret, err := b.year.LoanDays(pl.StartWeek, rl.Weeks+pl.ExtensionWeeks)
 			if err != nil {
 				return Round{}, fmt.Errorf("loan days of request %d: %w", id, err)
 			}
@@ -767,7 +800,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 				}
 				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, b.params.PackIDs[n-1]), append(rl.PackCodes, b.params.PackCodes[n-1])
 			}
-			if hasLive && live.StartWeek == pl.StartWeek && live.Weeks == L && live.ExtensionWeeks == pl.ExtensionWeeks &&
+			if hasLive && live.StartWeek == pl.StartWeek && live.Weeks == rl.Weeks && live.ExtensionWeeks == pl.ExtensionWeeks &&
 				samePacks(live, rl.PackIDs) {
 				rl.LoanID = &live.ID // unchanged: the loan stays
 			}
@@ -826,7 +859,7 @@ func (b *roundBuild) hasSlot(req Request) bool { return len(b.openPeriods(req)) 
 // openPeriods lists the periods where a request could still start a loan.
 func (b *roundBuild) openPeriods(req Request) []string {
 	var out []string
-	for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+	for _, s := range b.legalStarts() {
 		p := b.weeks[s].Period
 		if s >= b.params.TodayWeek && !slices.Contains(req.ExcludedPeriods, p) && !slices.Contains(out, p) {
 			out = append(out, p)
@@ -863,7 +896,7 @@ func clonePlan(p *scheduler.Plan) *scheduler.Plan {
 // else the engine's, else the lowest free numbers. It reports false when
 // some loan finds no free pack (the caller keeps the engine's numbering).
 func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
-	L, T := b.in.LoanWeeks, b.in.TurnaroundDays
+	T := b.in.TurnaroundDays
 	day := func(w int) int { return b.weeks[w].Monday.DaysSince(b.weeks[0].Monday) }
 	busy := make([][][2]int, b.params.Packs+1)
 	for _, w := range b.params.Maintenance {
@@ -886,7 +919,7 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 	}
 	var locked, rest []item
 	for i, l := range plan.Loans {
-		last := l.StartWeek + L + l.ExtensionWeeks - 1
+		last := l.StartWeek + b.baseAt(l.StartWeek) + l.ExtensionWeeks - 1
 		if l.StartWeek < 0 || last >= len(b.weeks) {
 			return false
 		}
@@ -939,6 +972,33 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 		}
 	}
 	return true
+}
+
+// legal reports whether a loan may start at school week s under the
+// round's policy.
+func (b *roundBuild) legal(s int) bool {
+	_, ok := b.starts[s]
+	return ok
+}
+
+// legalStarts lists the legal start weeks under the round's policy, in
+// order.
+func (b *roundBuild) legalStarts() []int {
+	out := make([]int, 0, len(b.starts))
+	for s := range b.starts {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// baseAt returns the base length of a loan starting at week s: the
+// policy's (a short period's length under period_length), else LoanWeeks.
+func (b *roundBuild) baseAt(s int) int {
+	if st, ok := b.starts[s]; ok {
+		return st.Weeks
+	}
+	return b.in.LoanWeeks
 }
 
 // pinned reports whether the coordinator pinned the request to be served.

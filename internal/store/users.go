@@ -225,7 +225,7 @@ func withRoles(ctx context.Context, idb bun.IDB, users []User) error {
 		ids[i] = u.ID
 	}
 	var rows []userRoleRow
-	if err := idb.NewSelect().Model(&rows).Where("user_id IN (?)", bun.In(ids)).
+	if err := idb.NewSelect().Model(&rows).Where("user_id IN (?)", bun.List(ids)).
 		OrderExpr("user_id, role, school_uai").Scan(ctx); err != nil {
 		return err
 	}

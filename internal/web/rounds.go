@@ -22,6 +22,9 @@ type roundInput struct {
 	// requests out of the round.
 	Pins     []pinInput `json:"pins"`
 	Excludes []int64    `json:"excludes"`
+	// LoanPolicy is within_period, across_breaks or period_length;
+	// defaults to the school year's setting (on a re-run, the round's).
+	LoanPolicy string `json:"loan_policy"`
 	// TimeLimit is a Go duration ("5s"); defaults to 10s.
 	TimeLimit string `json:"time_limit"`
 	// Date is the day the round is run as of ("YYYY-MM-DD"); defaults to
@@ -40,7 +43,7 @@ type pinInput struct {
 // dates are parsed here.
 func (in *roundInput) storeInput() (store.RoundInput, error) {
 	f := FieldErrors{}
-	out := store.RoundInput{SchoolYear: in.Year, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights}
+	out := store.RoundInput{SchoolYear: in.Year, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
 	if in.TurnaroundDays != nil {
 		out.TurnaroundDays = *in.TurnaroundDays
 		if out.TurnaroundDays == 0 {

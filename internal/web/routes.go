@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/packs/{id}/maintenance/{mid}", s.allow(store.ActMaintenanceWrite, s.deleteMaintenance))
 	m.Handle("GET /api/v1/maintenance", s.allow(store.ActRead, s.listMaintenance))
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(store.ActRead, s.getCalendar))
+	m.Handle("PUT /api/v1/calendar/{year}/loan-policy", s.allow(store.ActRoundWrite, s.setLoanPolicy))
 
 	// Requests (issue 3).
 	m.Handle("POST /api/v1/requests", s.allow(store.ActRequestCreate, s.createRequest))
