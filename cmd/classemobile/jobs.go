@@ -10,6 +10,7 @@ import (
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/jobs"
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -45,6 +46,7 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
 	contactName := fs.String("contact-name", e.getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
 	contactEmail := fs.String("contact-email", e.getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
+	lease := fs.Duration("lease", 0, "how long a dead run's claim holds its reminders (renewed every third while alive; default 20s)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -71,9 +73,11 @@ func runJobs(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Info: a run says when it waits for, or takes over, another run's
+	// reminders (a run killed before, another instance).
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/"),
-		Contact: notify.Address{Name: *contactName, Email: *contactEmail}}
+		Contact: notify.Address{Name: *contactName, Email: *contactEmail}, Lease: *lease}
 	if *dryRun {
 		r, err := jobs.NewRunner(opts)
 		if err != nil {
@@ -126,7 +130,7 @@ func envOr(e env, name, def string) string {
 // startJobs starts the nightly reminder scheduler of serve; the returned
 // function stops it (run defers it). On PostgreSQL the instances elect a
 // leader through an advisory lock.
-func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, e env, db *store.DB, logger *slog.Logger, m *metrics.Metrics) (stop func(), err error) {
 	sched, err := jobs.ParseSchedule(e.getenv("REMINDER_SCHEDULE"))
 	if err != nil {
 		return nil, fmt.Errorf("REMINDER_SCHEDULE: %w", err)
@@ -140,6 +144,9 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 			Contact: notify.Address{Name: cfg.ContactName, Email: cfg.ContactEmail}},
 		Location: cfg.Location,
 		At:       cfg.JobsAt,
+		Metrics:  m,
+		// RetentionYears: the nightly job also anonymises old personal data.
+		RetentionYears: cfg.RetentionYears,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {
@@ -151,10 +158,17 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	s.Start()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	if elector != nil {
+		go watchLeader(watchCtx, elector, m)
+	} else {
+		m.SetLeader(true) // SQLite: one instance, which runs the job
+	}
 	if next, err := s.NextRun(); err == nil {
 		logger.Info("Nightly reminders scheduled", "next_run", next.Format(time.RFC3339), "leader_election", elector != nil)
 	}
 	return func() {
+		stopWatch()
 		if err := s.Shutdown(); err != nil {
 			logger.Warn("Stopping the job scheduler", "error", err)
 		}
@@ -162,4 +176,21 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 			elector.Close()
 		}
 	}, nil
+}
+
+// watchLeader keeps the leader gauge current: gocron asks the elector only
+// at each run, so between runs the gauge would say nothing. Asking also
+// takes the leadership when it is free, so an instance that starts alone is
+// the leader at once.
+func watchLeader(ctx context.Context, e *jobs.PGElector, m *metrics.Metrics) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		m.SetLeader(e.IsLeader(ctx) == nil)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

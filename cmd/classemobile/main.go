@@ -49,6 +49,9 @@ func commands() map[string]command {
 		"pack":     {"manage the dated maintenance windows of packs (pack maintenance)", runPack},
 		"requests": {"export the synthesis table of the validated requests", runRequests},
 		"jobs":     {"run the nightly reminder job once (jobs run-once)", runJobs},
+		"backup":   {"write a consistent copy of the database while it runs", runBackup},
+		"restore":  {"restore a backup into an empty database", runRestore},
+		"data":     {"personal data: export or erase a person, apply the retention", runData},
 	}
 }
 

@@ -106,6 +106,9 @@ func HashSecret(token string) string {
 // taken and ErrInvalidReference if the school does not exist.
 func (db *DB) CreateUser(ctx context.Context, actor Actor, u User) (_ User, token string, err error) {
 	defer wrapf(&err, "CreateUser(%s)", u.Email)
+	if err := u.checkText(); err != nil {
+		return User{}, "", err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		u, token, err = createUser(ctx, tx, db.Now(), actor, u)
