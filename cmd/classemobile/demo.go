@@ -79,6 +79,9 @@ type demo struct {
 	out    io.Writer
 	logger *slog.Logger
 	now    time.Time
+	// baseURL starts every URL printed ("http://localhost:8080"); empty
+	// prints paths.
+	baseURL string
 	// schools in CSV order.
 	schools []store.School
 	packs   []store.Pack
@@ -87,18 +90,39 @@ type demo struct {
 	tokens map[string]string
 }
 
+// demoOptions configure seedDemoWith.
+type demoOptions struct {
+	// Out receives what the demo prints (tokens, URLs).
+	Out    io.Writer
+	Logger *slog.Logger
+	// Now is the time the demo is seeded at.
+	Now time.Time
+	// BaseURL starts every printed URL; empty prints paths.
+	BaseURL string
+	// DatabaseURL names the database in the "start afresh" advice.
+	DatabaseURL string
+}
+
 // seedDemo seeds the demo data set into an empty database and prints how
-// to use it. It never touches a database that has schools or users.
+// to use it, with paths instead of URLs.
 func seedDemo(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time) error {
+	return seedDemoWith(ctx, db, demoOptions{Out: out, Logger: logger, Now: now})
+}
+
+// seedDemoWith seeds the demo data set into an empty database and prints
+// how to use it. It never touches a database that has schools or users:
+// it says so, and how to start afresh.
+func seedDemoWith(ctx context.Context, db *store.DB, o demoOptions) error {
 	var n int
 	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
 		return err
 	}
 	if n > 0 {
-		logger.Warn("Database not empty: demo data not seeded (create a token with 'classemobile user add')")
+		printDemoAlreadySeeded(o.Out, db.Dialect(), o.DatabaseURL)
 		return nil
 	}
-	d := &demo{db: db, out: out, logger: logger, now: now, users: map[string]store.User{}, tokens: map[string]string{}}
+	d := &demo{db: db, out: o.Out, logger: o.Logger, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"),
+		users: map[string]store.User{}, tokens: map[string]string{}}
 	for _, step := range demoSteps() {
 		if err := step.run(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
@@ -106,6 +130,23 @@ func seedDemo(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Log
 	}
 	d.printTokens()
 	return nil
+}
+
+// printDemoAlreadySeeded tells, on a database that has data, that the demo
+// was not seeded again and how to start afresh or get a token.
+func printDemoAlreadySeeded(w io.Writer, dialect store.Dialect, dbURL string) {
+	fmt.Fprintln(w, "La base contient déjà des données : la démonstration n'est pas ajoutée une seconde fois.")
+	if dialect == store.Postgres {
+		fmt.Fprintln(w, "Pour repartir de zéro : arrêtez le serveur, videz la base PostgreSQL (DROP SCHEMA public CASCADE; CREATE SCHEMA public;)")
+		fmt.Fprintln(w, "ou donnez une autre base avec --db, puis relancez « classemobile serve --demo ».")
+	} else {
+		if dbURL == "" {
+			dbURL = store.DefaultURL
+		}
+		fmt.Fprintf(w, "Pour repartir de zéro : arrêtez le serveur, supprimez %s (et %s-wal, %s-shm s'ils existent)\n", dbURL, dbURL, dbURL)
+		fmt.Fprintln(w, "ou donnez un autre fichier avec --db, puis relancez « classemobile serve --demo ».")
+	}
+	fmt.Fprintln(w, "Pour garder les données : « classemobile user list » montre les personnes, « classemobile user token --email E » donne un nouveau jeton d'API.")
 }
 
 func seedDemoSchools(ctx context.Context, d *demo) error {
@@ -190,14 +231,27 @@ func (d *demo) addUser(ctx context.Context, key string, u store.User) error {
 	return nil
 }
 
-// printTokens tells how to use the demo: one token per role.
+// printTokens tells how to use the demo: one line per person, with their
+// role, e-mail, API token and, for directors and teachers, their school.
 func (d *demo) printTokens() {
 	fmt.Fprintln(d.out, "Demo data seeded. API tokens (Authorization: Bearer <token>):")
+	schools := map[string]string{}
+	for _, s := range d.schools {
+		schools[s.UAI] = s.Name
+	}
 	for _, key := range sortedKeys(d.tokens) {
 		u := d.users[key]
-		fmt.Fprintf(d.out, "  %-12s %-40s %s\n", u.Role, u.Email, d.tokens[key])
+		line := fmt.Sprintf("  %-12s %-44s %s", u.Role, u.Email, d.tokens[key])
+		if u.SchoolUAI != "" {
+			line += fmt.Sprintf("  %s (%s)", schools[u.SchoolUAI], u.SchoolUAI)
+		}
+		fmt.Fprintln(d.out, line)
 	}
 	if tok, ok := d.tokens["coordinator"]; ok {
-		fmt.Fprintf(d.out, "Try: curl -H 'Authorization: Bearer %s' http://localhost:8080/api/v1/schools\n", tok)
+		fmt.Fprintf(d.out, "Try: curl -H 'Authorization: Bearer %s' %s\n", tok, d.url("/api/v1/schools"))
 	}
 }
+
+// url returns the URL of a path on the server (the path alone without a
+// base URL).
+func (d *demo) url(path string) string { return d.baseURL + path }

@@ -36,8 +36,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Listen before anything prints a URL: with --addr :0 the port is
+	// only known now, and every printed URL must work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.BaseURLFromAddr {
+		cfg.BaseURL = config.DefaultBaseURL(ln.Addr().String())
+	}
 	if cfg.Demo {
-		if err := seedDemo(ctx, db, e.stdout, logger, time.Now()); err != nil {
+		if err := seedDemoWith(ctx, db, demoOptions{Out: e.stdout, Logger: logger, Now: time.Now(), BaseURL: cfg.BaseURL, DatabaseURL: cfg.DatabaseURL}); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -57,21 +67,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 		defer stopJobs()
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	return serveHTTP(ctx, ln, srv, logger)
+	return serveHTTP(ctx, ln, srv, logger, cfg.BaseURL)
 }
 
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,
 // letting requests in flight finish for up to 10 seconds.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, baseURL string) error {
 	hs := web.HTTPServer(h, logger)
 	ln = web.Listener(ln) // with hs.ConnContext: a feed leaves in one write
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("Serving", "addr", ln.Addr().String())
+	logger.Info("Serving", "addr", ln.Addr().String(), "url", baseURL)
 	select {
 	case err := <-errc:
 		return err

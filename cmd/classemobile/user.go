@@ -2,16 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/classemobile/classemobile/internal/store"
 )
 
+const userUsage = `user <subcommand> [flags]
+
+  user add --email E --name N --role R [--school UAI]   create a person; prints their API token alone on stdout
+  user list [--role R] [--school UAI] [--all]           the people, their school and their active API tokens
+  user token --email E                                  a new API token alone on stdout (the old ones are revoked)
+  user disable --email E                                disable a person (API tokens revoked, no more e-mail)
+
+Every subcommand takes --db URL (default DATABASE_URL, else classemobile.db).`
+
 func runUser(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.stderr, "Usage: classemobile user add --email E --name N --role R [--school UAI] [--db URL]")
+		fmt.Fprintf(e.stderr, "Usage: classemobile %s\n", userUsage)
 		if len(args) == 0 {
 			return usagef("user: missing subcommand")
 		}
@@ -20,9 +30,25 @@ func runUser(ctx context.Context, e env, args []string) error {
 	switch args[0] {
 	case "add":
 		return runUserAdd(ctx, e, args[1:])
+	case "list":
+		return runUserList(ctx, e, args[1:])
+	case "token":
+		return runUserToken(ctx, e, args[1:])
+	case "disable":
+		return runUserDisable(ctx, e, args[1:])
 	default:
 		return usagef("user: unknown subcommand %q", args[0])
 	}
+}
+
+// personErr turns the store's refusals into the French sentence they
+// carry, so the command line never shows a driver's message.
+func personErr(err error) error {
+	var pe *store.PersonError
+	if errors.As(err, &pe) {
+		return errors.New(pe.Message)
+	}
+	return err
 }
 
 func runUserAdd(ctx context.Context, e env, args []string) error {
@@ -37,7 +63,7 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	u := store.User{Email: strings.ToLower(strings.TrimSpace(*email)), Name: strings.TrimSpace(*name),
+	u := store.User{Email: store.NormalizeEmail(*email), Name: strings.TrimSpace(*name),
 		Role: store.Role(*role), SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
 	switch {
 	case fs.NArg() > 0:
@@ -51,7 +77,7 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 	case !u.Role.ScopedToSchool() && u.SchoolUAI != "":
 		return usagef("user add: role %s does not belong to a school", u.Role)
 	}
-	if addr, err := mail.ParseAddress(u.Email); err != nil || addr.Address != u.Email {
+	if err := store.CheckEmail(u.Email); err != nil {
 		return usagef("user add: %q is not an e-mail address", *email)
 	}
 	db, err := openDB(ctx, e, *dbURL, nil)
@@ -60,9 +86,126 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	_, token, err := db.CreateUser(ctx, store.Actor{}, u)
+	var pe *store.PersonError
+	if errors.As(err, &pe) && pe.Code == "email_taken" {
+		return fmt.Errorf("%s (nouveau jeton : classemobile user token --email %s)", pe.Message, u.Email)
+	}
 	if err != nil {
-		return fmt.Errorf("add user %s: %w", u.Email, err)
+		return personErr(err)
 	}
 	fmt.Fprintln(e.stdout, token)
+	return nil
+}
+
+func runUserList(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user list", "user list [--role R] [--school UAI] [--all] [--db URL]\n\n"+
+		"Lists the people (active ones unless --all): e-mail, role, school, active API tokens, status.")
+	role := fs.String("role", "", "only this role")
+	school := fs.String("school", "", "only the people of this school (UAI)")
+	all := fs.Bool("all", false, "list disabled people too")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("user list: unexpected argument %q", fs.Arg(0))
+	}
+	if *role != "" && !store.Role(*role).Valid() {
+		return usagef("user list: unknown role %q (coordinator, it, inspection, education, director, teacher)", *role)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	people, err := db.People(ctx, store.PeopleFilter{Role: store.Role(*role), SchoolUAI: strings.ToUpper(strings.TrimSpace(*school)),
+		IncludeDisabled: *all, Limit: 1 << 30})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tE-MAIL\tNOM\tRÔLE\tÉCOLE\tJETONS\tÉTAT")
+	for _, p := range people {
+		school := "-"
+		if p.SchoolUAI != "" {
+			school = p.SchoolUAI + " " + p.SchoolName
+		}
+		state := "actif"
+		if p.Disabled() {
+			state = "désactivé le " + p.DisabledAt.Format("2006-01-02")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", p.ID, p.Email, p.Name, p.Role, school, p.ActiveTokens, state)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d personne(s).\n", len(people))
+	return nil
+}
+
+// personFlag parses the --email of token and disable and finds the person.
+func personFlag(ctx context.Context, e env, name string, args []string, help string) (*store.DB, store.Person, error) {
+	fs := newFlagSet(e, "user "+name, "user "+name+" --email E [--db URL]\n\n"+help)
+	email := fs.String("email", "", "e-mail address of the person (required)")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, store.Person{}, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, store.Person{}, usagef("user %s: unexpected argument %q", name, fs.Arg(0))
+	case strings.TrimSpace(*email) == "":
+		return nil, store.Person{}, usagef("user %s: --email is required", name)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return nil, store.Person{}, err
+	}
+	p, err := db.PersonByEmail(ctx, *email)
+	if errors.Is(err, store.ErrNotFound) {
+		db.Close()
+		return nil, store.Person{}, fmt.Errorf("aucune personne n'a l'adresse e-mail %s (voir classemobile user list)", store.NormalizeEmail(*email))
+	}
+	if err != nil {
+		db.Close()
+		return nil, store.Person{}, err
+	}
+	return db, p, nil
+}
+
+func runUserToken(ctx context.Context, e env, args []string) error {
+	db, p, err := personFlag(ctx, e, "token", args,
+		"Issues a new API token for the person and prints it alone on stdout; their other tokens are revoked.")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := db.IssueToken(ctx, store.Actor{}, p.ID)
+	if err != nil {
+		return personErr(err)
+	}
+	fmt.Fprintln(e.stdout, token)
+	if p.ActiveTokens > 0 {
+		fmt.Fprintf(e.stderr, "Ancien(s) jeton(s) de %s révoqué(s) : %d.\n", p.Email, p.ActiveTokens)
+	}
+	return nil
+}
+
+func runUserDisable(ctx context.Context, e env, args []string) error {
+	db, p, err := personFlag(ctx, e, "disable", args,
+		"Disables the person: their API tokens are revoked, they can no longer sign in and get no more e-mail.\n"+
+			"Their requests, opinions and history stay.")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if p.Disabled() {
+		fmt.Fprintf(e.stderr, "%s (%s) était déjà désactivé(e) depuis le %s.\n", p.Name, p.Email, p.DisabledAt.Format("2006-01-02"))
+		return nil
+	}
+	if _, err := db.DisableUser(ctx, store.Actor{}, p.ID); err != nil {
+		return personErr(err)
+	}
+	fmt.Fprintf(e.stderr, "%s (%s) désactivé(e) ; jetons révoqués : %d.\n", p.Name, p.Email, p.ActiveTokens)
 	return nil
 }
