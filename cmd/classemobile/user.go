@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -16,6 +17,7 @@ const userUsage = `user <subcommand> [flags]
   user list [--role R] [--school UAI] [--all]           the people, their school and their active API tokens
   user token --email E                                  a new API token alone on stdout (the old ones are revoked)
   user disable --email E                                disable a person (API tokens revoked, no more e-mail)
+  user import --file F [--apply]                        preview (then apply) a people file: e-mail;nom;rôle(s);UAI
 
 Every subcommand takes --db URL (default DATABASE_URL, else classemobile.db).`
 
@@ -36,6 +38,8 @@ func runUser(ctx context.Context, e env, args []string) error {
 		return runUserToken(ctx, e, args[1:])
 	case "disable":
 		return runUserDisable(ctx, e, args[1:])
+	case "import":
+		return runUserImport(ctx, e, args[1:])
 	default:
 		return usagef("user: unknown subcommand %q", args[0])
 	}
@@ -208,4 +212,77 @@ func runUserDisable(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%s (%s) désactivé(e) ; jetons révoqués : %d.\n", p.Name, p.Email, p.ActiveTokens)
 	return nil
+}
+
+func runUserImport(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user import", "user import --file F [--apply] [--db URL]\n\n"+
+		"Reads a people file (a town's directory export): one person per line, e-mail;nom;rôle(s);UAI,\n"+
+		"separated by ';', UTF-8 with or without BOM, an optional header line; roles in French or English\n"+
+		"(enseignant, directeur, DSI, inspection, éducation, coordination), several separated by ',' or '|';\n"+
+		"the UAI of the school for directors and teachers, empty otherwise.\n"+
+		"Prints who would be created, changed or left unchanged, or every error line by line; with --apply,\n"+
+		"applies the file in one transaction (a file with an error changes nothing).")
+	file := fs.String("file", "", "the people file (required)")
+	apply := fs.Bool("apply", false, "apply the file (default: preview only)")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("user import: unexpected argument %q", fs.Arg(0))
+	case *file == "":
+		return usagef("user import: --file is required")
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var p store.ImportPreview
+	if *apply {
+		p, err = db.ApplyPeopleImport(ctx, store.Actor{}, data)
+	} else {
+		p, err = db.PreviewPeopleImport(ctx, data)
+	}
+	if err != nil {
+		return err
+	}
+	printImportPreview(e, p)
+	switch {
+	case !p.OK():
+		return errors.New(strings.TrimSuffix(p.Summary(), "."))
+	case !*apply && p.Created+p.Updated > 0:
+		fmt.Fprintln(e.stdout, "Rien n'a été modifié : relancez avec --apply pour appliquer ces changements.")
+	}
+	return nil
+}
+
+// printImportPreview prints a people file's lines, or its errors, then
+// the summary.
+func printImportPreview(e env, p store.ImportPreview) {
+	if !p.OK() {
+		for _, er := range p.Errors {
+			fmt.Fprintln(e.stdout, er.String())
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	for _, l := range p.Lines {
+		school := ""
+		if l.Person.SchoolUAI != "" {
+			school = l.SchoolName + " (" + l.Person.SchoolUAI + ")"
+		}
+		fmt.Fprintf(tw, "ligne %d\t%s\t%s\t%s\t%s\t%s\n", l.Line, l.Action.French(), l.Person.Email, l.Person.Name,
+			store.RolesFrench(l.Person.Roles), school)
+		for _, c := range l.Changes {
+			fmt.Fprintf(tw, "            %s\n", c) // no cell: the change reads under its line
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(e.stdout, p.Summary())
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -187,4 +188,48 @@ func TestServeDemoPrintsTheRealAddress(t *testing.T) {
 	require.NoError(t, err, "the printed URL answers")
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestUserImport(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialectURL(t, func(t *testing.T, dbURL string) {
+		env := map[string]string{"DATABASE_URL": dbURL}
+		code, _, stderr := runCLI(t, env, "migrate")
+		require.Equal(t, 0, code, stderr)
+		db := storetest.OpenURL(t, dbURL)
+		school := storetest.School(t, db, &storetest.SchoolOpts{UAI: "0931280L", Name: "ECOLE ELEMENTAIRE ALEXANDRE DUMAS"})
+		dir := t.TempDir()
+		good := dir + "/personnes.csv"
+		require.NoError(t, os.WriteFile(good, []byte("\ufeffe-mail;nom;rôle(s);UAI\nPaul@Example.fr;Paul Nouveau;directeur;"+school.UAI+"\nien@example.fr;Sophie Lambert;inspectrice;\n"), 0o600))
+		bad := dir + "/erreurs.csv"
+		require.NoError(t, os.WriteFile(bad, []byte("ien@example.fr;Sophie Lambert;inspectrice;\nx@example.fr;X;enseignant;0939999Z\n"), 0o600))
+
+		code, stdout, stderr := runCLI(t, env, "user", "import", "--file", bad, "--apply")
+		assert.Equal(t, 1, code)
+		assert.Equal(t, "ligne 2 : UAI inconnu : aucune école n'a le code 0939999Z\n", stdout)
+		assert.Contains(t, stderr, "Fichier refusé : 1 ligne en erreur, rien n'a été modifié")
+		assert.Equal(t, 0, countPeople(t, db), "a refused file changes nothing")
+
+		code, stdout, stderr = runCLI(t, env, "user", "import", "--file", good)
+		require.Equal(t, 0, code, stderr)
+		assert.Regexp(t, `ligne 2\s+à créer\s+paul@example.fr\s+Paul Nouveau\s+direction d'école\s+ECOLE ELEMENTAIRE ALEXANDRE DUMAS \(0931280L\)`, stdout)
+		assert.Contains(t, stdout, "2 personnes à créer, 0 à modifier, 0 inchangée.")
+		assert.Contains(t, stdout, "relancez avec --apply")
+		assert.Equal(t, 0, countPeople(t, db), "a preview changes nothing")
+
+		code, stdout, stderr = runCLI(t, env, "user", "import", "--file", good, "--apply")
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "2 personnes créées, 0 modifiée, 0 inchangée.")
+		assert.Equal(t, 2, countPeople(t, db))
+		code, stdout, _ = runCLI(t, env, "user", "import", "--file", good, "--apply")
+		require.Equal(t, 0, code)
+		assert.Contains(t, stdout, "0 personne créée, 0 modifiée, 2 inchangées.", "a second apply changes nothing")
+	})
+}
+
+func countPeople(t *testing.T, db *store.DB) int {
+	t.Helper()
+	people, err := db.People(context.Background(), store.PeopleFilter{IncludeDisabled: true})
+	require.NoError(t, err)
+	return len(people)
 }

@@ -241,11 +241,7 @@ func (db *DB) DisableUser(ctx context.Context, actor Actor, userID int64) (_ Per
 	if err != nil {
 		return Person{}, err
 	}
-	var rows []personRow
-	if err := selectPeople(db.bun, &rows).Where("u.id = ?", userID).Scan(ctx); err != nil {
-		return Person{}, err
-	}
-	return rows[0].person(), nil
+	return db.person(ctx, userID)
 }
 
 // lockUser reads a user row, locked until the end of the transaction on
@@ -256,4 +252,139 @@ func lockUser(ctx context.Context, tx bun.Tx, d Dialect, id int64, u *userRow) e
 		q = q.For("UPDATE")
 	}
 	return q.Scan(ctx)
+}
+
+// personRoles returns the set of a user's roles.
+func personRoles(u User) []Role {
+	if u.Role == "" {
+		return nil
+	}
+	return []Role{u.Role}
+}
+
+// checkPersonInput normalizes in and returns its first problem.
+func checkPersonInput(in PersonInput) (PersonInput, error) {
+	in = in.Normalize()
+	if ps := in.Check(); len(ps) > 0 {
+		return in, ps[0]
+	}
+	if len(in.Roles) > 1 {
+		return in, &PersonError{Code: "unknown_role", Field: "roles", Invalid: true,
+			Message: "une seule fonction par personne pour l'instant"}
+	}
+	return in, nil
+}
+
+// insertPerson creates a person without an API token (people sign in by
+// e-mail link; a token is issued on demand). action names the audit event.
+func insertPerson(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, in PersonInput, action string) (User, error) {
+	in, err := checkPersonInput(in)
+	if err != nil {
+		return User{}, err
+	}
+	row := userRow{Email: in.Email, Name: in.Name, Role: string(in.Roles[0]), CreatedAt: now}
+	if in.SchoolUAI != "" {
+		row.SchoolUAI = &in.SchoolUAI
+	}
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		switch {
+		case isUniqueEmail(err):
+			return User{}, emailTaken(in.Email)
+		case errors.Is(translate(err), ErrInvalidReference):
+			return User{}, unknownSchool(in.SchoolUAI)
+		}
+		return User{}, err
+	}
+	u := row.user()
+	if err := Audit(ctx, tx, now, actor, action+".create", "user", u.ID, nil, u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// updatePerson changes a person's name, roles and school to in (the
+// e-mail address is the person's key and does not change).
+func updatePerson(ctx context.Context, tx bun.Tx, d Dialect, now time.Time, actor Actor, id int64, in PersonInput, action string) (User, error) {
+	in, err := checkPersonInput(in)
+	if err != nil {
+		return User{}, err
+	}
+	var before userRow
+	if err := lockUser(ctx, tx, d, id, &before); err != nil {
+		return User{}, err
+	}
+	if before.DisabledAt != nil {
+		return User{}, &PersonError{Code: "disabled", Message: fmt.Sprintf("%s est désactivé(e)", before.Name)}
+	}
+	var school *string
+	if in.SchoolUAI != "" {
+		school = &in.SchoolUAI
+	}
+	var after userRow
+	if err := tx.NewUpdate().Model((*userRow)(nil)).ModelTableExpr("users").
+		Set("name = ?", in.Name).Set("role = ?", string(in.Roles[0])).Set("school_uai = ?", school).
+		Where("id = ?", id).Returning("*").Scan(ctx, &after); err != nil {
+		if errors.Is(translate(err), ErrInvalidReference) {
+			return User{}, unknownSchool(in.SchoolUAI)
+		}
+		return User{}, err
+	}
+	u := after.user()
+	if err := Audit(ctx, tx, now, actor, action+".update", "user", id, before.user(), u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// InvitePerson creates a person from the people administration: e-mail,
+// name, roles and school. No API token is made: the person signs in by
+// e-mail link. Returns a *PersonError for bad input (Invalid), a taken
+// e-mail (email_taken, matching ErrConflict) or an unknown school
+// (unknown_school, matching ErrInvalidReference).
+func (db *DB) InvitePerson(ctx context.Context, actor Actor, in PersonInput) (_ Person, err error) {
+	defer wrapf(&err, "InvitePerson(%s)", in.Email)
+	now := db.Now()
+	var id int64
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		u, err := insertPerson(ctx, tx, now, actor, in, "user")
+		id = u.ID
+		return err
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return db.person(ctx, id)
+}
+
+// ChangePerson sets a person's name, roles and school (in.Email is
+// ignored: the address is the person's key). Returns ErrNotFound, or a
+// *PersonError for bad input, an unknown school or a disabled person.
+func (db *DB) ChangePerson(ctx context.Context, actor Actor, id int64, in PersonInput) (_ Person, err error) {
+	defer wrapf(&err, "ChangePerson(%d)", id)
+	now := db.Now()
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var cur userRow
+		if err := tx.NewSelect().Model(&cur).Column("email").Where("id = ?", id).Scan(ctx); err != nil {
+			return err
+		}
+		in.Email = cur.Email
+		_, err := updatePerson(ctx, tx, db.dialect, now, actor, id, in, "user")
+		return err
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return db.person(ctx, id)
+}
+
+// person returns one person, disabled or not. Returns ErrNotFound.
+func (db *DB) person(ctx context.Context, id int64) (Person, error) {
+	var rows []personRow
+	if err := selectPeople(db.bun, &rows).Where("u.id = ?", id).Scan(ctx); err != nil {
+		return Person{}, err
+	}
+	if len(rows) == 0 {
+		return Person{}, ErrNotFound
+	}
+	return rows[0].person(), nil
 }
