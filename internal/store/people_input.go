@@ -35,7 +35,7 @@ var roleWords = map[string]Role{
 	"inspection": RoleInspection, "ien": RoleInspection, "inspecteur": RoleInspection, "inspectrice": RoleInspection,
 	"education": RoleEducation, "service education": RoleEducation, "service de l'education": RoleEducation,
 	"direction de l'education": RoleEducation,
-	"director": RoleDirector, "directeur": RoleDirector, "directrice": RoleDirector, "direction": RoleDirector,
+	"director":                 RoleDirector, "directeur": RoleDirector, "directrice": RoleDirector, "direction": RoleDirector,
 	"direction d'ecole": RoleDirector, "directeur d'ecole": RoleDirector, "directrice d'ecole": RoleDirector,
 	"teacher": RoleTeacher, "enseignant": RoleTeacher, "enseignante": RoleTeacher, "enseignant(e)": RoleTeacher,
 	"professeur": RoleTeacher, "professeure": RoleTeacher, "professeur des ecoles": RoleTeacher,
