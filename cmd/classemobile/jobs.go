@@ -41,7 +41,8 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	smtpURL := fs.String("smtp", e.getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
 	outbox := fs.String("outbox", e.getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
-	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
+	baseURL := fs.String("base-url", feedBaseURL(e), "public URL of the service, for the links in e-mails [BASE_URL] (default http://localhost<ADDR>)")
+	contact := fs.String("contact", e.getenv("CONTACT"), "person named in e-mails for questions, \"Name <addr@host>\" [CONTACT] (default the first coordinator)")
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -70,7 +71,12 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/")}
+	if *contact != "" {
+		if _, err := notify.ParseAddress(*contact); err != nil {
+			return usagef("jobs run-once: --contact: %v", err)
+		}
+	}
+	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/"), Contact: *contact}
 	if *dryRun {
 		r, err := jobs.NewRunner(opts)
 		if err != nil {
@@ -107,7 +113,9 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	rep, err := r.Run(ctx, night)
 	fmt.Fprintf(e.stdout, "%s: %d due, %d recorded, %d sent in %d messages, %d skipped, %d failed attempts, %d failed\n",
 		rep.Date, rep.Due, rep.Inserted, rep.Sent, rep.Messages, rep.Skipped, rep.FailedAttempts, rep.Failed)
-	if o, ok := sender.(*notify.Outbox); ok && rep.Messages > 0 {
+	fmt.Fprintf(e.stdout, "%s: %d task digests sent (%d tasks), %d failed attempts, %d failed\n",
+		rep.Date, rep.Digests, rep.DigestTasks, rep.DigestFailedAttempts, rep.DigestsFailed)
+	if o, ok := sender.(*notify.Outbox); ok && rep.Messages+rep.Digests > 0 {
 		fmt.Fprintf(e.stderr, "Messages written to %s\n", o.Dir())
 	}
 	return err
@@ -133,7 +141,7 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	o := jobs.Options{
-		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL},
+		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL, Contact: e.getenv("CONTACT")},
 		Location:      cfg.Location,
 		At:            cfg.JobsAt,
 	}

@@ -42,6 +42,9 @@ type RunnerOptions struct {
 	From string
 	// BaseURL is the service's public URL, quoted in messages.
 	BaseURL string
+	// Contact is the person named in messages for questions ("Name
+	// <addr@host>"). Defaults to the first active coordinator.
+	Contact string
 	// MaxLate is how many days past due a reminder may still be sent;
 	// older ones are skipped. Defaults to 7.
 	MaxLate int
@@ -166,6 +169,13 @@ type Report struct {
 	// Failed those that reached the last attempt.
 	FailedAttempts int `json:"failed_attempts"`
 	Failed         int `json:"failed"`
+	// Digests is the number of task digests sent, announcing DigestTasks
+	// tasks; DigestFailedAttempts counts failed deliveries and
+	// DigestsFailed the digests that reached their last attempt.
+	Digests              int `json:"digests"`
+	DigestTasks          int `json:"digest_tasks"`
+	DigestFailedAttempts int `json:"digest_failed_attempts"`
+	DigestsFailed        int `json:"digests_failed"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -184,6 +194,12 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
 		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed)
+	if err != nil {
+		return rep, err
+	}
+	err = r.SendTaskDigests(ctx, today, &rep)
+	r.logger.InfoContext(ctx, "Task digests run", "date", today.String(), "owner", r.o.Owner, "digests", rep.Digests,
+		"tasks", rep.DigestTasks, "failed_attempts", rep.DigestFailedAttempts, "failed", rep.DigestsFailed)
 	return rep, err
 }
 

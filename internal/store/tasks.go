@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// TaskKind names what a request waits for from a person.
+type TaskKind string
+
+// The task kinds of the request journey.
+const (
+	// TaskAuthorise: a submitted request waits for its school's director.
+	TaskAuthorise TaskKind = "authorise"
+	// TaskOpinion: an authorised request waits for a referent's opinion
+	// (inspection, IT, education), one per role.
+	TaskOpinion TaskKind = "opinion"
+	// TaskDecide: a request has its three opinions and waits for the
+	// coordinator's decision.
+	TaskDecide TaskKind = "decide"
+	// TaskDecided: a request was validated or rejected; its teacher and its
+	// school's director are told, with the reason.
+	TaskDecided TaskKind = "decided"
+)
+
+// TaskKinds lists the kinds in the order of the journey.
+var TaskKinds = []TaskKind{TaskAuthorise, TaskOpinion, TaskDecide, TaskDecided}
+
+// Task is one request waiting for one person (or, for TaskDecided, a
+// decision they should read).
+type Task struct {
+	Kind TaskKind `json:"kind"`
+	// RecipientID is the person; Role the role in which they act.
+	RecipientID int64 `json:"recipient_id"`
+	Role        Role  `json:"role"`
+	RequestID   int64 `json:"request_id"`
+	// Cycle identifies the request's submission (submitted_at in
+	// microseconds): a request sent back to draft and submitted again
+	// gives new tasks.
+	Cycle       int64        `json:"cycle"`
+	SchoolYear  string       `json:"school_year"`
+	SchoolUAI   string       `json:"school_uai"`
+	SchoolName  string       `json:"school_name"`
+	Title       string       `json:"title"`
+	TeacherID   int64        `json:"teacher_id"`
+	TeacherName string       `json:"teacher_name"`
+	State       RequestState `json:"state"`
+	// SubmittedAt is when the request was submitted; DecidedAt when it
+	// was decided (TaskDecided).
+	SubmittedAt time.Time  `json:"submitted_at"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	// DecisionReason is the reason of a validation or rejection.
+	DecisionReason string `json:"decision_reason,omitempty"`
+	// Opinions are the referent roles that gave their opinion.
+	Opinions []Role `json:"opinions,omitempty"`
+}
+
+// TaskFilter selects tasks in Tasks.
+type TaskFilter struct {
+	// RecipientIDs keeps the tasks of these people; empty keeps everyone's.
+	RecipientIDs []int64
+	// DecidedSince keeps the decisions (TaskDecided) taken at or after it;
+	// zero leaves decisions out.
+	DecidedSince time.Time
+}
+
+type taskRequestRow struct {
+	ID             int64      `bun:"id"`
+	SchoolYear     string     `bun:"school_year"`
+	SchoolUAI      string     `bun:"school_uai"`
+	SchoolName     string     `bun:"school_name"`
+	Title          string     `bun:"title"`
+	TeacherID      int64      `bun:"teacher_id"`
+	TeacherName    string     `bun:"teacher_name"`
+	State          string     `bun:"state"`
+	SubmittedAt    *time.Time `bun:"submitted_at"`
+	DecidedAt      *time.Time `bun:"decided_at"`
+	DecisionReason string     `bun:"decision_reason"`
+	OpInspection   bool       `bun:"op_inspection"`
+	OpIT           bool       `bun:"op_it"`
+	OpEducation    bool       `bun:"op_education"`
+}
+
+// roleHolders returns the active people holding each role, by id, and the
+// active directors of each school.
+func roleHolders(ctx context.Context, idb bun.IDB) (map[Role][]int64, map[string][]int64, error) {
+	var rows []userRow
+	if err := idb.NewSelect().Model(&rows).Column("id", "role", "school_uai").
+		Where("disabled_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
+		return nil, nil, err
+	}
+	byRole, directors := map[Role][]int64{}, map[string][]int64{}
+	for _, r := range rows {
+		role := Role(r.Role)
+		byRole[role] = append(byRole[role], r.ID)
+		if role == RoleDirector && r.SchoolUAI != nil {
+			directors[*r.SchoolUAI] = append(directors[*r.SchoolUAI], r.ID)
+		}
+	}
+	return byRole, directors, nil
+}
+
+// Tasks returns what the request journey waits for from each active
+// person: the submitted requests of a director's school, the authorised
+// or in-review requests still lacking a referent role's opinion (for every
+// holder of that role), the requests with their three opinions (for every
+// coordinator), and the decisions taken since f.DecidedSince (for the
+// request's teacher and the school's directors). Sorted by recipient,
+// kind, submission and request.
+func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
+	defer wrapf(&err, "Tasks")
+	byRole, directors, err := roleHolders(ctx, db.bun)
+	if err != nil {
+		return nil, err
+	}
+	states := []string{string(RequestSubmitted), string(RequestAuthorised), string(RequestInReview)}
+	var rows []taskRequestRow
+	q := db.bun.NewSelect().TableExpr("requests AS r").
+		ColumnExpr("r.id, r.school_year, r.school_uai, s.name AS school_name, r.title, r.teacher_id, t.name AS teacher_name").
+		ColumnExpr("r.state, r.submitted_at, r.decided_at, r.decision_reason").
+		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'inspection') AS op_inspection").
+		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'it') AS op_it").
+		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'education') AS op_education").
+		Join("JOIN schools AS s ON s.uai = r.school_uai").
+		Join("JOIN users AS t ON t.id = r.teacher_id").
+		Where("r.submitted_at IS NOT NULL").
+		OrderExpr("r.submitted_at, r.id")
+	if f.DecidedSince.IsZero() {
+		q = q.Where("r.state IN (?)", bun.List(states))
+	} else {
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("r.state IN (?)", bun.List(states)).
+				WhereOr("r.state IN ('validated', 'rejected') AND r.decided_at >= ?", f.DecidedSince.UTC())
+		})
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	keep := func(int64) bool { return true }
+	if len(f.RecipientIDs) > 0 {
+		want := map[int64]bool{}
+		for _, id := range f.RecipientIDs {
+			want[id] = true
+		}
+		keep = func(id int64) bool { return want[id] }
+	}
+	var out []Task
+	for _, r := range rows {
+		base := Task{RequestID: r.ID, Cycle: r.SubmittedAt.UTC().Truncate(time.Microsecond).UnixMicro(),
+			SchoolYear: r.SchoolYear, SchoolUAI: r.SchoolUAI, SchoolName: r.SchoolName, Title: r.Title,
+			TeacherID: r.TeacherID, TeacherName: r.TeacherName, State: RequestState(r.State),
+			SubmittedAt: r.SubmittedAt.UTC(), DecidedAt: utcp(r.DecidedAt), DecisionReason: r.DecisionReason}
+		given := map[Role]bool{RoleInspection: r.OpInspection, RoleIT: r.OpIT, RoleEducation: r.OpEducation}
+		for _, role := range ReferentRoles {
+			if given[role] {
+				base.Opinions = append(base.Opinions, role)
+			}
+		}
+		add := func(kind TaskKind, role Role, ids []int64) {
+			for _, id := range ids {
+				if keep(id) {
+					t := base
+					t.Kind, t.Role, t.RecipientID = kind, role, id
+					out = append(out, t)
+				}
+			}
+		}
+		switch RequestState(r.State) {
+		case RequestSubmitted:
+			add(TaskAuthorise, RoleDirector, directors[r.SchoolUAI])
+		case RequestAuthorised, RequestInReview:
+			for _, role := range ReferentRoles {
+				if !given[role] {
+					add(TaskOpinion, role, byRole[role])
+				}
+			}
+			if len(base.Opinions) == len(ReferentRoles) {
+				add(TaskDecide, RoleCoordinator, byRole[RoleCoordinator])
+			}
+		case RequestValidated, RequestRejected:
+			if slices.Contains(byRole[RoleTeacher], r.TeacherID) {
+				add(TaskDecided, RoleTeacher, []int64{r.TeacherID})
+			}
+			add(TaskDecided, RoleDirector, directors[r.SchoolUAI])
+		}
+	}
+	slices.SortStableFunc(out, compareTasks)
+	return out, nil
+}
+
+func compareTasks(a, b Task) int {
+	switch {
+	case a.RecipientID != b.RecipientID:
+		return cmpInt64(a.RecipientID, b.RecipientID)
+	case a.Kind != b.Kind:
+		return slices.Index(TaskKinds, a.Kind) - slices.Index(TaskKinds, b.Kind)
+	case a.Cycle != b.Cycle:
+		return cmpInt64(a.Cycle, b.Cycle)
+	}
+	return cmpInt64(a.RequestID, b.RequestID)
+}
