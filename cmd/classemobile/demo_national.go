@@ -203,8 +203,8 @@ func seedNational(ctx context.Context, db *store.DB, o nationalOptions) (nationa
 		city := nationalCities[i%len(nationalCities)]
 		lat, lon := 43.0+float64(i%97)*0.08, -1.0+float64(i%89)*0.09
 		s := store.School{UAI: fmt.Sprintf("%07d%c", 9000000+i, 'A'+rune(i%26)),
-			Name:  fmt.Sprintf("ECOLE ELEMENTAIRE %s %d", nationalSchoolNames[i%len(nationalSchoolNames)], i/len(nationalSchoolNames)+1),
-			Kind:  "elementaire", City: city, SectorID: fmt.Sprintf("secteur-%03d", i%o.Sizes.Sectors+1),
+			Name: fmt.Sprintf("ECOLE ELEMENTAIRE %s %d", nationalSchoolNames[i%len(nationalSchoolNames)], i/len(nationalSchoolNames)+1),
+			Kind: "elementaire", City: city, SectorID: fmt.Sprintf("secteur-%03d", i%o.Sizes.Sectors+1),
 			Latitude: &lat, Longitude: &lon}
 		if i%7 == 0 {
 			s.PriorityEducation = "REP"
@@ -336,9 +336,9 @@ func nationalRequest(ctx context.Context, db *store.DB, t nationalTeacher, year 
 	q := store.Request{SchoolYear: year, SchoolUAI: t.school.UAI, TeacherID: t.user.ID, ClassLevels: levels,
 		Pupils: pupils, Title: p.title, Motivation: p.motivation, CurriculumLinks: p.curriculum,
 		SchoolProjectLinks: p.schoolProject, Coherence: p.coherence, DigitalSkills: p.skills,
-		Commitments: store.Commitments{SecureUse: true, Visits: true, ParentsInformed: true, Feedback: true},
-		Logistics:   store.Logistics{SecureStorage: true, ClassroomWifi: t.seq%5 != 0, Printing: t.seq%2 == 0},
-		Training:    store.Training{Status: store.TrainingNotPlanned},
+		Commitments:      store.Commitments{SecureUse: true, Visits: true, ParentsInformed: true, Feedback: true},
+		Logistics:        store.Logistics{SecureStorage: true, ClassroomWifi: t.seq%5 != 0, Printing: t.seq%2 == 0},
+		Training:         store.Training{Status: store.TrainingNotPlanned},
 		PreferredPeriods: []string{periods[t.seq%len(periods)]}, ExcludedPeriods: []string{},
 		ExtensionWeeks: []int{0, 0, 0, 2, 6}[t.seq%5]}
 	ta, da := store.Actor{UserID: t.user.ID}, store.Actor{UserID: director.ID}
