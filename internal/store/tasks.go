@@ -84,23 +84,47 @@ type taskRequestRow struct {
 	OpEducation    bool       `bun:"op_education"`
 }
 
-// roleHolders returns the active people holding each role, by id, and the
-// active directors of each school.
-func roleHolders(ctx context.Context, idb bun.IDB) (map[Role][]int64, map[string][]int64, error) {
+// holders are the active people who may receive tasks: by role, the
+// directors by school, and the active teachers.
+type holders struct {
+	byRole    map[Role][]int64
+	directors map[string][]int64
+	teachers  map[int64]bool
+	// schoolOnly is true when every person holds only school roles: the
+	// requests to read are those of their schools.
+	schoolOnly bool
+	schools    []string
+}
+
+// taskHolders returns the active people holding each role, among ids (all
+// when ids is empty).
+func taskHolders(ctx context.Context, idb bun.IDB, ids []int64) (holders, error) {
 	var rows []userRow
-	if err := idb.NewSelect().Model(&rows).Column("id", "role", "school_uai").
-		Where("disabled_at IS NULL").OrderExpr("id").Scan(ctx); err != nil {
-		return nil, nil, err
+	q := idb.NewSelect().Model(&rows).Column("id", "role", "school_uai").
+		Where("disabled_at IS NULL").OrderExpr("id")
+	if len(ids) > 0 {
+		q = q.Where("id IN (?)", bun.List(ids))
 	}
-	byRole, directors := map[Role][]int64{}, map[string][]int64{}
+	if err := q.Scan(ctx); err != nil {
+		return holders{}, err
+	}
+	h := holders{byRole: map[Role][]int64{}, directors: map[string][]int64{}, teachers: map[int64]bool{}, schoolOnly: len(ids) > 0}
 	for _, r := range rows {
 		role := Role(r.Role)
-		byRole[role] = append(byRole[role], r.ID)
-		if role == RoleDirector && r.SchoolUAI != nil {
-			directors[*r.SchoolUAI] = append(directors[*r.SchoolUAI], r.ID)
+		h.byRole[role] = append(h.byRole[role], r.ID)
+		switch {
+		case role == RoleDirector && r.SchoolUAI != nil:
+			h.directors[*r.SchoolUAI] = append(h.directors[*r.SchoolUAI], r.ID)
+		case role == RoleTeacher:
+			h.teachers[r.ID] = true
+		}
+		if !role.ScopedToSchool() {
+			h.schoolOnly = false
+		} else if r.SchoolUAI != nil {
+			h.schools = append(h.schools, *r.SchoolUAI)
 		}
 	}
-	return byRole, directors, nil
+	return h, nil
 }
 
 // Tasks returns what the request journey waits for from each active
@@ -112,9 +136,12 @@ func roleHolders(ctx context.Context, idb bun.IDB) (map[Role][]int64, map[string
 // kind, submission and request.
 func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
 	defer wrapf(&err, "Tasks")
-	byRole, directors, err := roleHolders(ctx, db.bun)
+	h, err := taskHolders(ctx, db.bun, f.RecipientIDs)
 	if err != nil {
 		return nil, err
+	}
+	if len(f.RecipientIDs) > 0 && len(h.byRole) == 0 {
+		return nil, nil // nobody active among them
 	}
 	states := []string{string(RequestSubmitted), string(RequestAuthorised), string(RequestInReview)}
 	var rows []taskRequestRow
@@ -136,9 +163,18 @@ func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
 				WhereOr("r.state IN ('validated', 'rejected') AND r.decided_at >= ?", f.DecidedSince.UTC())
 		})
 	}
+	if h.schoolOnly && len(h.schools) == 0 {
+		return nil, nil
+	}
+	if h.schoolOnly {
+		// Directors and teachers only: their schools' requests (a
+		// director's page on a national database reads a few rows).
+		q = q.Where("r.school_uai IN (?)", bun.List(h.schools))
+	}
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
+	byRole, directors := h.byRole, h.directors
 	keep := func(int64) bool { return true }
 	if len(f.RecipientIDs) > 0 {
 		want := map[int64]bool{}
@@ -181,7 +217,7 @@ func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
 				add(TaskDecide, RoleCoordinator, byRole[RoleCoordinator])
 			}
 		case RequestValidated, RequestRejected:
-			if slices.Contains(byRole[RoleTeacher], r.TeacherID) {
+			if h.teachers[r.TeacherID] {
 				add(TaskDecided, RoleTeacher, []int64{r.TeacherID})
 			}
 			add(TaskDecided, RoleDirector, directors[r.SchoolUAI])
