@@ -95,7 +95,14 @@ func runJobs(ctx context.Context, e env, args []string) error {
 			}
 			fmt.Fprintf(e.stdout, "\n%s\n", p.Message.Text)
 		}
-		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages would be sent; nothing written.\n", night, n, len(previews))
+		digests, err := r.DryRunTaskDigests(ctx, night)
+		if err != nil {
+			return err
+		}
+		for _, m := range digests {
+			fmt.Fprintf(e.stdout, "To: %s\nSubject: %s\nMessage-ID: <%s>\n\n%s\n", m.To[0], m.Subject, m.MessageID, m.Text)
+		}
+		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages and %d task digests would be sent; nothing written.\n", night, n, len(previews), len(digests))
 		return nil
 	}
 	if *outbox == "" {

@@ -52,7 +52,7 @@ func TestJobsRunOnce(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "Subject: classemobile : Retour de la classe mobile dans 7 jours", "dry run shows the message")
 	assert.Contains(t, stdout, "Bonjour Élodie Fontaine,", "and its text")
-	assert.Contains(t, stderr, "1 reminders in 1 messages would be sent", "summary")
+	assert.Contains(t, stderr, "1 reminders in 1 messages and 0 task digests would be sent", "summary")
 	rows, err := db.ListReminders(context.Background(), store.ReminderFilter{})
 	require.NoError(t, err, "ledger")
 	assert.Empty(t, rows, "dry run writes nothing")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 	"time"
 
@@ -289,4 +290,39 @@ func (r *Runner) composeDigest(u store.User, d store.TaskDigest, contact notify.
 		Date:      r.clock.Now(),
 		Headers:   map[string]string{DigestIDHeader: fmt.Sprint(d.ID)},
 	}
+}
+
+// DryRunTaskDigests returns the task digests a run of today would send,
+// without writing anything.
+func (r *Runner) DryRunTaskDigests(ctx context.Context, today calendar.Date) ([]notify.Message, error) {
+	tasks, err := r.o.DB.Tasks(ctx, store.TaskFilter{DecidedSince: r.clock.Now().Add(-decidedLookback)})
+	if err != nil {
+		return nil, err
+	}
+	by, err := r.o.DB.TasksToAnnounce(ctx, today, tasks)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	users, err := r.o.DB.ActiveUsers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	contact, err := r.contact(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []notify.Message
+	for _, id := range ids {
+		u, ok := users[id]
+		if !ok {
+			continue
+		}
+		out = append(out, r.composeDigest(u, store.TaskDigest{RecipientID: id, Day: today, Tasks: by[id]}, contact, today))
+	}
+	return out, nil
 }

@@ -353,3 +353,36 @@ func TestTaskDigestLinksOpenTheRecipientsPages(t *testing.T) {
 		assert.NotContains(t, recipients(msgs), j.otherDirector.Email, "no other school's director")
 	})
 }
+
+func TestTaskDigestDryRunShowsWhatARunSends(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		j := newJourney(t, db)
+		day := calendar.NewDate(2026, 3, 12)
+		j.authorise(t, j.request(t))
+		j.request(t)
+		subjects := func(ms []notify.Message) map[string]string {
+			out := map[string]string{}
+			for _, m := range ms {
+				out[m.To[0].Email] = m.Subject
+			}
+			return out
+		}
+		preview, err := j.runner.DryRunTaskDigests(ctx, day)
+		require.NoError(t, err)
+		again, err := j.runner.DryRunTaskDigests(ctx, day)
+		require.NoError(t, err)
+		assert.Equal(t, subjects(preview), subjects(again), "a dry run writes nothing")
+		msgs, _ := j.run(t, day)
+		sent := map[string]string{}
+		for k, m := range msgs {
+			sent[k] = m.Subject
+		}
+		assert.Equal(t, sent, subjects(preview), "the dry run shows what the run sends")
+		assert.Len(t, sent, 4, "the director and the three referents")
+		preview, err = j.runner.DryRunTaskDigests(ctx, day)
+		require.NoError(t, err)
+		assert.Empty(t, preview, "nothing left to send")
+	})
+}

@@ -274,3 +274,48 @@ func (db *DB) TaskDigests(ctx context.Context, recipientID int64) (_ []TaskDiges
 	}
 	return out, nil
 }
+
+// TasksToAnnounce returns, without writing anything, what ClaimTaskDigests
+// would claim on day: for each person, the tasks of their pending digest
+// and those not announced yet, unless a digest of theirs already went out
+// on day. Keyed by recipient.
+func (db *DB) TasksToAnnounce(ctx context.Context, day calendar.Date, tasks []Task) (_ map[int64][]Task, err error) {
+	defer wrapf(&err, "TasksToAnnounce(%s)", day)
+	var digests []taskDigestRow
+	if err := db.bun.NewSelect().Model(&digests).Where("status = 'pending' OR day = ?", sqlDate{day}).Scan(ctx); err != nil {
+		return nil, err
+	}
+	pending, doneToday := map[int64]int64{}, map[int64]bool{}
+	for _, d := range digests {
+		if d.Status == DigestPending {
+			pending[d.RecipientID] = d.ID
+		} else {
+			doneToday[d.RecipientID] = true
+		}
+	}
+	var notices []taskNoticeRow
+	if err := db.bun.NewSelect().Model(&notices).Column("digest_id", "recipient_id", "request_id", "kind", "cycle").
+		Where("request_id IN (SELECT id FROM requests WHERE submitted_at IS NOT NULL AND state NOT IN ('draft', 'withdrawn'))").
+		Scan(ctx); err != nil {
+		return nil, err
+	}
+	type who struct {
+		user int64
+		key  taskKey
+	}
+	announced := map[who]int64{}
+	for _, n := range notices {
+		announced[who{n.RecipientID, taskKey{n.RequestID, TaskKind(n.Kind), n.Cycle}}] = n.DigestID
+	}
+	out := map[int64][]Task{}
+	for _, t := range tasks {
+		if doneToday[t.RecipientID] {
+			continue // one digest a day
+		}
+		if d, ok := announced[who{t.RecipientID, t.key()}]; ok && d != pending[t.RecipientID] {
+			continue // announced in a digest that went out (or failed for good)
+		}
+		out[t.RecipientID] = append(out[t.RecipientID], t)
+	}
+	return out, nil
+}
