@@ -121,21 +121,11 @@ func useDatabase(url string) bool {
 	return err == nil
 }
 
-var (
-	frWeekdays = [...]string{"dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."}
-	frMonths   = [...]string{"", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-)
-
 // frDay formats a date the French way: "lun. 01/09/2025".
-func frDay(d calendar.Date) string {
-	return fmt.Sprintf("%s %02d/%02d/%04d", frWeekdays[d.Weekday()], d.Day(), d.Month(), d.Year())
-}
+func frDay(d calendar.Date) string { return d.French(calendar.FrenchNumeric) }
 
 // frLongDate formats "lundi 1 septembre 2025".
-func frLongDate(d calendar.Date) string {
-	days := [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	return fmt.Sprintf("%s %d %s %d", days[d.Weekday()], d.Day(), frMonths[d.Month()], d.Year())
-}
+func frLongDate(d calendar.Date) string { return d.French(calendar.FrenchPlain) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

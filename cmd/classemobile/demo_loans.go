@@ -15,8 +15,8 @@ import (
 // demoLoanPlan is one demo loan: the state it is driven to and when it
 // lies relative to today.
 type demoLoanPlan struct {
-	state string // a store.Loan* state, or "extended"
-	when  string // past, current or future
+	state store.LoanState // a store.Loan* state, or "extended"
+	when  string          // past, current or future
 	// trained: the request's training must be done (pickup).
 	trained bool
 }
@@ -142,7 +142,7 @@ func (d *demo) reserveDemoLoan(ctx context.Context, y *calendar.Year, reqs []sto
 						[]store.NewLoan{{RequestID: req.ID, PackIDs: packs, StartWeek: s, SchoolYear: req.SchoolYear}})
 					return err
 				})
-				var le *store.LoanError
+				var le *store.RuleError
 				switch {
 				case err == nil:
 					return out[0], req, nil
@@ -176,7 +176,7 @@ func packCombos(packs []store.Pack, n int) [][]int64 {
 
 // driveDemoLoan moves a reserved loan to its demo state, each step by the
 // person who does it.
-func (d *demo) driveDemoLoan(ctx context.Context, l store.Loan, req store.Request, state string, today calendar.Date) error {
+func (d *demo) driveDemoLoan(ctx context.Context, l store.Loan, req store.Request, state store.LoanState, today calendar.Date) error {
 	coord, it, insp := d.users["coordinator"], d.users["it"], d.users["inspection"]
 	director := d.users["director:"+req.SchoolUAI]
 	teacher := store.Actor{UserID: req.TeacherID}

@@ -30,7 +30,7 @@ func TestSeedDemoLoans(t *testing.T) {
 				require.NoError(t, seedDemo(ctx, db, io.Discard, slog.New(slog.DiscardHandler), tt.now))
 				loans, err := db.ListLoans(ctx, store.LoanFilter{SchoolYear: "2026-2027"})
 				require.NoError(t, err)
-				states := map[string]int{}
+				states := map[store.LoanState]int{}
 				extended, fromRound := 0, 0
 				for _, l := range loans {
 					states[l.State]++

@@ -32,7 +32,7 @@ func seedDemoMaintenance(ctx context.Context, d *demo) error {
 	for i := len(d.packs) - 1; i >= 0; i-- {
 		m, err := d.db.CreateMaintenance(ctx, coord, store.NewMaintenance{PackID: d.packs[i].ID, FirstDay: first,
 			LastDay: first.AddDays(11), Reason: "Réparation : deux écrans fissurés, tablettes envoyées au SAV"})
-		var me *store.MaintenanceError
+		var me *store.RuleError
 		if errors.As(err, &me) {
 			continue
 		}

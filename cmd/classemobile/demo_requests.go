@@ -166,7 +166,7 @@ var demoRequests = []demoRequest{
 }
 
 // demoOpinionComments are the referents' comments per verdict.
-var demoOpinionComments = map[store.Role]map[string]string{
+var demoOpinionComments = map[store.Role]map[store.OpinionVerdict]string{
 	store.RoleInspection: {
 		store.OpinionFavourable:   "Objectifs d'apprentissage clairs et inscrits dans les programmes.",
 		store.OpinionReserved:     "Préciser l'évaluation des apprentissages et le rôle de l'intervenant.",
@@ -184,7 +184,7 @@ var demoOpinionComments = map[store.Role]map[string]string{
 	},
 }
 
-var demoVerdicts = map[byte]string{'f': store.OpinionFavourable, 'r': store.OpinionReserved, 'u': store.OpinionUnfavourable}
+var demoVerdicts = map[byte]store.OpinionVerdict{'f': store.OpinionFavourable, 'r': store.OpinionReserved, 'u': store.OpinionUnfavourable}
 
 // demoDirectors names the directors of the schools, in CSV order (the
 // first school's director comes from the users step).
@@ -275,7 +275,7 @@ func seedDemoRequest(ctx context.Context, d *demo, spec demoRequest, year string
 		if err != nil {
 			return err
 		}
-		q.Training = store.Training{Status: map[string]string{"planned": store.TrainingPlanned, "done": store.TrainingDone}[status], Date: &dd}
+		q.Training = store.Training{Status: map[string]store.TrainingStatus{"planned": store.TrainingPlanned, "done": store.TrainingDone}[status], Date: &dd}
 	}
 	ta, da, ca := store.Actor{UserID: teacher.ID}, store.Actor{UserID: director.ID}, store.Actor{UserID: coord.ID}
 	q, err := d.db.CreateRequest(ctx, ta, q)

@@ -88,7 +88,7 @@ func runPack(ctx context.Context, e env, args []string) error {
 	case "add":
 		nm.PackID = packID
 		m, err := db.CreateMaintenance(ctx, store.Actor{}, nm)
-		var me *store.MaintenanceError
+		var me *store.RuleError
 		if errors.As(err, &me) {
 			return fmt.Errorf("pack maintenance add: %s", me.Message)
 		}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -180,29 +179,27 @@ func runRoundList(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// roundCLIError turns the store's round errors into readable messages.
+// roundCLIError turns the store's broken rules into readable messages.
 func roundCLIError(err error) error {
-	var (
-		ie *store.RoundInputError
-		se *store.RoundStateError
-		le *store.LoanError
-	)
-	switch {
-	case errors.As(err, &ie):
+	re, ok := store.AsRule(err)
+	if !ok {
+		return err
+	}
+	if len(re.Fields) > 0 {
 		var b strings.Builder
 		b.WriteString("paramètres du tour invalides :")
-		for _, k := range sortedKeys(ie.Fields) {
-			fmt.Fprintf(&b, "\n  %s : %s", k, ie.Fields[k])
+		for _, k := range re.Fields {
+			fmt.Fprintf(&b, "\n  %s : %s", k, re.FieldMessages[k])
 		}
 		return fmt.Errorf("%s", b.String())
-	case errors.As(err, &se) && se.Superseded:
-		return fmt.Errorf("tour n° %d : un autre tour a été publié (ou un prêt a changé) depuis son calcul : relancez-le", se.ID)
-	case errors.As(err, &se):
-		return fmt.Errorf("tour n° %d : ce n'est plus un brouillon (état : %s)", se.ID, store.RoundStateLabel(se.State))
-	case errors.As(err, &le):
-		return fmt.Errorf("publication impossible : %s", le.Message)
 	}
-	return err
+	switch re.Code {
+	case "round_superseded":
+		return fmt.Errorf("tour : un autre tour a été publié (ou un prêt a changé) depuis son calcul : relancez-le")
+	case "round_not_draft":
+		return fmt.Errorf("tour : ce n'est plus un brouillon (état : %s)", re.State.Label())
+	}
+	return fmt.Errorf("%s", re.Message)
 }
 
 func writeJSONFile(path string, v any) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -13,7 +14,7 @@ import (
 
 const userUsage = `user <subcommand> [flags]
 
-  user add --email E --name N --role R [--school UAI]   create a person; prints their API token alone on stdout
+  user add --email E --name N --role R[,R…] [--school UAI]  create a person; prints their API token alone on stdout
   user list [--role R] [--school UAI] [--all]           the people, their school and their active API tokens
   user token --email E                                  a new API token alone on stdout (the old ones are revoked)
   user disable --email E                                disable a person (API tokens revoked, no more e-mail)
@@ -48,38 +49,47 @@ func runUser(ctx context.Context, e env, args []string) error {
 // personErr turns the store's refusals into the French sentence they
 // carry, so the command line never shows a driver's message.
 func personErr(err error) error {
-	var pe *store.PersonError
-	if errors.As(err, &pe) {
-		return errors.New(pe.Message)
+	if re, ok := store.AsRule(err); ok {
+		return errors.New(re.Message)
 	}
 	return err
 }
 
 func runUserAdd(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user add", "user add --email E --name N --role R [--school UAI] [--db URL]\n\n"+
+	fs := newFlagSet(e, "user add", "user add --email E --name N --role R[,R…] [--school UAI] [--db URL]\n\n"+
 		"Creates a user and prints its API token alone on stdout (only its hash is stored).\n"+
 		"Roles: coordinator, it, inspection, education, director, teacher (the last two need --school).")
 	email := fs.String("email", "", "e-mail address (required)")
 	name := fs.String("name", "", "full name (required)")
-	role := fs.String("role", "", "role (required)")
+	var roleArgs []string
+	fs.Func("role", "role (required); repeat it or separate roles by commas for a person with several roles (director,teacher)", func(v string) error {
+		roleArgs = append(roleArgs, strings.Split(v, ",")...)
+		return nil
+	})
 	school := fs.String("school", "", "UAI of the school, for directors and teachers")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	u := store.User{Email: store.NormalizeEmail(*email), Name: strings.TrimSpace(*name),
-		Role: store.Role(*role), SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
+		SchoolUAI: strings.ToUpper(strings.TrimSpace(*school))}
+	for _, r := range roleArgs {
+		role := store.Role(strings.TrimSpace(r))
+		switch {
+		case !role.Valid():
+			return usagef("user add: unknown role %q (coordinator, it, inspection, education, director, teacher)", r)
+		case role.ScopedToSchool() && u.SchoolUAI == "":
+			return usagef("user add: role %s needs --school", role)
+		}
+		u.Roles = append(u.Roles, store.UserRole{Role: role})
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usagef("user add: unexpected argument %q", fs.Arg(0))
-	case u.Email == "" || u.Name == "" || u.Role == "":
+	case u.Email == "" || u.Name == "" || len(u.Roles) == 0:
 		return usagef("user add: --email, --name and --role are required")
-	case !u.Role.Valid():
-		return usagef("user add: unknown role %q (coordinator, it, inspection, education, director, teacher)", *role)
-	case u.Role.ScopedToSchool() && u.SchoolUAI == "":
-		return usagef("user add: role %s needs --school", u.Role)
-	case !u.Role.ScopedToSchool() && u.SchoolUAI != "":
-		return usagef("user add: role %s does not belong to a school", u.Role)
+	case u.SchoolUAI != "" && !slices.ContainsFunc(u.Roles, func(ur store.UserRole) bool { return ur.Role.ScopedToSchool() }):
+		return usagef("user add: role %s does not belong to a school", u.Roles[0].Role)
 	}
 	if err := store.CheckEmail(u.Email); err != nil {
 		return usagef("user add: %q is not an e-mail address", *email)
@@ -90,9 +100,8 @@ func runUserAdd(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	_, token, err := db.CreateUser(ctx, store.Actor{}, u)
-	var pe *store.PersonError
-	if errors.As(err, &pe) && pe.Code == "email_taken" {
-		return fmt.Errorf("%s (nouveau jeton : classemobile user token --email %s)", pe.Message, u.Email)
+	if re, ok := store.AsRule(err); ok && re.Code == "email_taken" {
+		return fmt.Errorf("%s (nouveau jeton : classemobile user token --email %s)", re.Message, u.Email)
 	}
 	if err != nil {
 		return personErr(err)
@@ -128,7 +137,7 @@ func runUserList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tE-MAIL\tNOM\tRÔLE\tÉCOLE\tJETONS\tÉTAT")
+	fmt.Fprintln(tw, "ID\tE-MAIL\tNOM\tRÔLES\tÉCOLE\tJETONS\tÉTAT")
 	for _, p := range people {
 		school := "-"
 		if p.SchoolUAI != "" {
@@ -138,7 +147,16 @@ func runUserList(ctx context.Context, e env, args []string) error {
 		if p.Disabled() {
 			state = "désactivé le " + p.DisabledAt.Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", p.ID, p.Email, p.Name, p.Role, school, p.ActiveTokens, state)
+		var roles []string
+		for _, ur := range p.Roles {
+			if !slices.Contains(roles, string(ur.Role)) {
+				roles = append(roles, string(ur.Role))
+			}
+		}
+		if len(roles) == 0 {
+			roles = []string{string(p.Role)}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", p.ID, p.Email, p.Name, strings.Join(roles, ","), school, p.ActiveTokens, state)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

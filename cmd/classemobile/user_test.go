@@ -200,7 +200,7 @@ func TestUserImport(t *testing.T) {
 		school := storetest.School(t, db, &storetest.SchoolOpts{UAI: "0931280L", Name: "ECOLE ELEMENTAIRE ALEXANDRE DUMAS"})
 		dir := t.TempDir()
 		good := dir + "/personnes.csv"
-		require.NoError(t, os.WriteFile(good, []byte("\ufeffe-mail;nom;rôle(s);UAI\nPaul@Example.fr;Paul Nouveau;directeur;"+school.UAI+"\nien@example.fr;Sophie Lambert;inspectrice;\n"), 0o600))
+		require.NoError(t, os.WriteFile(good, []byte("\ufeffe-mail;nom;rôle(s);UAI\nPaul@Example.fr;Paul Nouveau;enseignant|directeur;"+school.UAI+"\nien@example.fr;Sophie Lambert;inspectrice;\n"), 0o600))
 		bad := dir + "/erreurs.csv"
 		require.NoError(t, os.WriteFile(bad, []byte("ien@example.fr;Sophie Lambert;inspectrice;\nx@example.fr;X;enseignant;0939999Z\n"), 0o600))
 
@@ -212,7 +212,7 @@ func TestUserImport(t *testing.T) {
 
 		code, stdout, stderr = runCLI(t, env, "user", "import", "--file", good)
 		require.Equal(t, 0, code, stderr)
-		assert.Regexp(t, `ligne 2\s+à créer\s+paul@example.fr\s+Paul Nouveau\s+direction d'école\s+ECOLE ELEMENTAIRE ALEXANDRE DUMAS \(0931280L\)`, stdout)
+		assert.Regexp(t, `ligne 2\s+à créer\s+paul@example.fr\s+Paul Nouveau\s+direction d'école, enseignant\(e\)\s+ECOLE ELEMENTAIRE ALEXANDRE DUMAS \(0931280L\)`, stdout)
 		assert.Contains(t, stdout, "2 personnes à créer, 0 à modifier, 0 inchangée.")
 		assert.Contains(t, stdout, "relancez avec --apply")
 		assert.Equal(t, 0, countPeople(t, db), "a preview changes nothing")

@@ -188,7 +188,7 @@ func (r *Runner) sections(d store.TaskDigest) []digestSection {
 				s.Title = count(len(ts), "décision sur une demande", "décisions sur des demandes")
 			}
 		}
-		if k != store.TaskDecided {
+		if k != store.TaskDecided && !(k == store.TaskAuthorise && ts[0].Role != store.RoleDirector) {
 			s.ListURL = r.o.BaseURL + taskListPath(k)
 		}
 		for _, t := range ts {
@@ -205,7 +205,11 @@ func (r *Runner) describeTask(t store.Task) digestItem {
 	submitted := frenchDate(calendar.ParisDate(t.SubmittedAt))
 	switch t.Kind {
 	case store.TaskAuthorise:
-		it.Lines = []string{who, fmt.Sprintf("Déposée le %s : elle attend votre autorisation avant l'examen par les référents.", submitted)}
+		line := fmt.Sprintf("Déposée le %s : elle attend votre autorisation avant l'examen par les référents.", submitted)
+		if t.Role == store.RoleCoordinator {
+			line = fmt.Sprintf("Déposée le %s par un directeur ou une directrice pour sa propre classe : elle attend votre autorisation avant l'examen par les référents.", submitted)
+		}
+		it.Lines = []string{who, line}
 	case store.TaskOpinion:
 		it.Lines = []string{who, fmt.Sprintf("Autorisée par la direction de l'école ; elle attend %s.", opinionOf[t.Role])}
 	case store.TaskDecide:

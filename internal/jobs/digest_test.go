@@ -386,3 +386,32 @@ func TestTaskDigestDryRunShowsWhatARunSends(t *testing.T) {
 		assert.Empty(t, preview, "nothing left to send")
 	})
 }
+
+func TestTaskDigestOwnClassGoesToTheCoordinator(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		j := newJourney(t, db)
+		day := calendar.NewDate(2026, 3, 12)
+		// The director also teaches, and files a request for their class.
+		_, err := db.ChangePerson(ctx, store.Actor{}, j.director.ID, store.PersonInput{Name: j.director.Name,
+			Roles: []store.Role{store.RoleDirector, store.RoleTeacher}, SchoolUAI: j.school.UAI})
+		require.NoError(t, err)
+		q, err := db.CreateRequest(ctx, store.Actor{UserID: j.director.ID},
+			storetest.RequestContent(j.school.UAI, j.director.ID, storetest.RequestYear, 22))
+		require.NoError(t, err)
+		_, err = db.SubmitRequest(ctx, store.Actor{UserID: j.director.ID}, q.ID, q.Version)
+		require.NoError(t, err)
+		msgs, _ := j.run(t, day)
+		require.Equal(t, emails(j.coord), recipients(msgs), "the coordinator authorises a director's own class")
+		m := msgs[j.coord.Email]
+		assert.Equal(t, "classemobile : 1 demande à autoriser", m.Subject)
+		assert.Contains(t, m.Text, "par un directeur ou une directrice pour sa propre classe")
+		assert.NotContains(t, m.Text, "/ecole", "no link to a director's page")
+		for _, link := range linkRe.FindAllString(m.Text+m.HTML, -1) {
+			u, err := url.Parse(link)
+			require.NoError(t, err)
+			assert.Regexp(t, `^/demandes/\d+$`, u.Path)
+		}
+	})
+}

@@ -16,20 +16,8 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-var (
-	frenchWeekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	frenchMonths   = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-		"septembre", "octobre", "novembre", "décembre"}
-)
-
 // frenchDate renders a date the French way: "lundi 5 janvier 2026".
-func frenchDate(d calendar.Date) string {
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %s %d", frenchWeekdays[d.Weekday()], day, frenchMonths[d.Month()-1], d.Year())
-}
+func frenchDate(d calendar.Date) string { return d.French(calendar.FrenchLong) }
 
 // inDays renders a distance in days: "demain", "dans 3 jours", "aujourd'hui".
 func inDays(n int) string {

@@ -27,7 +27,7 @@ func TestWindowLosesNothing(t *testing.T) {
 		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI})
 		start := calendar.NewDate(2025, 9, 1)
 		rng := rand.New(rand.NewPCG(7, 7))
-		states := []string{"reserved", "signed", "picked_up", "returned", "closed", "cancelled"}
+		states := []store.LoanState{"reserved", "signed", "picked_up", "returned", "closed", "cancelled"}
 		var fs []storetest.LoanFixture
 		for range 400 {
 			pickup := start.AddDays(rng.IntN(300))

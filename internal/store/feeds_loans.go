@@ -16,7 +16,7 @@ import (
 // such as a cancellation reason).
 type FeedLoan struct {
 	ID         int64
-	State      string
+	State      LoanState
 	SchoolUAI  string
 	SchoolName string
 	// SchoolAddress is the school's postal address on one line, possibly
@@ -38,7 +38,7 @@ type FeedLoan struct {
 	ITSigned       bool
 	// TrainingStatus is the request's training status (not_planned,
 	// planned, done) and TrainingDate its date, if any.
-	TrainingStatus string
+	TrainingStatus TrainingStatus
 	TrainingDate   calendar.Date
 	// Assessed reports whether the teacher's assessment is written.
 	Assessed    bool
@@ -55,27 +55,27 @@ type FeedLoanPack struct {
 }
 
 type feedLoanRow struct {
-	ID               int64      `bun:"id"`
-	State            string     `bun:"state"`
-	SchoolUAI        string     `bun:"school_uai"`
-	SchoolName       string     `bun:"school_name"`
-	Address          string     `bun:"address"`
-	PostalCode       string     `bun:"postal_code"`
-	City             string     `bun:"city"`
-	ClassLevels      string     `bun:"class_levels"`
-	TrainingStatus   string     `bun:"training_status"`
-	TrainingDate     sqlDate    `bun:"training_date"`
-	PickupDay        sqlDate    `bun:"pickup_day"`
-	PickupTime       *string    `bun:"pickup_time"`
-	ReturnDay        sqlDate    `bun:"return_day"`
-	BaseReturnDay    sqlDate    `bun:"base_return_day"`
-	ExtensionWeeks   int        `bun:"extension_weeks"`
-	DirectorSignedAt *time.Time `bun:"director_signed_at"`
-	ITSignedAt       *time.Time `bun:"it_signed_at"`
-	CancelledAt      *time.Time `bun:"cancelled_at"`
-	UpdatedAt        time.Time  `bun:"updated_at"`
-	RequestUpdatedAt time.Time  `bun:"request_updated_at"`
-	AssessedAt       *time.Time `bun:"assessed_at"`
+	ID               int64          `bun:"id"`
+	State            LoanState      `bun:"state"`
+	SchoolUAI        string         `bun:"school_uai"`
+	SchoolName       string         `bun:"school_name"`
+	Address          string         `bun:"address"`
+	PostalCode       string         `bun:"postal_code"`
+	City             string         `bun:"city"`
+	ClassLevels      string         `bun:"class_levels"`
+	TrainingStatus   TrainingStatus `bun:"training_status"`
+	TrainingDate     sqlDate        `bun:"training_date"`
+	PickupDay        sqlDate        `bun:"pickup_day"`
+	PickupTime       *string        `bun:"pickup_time"`
+	ReturnDay        sqlDate        `bun:"return_day"`
+	BaseReturnDay    sqlDate        `bun:"base_return_day"`
+	ExtensionWeeks   int            `bun:"extension_weeks"`
+	DirectorSignedAt *time.Time     `bun:"director_signed_at"`
+	ITSignedAt       *time.Time     `bun:"it_signed_at"`
+	CancelledAt      *time.Time     `bun:"cancelled_at"`
+	UpdatedAt        time.Time      `bun:"updated_at"`
+	RequestUpdatedAt time.Time      `bun:"request_updated_at"`
+	AssessedAt       *time.Time     `bun:"assessed_at"`
 }
 
 // FeedLoans returns the loans a feed shows, by ID: for FeedSchool those of

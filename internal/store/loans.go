@@ -19,35 +19,19 @@ import (
 // director and the IT department) → picked_up → returned → closed; it may
 // be cancelled (with a reason) before the pickup.
 const (
-	LoanReserved  = "reserved"
-	LoanSigned    = "signed"
-	LoanPickedUp  = "picked_up"
-	LoanReturned  = "returned"
-	LoanClosed    = "closed"
-	LoanCancelled = "cancelled"
+	LoanReserved  LoanState = "reserved"
+	LoanSigned    LoanState = "signed"
+	LoanPickedUp  LoanState = "picked_up"
+	LoanReturned  LoanState = "returned"
+	LoanClosed    LoanState = "closed"
+	LoanCancelled LoanState = "cancelled"
 )
 
 // LoanStates lists the loan states in lifecycle order.
-var LoanStates = []string{LoanReserved, LoanSigned, LoanPickedUp, LoanReturned, LoanClosed, LoanCancelled}
+var LoanStates = []LoanState{LoanReserved, LoanSigned, LoanPickedUp, LoanReturned, LoanClosed, LoanCancelled}
 
 // LoanStateLabel returns the French label of a loan state.
-func LoanStateLabel(state string) string {
-	switch state {
-	case LoanReserved:
-		return "réservé"
-	case LoanSigned:
-		return "convention signée"
-	case LoanPickedUp:
-		return "retiré"
-	case LoanReturned:
-		return "rendu"
-	case LoanClosed:
-		return "clôturé"
-	case LoanCancelled:
-		return "annulé"
-	}
-	return state
-}
+func LoanStateLabel[S ~string](state S) string { return LoanState(state).Label() }
 
 // Loan defaults.
 const (
@@ -60,41 +44,21 @@ const (
 	DefaultTurnaroundDays = 7
 )
 
-// LoanError is a refused loan action: a precondition or a rule of the
-// process does not hold. Message is French and safe to show to users.
-type LoanError struct {
-	// Code is a stable machine code ("invalid_state", "pickup_blocked"…).
-	Code string
-	// Message says in French what is wrong or missing.
-	Message string
-	// Invalid is true when the input itself is wrong (HTTP 422), false when
-	// the loan's state or the plan forbids the action (HTTP 409).
-	Invalid bool
-	// Field names the input field at fault, when Invalid.
-	Field string
-	// State is the loan's current state, for invalid_state.
-	State string
-	// BlockingLoanID names the loan that blocks an extension.
-	BlockingLoanID int64
+func invalidLoan(field, code, format string, args ...any) *RuleError {
+	return Invalid(field, code, format, args...)
 }
 
-func (e *LoanError) Error() string { return "loan: " + e.Code + ": " + e.Message }
-
-func invalidLoan(field, code, format string, args ...any) *LoanError {
-	return &LoanError{Code: code, Message: fmt.Sprintf(format, args...), Invalid: true, Field: field}
-}
-
-func loanConflict(code, format string, args ...any) *LoanError {
-	return &LoanError{Code: code, Message: fmt.Sprintf(format, args...)}
+func loanConflict(code, format string, args ...any) *RuleError {
+	return Conflicting(code, format, args...)
 }
 
 // stateError refuses an action in the loan's current state, naming it.
-func stateError(action, state string, allowed ...string) *LoanError {
+func stateError(action string, state LoanState, allowed ...LoanState) *RuleError {
 	labels := make([]string, len(allowed))
 	for i, s := range allowed {
 		labels[i] = "« " + LoanStateLabel(s) + " »"
 	}
-	return &LoanError{Code: "invalid_state", State: state, Message: fmt.Sprintf(
+	return &RuleError{Kind: RuleConflict, Code: "invalid_state", State: state, Message: fmt.Sprintf(
 		"%s impossible : le prêt est à l'état « %s » (état attendu : %s).",
 		action, LoanStateLabel(state), strings.Join(labels, " ou "))}
 }
@@ -117,14 +81,14 @@ type LoanPack struct {
 // request, for a range of school days. Every change bumps Version and
 // UpdatedAt: feeds and reminders use them as the change marker.
 type Loan struct {
-	ID           int64  `json:"id"`
-	RequestID    int64  `json:"request_id"`
-	RequestTitle string `json:"request_title"`
-	TeacherID    int64  `json:"teacher_id"`
-	SchoolYear   string `json:"school_year"`
-	SchoolUAI    string `json:"school_uai"`
-	RoundID      *int64 `json:"round_id,omitempty"`
-	State        string `json:"state"`
+	ID           int64     `json:"id"`
+	RequestID    int64     `json:"request_id"`
+	RequestTitle string    `json:"request_title"`
+	TeacherID    int64     `json:"teacher_id"`
+	SchoolYear   string    `json:"school_year"`
+	SchoolUAI    string    `json:"school_uai"`
+	RoundID      *int64    `json:"round_id,omitempty"`
+	State        LoanState `json:"state"`
 	// StartWeek is the school week index of the first week; Weeks the base
 	// length in school weeks; ExtensionWeeks the confirmed extensions.
 	StartWeek      int `json:"start_week"`
@@ -176,7 +140,7 @@ type loanRow struct {
 	SchoolYear       string     `bun:"school_year,notnull"`
 	SchoolUAI        string     `bun:"school_uai,notnull"`
 	RoundID          *int64     `bun:"round_id"`
-	State            string     `bun:"state,notnull"`
+	State            LoanState  `bun:"state,notnull"`
 	StartWeek        int        `bun:"start_week,notnull"`
 	Weeks            int        `bun:"weeks,notnull"`
 	ExtensionWeeks   int        `bun:"extension_weeks,notnull"`
@@ -265,7 +229,7 @@ type loanRequest struct {
 	TeacherID       int64
 	State           string
 	Packs           int
-	TrainingStatus  string
+	TrainingStatus  TrainingStatus
 	TrainingDate    sqlDate
 	ExcludedPeriods string
 	HasLoan         bool
@@ -522,7 +486,7 @@ func attachPacks(ctx context.Context, idb bun.IDB, ls []Loan) error {
 type LoanFilter struct {
 	SchoolYear string
 	SchoolUAI  string
-	State      string
+	State      LoanState
 	PackID     int64
 	RequestID  int64
 	// UpdatedSince keeps loans changed at or after this instant.
@@ -604,9 +568,9 @@ func loanRowOf(ctx context.Context, tx bun.Tx, id int64) (loanRow, error) {
 }
 
 type lockedPack struct {
-	ID     int64  `bun:"id"`
-	Code   string `bun:"code"`
-	Status string `bun:"status"`
+	ID     int64      `bun:"id"`
+	Code   string     `bun:"code"`
+	Status PackStatus `bun:"status"`
 }
 
 // lockPacks reads the packs and, in PostgreSQL, locks them in id order

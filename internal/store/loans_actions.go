@@ -242,8 +242,17 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 		if err != nil {
 			return err
 		}
-		if signer.Role == RoleDirector && signer.SchoolUAI != before.SchoolUAI {
-			return ErrNotFound
+		if !signer.SeesSchool(before.SchoolUAI) {
+			return errHidden()
+		}
+		// The party the person signs for: the school's direction, or the
+		// IT department.
+		party := Role("")
+		switch {
+		case signer.HasRoleAt(RoleDirector, before.SchoolUAI):
+			party = RoleDirector
+		case signer.HasRole(RoleIT):
+			party = RoleIT
 		}
 		if before.State != LoanReserved {
 			return stateError("Signature de la convention", before.State, LoanReserved)
@@ -253,7 +262,7 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 			return err
 		}
 		now := db.Now()
-		switch signer.Role {
+		switch party {
 		case RoleDirector:
 			if row.DirectorSignedBy != nil {
 				return loanConflict("already_signed", "La convention est déjà signée par la direction de l'école.")
@@ -338,7 +347,7 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 			switch {
 			case !in.AcceptDifference:
 				return loanConflict("items_missing", "Retrait bloqué : %d élément(s) manquant(s) : %s. La DSI peut accepter l'écart avec un commentaire.", len(absent), strings.Join(absent, ", "))
-			case by.Role != RoleIT:
+			case !by.HasRole(RoleIT):
 				return loanConflict("items_missing", "Seule la DSI peut accepter un retrait avec des éléments manquants (%s).", strings.Join(absent, ", "))
 			case strings.TrimSpace(in.Comment) == "":
 				return invalidLoan("comment", "comment_required", "Un commentaire est obligatoire pour accepter un écart d'inventaire.")
@@ -558,6 +567,9 @@ func (db *DB) SaveAssessment(ctx context.Context, actor Actor, a Assessment) (_ 
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, a.LoanID, true)
 		if err != nil {
+			return err
+		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, false, "Seul l'enseignant du projet rédige le bilan."); err != nil {
 			return err
 		}
 		if l.State != LoanReturned && l.State != LoanClosed {

@@ -19,22 +19,22 @@ import (
 // (naming the blocking loan). The coordinator then confirms or rejects a
 // granted extension; a confirmed one moves the return day.
 const (
-	ExtensionGranted   = "granted"
-	ExtensionRefused   = "refused"
-	ExtensionConfirmed = "confirmed"
-	ExtensionRejected  = "rejected"
+	ExtensionGranted   ExtensionState = "granted"
+	ExtensionRefused   ExtensionState = "refused"
+	ExtensionConfirmed ExtensionState = "confirmed"
+	ExtensionRejected  ExtensionState = "rejected"
 )
 
 // Extension is a request to keep the packs 2 or 6 more school weeks.
 type Extension struct {
-	ID           int64         `json:"id"`
-	LoanID       int64         `json:"loan_id"`
-	Weeks        int           `json:"weeks"`
-	Reason       string        `json:"reason"`
-	RequestedBy  int64         `json:"requested_by,omitempty"`
-	RequestedAt  time.Time     `json:"requested_at"`
-	State        string        `json:"state"`
-	NewReturnDay calendar.Date `json:"new_return_day"`
+	ID           int64          `json:"id"`
+	LoanID       int64          `json:"loan_id"`
+	Weeks        int            `json:"weeks"`
+	Reason       string         `json:"reason"`
+	RequestedBy  int64          `json:"requested_by,omitempty"`
+	RequestedAt  time.Time      `json:"requested_at"`
+	State        ExtensionState `json:"state"`
+	NewReturnDay calendar.Date  `json:"new_return_day"`
 	// BlockingLoanID is the loan that made the plan refuse the extension.
 	BlockingLoanID int64 `json:"blocking_loan_id,omitempty"`
 	// PlanNote explains the plan's answer in French (the blocking loan, or
@@ -48,19 +48,19 @@ type Extension struct {
 type extensionRow struct {
 	bun.BaseModel `bun:"table:loan_extensions"`
 
-	ID              int64      `bun:"id,pk,autoincrement"`
-	LoanID          int64      `bun:"loan_id,notnull"`
-	Weeks           int        `bun:"weeks,notnull"`
-	Reason          string     `bun:"reason,notnull"`
-	RequestedBy     *int64     `bun:"requested_by"`
-	RequestedAt     time.Time  `bun:"requested_at,notnull"`
-	State           string     `bun:"state,notnull"`
-	NewReturnDay    sqlDate    `bun:"new_return_day,notnull"`
-	BlockingLoanID  *int64     `bun:"blocking_loan_id"`
-	PlanNote        string     `bun:"plan_note,notnull"`
-	DecidedBy       *int64     `bun:"decided_by"`
-	DecidedAt       *time.Time `bun:"decided_at"`
-	DecisionComment string     `bun:"decision_comment,notnull"`
+	ID              int64          `bun:"id,pk,autoincrement"`
+	LoanID          int64          `bun:"loan_id,notnull"`
+	Weeks           int            `bun:"weeks,notnull"`
+	Reason          string         `bun:"reason,notnull"`
+	RequestedBy     *int64         `bun:"requested_by"`
+	RequestedAt     time.Time      `bun:"requested_at,notnull"`
+	State           ExtensionState `bun:"state,notnull"`
+	NewReturnDay    sqlDate        `bun:"new_return_day,notnull"`
+	BlockingLoanID  *int64         `bun:"blocking_loan_id"`
+	PlanNote        string         `bun:"plan_note,notnull"`
+	DecidedBy       *int64         `bun:"decided_by"`
+	DecidedAt       *time.Time     `bun:"decided_at"`
+	DecisionComment string         `bun:"decision_comment,notnull"`
 }
 
 func (r extensionRow) extension() Extension {
@@ -94,11 +94,14 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 	reason = strings.TrimSpace(reason)
 	var (
 		out     Extension
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
+			return err
+		}
+		if err := checkLoanTeacher(ctx, tx, actor, l, true, "Seul l'enseignant du projet peut demander une prolongation."); err != nil {
 			return err
 		}
 		if l.State != LoanReserved && l.State != LoanSigned && l.State != LoanPickedUp {
@@ -140,7 +143,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		if block != nil {
 			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-			refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 		} else {
 			row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
 		}
@@ -172,7 +175,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 	var (
 		ext     Extension
 		loan    Loan
-		refusal *LoanError
+		refusal *RuleError
 	)
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, loanID, true)
@@ -206,7 +209,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			}
 			if block != nil {
 				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-				refusal = &LoanError{Code: "extension_refused", Message: block.message, BlockingLoanID: block.loanID}
+				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
 			} else {
 				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
 				lock := make([]int64, 0, len(l.Packs)+len(moves))
@@ -274,11 +277,11 @@ func (b *extensionBlock) ref() *int64 {
 }
 
 type busyRow struct {
-	LoanID    int64   `bun:"loan_id"`
-	PickupDay sqlDate `bun:"pickup_day"`
-	BusyUntil sqlDate `bun:"busy_until"`
-	State     string  `bun:"state"`
-	School    string  `bun:"school"`
+	LoanID    int64     `bun:"loan_id"`
+	PickupDay sqlDate   `bun:"pickup_day"`
+	BusyUntil sqlDate   `bun:"busy_until"`
+	State     LoanState `bun:"state"`
+	School    string    `bun:"school"`
 }
 
 type busyRange struct {
@@ -404,19 +407,9 @@ func movesNote(moves []packMove) string {
 	return "Prolongation possible : " + strings.Join(parts, " ; ") + "."
 }
 
-var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
 // frenchDate formats a date the French way ("2 mars 2026").
-func frenchDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %d", day, frenchMonths[d.Month()-1], d.Year())
-}
+func frenchDate(d calendar.Date) string { return d.French(calendar.FrenchDay) }
 
-// FrenchDate formats a date the French way ("1er mars 2026"), for pages.
+// FrenchDate formats a date the French way ("1er mars 2026"); it is
+// calendar.Date.French(calendar.FrenchDay), kept for callers of the store.
 func FrenchDate(d calendar.Date) string { return frenchDate(d) }

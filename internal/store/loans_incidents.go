@@ -65,6 +65,8 @@ type IncidentFilter struct {
 	LoanID   int64
 	PackIDs  []int64
 	OpenOnly bool
+	// SchoolUAI keeps the incidents of that school's loans.
+	SchoolUAI string
 }
 
 func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incident, error) {
@@ -82,6 +84,9 @@ func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incide
 	if f.OpenOnly {
 		q = q.Where("inc.resolved_at IS NULL")
 	}
+	if f.SchoolUAI != "" {
+		q = q.Where("inc.loan_id IN (SELECT id FROM loans WHERE school_uai = ?)", f.SchoolUAI)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -96,6 +101,22 @@ func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incide
 func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) (_ []Incident, err error) {
 	defer wrapf(&err, "ListIncidents")
 	return listIncidents(ctx, db.bun, f)
+}
+
+// ListIncidentsFor returns the incidents matching f that the person may
+// see: every incident for those who see all schools, their school's
+// loans' otherwise.
+func (db *DB) ListIncidentsFor(ctx context.Context, u User, f IncidentFilter) ([]Incident, error) {
+	if !u.Can(ActIncidentRead) {
+		return nil, errRoleForbidden()
+	}
+	if !u.SeesAllSchools() {
+		f.SchoolUAI = u.SchoolUAI
+		if f.SchoolUAI == "" {
+			return []Incident{}, nil
+		}
+	}
+	return db.ListIncidents(ctx, f)
 }
 
 // ResolveIncident closes an open incident with the IT department's

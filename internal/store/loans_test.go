@@ -15,7 +15,7 @@ import (
 
 func loanErrCode(t *testing.T, err error) string {
 	t.Helper()
-	var le *store.LoanError
+	var le *store.RuleError
 	if errors.As(err, &le) {
 		return le.Code
 	}
@@ -122,9 +122,9 @@ func TestLoansExtension(t *testing.T) {
 		// Only one pack: +2 weeks would run into B's pickup on 2 November.
 		ext, err := db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet de film à terminer", today)
 		require.Equal(t, "extension_refused", loanErrCode(t, err), "%v", err)
-		var le *store.LoanError
+		var le *store.RuleError
 		require.ErrorAs(t, err, &le)
-		assert.Equal(t, b.ID, le.BlockingLoanID, "the blocking loan is named")
+		assert.Equal(t, b.ID, le.Conflict.ID, "the blocking loan is named")
 		assert.Contains(t, le.Message, "prêt n° ", "message names the loan")
 		assert.Equal(t, store.ExtensionRefused, ext.State)
 		assert.Equal(t, b.ID, ext.BlockingLoanID)

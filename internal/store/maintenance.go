@@ -38,28 +38,6 @@ type NewMaintenance struct {
 	Reason   string
 }
 
-// MaintenanceError is a refused maintenance window. Message is French and
-// safe to show to users.
-type MaintenanceError struct {
-	// Code is a stable machine code: invalid_dates, pack_loaned,
-	// maintenance_overlap.
-	Code    string
-	Message string
-	// Invalid is true when the input itself is wrong (HTTP 422), false for
-	// a conflict with a loan or another window (HTTP 409).
-	Invalid bool
-	Field   string
-	// LoanID names the loan using the pack (pack_loaned).
-	LoanID int64
-	// WindowID names the overlapping window (maintenance_overlap).
-	WindowID int64
-}
-
-func (e *MaintenanceError) Error() string { return "maintenance: " + e.Code + ": " + e.Message }
-
-// Is makes a conflict match ErrConflict.
-func (e *MaintenanceError) Is(target error) bool { return !e.Invalid && target == ErrConflict }
-
 type maintenanceRow struct {
 	bun.BaseModel `bun:"table:pack_maintenance,alias:m"`
 
@@ -124,21 +102,21 @@ func listMaintenance(ctx context.Context, idb bun.IDB, f MaintenanceFilter) ([]M
 func (in NewMaintenance) Validate() error {
 	switch {
 	case in.PackID <= 0:
-		return &MaintenanceError{Code: "invalid_pack", Field: "pack_id", Invalid: true, Message: "Le pack est obligatoire."}
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_pack", Field: "pack_id", Fields: []string{"pack_id"}, Message: "Le pack est obligatoire."}
 	case in.FirstDay.IsZero():
-		return &MaintenanceError{Code: "invalid_dates", Field: "first_day", Invalid: true, Message: "Le premier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Le premier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
 	case in.LastDay.IsZero():
-		return &MaintenanceError{Code: "invalid_dates", Field: "last_day", Invalid: true, Message: "Le dernier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: "Le dernier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
 	case in.LastDay.Before(in.FirstDay):
-		return &MaintenanceError{Code: "invalid_dates", Field: "last_day", Invalid: true, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
 			"Le dernier jour (%s) précède le premier (%s).", frenchDate(in.LastDay), frenchDate(in.FirstDay))}
 	case in.LastDay.DaysSince(in.FirstDay) >= MaxMaintenanceDays:
-		return &MaintenanceError{Code: "invalid_dates", Field: "last_day", Invalid: true, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
 			"Une maintenance datée dure au plus %d jours : pour un pack indisponible plus longtemps, passez son statut à « maintenance ».", MaxMaintenanceDays)}
 	case in.FirstDay.Year() < 2000 || in.LastDay.Year() > 2100:
-		return &MaintenanceError{Code: "invalid_dates", Field: "first_day", Invalid: true, Message: "Dates hors des années 2000 à 2100."}
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
 	case in.Reason == "":
-		return &MaintenanceError{Code: "invalid_reason", Field: "reason", Invalid: true, Message: "Le motif de la maintenance est obligatoire."}
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Le motif de la maintenance est obligatoire."}
 	}
 	return nil
 }
@@ -180,8 +158,7 @@ func (db *DB) CreateMaintenance(ctx context.Context, actor Actor, in NewMaintena
 		out = row.maintenance()
 		return Audit(ctx, tx, now, actor, "pack.maintenance.create", "pack", in.PackID, nil, out)
 	})
-	var me *MaintenanceError
-	if err != nil && !errors.As(err, &me) && (errors.Is(translate(err), ErrPackUnavailable) || errors.Is(translate(err), ErrConflict)) {
+	if _, isRule := AsRule(err); err != nil && !isRule && (errors.Is(translate(err), ErrPackUnavailable) || errors.Is(translate(err), ErrConflict)) {
 		// A constraint fired (a writer that bypassed the pack lock): name
 		// the conflict from what is committed now.
 		var lp lockedPack
@@ -205,7 +182,7 @@ func maintenanceConflict(ctx context.Context, idb bun.IDB, p lockedPack, in NewM
 	}
 	if len(windows) > 0 {
 		w := windows[0]
-		return &MaintenanceError{Code: "maintenance_overlap", WindowID: w.ID, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleConflict, Code: "maintenance_overlap", Conflict: &Conflict{Kind: "maintenance", ID: w.ID, Name: w.Reason}, Message: fmt.Sprintf(
 			"Le pack %s a déjà une maintenance du %s au %s (n° %d, « %s ») qui chevauche ces dates.",
 			p.Code, frenchDate(w.FirstDay.Date), frenchDate(w.LastDay.Date), w.ID, w.Reason)}
 	}
@@ -218,7 +195,7 @@ func maintenanceConflict(ctx context.Context, idb bun.IDB, p lockedPack, in NewM
 	}
 	if len(blockers) > 0 {
 		b := blockers[0]
-		return &MaintenanceError{Code: "pack_loaned", LoanID: b.LoanID, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleConflict, Code: "pack_loaned", Conflict: &Conflict{Kind: "loan", ID: b.LoanID, Name: b.School}, Message: fmt.Sprintf(
 			"Le pack %s est occupé par le prêt n° %d (%s, état « %s ») du %s au %s, remise en état comprise : déplacez ou annulez ce prêt avant de programmer la maintenance.",
 			p.Code, b.LoanID, b.School, LoanStateLabel(b.State), frenchDate(b.PickupDay.Date), frenchDate(b.BusyUntil.AddDays(-1)))}
 	}

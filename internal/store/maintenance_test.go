@@ -15,13 +15,30 @@ import (
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
-func maintenanceErr(t *testing.T, err error) *store.MaintenanceError {
+// maintenanceError is what the tests read of a refused window.
+type maintenanceError struct {
+	Code     string
+	Message  string
+	Field    string
+	Invalid  bool
+	LoanID   int64
+	WindowID int64
+}
+
+func maintenanceErr(t *testing.T, err error) maintenanceError {
 	t.Helper()
-	var me *store.MaintenanceError
-	if errors.As(err, &me) {
-		return me
+	var re *store.RuleError
+	if !errors.As(err, &re) {
+		return maintenanceError{}
 	}
-	return &store.MaintenanceError{}
+	me := maintenanceError{Code: re.Code, Message: re.Message, Field: re.Field, Invalid: re.Kind == store.RuleInvalid}
+	if c := re.Conflict; c != nil && c.Kind == "loan" {
+		me.LoanID = c.ID
+	}
+	if c := re.Conflict; c != nil && c.Kind == "maintenance" {
+		me.WindowID = c.ID
+	}
+	return me
 }
 
 func window(pack int64, first, last, reason string) store.NewMaintenance {

@@ -9,9 +9,9 @@ import (
 
 // Pack statuses.
 const (
-	PackAvailable   = "available"
-	PackMaintenance = "maintenance"
-	PackRetired     = "retired"
+	PackAvailable   PackStatus = "available"
+	PackMaintenance PackStatus = "maintenance"
+	PackRetired     PackStatus = "retired"
 )
 
 // Pack item kinds.
@@ -27,7 +27,7 @@ type Pack struct {
 	ID        int64      `json:"id"`
 	Code      string     `json:"code"`
 	Label     string     `json:"label"`
-	Status    string     `json:"status"`
+	Status    PackStatus `json:"status"`
 	Notes     string     `json:"notes"`
 	Version   int        `json:"version"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -47,14 +47,14 @@ type PackItem struct {
 type packRow struct {
 	bun.BaseModel `bun:"table:packs"`
 
-	ID        int64     `bun:"id,pk,autoincrement"`
-	Code      string    `bun:"code,notnull"`
-	Label     string    `bun:"label,notnull"`
-	Status    string    `bun:"status,notnull"`
-	Notes     string    `bun:"notes,notnull"`
-	Version   int       `bun:"version,notnull"`
-	CreatedAt time.Time `bun:"created_at,notnull"`
-	UpdatedAt time.Time `bun:"updated_at,notnull"`
+	ID        int64      `bun:"id,pk,autoincrement"`
+	Code      string     `bun:"code,notnull"`
+	Label     string     `bun:"label,notnull"`
+	Status    PackStatus `bun:"status,notnull"`
+	Notes     string     `bun:"notes,notnull"`
+	Version   int        `bun:"version,notnull"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	UpdatedAt time.Time  `bun:"updated_at,notnull"`
 }
 
 type packItemRow struct {

@@ -5,47 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 )
 
-// PersonError is a refused change to people (create, import, change,
-// disable, new token). Message is French and safe to show to people.
-type PersonError struct {
-	// Code is a stable machine code: email_taken, invalid_email,
-	// unknown_school, unknown_role, school_required, school_not_allowed,
-	// no_role, invalid_name, disabled.
-	Code string
-	// Field names the input at fault ("email", "roles", "school_uai",
-	// "name"), when there is one.
-	Field   string
-	Message string
-	// Invalid is true when the input itself is wrong (HTTP 422), false
-	// when it conflicts with what exists (HTTP 409).
-	Invalid bool
-}
+// Refusals of changes to people are *RuleError with these codes:
+// invalid_email, invalid_name, no_role, unknown_role, school_required,
+// school_not_allowed, unknown_school (RuleInvalid, on the field at fault:
+// email, name, roles, school_uai); email_taken and disabled
+// (RuleConflict).
 
-func (e *PersonError) Error() string { return "person: " + e.Code + ": " + e.Message }
-
-// Is makes a conflict match ErrConflict and an unknown school match
-// ErrInvalidReference.
-func (e *PersonError) Is(target error) bool {
-	switch e.Code {
-	case "email_taken", "disabled":
-		return target == ErrConflict
-	case "unknown_school":
-		return target == ErrInvalidReference
-	}
-	return false
+func personInvalid(field, code, format string, args ...any) *RuleError {
+	return Invalid(field, code, format, args...)
 }
 
 // NormalizeEmail returns an e-mail address as the store keeps it: trimmed
 // and in lower case.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// CheckEmail returns a *PersonError (invalid_email) unless s, normalized,
+// CheckEmail returns a *RuleError (invalid_email) unless s, normalized,
 // is a bare e-mail address ("nom@domaine.fr", no display name).
 func CheckEmail(s string) error {
 	e := NormalizeEmail(s)
@@ -53,22 +34,21 @@ func CheckEmail(s string) error {
 	if e == "" || err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
 		shown := strings.TrimSpace(s)
 		if shown == "" {
-			return &PersonError{Code: "invalid_email", Field: "email", Invalid: true, Message: "adresse e-mail manquante"}
+			return personInvalid("email", "invalid_email", "adresse e-mail manquante")
 		}
-		return &PersonError{Code: "invalid_email", Field: "email", Invalid: true,
-			Message: fmt.Sprintf("« %s » n'est pas une adresse e-mail valide", shown)}
+		return personInvalid("email", "invalid_email", "« %s » n'est pas une adresse e-mail valide", shown)
 	}
 	return nil
 }
 
-func emailTaken(email string) *PersonError {
-	return &PersonError{Code: "email_taken", Field: "email",
-		Message: fmt.Sprintf("l'adresse e-mail %s est déjà celle d'une autre personne", email)}
+func emailTaken(email string) *RuleError {
+	msg := fmt.Sprintf("l'adresse e-mail %s est déjà celle d'une autre personne", email)
+	return &RuleError{Kind: RuleConflict, Code: "email_taken", Message: msg, Field: "email",
+		Fields: []string{"email"}, FieldMessages: map[string]string{"email": msg}}
 }
 
-func unknownSchool(uai string) *PersonError {
-	return &PersonError{Code: "unknown_school", Field: "school_uai", Invalid: true,
-		Message: fmt.Sprintf("aucune école n'a le code UAI %s", uai)}
+func unknownSchool(uai string) *RuleError {
+	return personInvalid("school_uai", "unknown_school", "aucune école n'a le code UAI %s", uai)
 }
 
 // isUniqueEmail reports whether err is the unique violation of users.email.
@@ -142,11 +122,15 @@ func (db *DB) People(ctx context.Context, f PeopleFilter) (_ []Person, err error
 	if !f.IncludeDisabled {
 		q = q.Where("u.disabled_at IS NULL")
 	}
-	if f.Role != "" {
-		q = q.Where("u.role = ?", string(f.Role))
-	}
-	if f.SchoolUAI != "" {
-		q = q.Where("u.school_uai = ?", f.SchoolUAI)
+	if f.Role != "" || f.SchoolUAI != "" {
+		sub := db.bun.NewSelect().Table("user_roles").ColumnExpr("1").Where("user_roles.user_id = u.id")
+		if f.Role != "" {
+			sub = sub.Where("user_roles.role = ?", string(f.Role))
+		}
+		if f.SchoolUAI != "" {
+			sub = sub.Where("user_roles.school_uai = ?", f.SchoolUAI)
+		}
+		q = q.Where("EXISTS (?)", sub)
 	}
 	if f.Email != "" {
 		q = q.Where("u.email = ?", NormalizeEmail(f.Email))
@@ -154,11 +138,7 @@ func (db *DB) People(ctx context.Context, f PeopleFilter) (_ []Person, err error
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Person, len(rows))
-	for i, r := range rows {
-		out[i] = r.person()
-	}
-	return out, nil
+	return peopleWithRoles(ctx, db.bun, rows)
 }
 
 // PersonByEmail returns one person, disabled or not, by e-mail address.
@@ -172,12 +152,40 @@ func (db *DB) PersonByEmail(ctx context.Context, email string) (_ Person, err er
 	if len(rows) == 0 {
 		return Person{}, ErrNotFound
 	}
-	return rows[0].person(), nil
+	return peopleOf(ctx, db.bun, rows[:1])
+}
+
+// peopleOf returns the first person of rows, with their roles.
+func peopleOf(ctx context.Context, idb bun.IDB, rows []personRow) (Person, error) {
+	ps, err := peopleWithRoles(ctx, idb, rows)
+	if err != nil {
+		return Person{}, err
+	}
+	return ps[0], nil
+}
+
+// peopleWithRoles maps rows to people with the roles they hold.
+func peopleWithRoles(ctx context.Context, idb bun.IDB, rows []personRow) ([]Person, error) {
+	users := make([]User, len(rows))
+	for i, r := range rows {
+		users[i] = r.user()
+	}
+	for start := 0; start < len(users); start += 1000 {
+		if err := withRoles(ctx, idb, users[start:min(start+1000, len(users))]); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Person, len(rows))
+	for i, r := range rows {
+		out[i] = r.person()
+		out[i].User = users[i]
+	}
+	return out, nil
 }
 
 // IssueToken revokes every active API token of a person and returns a new
 // one, in clear, once (only its hash is stored). Returns ErrNotFound for an
-// unknown person and a *PersonError (disabled) for a disabled one.
+// unknown person and a *RuleError (disabled) for a disabled one.
 func (db *DB) IssueToken(ctx context.Context, actor Actor, userID int64) (token string, err error) {
 	defer wrapf(&err, "IssueToken(%d)", userID)
 	now := db.Now()
@@ -187,7 +195,7 @@ func (db *DB) IssueToken(ctx context.Context, actor Actor, userID int64) (token 
 			return err
 		}
 		if u.DisabledAt != nil {
-			return &PersonError{Code: "disabled", Message: fmt.Sprintf("%s est désactivé(e) : pas de nouveau jeton", u.Name)}
+			return Conflicting("disabled", "%s est désactivé(e) : pas de nouveau jeton", u.Name)
 		}
 		revoked, err := revokeTokens(ctx, tx, userID, now)
 		if err != nil {
@@ -254,12 +262,21 @@ func lockUser(ctx context.Context, tx bun.Tx, d Dialect, id int64, u *userRow) e
 	return q.Scan(ctx)
 }
 
-// personRoles returns the set of a user's roles.
-func personRoles(u User) []Role {
-	if u.Role == "" {
-		return nil
+// personRoles returns the set of a person's roles, in the order of Roles,
+// and the school of their school roles.
+func personRoles(u User) ([]Role, string) {
+	var roles []Role
+	school := ""
+	for _, ur := range u.roleSet() {
+		if !slices.Contains(roles, ur.Role) {
+			roles = append(roles, ur.Role)
+		}
+		if ur.SchoolUAI != "" && school == "" {
+			school = ur.SchoolUAI
+		}
 	}
-	return []Role{u.Role}
+	slices.SortFunc(roles, func(a, b Role) int { return slices.Index(Roles, a) - slices.Index(Roles, b) })
+	return roles, school
 }
 
 // checkPersonInput normalizes in and returns its first problem.
@@ -268,11 +285,33 @@ func checkPersonInput(in PersonInput) (PersonInput, error) {
 	if ps := in.Check(); len(ps) > 0 {
 		return in, ps[0]
 	}
-	if len(in.Roles) > 1 {
-		return in, &PersonError{Code: "unknown_role", Field: "roles", Invalid: true,
-			Message: "une seule fonction par personne pour l'instant"}
-	}
 	return in, nil
+}
+
+// userRoles returns the roles of in as the store keeps them: the school on
+// the school roles only; the first is the primary one.
+func (in PersonInput) userRoles() []UserRole {
+	out := make([]UserRole, len(in.Roles))
+	for i, r := range in.Roles {
+		out[i] = UserRole{Role: r}
+		if r.ScopedToSchool() {
+			out[i].SchoolUAI = in.SchoolUAI
+		}
+	}
+	return out
+}
+
+// writeRoles replaces the roles of a person by roles.
+func writeRoles(ctx context.Context, tx bun.Tx, userID int64, roles []UserRole) error {
+	if _, err := tx.NewDelete().Model((*userRoleRow)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return err
+	}
+	for _, ur := range roles {
+		if err := insertUserRole(ctx, tx, userID, ur); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertPerson creates a person without an API token (people sign in by
@@ -282,9 +321,10 @@ func insertPerson(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, in
 	if err != nil {
 		return User{}, err
 	}
-	row := userRow{Email: in.Email, Name: in.Name, Role: string(in.Roles[0]), CreatedAt: now}
-	if in.SchoolUAI != "" {
-		row.SchoolUAI = &in.SchoolUAI
+	roles := in.userRoles()
+	row := userRow{Email: in.Email, Name: in.Name, Role: string(roles[0].Role), CreatedAt: now}
+	if roles[0].SchoolUAI != "" {
+		row.SchoolUAI = &roles[0].SchoolUAI
 	}
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 		switch {
@@ -295,7 +335,11 @@ func insertPerson(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, in
 		}
 		return User{}, err
 	}
+	if err := writeRoles(ctx, tx, row.ID, roles); err != nil {
+		return User{}, err
+	}
 	u := row.user()
+	u.Roles = roles
 	if err := Audit(ctx, tx, now, actor, action+".create", "user", u.ID, nil, u); err != nil {
 		return User{}, err
 	}
@@ -314,23 +358,36 @@ func updatePerson(ctx context.Context, tx bun.Tx, d Dialect, now time.Time, acto
 		return User{}, err
 	}
 	if before.DisabledAt != nil {
-		return User{}, &PersonError{Code: "disabled", Message: fmt.Sprintf("%s est désactivé(e)", before.Name)}
+		return User{}, Conflicting("disabled", "%s est désactivé(e)", before.Name)
 	}
+	old, err := getUser(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	roles := in.userRoles()
 	var school *string
-	if in.SchoolUAI != "" {
-		school = &in.SchoolUAI
+	if roles[0].SchoolUAI != "" {
+		school = &roles[0].SchoolUAI
 	}
-	var after userRow
-	if err := tx.NewUpdate().Model((*userRow)(nil)).ModelTableExpr("users").
-		Set("name = ?", in.Name).Set("role = ?", string(in.Roles[0])).Set("school_uai = ?", school).
-		Where("id = ?", id).Returning("*").Scan(ctx, &after); err != nil {
+	if _, err := tx.NewUpdate().Model((*userRow)(nil)).ModelTableExpr("users").
+		Set("name = ?", in.Name).Set("role = ?", string(roles[0].Role)).Set("school_uai = ?", school).
+		Where("id = ?", id).Exec(ctx); err != nil {
 		if errors.Is(translate(err), ErrInvalidReference) {
 			return User{}, unknownSchool(in.SchoolUAI)
 		}
 		return User{}, err
 	}
-	u := after.user()
-	if err := Audit(ctx, tx, now, actor, action+".update", "user", id, before.user(), u); err != nil {
+	if err := writeRoles(ctx, tx, id, roles); err != nil {
+		if errors.Is(translate(err), ErrInvalidReference) {
+			return User{}, unknownSchool(in.SchoolUAI)
+		}
+		return User{}, err
+	}
+	u, err := getUser(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if err := Audit(ctx, tx, now, actor, action+".update", "user", id, old, u); err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -338,9 +395,9 @@ func updatePerson(ctx context.Context, tx bun.Tx, d Dialect, now time.Time, acto
 
 // InvitePerson creates a person from the people administration: e-mail,
 // name, roles and school. No API token is made: the person signs in by
-// e-mail link. Returns a *PersonError for bad input (Invalid), a taken
-// e-mail (email_taken, matching ErrConflict) or an unknown school
-// (unknown_school, matching ErrInvalidReference).
+// e-mail link. Returns a *RuleError for bad input (RuleInvalid, with the
+// field), a taken e-mail (email_taken, RuleConflict) or an unknown school
+// (unknown_school).
 func (db *DB) InvitePerson(ctx context.Context, actor Actor, in PersonInput) (_ Person, err error) {
 	defer wrapf(&err, "InvitePerson(%s)", in.Email)
 	now := db.Now()
@@ -358,7 +415,7 @@ func (db *DB) InvitePerson(ctx context.Context, actor Actor, in PersonInput) (_ 
 
 // ChangePerson sets a person's name, roles and school (in.Email is
 // ignored: the address is the person's key). Returns ErrNotFound, or a
-// *PersonError for bad input, an unknown school or a disabled person.
+// *RuleError for bad input, an unknown school or a disabled person.
 func (db *DB) ChangePerson(ctx context.Context, actor Actor, id int64, in PersonInput) (_ Person, err error) {
 	defer wrapf(&err, "ChangePerson(%d)", id)
 	now := db.Now()
@@ -386,5 +443,5 @@ func (db *DB) person(ctx context.Context, id int64) (Person, error) {
 	if len(rows) == 0 {
 		return Person{}, ErrNotFound
 	}
-	return rows[0].person(), nil
+	return peopleOf(ctx, db.bun, rows[:1])
 }

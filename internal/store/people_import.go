@@ -351,8 +351,12 @@ func planPeopleImport(ctx context.Context, idb bun.IDB, data []byte) (ImportPrev
 		if err := selectPeople(idb, &rows).Where("u.email IN (?)", bun.List(chunk)).Scan(ctx); err != nil {
 			return ImportPreview{}, err
 		}
-		for _, r := range rows {
-			existing[r.Email] = r.person()
+		ps, err := peopleWithRoles(ctx, idb, rows)
+		if err != nil {
+			return ImportPreview{}, err
+		}
+		for _, p := range ps {
+			existing[p.Email] = p
 		}
 	}
 	for _, r := range recs {
@@ -403,13 +407,19 @@ func personChanges(old Person, in PersonInput, schools map[string]string) []stri
 	if old.Name != in.Name {
 		out = append(out, fmt.Sprintf("nom : « %s » → « %s »", old.Name, in.Name))
 	}
-	if oldRoles := personRoles(old.User); !slices.Equal(oldRoles, in.Roles) {
+	oldRoles, oldSchool := personRoles(old.User)
+	if !slices.Equal(oldRoles, in.Roles) {
 		out = append(out, fmt.Sprintf("rôles : %s → %s", RolesFrench(oldRoles), RolesFrench(in.Roles)))
 	}
-	if old.SchoolUAI != in.SchoolUAI {
+	if oldSchool != in.SchoolUAI {
 		from, to := "aucune", "aucune"
-		if old.SchoolUAI != "" {
-			from = strings.TrimSpace(old.SchoolName + " (" + old.SchoolUAI + ")")
+		if oldSchool != "" {
+			from = oldSchool
+			if name, ok := schools[oldSchool]; ok {
+				from = name + " (" + oldSchool + ")"
+			} else if oldSchool == old.SchoolUAI && old.SchoolName != "" {
+				from = old.SchoolName + " (" + oldSchool + ")"
+			}
 		}
 		if in.SchoolUAI != "" {
 			to = schools[in.SchoolUAI] + " (" + in.SchoolUAI + ")"

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -118,22 +117,21 @@ func needsSchool(roles []Role) bool {
 
 // Check returns every problem of a normalized input that needs no
 // database (the school's existence is checked by the store), each a
-// *PersonError with a French message.
-func (in PersonInput) Check() []*PersonError {
-	var out []*PersonError
+// *RuleError (RuleInvalid) with a French message.
+func (in PersonInput) Check() []*RuleError {
+	var out []*RuleError
 	if err := CheckEmail(in.Email); err != nil {
-		out = append(out, err.(*PersonError))
+		out = append(out, err.(*RuleError))
 	}
 	if p := checkName(in.Name); p != nil {
 		out = append(out, p)
 	}
 	if len(in.Roles) == 0 {
-		out = append(out, &PersonError{Code: "no_role", Field: "roles", Invalid: true, Message: "aucun rôle indiqué"})
+		out = append(out, personInvalid("roles", "no_role", "aucun rôle indiqué"))
 	}
 	for _, r := range in.Roles {
 		if !r.Valid() {
-			out = append(out, &PersonError{Code: "unknown_role", Field: "roles", Invalid: true,
-				Message: fmt.Sprintf("rôle inconnu : « %s »", r)})
+			out = append(out, personInvalid("roles", "unknown_role", "rôle inconnu : « %s »", r))
 		}
 	}
 	switch {
@@ -144,30 +142,26 @@ func (in PersonInput) Check() []*PersonError {
 				scoped = append(scoped, r)
 			}
 		}
-		out = append(out, &PersonError{Code: "school_required", Field: "school_uai", Invalid: true,
-			Message: fmt.Sprintf("école manquante : le rôle %s demande le code UAI d'une école", RolesFrench(scoped))})
+		out = append(out, personInvalid("school_uai", "school_required", "école manquante : le rôle %s demande le code UAI d'une école", RolesFrench(scoped)))
 	case !needsSchool(in.Roles) && in.SchoolUAI != "" && len(in.Roles) > 0:
-		out = append(out, &PersonError{Code: "school_not_allowed", Field: "school_uai", Invalid: true,
-			Message: fmt.Sprintf("le rôle %s n'est pas rattaché à une école : laissez le code UAI vide", RolesFrench(in.Roles))})
+		out = append(out, personInvalid("school_uai", "school_not_allowed", "le rôle %s n'est pas rattaché à une école : laissez le code UAI vide", RolesFrench(in.Roles)))
 	}
 	if in.SchoolUAI != "" && !validUAI(in.SchoolUAI) {
-		out = append(out, &PersonError{Code: "unknown_school", Field: "school_uai", Invalid: true,
-			Message: fmt.Sprintf("« %s » n'est pas un code UAI (7 chiffres et une lettre)", in.SchoolUAI)})
+		out = append(out, personInvalid("school_uai", "unknown_school", "« %s » n'est pas un code UAI (7 chiffres et une lettre)", in.SchoolUAI))
 	}
 	return out
 }
 
-func checkName(name string) *PersonError {
+func checkName(name string) *RuleError {
 	switch {
 	case name == "":
-		return &PersonError{Code: "invalid_name", Field: "name", Invalid: true, Message: "nom manquant"}
+		return personInvalid("name", "invalid_name", "nom manquant")
 	case !utf8.ValidString(name):
-		return &PersonError{Code: "invalid_name", Field: "name", Invalid: true, Message: "le nom contient des caractères illisibles (le fichier doit être en UTF-8)"}
+		return personInvalid("name", "invalid_name", "le nom contient des caractères illisibles (le fichier doit être en UTF-8)")
 	case utf8.RuneCountInString(name) > MaxNameLength:
-		return &PersonError{Code: "invalid_name", Field: "name", Invalid: true,
-			Message: fmt.Sprintf("nom trop long (%d caractères au plus)", MaxNameLength)}
+		return personInvalid("name", "invalid_name", "nom trop long (%d caractères au plus)", MaxNameLength)
 	case strings.ContainsFunc(name, unicode.IsControl):
-		return &PersonError{Code: "invalid_name", Field: "name", Invalid: true, Message: "le nom contient des caractères de contrôle"}
+		return personInvalid("name", "invalid_name", "le nom contient des caractères de contrôle")
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func TestPeopleImportAppliesOnceThenChangesNothing(t *testing.T) {
 		// French roles, trailing separators.
 		file := "\ufeffCourriel;Nom;Rôle;UAI\r\n" +
 			"Paul.Nouveau@Example.fr ; Paul  Nouveau ; Professeur des écoles ; 0931280l;;\r\n" +
-			"julie.petit@example.fr;Julie Petit;directrice;0930399D\r\n" +
+			"julie.petit@example.fr;Julie Petit;directrice|enseignante;0930399D\r\n" +
 			"dsi@example.fr;Karim Benali;DSI;\r\n" +
 			"\r\n" +
 			"ien@example.fr;Sophie Lambert;inspectrice;\r\n"
@@ -113,7 +113,7 @@ func TestPeopleImportAppliesOnceThenChangesNothing(t *testing.T) {
 		assert.Equal(t, store.ImportUpdate, p.Lines[1].Action)
 		assert.Equal(t, julie.ID, p.Lines[1].UserID)
 		assert.Equal(t, []string{
-			"rôles : enseignant(e) → direction d'école",
+			"rôles : enseignant(e) → direction d'école, enseignant(e)",
 			"école : ECOLE ELEMENTAIRE ALEXANDRE DUMAS (0931280L) → ECOLE ELEMENTAIRE ANATOLE FRANCE (0930399D)",
 		}, p.Lines[1].Changes)
 		assert.Equal(t, store.ImportUnchanged, p.Lines[2].Action)
@@ -138,8 +138,9 @@ func TestPeopleImportAppliesOnceThenChangesNothing(t *testing.T) {
 		assert.Equal(t, 0, paul.ActiveTokens, "imported people sign in by e-mail link; no API token")
 		j, err := db.PersonByEmail(ctx, "julie.petit@example.fr")
 		require.NoError(t, err)
-		assert.Equal(t, store.RoleDirector, j.Role)
+		assert.Equal(t, store.RoleDirector, j.Role, "the primary role")
 		assert.Equal(t, b.UAI, j.SchoolUAI)
+		assert.Equal(t, []store.UserRole{{Role: store.RoleDirector, SchoolUAI: b.UAI}, {Role: store.RoleTeacher, SchoolUAI: b.UAI}}, j.Roles)
 		trail, err := db.AuditTrail(ctx, "user", julie.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "user.import.update", trail[len(trail)-1].Action, "the change is audit-logged")
@@ -200,14 +201,16 @@ func TestPeopleAdministration(t *testing.T) {
 		assert.Equal(t, a.Name, p.SchoolName)
 
 		_, err = db.InvitePerson(ctx, actor, store.PersonInput{Email: "nadia.haddad@example.fr", Name: "Autre", Roles: []store.Role{store.RoleIT}})
-		var pe *store.PersonError
-		require.ErrorAs(t, err, &pe)
+		pe, ok := store.AsRule(err)
+		require.True(t, ok, "a rule error: %v", err)
 		assert.Equal(t, "email_taken", pe.Code)
+		assert.Equal(t, "email", pe.Field)
 		assert.ErrorIs(t, err, store.ErrConflict)
 		_, err = db.InvitePerson(ctx, actor, store.PersonInput{Email: "x@example.fr", Name: "X", Roles: []store.Role{store.RoleTeacher}})
-		require.ErrorAs(t, err, &pe)
+		pe, ok = store.AsRule(err)
+		require.True(t, ok)
 		assert.Equal(t, "school_required", pe.Code)
-		assert.True(t, pe.Invalid)
+		assert.Equal(t, store.RuleInvalid, pe.Kind)
 
 		p, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "Nadia Haddad-Roy", Roles: []store.Role{store.RoleTeacher}, SchoolUAI: b.UAI})
 		require.NoError(t, err)
@@ -215,14 +218,25 @@ func TestPeopleAdministration(t *testing.T) {
 		assert.Equal(t, store.RoleTeacher, p.Role)
 		assert.Equal(t, b.UAI, p.SchoolUAI)
 		_, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "N", Roles: []store.Role{store.RoleTeacher}, SchoolUAI: "0939999Z"})
-		require.ErrorAs(t, err, &pe)
+		pe, ok = store.AsRule(err)
+		require.True(t, ok)
 		assert.Equal(t, "unknown_school", pe.Code)
+
+		// Roles are a set: a director who also teaches.
+		p, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "Nadia Haddad-Roy", Roles: []store.Role{store.RoleTeacher, store.RoleDirector}, SchoolUAI: b.UAI})
+		require.NoError(t, err)
+		assert.Equal(t, []store.UserRole{{Role: store.RoleDirector, SchoolUAI: b.UAI}, {Role: store.RoleTeacher, SchoolUAI: b.UAI}}, p.Roles)
+		directors, err := db.People(ctx, store.PeopleFilter{Role: store.RoleDirector, SchoolUAI: b.UAI})
+		require.NoError(t, err)
+		require.Len(t, directors, 1)
+		assert.Equal(t, p.ID, directors[0].ID)
 
 		p, err = db.DisableUser(ctx, actor, p.ID)
 		require.NoError(t, err)
 		assert.True(t, p.Disabled())
 		_, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "N", Roles: []store.Role{store.RoleIT}})
-		require.ErrorAs(t, err, &pe)
+		pe, ok = store.AsRule(err)
+		require.True(t, ok)
 		assert.Equal(t, "disabled", pe.Code)
 
 		trail, err := db.AuditTrail(ctx, "user", p.ID)
@@ -232,7 +246,7 @@ func TestPeopleAdministration(t *testing.T) {
 			actions = append(actions, ev.Action)
 			assert.Equal(t, coord.ID, ev.ActorID, "%s by the coordinator", ev.Action)
 		}
-		assert.Equal(t, []string{"user.create", "user.update", "user.disable"}, actions)
+		assert.Equal(t, []string{"user.create", "user.update", "user.update", "user.disable"}, actions)
 
 		// A disabled person in a file is left alone, and said so.
 		prev, err := db.PreviewPeopleImport(ctx, []byte("nadia.haddad@example.fr;Nadia;DSI;\n"))

@@ -19,7 +19,7 @@ type ReminderLoan struct {
 	SchoolName string
 	// Title is the request's project title.
 	Title     string
-	State     string
+	State     LoanState
 	TeacherID int64
 	PickupDay calendar.Date
 	// ReturnDay is the current return day (after confirmed extensions).
@@ -49,7 +49,7 @@ type reminderLoanRow struct {
 	SchoolUAI          string     `bun:"school_uai"`
 	SchoolName         string     `bun:"school_name"`
 	Title              string     `bun:"title"`
-	State              string     `bun:"state"`
+	State              LoanState  `bun:"state"`
 	TeacherID          int64      `bun:"teacher_id"`
 	PickupDay          sqlDate    `bun:"pickup_day"`
 	ReturnDay          sqlDate    `bun:"return_day"`

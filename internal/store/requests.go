@@ -49,16 +49,16 @@ func (s RequestState) Decided() bool {
 
 // Training statuses of a request's teacher.
 const (
-	TrainingNotPlanned = "not_planned"
-	TrainingPlanned    = "planned"
-	TrainingDone       = "done"
+	TrainingNotPlanned TrainingStatus = "not_planned"
+	TrainingPlanned    TrainingStatus = "planned"
+	TrainingDone       TrainingStatus = "done"
 )
 
 // Opinion verdicts.
 const (
-	OpinionFavourable   = "favourable"
-	OpinionReserved     = "reserved"
-	OpinionUnfavourable = "unfavourable"
+	OpinionFavourable   OpinionVerdict = "favourable"
+	OpinionReserved     OpinionVerdict = "reserved"
+	OpinionUnfavourable OpinionVerdict = "unfavourable"
 )
 
 // ClassLevels are the accepted class levels, in school order.
@@ -96,38 +96,6 @@ var (
 	ErrIneligible = errors.New("store: request not eligible")
 )
 
-// RequestStateError is returned when an action is not allowed in the
-// request's current state (the request is frozen, or not yet there). It
-// matches ErrConflict.
-type RequestStateError struct {
-	ID     int64
-	State  RequestState
-	Action string
-	// HasLoan is set when a withdrawal was refused because a loan exists.
-	HasLoan bool
-}
-
-func (e *RequestStateError) Error() string {
-	if e.HasLoan {
-		return fmt.Sprintf("request %d: %s refused: a loan exists", e.ID, e.Action)
-	}
-	return fmt.Sprintf("request %d: %s refused in state %s", e.ID, e.Action, e.State)
-}
-
-// Is makes a RequestStateError match ErrConflict.
-func (e *RequestStateError) Is(target error) bool { return target == ErrConflict }
-
-// IncompleteError is returned when a request lacks what submission
-// requires. Fields names them with the JSON paths of Request
-// ("commitments.secure_use", "logistics.secure_storage").
-type IncompleteError struct {
-	Fields []string
-}
-
-func (e *IncompleteError) Error() string {
-	return "request incomplete: " + strings.Join(e.Fields, ", ")
-}
-
 // Commitments are what the teacher commits to (seed 3.1).
 type Commitments struct {
 	// SecureUse: secure use of the equipment.
@@ -152,19 +120,19 @@ type Logistics struct {
 // Training is the teacher's technical training for the equipment.
 type Training struct {
 	// Status is TrainingNotPlanned, TrainingPlanned or TrainingDone.
-	Status string `json:"status"`
+	Status TrainingStatus `json:"status"`
 	// Date is the day it is planned or was done; nil when not planned.
 	Date *calendar.Date `json:"date,omitempty"`
 }
 
 // Opinion is one referent role's opinion on a request.
 type Opinion struct {
-	Role       Role      `json:"role"`
-	Verdict    string    `json:"verdict"`
-	Comment    string    `json:"comment"`
-	AuthorID   int64     `json:"author_id"`
-	AuthorName string    `json:"author_name,omitempty"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	Role       Role           `json:"role"`
+	Verdict    OpinionVerdict `json:"verdict"`
+	Comment    string         `json:"comment"`
+	AuthorID   int64          `json:"author_id"`
+	AuthorName string         `json:"author_name,omitempty"`
+	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
 // EligibilityFlag is one remark on a request's eligibility. Blocking flags
@@ -325,45 +293,45 @@ func (d *requestDate) Scan(src any) error {
 type requestRow struct {
 	bun.BaseModel `bun:"table:requests,alias:r"`
 
-	ID                 int64       `bun:"id,pk,autoincrement"`
-	SchoolYear         string      `bun:"school_year,notnull"`
-	SchoolUAI          string      `bun:"school_uai,notnull"`
-	TeacherID          int64       `bun:"teacher_id,notnull"`
-	State              string      `bun:"state,notnull"`
-	ClassLevels        string      `bun:"class_levels,notnull"`
-	Pupils             int         `bun:"pupils,notnull"`
-	Title              string      `bun:"title,notnull"`
-	Motivation         string      `bun:"motivation,notnull"`
-	CurriculumLinks    string      `bun:"curriculum_links,notnull"`
-	SchoolProjectLinks string      `bun:"school_project_links,notnull"`
-	Coherence          string      `bun:"coherence,notnull"`
-	DigitalSkills      string      `bun:"digital_skills,notnull"`
-	CommitSecureUse    bool        `bun:"commit_secure_use,notnull"`
-	CommitVisits       bool        `bun:"commit_visits,notnull"`
-	CommitParents      bool        `bun:"commit_parents,notnull"`
-	CommitFeedback     bool        `bun:"commit_feedback,notnull"`
-	SecureStorage      bool        `bun:"secure_storage,notnull"`
-	ClassroomWifi      bool        `bun:"classroom_wifi,notnull"`
-	Printing           bool        `bun:"printing,notnull"`
-	Backups            bool        `bun:"backups,notnull"`
-	OtherPartnerScheme bool        `bun:"other_partner_scheme,notnull"`
-	TrainingStatus     string      `bun:"training_status,notnull"`
-	TrainingDate       requestDate `bun:"training_date,type:date"`
-	PreferredPeriods   string      `bun:"preferred_periods,notnull"`
-	ExcludedPeriods    string      `bun:"excluded_periods,notnull"`
-	ExtensionWeeks     int         `bun:"extension_weeks,notnull"`
-	Packs              int         `bun:"packs,notnull"`
-	PacksReason        string      `bun:"packs_reason,notnull"`
-	RefusalReason      string      `bun:"refusal_reason,notnull"`
-	DecisionReason     string      `bun:"decision_reason,notnull"`
-	DecidedBy          *int64      `bun:"decided_by"`
-	DecidedAt          *time.Time  `bun:"decided_at"`
-	WithdrawnReason    string      `bun:"withdrawn_reason,notnull"`
-	HasLoan            bool        `bun:"has_loan,notnull"`
-	Version            int         `bun:"version,notnull"`
-	CreatedAt          time.Time   `bun:"created_at,notnull"`
-	UpdatedAt          time.Time   `bun:"updated_at,notnull"`
-	SubmittedAt        *time.Time  `bun:"submitted_at"`
+	ID                 int64          `bun:"id,pk,autoincrement"`
+	SchoolYear         string         `bun:"school_year,notnull"`
+	SchoolUAI          string         `bun:"school_uai,notnull"`
+	TeacherID          int64          `bun:"teacher_id,notnull"`
+	State              string         `bun:"state,notnull"`
+	ClassLevels        string         `bun:"class_levels,notnull"`
+	Pupils             int            `bun:"pupils,notnull"`
+	Title              string         `bun:"title,notnull"`
+	Motivation         string         `bun:"motivation,notnull"`
+	CurriculumLinks    string         `bun:"curriculum_links,notnull"`
+	SchoolProjectLinks string         `bun:"school_project_links,notnull"`
+	Coherence          string         `bun:"coherence,notnull"`
+	DigitalSkills      string         `bun:"digital_skills,notnull"`
+	CommitSecureUse    bool           `bun:"commit_secure_use,notnull"`
+	CommitVisits       bool           `bun:"commit_visits,notnull"`
+	CommitParents      bool           `bun:"commit_parents,notnull"`
+	CommitFeedback     bool           `bun:"commit_feedback,notnull"`
+	SecureStorage      bool           `bun:"secure_storage,notnull"`
+	ClassroomWifi      bool           `bun:"classroom_wifi,notnull"`
+	Printing           bool           `bun:"printing,notnull"`
+	Backups            bool           `bun:"backups,notnull"`
+	OtherPartnerScheme bool           `bun:"other_partner_scheme,notnull"`
+	TrainingStatus     TrainingStatus `bun:"training_status,notnull"`
+	TrainingDate       requestDate    `bun:"training_date,type:date"`
+	PreferredPeriods   string         `bun:"preferred_periods,notnull"`
+	ExcludedPeriods    string         `bun:"excluded_periods,notnull"`
+	ExtensionWeeks     int            `bun:"extension_weeks,notnull"`
+	Packs              int            `bun:"packs,notnull"`
+	PacksReason        string         `bun:"packs_reason,notnull"`
+	RefusalReason      string         `bun:"refusal_reason,notnull"`
+	DecisionReason     string         `bun:"decision_reason,notnull"`
+	DecidedBy          *int64         `bun:"decided_by"`
+	DecidedAt          *time.Time     `bun:"decided_at"`
+	WithdrawnReason    string         `bun:"withdrawn_reason,notnull"`
+	HasLoan            bool           `bun:"has_loan,notnull"`
+	Version            int            `bun:"version,notnull"`
+	CreatedAt          time.Time      `bun:"created_at,notnull"`
+	UpdatedAt          time.Time      `bun:"updated_at,notnull"`
+	SubmittedAt        *time.Time     `bun:"submitted_at"`
 
 	// Joined, read only.
 	SchoolName  string  `bun:"school_name,scanonly"`
@@ -374,12 +342,12 @@ type requestRow struct {
 type opinionRow struct {
 	bun.BaseModel `bun:"table:request_opinions,alias:o"`
 
-	RequestID int64     `bun:"request_id,pk"`
-	Role      string    `bun:"role,pk"`
-	Verdict   string    `bun:"verdict,notnull"`
-	Comment   string    `bun:"comment,notnull"`
-	AuthorID  int64     `bun:"author_id,notnull"`
-	UpdatedAt time.Time `bun:"updated_at,notnull"`
+	RequestID int64          `bun:"request_id,pk"`
+	Role      string         `bun:"role,pk"`
+	Verdict   OpinionVerdict `bun:"verdict,notnull"`
+	Comment   string         `bun:"comment,notnull"`
+	AuthorID  int64          `bun:"author_id,notnull"`
+	UpdatedAt time.Time      `bun:"updated_at,notnull"`
 
 	AuthorName string `bun:"author_name,scanonly"`
 }
@@ -574,6 +542,9 @@ func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 	defer wrapf(&err, "CreateRequest(%s, %d)", q.SchoolUAI, q.TeacherID)
 	now := db.Now()
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkRequestCreate(ctx, tx, actor, q); err != nil {
+			return err
+		}
 		row := requestRow{SchoolYear: q.SchoolYear, SchoolUAI: q.SchoolUAI, TeacherID: q.TeacherID,
 			State: string(RequestDraft), Version: 1, CreatedAt: now, UpdatedAt: now}
 		row.setContent(q)
@@ -604,7 +575,7 @@ func auditView(q Request) Request {
 // request, checks the state (and the version when version > 0), lets apply
 // change the row, writes it with a conditional update on the version, and
 // audits before and after. A state not in from gives a *RequestStateError.
-func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int, action string,
+func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int, act Action,
 	from []RequestState, apply func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error) (Request, error) {
 	var out Request
 	err := db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -624,8 +595,11 @@ func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int
 		if err != nil {
 			return err
 		}
+		if err := checkRequestAction(ctx, tx, actor, act, before[0]); err != nil {
+			return err
+		}
 		if !slices.Contains(from, RequestState(row.State)) {
-			return &RequestStateError{ID: id, State: RequestState(row.State), Action: action}
+			return requestStateError(RequestState(row.State))
 		}
 		if version > 0 && row.Version != version {
 			return ErrStale
@@ -647,7 +621,7 @@ func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int
 		if out, err = getRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, now, actor, "request."+action, "request", id, auditView(before[0]), auditView(out))
+		return Audit(ctx, tx, now, actor, auditActions[act], "request", id, auditView(before[0]), auditView(out))
 	})
 	return out, err
 }
@@ -661,7 +635,7 @@ func (db *DB) UpdateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 	if q.Version <= 0 {
 		return Request{}, ErrStale
 	}
-	return db.transition(ctx, actor, q.ID, q.Version, "update", []RequestState{RequestDraft},
+	return db.transition(ctx, actor, q.ID, q.Version, ActRequestUpdate, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.setContent(q)
 			return nil
@@ -672,10 +646,10 @@ func (db *DB) UpdateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 // commitment or the secure charging storage is missing.
 func (db *DB) SubmitRequest(ctx context.Context, actor Actor, id int64, version int) (_ Request, err error) {
 	defer wrapf(&err, "SubmitRequest(%d)", id)
-	return db.transition(ctx, actor, id, version, "submit", []RequestState{RequestDraft},
+	return db.transition(ctx, actor, id, version, ActRequestSubmit, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			if missing := r.request().MissingForSubmission(); len(missing) > 0 {
-				return &IncompleteError{Fields: missing}
+				return incompleteError(missing)
 			}
 			r.State, r.SubmittedAt = string(RequestSubmitted), &now
 			return nil
@@ -686,7 +660,7 @@ func (db *DB) SubmitRequest(ctx context.Context, actor Actor, id int64, version 
 // request.
 func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, version int) (_ Request, err error) {
 	defer wrapf(&err, "AuthorizeRequest(%d)", id)
-	return db.transition(ctx, actor, id, version, "authorize", []RequestState{RequestSubmitted},
+	return db.transition(ctx, actor, id, version, ActRequestAuthorize, []RequestState{RequestSubmitted},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.State, r.RefusalReason = string(RequestAuthorised), ""
 			return nil
@@ -697,7 +671,7 @@ func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, versi
 // director's reason.
 func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "RefuseRequest(%d)", id)
-	return db.transition(ctx, actor, id, version, "refuse", []RequestState{RequestSubmitted},
+	return db.transition(ctx, actor, id, version, ActRequestRefuse, []RequestState{RequestSubmitted},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.State, r.RefusalReason, r.SubmittedAt = string(RequestDraft), reason, nil
 			return nil
@@ -708,7 +682,7 @@ func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version 
 // with the coordinator's reason; packs 0 goes back to the computed count.
 func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, version int, packs int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "OverrideRequestPacks(%d)", id)
-	return db.transition(ctx, actor, id, version, "packs",
+	return db.transition(ctx, actor, id, version, ActRequestPacks,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			if packs == 0 {
@@ -726,7 +700,12 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
-	return db.transition(ctx, actor, id, version, "opinion", []RequestState{RequestAuthorised, RequestInReview},
+	if u, ok, err := actingPerson(ctx, db.bun, actor); err != nil {
+		return Request{}, err
+	} else if ok && !u.HasRole(o.Role) {
+		return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+	}
+	return db.transition(ctx, actor, id, version, ActRequestOpinion, []RequestState{RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			// The opinion is written in the transaction that bumps the
 			// request's version, under its row lock: a decision cannot
@@ -753,9 +732,9 @@ func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, vers
 func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
 	if decision != RequestValidated && decision != RequestRejected {
-		return Request{}, fmt.Errorf("decision %q: want validated or rejected", decision)
+		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
 	}
-	return db.transition(ctx, actor, id, version, "decide", []RequestState{RequestInReview},
+	return db.transition(ctx, actor, id, version, ActRequestDecide, []RequestState{RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			if decision == RequestValidated {
 				year, err := participationYear(ctx, tx, r.TeacherID, r.SchoolUAI, r.SchoolYear)
@@ -763,7 +742,8 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 					return err
 				}
 				if year > MaxParticipationYears {
-					return ErrIneligible
+					return &RuleError{Kind: RuleConflict, Code: "ineligible", Err: ErrIneligible,
+						Message: "Demande inéligible : 2 années de participation au maximum ; elle ne peut pas être validée."}
 				}
 			}
 			r.State, r.DecisionReason, r.DecidedAt = string(decision), reason, &now
@@ -779,11 +759,13 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 // when a loan exists.
 func (db *DB) WithdrawRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "WithdrawRequest(%d)", id)
-	return db.transition(ctx, actor, id, version, "withdraw",
+	return db.transition(ctx, actor, id, version, ActRequestWithdraw,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			if r.HasLoan {
-				return &RequestStateError{ID: id, State: RequestState(r.State), Action: "withdraw", HasLoan: true}
+				return &RuleError{Kind: RuleConflict, Code: "request_has_loan", State: RequestState(r.State),
+					Conflict: &Conflict{Kind: "request", ID: id, Name: r.Title},
+					Message:  "La demande a déjà un prêt : elle ne peut plus être retirée (annulez d'abord le prêt)."}
 			}
 			r.State, r.WithdrawnReason = string(RequestWithdrawn), reason
 			return nil
@@ -859,5 +841,5 @@ func SetRequestLoaned(ctx context.Context, idb bun.IDB, id int64, loaned bool) e
 	if err != nil {
 		return err
 	}
-	return &RequestStateError{ID: id, State: state, Action: "loan"}
+	return requestStateError(state)
 }

@@ -40,7 +40,7 @@ func TestRequestLifecycle(t *testing.T) {
 		assert.Equal(t, 1, q.Eligibility.ParticipationYear)
 
 		_, err = db.SubmitRequest(ctx, ta, q.ID, q.Version)
-		var inc *store.IncompleteError
+		var inc *store.RuleError
 		require.ErrorAs(t, err, &inc, "submission without the feedback commitment")
 		assert.Equal(t, []string{"commitments.feedback"}, inc.Fields)
 
@@ -86,7 +86,7 @@ func TestRequestLifecycle(t *testing.T) {
 		require.NotNil(t, q.DecidedAt)
 
 		_, err = db.SetRequestOpinion(ctx, ia, q.ID, 0, store.Opinion{Role: store.RoleIT, Verdict: store.OpinionUnfavourable})
-		var se *store.RequestStateError
+		var se *store.RuleError
 		require.ErrorAs(t, err, &se, "opinion after the decision")
 		assert.Equal(t, store.RequestValidated, se.State)
 		assert.ErrorIs(t, err, store.ErrConflict)
@@ -210,7 +210,7 @@ func TestRequestConcurrentDecisions(t *testing.T) {
 			}
 			require.Len(t, winners, 1, "round %d: exactly one decision wins", round)
 			require.Len(t, losers, 1, "round %d", round)
-			var se *store.RequestStateError
+			var se *store.RuleError
 			require.ErrorAs(t, losers[0], &se, "round %d: the loser sees a state conflict", round)
 			assert.Equal(t, winners[0], se.State, "round %d: the loser is told the winner's state", round)
 			got, err := db.Request(ctx, q.ID)
@@ -226,7 +226,7 @@ func TestRequestLoanHooks(t *testing.T) {
 		ctx := context.Background()
 		idb := db.Bun()
 		review := storetest.Request(t, db, &storetest.RequestOpts{State: store.RequestInReview})
-		var se *store.RequestStateError
+		var se *store.RuleError
 		require.ErrorAs(t, store.SetRequestLoaned(ctx, idb, review.ID, true), &se, "loan on a request in review")
 		assert.Equal(t, store.RequestInReview, se.State)
 		assert.ErrorIs(t, store.SetRequestLoaned(ctx, idb, 999999, true), store.ErrNotFound)
@@ -240,7 +240,7 @@ func TestRequestLoanHooks(t *testing.T) {
 
 		_, err = db.WithdrawRequest(ctx, store.Actor{UserID: q.TeacherID}, q.ID, 0, "")
 		require.ErrorAs(t, err, &se, "withdraw with a loan")
-		assert.True(t, se.HasLoan)
+		assert.True(t, se.Code == "request_has_loan")
 
 		require.NoError(t, store.SetRequestLoaned(ctx, idb, q.ID, false), "last loan cancelled")
 		q, err = db.WithdrawRequest(ctx, store.Actor{UserID: q.TeacherID}, q.ID, 0, "Départ de l'enseignant.")
@@ -304,7 +304,7 @@ func TestRequestDecisionNeedsReview(t *testing.T) {
 		defer cancel()
 		q := storetest.Request(t, db, &storetest.RequestOpts{State: store.RequestAuthorised})
 		_, err := db.DecideRequest(ctx, store.Actor{}, q.ID, 0, store.RequestValidated, "")
-		var se *store.RequestStateError
+		var se *store.RuleError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, store.RequestAuthorised, se.State)
 		assert.False(t, errors.Is(err, store.ErrStale))

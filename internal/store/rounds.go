@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -181,61 +179,18 @@ type Round struct {
 	Unserved        []RoundUnserved `json:"unserved"`
 }
 
-// RoundStateError is returned when a round is not in a state that allows
-// the action (publishing a round that is no longer a draft), or when
-// another round was published for the year since the draft was computed.
-// It matches ErrConflict with errors.Is.
-type RoundStateError struct {
-	ID    int64
-	State string
-	// Superseded is true when the draft is stale: another round was
-	// published for its year after it was computed.
-	Superseded bool
+// roundStateError refuses to publish or discard a round that is no
+// longer a draft.
+func roundStateError(state string) *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(state),
+		Message: fmt.Sprintf("Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", RoundStateLabel(state))}
 }
 
-func (e *RoundStateError) Error() string {
-	if e.Superseded {
-		return fmt.Sprintf("round %d: another round was published since it was computed", e.ID)
-	}
-	return fmt.Sprintf("round %d is %s, not a draft", e.ID, e.State)
-}
-
-// Is makes a RoundStateError match ErrConflict.
-func (e *RoundStateError) Is(target error) bool { return target == ErrConflict }
-
-// RoundInputError lists the problems of a round's input, per field, in
-// French (an unknown request pinned, an illegal start week…).
-type RoundInputError struct {
-	Fields map[string]string
-}
-
-func (e *RoundInputError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "invalid round input: " + strings.Join(parts, "; ")
-}
-
-func (e *RoundInputError) add(field, format string, args ...any) {
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
-	}
-	if _, ok := e.Fields[field]; !ok {
-		e.Fields[field] = fmt.Sprintf(format, args...)
-	}
-}
-
-func (e *RoundInputError) err() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
+// roundSuperseded refuses to publish a draft computed before another
+// round was published or a loan changed.
+func roundSuperseded() *RuleError {
+	return &RuleError{Kind: RuleConflict, Code: "round_superseded",
+		Message: "Un autre tour a été publié pour cette année, ou un prêt a changé, depuis le calcul de ce brouillon : relancez le calcul."}
 }
 
 type roundRow struct {
@@ -433,6 +388,24 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 	return nil
 }
 
+// RoundFor returns a round if the person may see rounds (the staff; the
+// others get ErrNotFound, rounds being the staff's work).
+func (db *DB) RoundFor(ctx context.Context, u User, id int64) (Round, error) {
+	if !u.Can(ActRoundRead) {
+		return Round{}, errHidden()
+	}
+	return db.Round(ctx, id)
+}
+
+// ListRoundsFor returns the rounds of a year (all years when empty) if the
+// person may see rounds; nobody else sees any.
+func (db *DB) ListRoundsFor(ctx context.Context, u User, year string) ([]Round, error) {
+	if !u.Can(ActRoundRead) {
+		return []Round{}, nil
+	}
+	return db.ListRounds(ctx, year)
+}
+
 // ListRounds returns the rounds of a school year (all years when year is
 // empty), newest first, without their loans and unserved requests.
 func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error) {
@@ -547,7 +520,7 @@ func (db *DB) DiscardRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			if err != nil {
 				return err
 			}
-			return &RoundStateError{ID: id, State: r.State}
+			return roundStateError(r.State)
 		}
 		if out, err = getRound(ctx, tx, id); err != nil {
 			return err
@@ -595,7 +568,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if r.State != RoundDraft {
-			return &RoundStateError{ID: id, State: r.State}
+			return roundStateError(r.State)
 		}
 		// The draft was computed against the round published then; if
 		// another one was published since, its plan is stale.
@@ -608,7 +581,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if current != prev {
-			return &RoundStateError{ID: id, State: r.State, Superseded: true}
+			return roundSuperseded()
 		}
 		if prev != 0 {
 			// Row lock in PostgreSQL: of two publishes built on the same
@@ -619,7 +592,7 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+				return roundSuperseded()
 			}
 		}
 		// The partial unique index admits one published round per year:
@@ -630,12 +603,12 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			Where("id = ?", id).Where("state = ?", RoundDraft).Where("version = ?", r.Version).Exec(ctx)
 		if err != nil {
 			if errors.Is(translate(err), ErrConflict) {
-				return &RoundStateError{ID: id, State: r.State, Superseded: true}
+				return roundSuperseded()
 			}
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return &RoundStateError{ID: id, State: RoundPublished}
+			return roundStateError(RoundPublished)
 		}
 		if err := db.runPublishHook("published"); err != nil {
 			return err
@@ -674,10 +647,10 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		}
 	}
 	var live []struct {
-		ID        int64  `bun:"id"`
-		RequestID int64  `bun:"request_id"`
-		State     string `bun:"state"`
-		RoundID   *int64 `bun:"round_id"`
+		ID        int64     `bun:"id"`
+		RequestID int64     `bun:"request_id"`
+		State     LoanState `bun:"state"`
+		RoundID   *int64    `bun:"round_id"`
 	}
 	if err := tx.NewRaw(`SELECT id, request_id, state, round_id FROM loans
 		WHERE school_year = ? AND state <> 'cancelled' ORDER BY id`, r.SchoolYear).Scan(ctx, &live); err != nil {
@@ -694,7 +667,7 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 		if l.State != LoanReserved {
 			// Signed or picked up since the draft was computed: the draft
 			// would drop a loan that is now locked.
-			return nil, &RoundStateError{ID: r.ID, State: r.State, Superseded: true}
+			return nil, roundSuperseded()
 		}
 		if err := cancelLoanTx(ctx, tx, now, actor, l.ID, l.RequestID,
 			fmt.Sprintf("remplacé par le tour d'attribution n° %d", r.ID)); err != nil {
@@ -783,16 +756,4 @@ func turnaroundArg(days int) int {
 
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
-func RoundStateLabel(state string) string {
-	switch state {
-	case RoundDraft:
-		return "brouillon"
-	case RoundPublished:
-		return "publié"
-	case RoundSuperseded:
-		return "remplacé"
-	case RoundDiscarded:
-		return "abandonné"
-	}
-	return state
-}
+func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }

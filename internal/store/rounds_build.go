@@ -42,15 +42,15 @@ type RoundInput struct {
 
 // validate checks the input and fills in the defaults.
 func (in *RoundInput) validate() error {
-	var e RoundInputError
+	e := FieldErrors{}
 	if _, err := strconv.Atoi(strings.SplitN(in.SchoolYear, "-", 2)[0]); err != nil || in.SchoolYear == "" {
-		e.add("year", "année scolaire invalide : %q (format attendu : 2026-2027)", in.SchoolYear)
+		e.Add("year", "année scolaire invalide : %q (format attendu : 2026-2027)", in.SchoolYear)
 	}
 	if in.LoanWeeks == 0 {
 		in.LoanWeeks = DefaultLoanWeeks
 	}
 	if in.LoanWeeks < 1 || in.LoanWeeks > 20 {
-		e.add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
 	}
 	switch {
 	case in.TurnaroundDays == 0:
@@ -58,13 +58,13 @@ func (in *RoundInput) validate() error {
 	case in.TurnaroundDays < 0:
 		in.TurnaroundDays = 0
 	case in.TurnaroundDays > 60:
-		e.add("turnaround_days", "délai de remise en état hors de 0 à 60 jours : %d", in.TurnaroundDays)
+		e.Add("turnaround_days", "délai de remise en état hors de 0 à 60 jours : %d", in.TurnaroundDays)
 	}
 	if in.TimeLimit == 0 {
 		in.TimeLimit = DefaultRoundTimeLimit
 	}
 	if in.TimeLimit < 0 || in.TimeLimit > MaxRoundTimeLimit {
-		e.add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
+		e.Add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
 	}
 	if in.Weights == nil {
 		w := scheduler.DefaultWeights()
@@ -72,24 +72,24 @@ func (in *RoundInput) validate() error {
 	}
 	for name, v := range weightFields(in.Weights) {
 		if *v < 0 || *v > 100000 {
-			e.add("weights."+name, "poids hors de 0 à 100000 : %d", *v)
+			e.Add("weights."+name, "poids hors de 0 à 100000 : %d", *v)
 		}
 	}
 	seen := map[int64]int{}
 	for i, p := range in.Pins {
 		field := fmt.Sprintf("pins[%d]", i)
 		if p.Kind != PinServe && p.Kind != PinExclude {
-			e.add(field+".kind", "type attendu : serve ou exclude")
+			e.Add(field+".kind", "type attendu : serve ou exclude")
 		}
 		if j, dup := seen[p.RequestID]; dup {
-			e.add(field+".request_id", "la demande n° %d est déjà citée (pins[%d])", p.RequestID, j)
+			e.Add(field+".request_id", "la demande n° %d est déjà citée (pins[%d])", p.RequestID, j)
 		}
 		seen[p.RequestID] = i
 		if p.Kind == PinExclude && (p.StartWeek != nil || p.ExtensionWeeks != 0) {
-			e.add(field+".start_week", "une demande exclue n'a pas de semaine de début")
+			e.Add(field+".start_week", "une demande exclue n'a pas de semaine de début")
 		}
 	}
-	return e.err()
+	return e.Err()
 }
 
 // weightFields names the weights, for validation and merging.
@@ -243,7 +243,16 @@ func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInp
 
 func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error) {
 	y, err := db.CalendarYear(ctx, in.SchoolYear)
-	if err != nil {
+	switch {
+	case errors.Is(err, calendar.ErrInvalidYear):
+		re, _ := AsRule(FieldErrors{"year": "année scolaire invalide"}.Err())
+		re.Err = err
+		return nil, re
+	case errors.Is(err, calendar.ErrUnknownYear):
+		return nil, &RuleError{Kind: RuleInvalid, Code: "unknown_year", Err: err, Field: "year", Fields: []string{"year"},
+			Message:       "Le calendrier de cette année scolaire n'est pas connu (pas encore publié ou non importé).",
+			FieldMessages: map[string]string{"year": "calendrier scolaire inconnu"}}
+	case err != nil:
 		return nil, err
 	}
 	b := &roundBuild{in: in, year: y, weeks: y.Weeks(), requests: map[int64]Request{}, packNo: map[int64]int{},
@@ -340,19 +349,19 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 	}
 
 	// Pins.
-	var ie RoundInputError
+	ie := FieldErrors{}
 	pins := map[int64]RoundPin{}
 	legal := y.LegalStarts(L)
 	for i, p := range in.Pins {
 		field := fmt.Sprintf("pins[%d]", i)
 		r, ok := b.requests[p.RequestID]
 		if !ok {
-			ie.add(field+".request_id", "la demande n° %d n'est pas une demande validée de l'année %s", p.RequestID, in.SchoolYear)
+			ie.Add(field+".request_id", "la demande n° %d n'est pas une demande validée de l'année %s", p.RequestID, in.SchoolYear)
 			continue
 		}
 		if p.Kind == PinExclude {
 			if b.locked[r.ID] {
-				ie.add(field+".request_id", "la demande n° %d a un prêt commencé, signé ou réservé à la main : elle ne peut pas être exclue", r.ID)
+				ie.Add(field+".request_id", "la demande n° %d a un prêt commencé, signé ou réservé à la main : elle ne peut pas être exclue", r.ID)
 				continue
 			}
 			b.excluded[r.ID] = true
@@ -360,43 +369,43 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		}
 		if b.locked[r.ID] {
 			if p.StartWeek != nil && *p.StartWeek != b.live[r.ID].StartWeek {
-				ie.add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence en semaine %d", r.ID, b.live[r.ID].StartWeek)
+				ie.Add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence en semaine %d", r.ID, b.live[r.ID].StartWeek)
 			}
 			continue // served anyway
 		}
 		if r.Eligibility.ParticipationYear > MaxParticipationYears {
-			ie.add(field+".request_id", "la demande n° %d n'est pas éligible (%de année de participation, %d au plus)",
+			ie.Add(field+".request_id", "la demande n° %d n'est pas éligible (%de année de participation, %d au plus)",
 				r.ID, r.Eligibility.ParticipationYear, MaxParticipationYears)
 			continue
 		}
 		if r.Packs > b.params.Packs {
-			ie.add(field+".request_id", "la demande n° %d demande %d packs, %d sont disponibles", r.ID, r.Packs, b.params.Packs)
+			ie.Add(field+".request_id", "la demande n° %d demande %d packs, %d sont disponibles", r.ID, r.Packs, b.params.Packs)
 			continue
 		}
 		if p.ExtensionWeeks != 0 && p.StartWeek == nil {
-			ie.add(field+".extension_weeks", "une prolongation épinglée demande une semaine de début")
+			ie.Add(field+".extension_weeks", "une prolongation épinglée demande une semaine de début")
 			continue
 		}
 		if p.ExtensionWeeks != 0 && p.ExtensionWeeks != r.ExtensionWeeks {
-			ie.add(field+".extension_weeks", "prolongation demandée par la demande n° %d : %d semaines", r.ID, r.ExtensionWeeks)
+			ie.Add(field+".extension_weeks", "prolongation demandée par la demande n° %d : %d semaines", r.ID, r.ExtensionWeeks)
 			continue
 		}
 		if p.StartWeek != nil {
 			s := *p.StartWeek
 			switch {
 			case !slices.Contains(legal, s):
-				ie.add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines dans une seule période", s, L)
+				ie.Add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines dans une seule période", s, L)
 			case s < todayWeek:
-				ie.add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
+				ie.Add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
 			case slices.Contains(r.ExcludedPeriods, b.weeks[s].Period):
-				ie.add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
+				ie.Add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
 			case s+L+p.ExtensionWeeks > len(b.weeks):
-				ie.add(field+".extension_weeks", "la prolongation dépasse la fin de l'année scolaire")
+				ie.Add(field+".extension_weeks", "la prolongation dépasse la fin de l'année scolaire")
 			}
 		}
 		pins[r.ID] = p
 	}
-	if err := ie.err(); err != nil {
+	if err := ie.Err(); err != nil {
 		return nil, err
 	}
 	b.base, err = b.instance(nil)
@@ -485,8 +494,8 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 		}
 		ext := max(0, l.Weeks+l.ExtensionWeeks-L)
 		if b.locked[id] && l.StartWeek+L+ext > len(b.weeks) {
-			return nil, &RoundInputError{Fields: map[string]string{"loan_weeks": fmt.Sprintf(
-				"le prêt n° %d (verrouillé) ne tient pas dans l'année avec des prêts de %d semaines", l.ID, L)}}
+			return nil, FieldErrors{"loan_weeks": fmt.Sprintf(
+				"le prêt n° %d (verrouillé) ne tient pas dans l'année avec des prêts de %d semaines", l.ID, L)}.Err()
 		}
 		prev = append(prev, scheduler.PreviousLoan{Project: projectID(id), StartWeek: l.StartWeek,
 			ExtensionWeeks: ext, Packs: b.packNumbers(l), Locked: b.locked[id]})
@@ -558,7 +567,7 @@ func pinsError(err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	return &RoundInputError{Fields: map[string]string{"pins": "les prêts épinglés ou verrouillés ne tiennent pas dans les packs disponibles (" + ve.Error() + ")"}}
+	return FieldErrors{"pins": "les prêts épinglés ou verrouillés ne tiennent pas dans les packs disponibles (" + ve.Error() + ")"}.Err()
 }
 
 // solve runs the engine, serves the pinned requests that have no start
@@ -619,8 +628,8 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 			}
 		}
 		if best == nil {
-			return Round{}, &RoundInputError{Fields: map[string]string{fmt.Sprintf("pins[%d]", i): fmt.Sprintf(
-				"impossible de servir la demande n° %d : aucune semaine de début ne laisse assez de packs aux prêts épinglés", r.ID)}}
+			return Round{}, FieldErrors{fmt.Sprintf("pins[%d]", i): fmt.Sprintf(
+				"impossible de servir la demande n° %d : aucune semaine de début ne laisse assez de packs aux prêts épinglés", r.ID)}.Err()
 		}
 		res, inst = best, bestInst
 	}

@@ -99,7 +99,7 @@ func TestRoundDraftAndPublish(t *testing.T) {
 		assert.Zero(t, storetest.LoanOverlaps(t, db), "no overlapping loans")
 
 		_, err = db.PublishRound(ctx, coord, r.ID)
-		var se *store.RoundStateError
+		var se *store.RuleError
 		require.ErrorAs(t, err, &se, "publishing twice")
 		assert.ErrorIs(t, err, store.ErrConflict)
 		_, err = db.PublishRound(ctx, coord, 999999)
@@ -401,7 +401,7 @@ func TestRoundWeightsAndPins(t *testing.T) {
 				in := roundInput(d.Year)
 				in.Pins = tc.givePins
 				_, err := db.RunRound(ctx, coord, in)
-				var ie *store.RoundInputError
+				var ie *store.RuleError
 				require.ErrorAs(t, err, &ie)
 				assert.Contains(t, ie.Fields, tc.wantField, "field in error: %v", ie.Fields)
 			})
@@ -535,7 +535,7 @@ func TestRoundPinWithExtension(t *testing.T) {
 
 		in.Pins = []store.RoundPin{{RequestID: q.ID, Kind: store.PinServe, ExtensionWeeks: 2}}
 		_, err = db.RunRound(ctx, coord, in)
-		var ie *store.RoundInputError
+		var ie *store.RuleError
 		require.ErrorAs(t, err, &ie, "an extension needs a start week")
 		assert.Contains(t, ie.Fields, "pins[0].extension_weeks")
 	})

@@ -6,6 +6,42 @@
 // Integrity lives in the schema (unique keys, checks, exclusion constraints,
 // triggers); the store translates driver errors into ErrNotFound, ErrConflict
 // and friends so callers never see a driver type.
+//
+// # Rules
+//
+// The store also holds classemobile's rules, so that every face (the JSON
+// API, the pages, the command line) parses input, calls the store and
+// renders, and decides nothing. They live here rather than in a package of
+// their own because most of them need the data (the request's teacher,
+// the roles of the person who filed it, the loans of a pack) and must be
+// checked inside the transaction that acts:
+//
+//   - Who may do what: Action names every action (ActRequestAuthorize,
+//     ActLoanSign…); one table of actions × roles says which roles may
+//     perform it, and Allowed(person, action) / User.Can check it against
+//     the set of roles a person holds (User.Roles, table user_roles:
+//     directors and teachers hold their role in a school). Routes name
+//     their Action; resource-dependent rules (the director of this
+//     school, the teacher of this request, a director's own request that
+//     the coordinator authorises) are checked by the store method that
+//     acts, against the person behind its Actor.
+//   - Who sees what: User.SeesRequest, User.SeesSchool, and the
+//     person-scoped reads RequestFor, LoanFor, ListRequestsFor,
+//     ListLoansFor, ListIncidentsFor, RoundFor, ListRoundsFor,
+//     ListFeedsFor, CheckFeedTarget; another school's resource is
+//     ErrNotFound.
+//   - What input is valid: Request.Validate (and ValidateRequest with the
+//     year's calendar), RoundInput's checks, the loan and maintenance
+//     checks of each method.
+//   - How a broken rule reads: one error type, *RuleError, with its Kind
+//     (invalid, conflict, forbidden, not_found), a stable Code, the
+//     Field(s) at fault, a French Message written where the rule is
+//     checked, the resource's current State and what it Conflicts with.
+//     FieldErrors builds the validation_failed ones.
+//
+// States are named types with a French Label (RequestState, LoanState,
+// RoundState, PackStatus, ExtensionState, OpinionVerdict, TrainingStatus);
+// dates are written in French by calendar.Date.French.
 package store
 
 import (

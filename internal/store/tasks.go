@@ -13,7 +13,8 @@ type TaskKind string
 
 // The task kinds of the request journey.
 const (
-	// TaskAuthorise: a submitted request waits for its school's director.
+	// TaskAuthorise: a submitted request waits for its school's director
+	// (the coordinator's, when a director filed it for their own class).
 	TaskAuthorise TaskKind = "authorise"
 	// TaskOpinion: an authorised request waits for a referent's opinion
 	// (inspection, IT, education), one per role.
@@ -82,6 +83,8 @@ type taskRequestRow struct {
 	OpInspection   bool       `bun:"op_inspection"`
 	OpIT           bool       `bun:"op_it"`
 	OpEducation    bool       `bun:"op_education"`
+	// OwnClass: the teacher is a director of the school.
+	OwnClass bool `bun:"own_class"`
 }
 
 // holders are the active people who may receive tasks: by role, the
@@ -99,11 +102,12 @@ type holders struct {
 // taskHolders returns the active people holding each role, among ids (all
 // when ids is empty).
 func taskHolders(ctx context.Context, idb bun.IDB, ids []int64) (holders, error) {
-	var rows []userRow
-	q := idb.NewSelect().Model(&rows).Column("id", "role", "school_uai").
-		Where("disabled_at IS NULL").OrderExpr("id")
+	var rows []userRoleRow
+	q := idb.NewSelect().Model(&rows).
+		Join("JOIN users AS u ON u.id = ur.user_id").Where("u.disabled_at IS NULL").
+		OrderExpr("ur.user_id, ur.role")
 	if len(ids) > 0 {
-		q = q.Where("id IN (?)", bun.List(ids))
+		q = q.Where("ur.user_id IN (?)", bun.List(ids))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return holders{}, err
@@ -111,18 +115,21 @@ func taskHolders(ctx context.Context, idb bun.IDB, ids []int64) (holders, error)
 	h := holders{byRole: map[Role][]int64{}, directors: map[string][]int64{}, teachers: map[int64]bool{}, schoolOnly: len(ids) > 0}
 	for _, r := range rows {
 		role := Role(r.Role)
-		h.byRole[role] = append(h.byRole[role], r.ID)
+		h.byRole[role] = append(h.byRole[role], r.UserID)
 		switch {
 		case role == RoleDirector && r.SchoolUAI != nil:
-			h.directors[*r.SchoolUAI] = append(h.directors[*r.SchoolUAI], r.ID)
+			h.directors[*r.SchoolUAI] = append(h.directors[*r.SchoolUAI], r.UserID)
 		case role == RoleTeacher:
-			h.teachers[r.ID] = true
+			h.teachers[r.UserID] = true
 		}
 		if !role.ScopedToSchool() {
 			h.schoolOnly = false
 		} else if r.SchoolUAI != nil {
 			h.schools = append(h.schools, *r.SchoolUAI)
 		}
+	}
+	for role, ids := range h.byRole {
+		h.byRole[role] = slices.Compact(ids)
 	}
 	return h, nil
 }
@@ -151,6 +158,7 @@ func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
 		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'inspection') AS op_inspection").
 		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'it') AS op_it").
 		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'education') AS op_education").
+		ColumnExpr("EXISTS (SELECT 1 FROM user_roles AS d WHERE d.user_id = r.teacher_id AND d.role = 'director' AND d.school_uai = r.school_uai) AS own_class").
 		Join("JOIN schools AS s ON s.uai = r.school_uai").
 		Join("JOIN users AS t ON t.id = r.teacher_id").
 		Where("r.submitted_at IS NOT NULL").
@@ -206,7 +214,18 @@ func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
 		}
 		switch RequestState(r.State) {
 		case RequestSubmitted:
-			add(TaskAuthorise, RoleDirector, directors[r.SchoolUAI])
+			// A director authorises their school's requests, except their
+			// own class's, which the coordinator authorises.
+			var others []int64
+			for _, id := range directors[r.SchoolUAI] {
+				if id != r.TeacherID {
+					others = append(others, id)
+				}
+			}
+			add(TaskAuthorise, RoleDirector, others)
+			if r.OwnClass {
+				add(TaskAuthorise, RoleCoordinator, byRole[RoleCoordinator])
+			}
 		case RequestAuthorised, RequestInReview:
 			for _, role := range ReferentRoles {
 				if !given[role] {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -41,14 +42,17 @@ func (r Role) Valid() bool {
 // ScopedToSchool reports whether users of this role belong to one school.
 func (r Role) ScopedToSchool() bool { return r == RoleDirector || r == RoleTeacher }
 
-// User is a person who uses classemobile.
+// User is a person who uses classemobile. A person holds a set of roles
+// (Roles); Role and SchoolUAI are the primary one, the role the person was
+// created with.
 type User struct {
-	ID        int64     `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	SchoolUAI string    `json:"school_uai,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64      `json:"id"`
+	Email     string     `json:"email"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	SchoolUAI string     `json:"school_uai,omitempty"`
+	Roles     []UserRole `json:"roles,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 type userRow struct {
@@ -112,10 +116,45 @@ func (db *DB) CreateUser(ctx context.Context, actor Actor, u User) (_ User, toke
 	return u, token, err
 }
 
+type userRoleRow struct {
+	bun.BaseModel `bun:"table:user_roles,alias:ur"`
+
+	UserID    int64   `bun:"user_id,notnull"`
+	Role      string  `bun:"role,notnull"`
+	SchoolUAI *string `bun:"school_uai"`
+}
+
+// normalizeRoles returns the roles of a new user, the primary one first:
+// Role (or the first of Roles) and every other role of Roles, once each;
+// a school-scoped role without a school takes u.SchoolUAI (the schema
+// refuses a school on another role).
+func normalizeRoles(u User) []UserRole {
+	var out []UserRole
+	add := func(ur UserRole) {
+		if ur.Role.ScopedToSchool() && ur.SchoolUAI == "" {
+			ur.SchoolUAI = u.SchoolUAI
+		}
+		if !slices.Contains(out, ur) {
+			out = append(out, ur)
+		}
+	}
+	if u.Role != "" {
+		add(UserRole{Role: u.Role, SchoolUAI: u.SchoolUAI})
+	}
+	for _, ur := range u.Roles {
+		add(ur)
+	}
+	return out
+}
+
 func createUser(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, u User) (User, string, error) {
-	row := userRow{Email: u.Email, Name: u.Name, Role: string(u.Role), CreatedAt: now}
-	if u.SchoolUAI != "" {
-		row.SchoolUAI = &u.SchoolUAI
+	roles := normalizeRoles(u)
+	if len(roles) == 0 {
+		return User{}, "", Invalid("role", "invalid_role", "au moins un rôle est obligatoire")
+	}
+	row := userRow{Email: u.Email, Name: u.Name, Role: string(roles[0].Role), CreatedAt: now}
+	if roles[0].SchoolUAI != "" {
+		row.SchoolUAI = &roles[0].SchoolUAI
 	}
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 		switch {
@@ -126,7 +165,13 @@ func createUser(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, u Us
 		}
 		return User{}, "", err
 	}
+	for _, ur := range roles {
+		if err := insertUserRole(ctx, tx, row.ID, ur); err != nil {
+			return User{}, "", err
+		}
+	}
 	u = row.user()
+	u.Roles = roles
 	token := NewSecret("cm_")
 	tok := tokenRow{UserID: u.ID, TokenHash: HashSecret(token), Label: "initial", CreatedAt: now}
 	if _, err := tx.NewInsert().Model(&tok).Exec(ctx); err != nil {
@@ -136,6 +181,90 @@ func createUser(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, u Us
 		return User{}, "", err
 	}
 	return u, token, nil
+}
+
+func insertUserRole(ctx context.Context, tx bun.IDB, userID int64, ur UserRole) error {
+	rr := userRoleRow{UserID: userID, Role: string(ur.Role)}
+	if ur.SchoolUAI != "" {
+		rr.SchoolUAI = &ur.SchoolUAI
+	}
+	_, err := tx.NewInsert().Model(&rr).Exec(ctx)
+	return err
+}
+
+// AddUserRole gives a person one more role (a director who also teaches).
+// Returns ErrNotFound for an unknown user, ErrConflict if the person
+// already holds it and ErrInvalidReference for an unknown school.
+func (db *DB) AddUserRole(ctx context.Context, actor Actor, userID int64, ur UserRole) (_ User, err error) {
+	defer wrapf(&err, "AddUserRole(%d, %s)", userID, ur.Role)
+	if !ur.Role.Valid() {
+		return User{}, Invalid("role", "invalid_role", "rôle inconnu « %s »", ur.Role)
+	}
+	if ur.Role.ScopedToSchool() != (ur.SchoolUAI != "") {
+		return User{}, Invalid("school_uai", "invalid_role", "l'école est obligatoire pour les rôles director et teacher, et seulement pour eux")
+	}
+	var out User
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		before, err := getUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := insertUserRole(ctx, tx, userID, ur); err != nil {
+			return err
+		}
+		if out, err = getUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, db.Now(), actor, "user.role_add", "user", userID, before, out)
+	})
+	return out, err
+}
+
+// withRoles attaches to each user the roles they hold.
+func withRoles(ctx context.Context, idb bun.IDB, users []User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	var rows []userRoleRow
+	if err := idb.NewSelect().Model(&rows).Where("user_id IN (?)", bun.In(ids)).
+		OrderExpr("user_id, role, school_uai").Scan(ctx); err != nil {
+		return err
+	}
+	of := map[int64][]UserRole{}
+	for _, r := range rows {
+		ur := UserRole{Role: Role(r.Role)}
+		if r.SchoolUAI != nil {
+			ur.SchoolUAI = *r.SchoolUAI
+		}
+		of[r.UserID] = append(of[r.UserID], ur)
+	}
+	for i := range users {
+		u := &users[i]
+		roles := of[u.ID]
+		// The primary role first.
+		primary := UserRole{Role: u.Role, SchoolUAI: u.SchoolUAI}
+		if j := slices.Index(roles, primary); j > 0 {
+			roles[0], roles[j] = roles[j], roles[0]
+		}
+		u.Roles = roles
+	}
+	return nil
+}
+
+func getUser(ctx context.Context, idb bun.IDB, id int64) (User, error) {
+	var row userRow
+	if err := idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return User{}, err
+	}
+	us := []User{row.user()}
+	if err := withRoles(ctx, idb, us); err != nil {
+		return User{}, err
+	}
+	return us[0], nil
 }
 
 // UserByToken returns the active user owning an active API token. Returns
@@ -150,30 +279,34 @@ func (db *DB) UserByToken(ctx context.Context, token string) (_ User, err error)
 		Scan(ctx); err != nil {
 		return User{}, err
 	}
-	return row.user(), nil
+	us := []User{row.user()}
+	if err := withRoles(ctx, db.bun, us); err != nil {
+		return User{}, err
+	}
+	return us[0], nil
 }
 
 // User returns one user. Returns ErrNotFound.
 func (db *DB) User(ctx context.Context, id int64) (_ User, err error) {
 	defer wrapf(&err, "User(%d)", id)
-	var row userRow
-	if err := db.bun.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
-		return User{}, err
-	}
-	return row.user(), nil
+	return getUser(ctx, db.bun, id)
 }
 
-// ListUsers returns the users, optionally of one role and one school
+// ListUsers returns the users holding a role, optionally in one school
 // (empty strings mean any), by id.
 func (db *DB) ListUsers(ctx context.Context, role Role, schoolUAI string) (_ []User, err error) {
 	defer wrapf(&err, "ListUsers")
 	var rows []userRow
 	q := db.bun.NewSelect().Model(&rows).Where("disabled_at IS NULL").OrderExpr("id")
-	if role != "" {
-		q = q.Where("role = ?", string(role))
-	}
-	if schoolUAI != "" {
-		q = q.Where("school_uai = ?", schoolUAI)
+	if role != "" || schoolUAI != "" {
+		sub := db.bun.NewSelect().Table("user_roles").ColumnExpr("1").Where("user_roles.user_id = u.id")
+		if role != "" {
+			sub = sub.Where("user_roles.role = ?", string(role))
+		}
+		if schoolUAI != "" {
+			sub = sub.Where("user_roles.school_uai = ?", schoolUAI)
+		}
+		q = q.Where("EXISTS (?)", sub)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
@@ -181,6 +314,9 @@ func (db *DB) ListUsers(ctx context.Context, role Role, schoolUAI string) (_ []U
 	out := make([]User, len(rows))
 	for i, r := range rows {
 		out[i] = r.user()
+	}
+	if err := withRoles(ctx, db.bun, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

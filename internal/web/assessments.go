@@ -52,9 +52,6 @@ func (s *Server) saveAssessment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if u := currentUser(r); u.ID != l.TeacherID {
-		return Errorf(http.StatusForbidden, "not_the_teacher", "Seul l'enseignant du projet rédige le bilan.")
-	}
 	var in assessmentInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -69,7 +66,7 @@ func (s *Server) saveAssessment(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.db.SaveAssessment(r.Context(), actor(r), store.Assessment{LoanID: l.ID, Human: in.Human,
 		Pedagogical: in.Pedagogical, Productions: prods, ApplyAgain: *in.ApplyAgain})
 	if err != nil {
-		return loanError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, a)
 }

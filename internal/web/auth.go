@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
@@ -51,29 +50,15 @@ func actor(r *http.Request) store.Actor {
 	return store.Actor{UserID: currentUser(r).ID}
 }
 
-// allow wraps a handler so that only the listed roles reach it; every
-// route names its roles, so a route without allow is unreachable
-// (deny by default).
-func (s *Server) allow(roles []store.Role, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// allow wraps a handler so that only the people whose roles may perform
+// the action (store.Allowed, the table of actions × roles) reach it; every
+// route names its action, so a route without allow is unreachable (deny
+// by default).
+func (s *Server) allow(act store.Action, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if !slices.Contains(roles, currentUser(r).Role) {
+		if !currentUser(r).Can(act) {
 			return errForbidden
 		}
 		return h(w, r)
 	}))
 }
-
-// Role sets used by routes.
-var (
-	allRoles     = store.Roles
-	coordOnly    = []store.Role{store.RoleCoordinator}
-	coordOrIT    = []store.Role{store.RoleCoordinator, store.RoleIT}
-	staffRoles   = []store.Role{store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation}
-	schoolRoles  = []store.Role{store.RoleDirector, store.RoleTeacher}
-	coordOrInsp  = []store.Role{store.RoleCoordinator, store.RoleInspection}
-	coordOrDirec = []store.Role{store.RoleCoordinator, store.RoleDirector}
-)
-
-// seesAllSchools reports whether the user may see every school's data
-// (referents and the coordinator); directors and teachers see their own.
-func seesAllSchools(u store.User) bool { return !u.Role.ScopedToSchool() }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -46,32 +46,9 @@ var (
 	errNotFound        = &Error{Status: http.StatusNotFound, Code: "not_found", Message: "Ressource introuvable."}
 )
 
-// FieldErrors collects French messages per field during validation.
-type FieldErrors map[string]string
-
-// Add records a message for a field, keeping the first one.
-func (f FieldErrors) Add(field, format string, args ...any) {
-	if _, ok := f[field]; !ok {
-		f[field] = fmt.Sprintf(format, args...)
-	}
-}
-
-// Err returns nil when there is no problem, else a 422 error listing them.
-func (f FieldErrors) Err() error {
-	if len(f) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msg := "Données invalides : " + keys[0] + " : " + f[keys[0]]
-	if len(keys) > 1 {
-		msg = fmt.Sprintf("Données invalides (%d champs) : voir le détail par champ.", len(keys))
-	}
-	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: msg, Fields: map[string]string(f)}
-}
+// FieldErrors collects French messages per field while parsing input; it
+// is the store's, so that parse and rule errors read the same.
+type FieldErrors = store.FieldErrors
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -86,10 +63,15 @@ type errorDetail struct {
 // toError maps any error a handler returns to the error sent to the client.
 // Store sentinels get their status here, in one place.
 func toError(err error) *Error {
-	var we *Error
+	var (
+		we *Error
+		re *store.RuleError
+	)
 	switch {
 	case errors.As(err, &we):
 		return we
+	case errors.As(err, &re):
+		return ruleError(re, err)
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "Ressource introuvable.", Err: err}
 	case errors.Is(err, store.ErrStale):
@@ -100,9 +82,38 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "Conflit : cette ressource existe déjà ou a été modifiée en même temps.", Err: err}
 	case errors.Is(err, store.ErrInvalidReference):
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_reference", Message: "Une référence (école, pack, utilisateur…) n'existe pas ou est encore utilisée.", Err: err}
+	case errors.Is(err, calendar.ErrInvalidDate), errors.Is(err, calendar.ErrInvalidYear),
+		errors.Is(err, calendar.ErrUnknownYear), errors.Is(err, calendar.ErrWeekOutOfRange):
+		// Bad input that reached the calendar without a rule naming it.
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Message: "Données invalides : date, semaine ou année scolaire hors du calendrier.", Err: err}
 	default:
 		return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "Erreur interne du serveur. L'incident a été journalisé.", Err: err}
 	}
+}
+
+// ruleStatus is the HTTP status of each kind of broken rule.
+var ruleStatus = map[store.RuleKind]int{
+	store.RuleInvalid:   http.StatusUnprocessableEntity,
+	store.RuleConflict:  http.StatusConflict,
+	store.RuleForbidden: http.StatusForbidden,
+	store.RuleNotFound:  http.StatusNotFound,
+}
+
+// ruleError renders a broken rule of the store: its kind gives the status,
+// its code, message and fields are sent as they are.
+func ruleError(re *store.RuleError, err error) *Error {
+	status, ok := ruleStatus[re.Kind]
+	if !ok {
+		status = http.StatusUnprocessableEntity
+	}
+	e := &Error{Status: status, Code: re.Code, Message: re.Message, Err: err}
+	switch {
+	case len(re.FieldMessages) > 0:
+		e.Fields = re.FieldMessages
+	case re.Field != "":
+		e.Fields = map[string]string{re.Field: re.Message}
+	}
+	return e
 }
 
 // handle adapts a handler that returns an error into an http.HandlerFunc

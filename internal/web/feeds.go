@@ -38,10 +38,8 @@ type feedResponse struct {
 	Rotated   bool       `json:"rotated"`
 }
 
-// target validates the input for the current user and returns the feed
-// target. Directors may only manage their own school's feed (another
-// school is a 404, like every other school resource); the pack and
-// coordinator feeds are the coordinator's.
+// target parses the input for the current user and returns the feed
+// target, checked by store.CheckFeedTarget.
 func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
 	f := FieldErrors{}
 	in.Scope = strings.TrimSpace(in.Scope)
@@ -49,14 +47,7 @@ func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
 	in.Pack = strings.TrimSpace(in.Pack)
 	checkText(f, "school", in.School, 20)
 	checkText(f, "pack", in.Pack, 40)
-	if u.Role == store.RoleDirector {
-		if in.Scope == "" {
-			in.Scope = string(store.FeedSchool)
-		}
-		if in.School == "" && in.Scope == string(store.FeedSchool) {
-			in.School = u.SchoolUAI
-		}
-	}
+	in.Scope, in.School = store.FeedDefaults(u, in.Scope, in.School)
 	t := store.FeedTarget{Scope: store.FeedScope(in.Scope)}
 	switch t.Scope {
 	case store.FeedSchool:
@@ -85,15 +76,7 @@ func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
 	if err := f.Err(); err != nil {
 		return t, err
 	}
-	if u.Role == store.RoleDirector {
-		if t.Scope != store.FeedSchool {
-			return t, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Un directeur ou une directrice ne gère que le flux de son école."}
-		}
-		if t.SchoolUAI != u.SchoolUAI {
-			return t, errNotFound
-		}
-	}
-	return t, nil
+	return t, store.CheckFeedTarget(u, t)
 }
 
 // feedTargetError turns a store error about a feed target into the API's.
@@ -211,12 +194,7 @@ func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
 // listFeeds lists the active feeds (a director's: their school's). The
 // URLs are not shown: only the tokens' hashes are kept.
 func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) error {
-	u := currentUser(r)
-	school := ""
-	if u.Role.ScopedToSchool() {
-		school = u.SchoolUAI
-	}
-	feeds, err := s.db.ListFeeds(r.Context(), school)
+	feeds, err := s.db.ListFeedsFor(r.Context(), currentUser(r))
 	if err != nil {
 		return err
 	}

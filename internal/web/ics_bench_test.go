@@ -16,7 +16,7 @@ import (
 // benchLoans returns n loans of one school in a mix of states, about five
 // events each.
 func benchLoans(n int) []store.FeedLoan {
-	states := []string{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
+	states := []store.LoanState{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
 	start := calendar.MustParseDate("2026-09-07")
 	loans := make([]store.FeedLoan, n)
 	for i := range loans {

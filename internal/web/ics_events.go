@@ -347,21 +347,6 @@ func plural(n int) string {
 	return ""
 }
 
-var (
-	frenchWeekdays = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	frenchMonths   = [...]string{"", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-		"septembre", "octobre", "novembre", "décembre"}
-)
-
 // feedDate writes a date the French way: "lundi 5 janvier 2026" (with
 // "1er" for the first of the month).
-func feedDate(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %s %d", frenchWeekdays[d.Weekday()], day, frenchMonths[d.Month()], d.Year())
-}
+func feedDate(d calendar.Date) string { return d.French(calendar.FrenchLong) }

@@ -11,33 +11,14 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-// Role sets of the loan routes.
-var (
-	loanSigners      = []store.Role{store.RoleDirector, store.RoleIT}
-	inspectionOnly   = []store.Role{store.RoleInspection}
-	teacherOrCoordL  = []store.Role{store.RoleTeacher, store.RoleCoordinator}
-	assessmentAuthor = []store.Role{store.RoleTeacher}
-)
-
-// loanError turns a *store.LoanError into the API error: 422 with the
-// field for bad input, 409 for a state or plan conflict.
-func loanError(err error) error {
-	var le *store.LoanError
-	if !errors.As(err, &le) {
-		return err
+// loanStateNames are the loan states, for messages.
+var loanStateNames = func() []string {
+	out := make([]string, len(store.LoanStates))
+	for i, st := range store.LoanStates {
+		out[i] = string(st)
 	}
-	if le.Invalid {
-		e := Errorf(http.StatusUnprocessableEntity, le.Code, "%s", le.Message)
-		if le.Field != "" {
-			e.Fields = map[string]string{le.Field: le.Message}
-		}
-		e.Err = err
-		return e
-	}
-	e := Errorf(http.StatusConflict, le.Code, "%s", le.Message)
-	e.Err = err
-	return e
-}
+	return out
+}()
 
 // loanView is a loan as the API shows it.
 type loanView struct {
@@ -54,20 +35,13 @@ type loanDetailView struct {
 }
 
 // visibleLoan loads the loan of the {id} path value if the current user
-// may see it: directors and teachers only their school's (else 404).
+// may see it (store.LoanFor).
 func (s *Server) visibleLoan(r *http.Request) (store.LoanDetail, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return store.LoanDetail{}, err
 	}
-	l, err := s.db.LoanDetail(r.Context(), id)
-	if err != nil {
-		return store.LoanDetail{}, err
-	}
-	if u := currentUser(r); !seesAllSchools(u) && u.SchoolUAI != l.SchoolUAI {
-		return store.LoanDetail{}, errNotFound
-	}
-	return l, nil
+	return s.db.LoanFor(r.Context(), currentUser(r), id)
 }
 
 func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status int, id int64) error {
@@ -88,12 +62,12 @@ func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status 
 // listLoans answers GET /api/v1/loans?year=&school=&state=&pack=.
 func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: q.Get("state")}
+	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
 	errs := FieldErrors{}
 	checkText(errs, "year", f.SchoolYear, 9)
 	checkText(errs, "school", f.SchoolUAI, 8)
 	if f.State != "" && !slices.Contains(store.LoanStates, f.State) {
-		errs.Add("state", "état attendu : %s", strings.Join(store.LoanStates, ", "))
+		errs.Add("state", "état attendu : %s", strings.Join(loanStateNames, ", "))
 	}
 	pack, _, err := queryInt(r, "pack")
 	if err != nil {
@@ -103,13 +77,7 @@ func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	if u := currentUser(r); !seesAllSchools(u) {
-		if f.SchoolUAI != "" && f.SchoolUAI != u.SchoolUAI {
-			return writeJSON(w, http.StatusOK, map[string]any{"loans": []loanView{}})
-		}
-		f.SchoolUAI = u.SchoolUAI
-	}
-	loans, err := s.db.ListLoans(r.Context(), f)
+	loans, err := s.db.ListLoansFor(r.Context(), currentUser(r), f)
 	if err != nil {
 		return err
 	}
@@ -188,7 +156,7 @@ func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := s.db.CreateLoan(r.Context(), actor(r), nl)
 	if err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusCreated, l.ID)
 }
@@ -236,7 +204,7 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -314,7 +282,7 @@ func (s *Server) sheetAction(w http.ResponseWriter, r *http.Request, act func(ct
 		return err
 	}
 	if _, err := act(r.Context(), currentUser(r), l.ID, sheet); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -330,9 +298,6 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if u := currentUser(r); u.Role == store.RoleTeacher && u.ID != l.TeacherID {
-		return Errorf(http.StatusForbidden, "not_the_teacher", "Seul l'enseignant du projet peut demander une prolongation.")
-	}
 	var in extensionInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -345,7 +310,7 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 	today := calendar.DateOf(s.now().In(s.loc))
 	ext, err := s.db.RequestExtension(r.Context(), actor(r), l.ID, in.Weeks, in.Reason, today)
 	if err != nil {
-		return loanError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusCreated, ext)
 }
@@ -374,7 +339,7 @@ func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, in.Decision == "confirm", in.Comment); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -389,7 +354,7 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.db.CloseLoan(r.Context(), actor(r), l.ID); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -411,7 +376,7 @@ func (s *Server) cancelLoan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.db.CancelLoan(r.Context(), actor(r), l.ID, in.Reason); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -434,7 +399,7 @@ func (s *Server) setPickupTime(w http.ResponseWriter, r *http.Request) error {
 		return FieldErrors{"pickup_time": "l'heure de retrait est obligatoire (format 14:30, ou vide pour l'effacer)"}.Err()
 	}
 	if _, err := s.db.SetPickupTime(r.Context(), actor(r), l.ID, *in.PickupTime); err != nil {
-		return loanError(err)
+		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }
@@ -453,7 +418,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 	if pack != 0 {
 		f.PackIDs = []int64{pack}
 	}
-	incs, err := s.db.ListIncidents(r.Context(), f)
+	incs, err := s.db.ListIncidentsFor(r.Context(), currentUser(r), f)
 	if err != nil {
 		return err
 	}
@@ -478,7 +443,7 @@ func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 	inc, err := s.db.ResolveIncident(r.Context(), actor(r), id, in.Resolution)
 	if err != nil {
-		return loanError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, inc)
 }

@@ -166,15 +166,11 @@ type inventoryPage struct {
 
 // loanDayLong formats a date with its weekday ("vendredi 9 octobre 2026").
 func loanDayLong(d calendar.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	days := [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
-	return days[d.Weekday()] + " " + store.FrenchDate(d)
+	return d.French(calendar.FrenchLong)
 }
 
 func (s *Server) loanTime(t time.Time) string {
-	return store.FrenchDate(calendar.DateOf(t.In(s.loc))) + " à " + t.In(s.loc).Format("15h04")
+	return calendar.DateOf(t.In(s.loc)).French(calendar.FrenchDay) + " à " + t.In(s.loc).Format("15h04")
 }
 
 func (s *Server) userName(r *http.Request, id int64) string {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -34,26 +33,6 @@ func (in *maintenanceInput) Validate(packID int64) (store.NewMaintenance, error)
 	}
 	checkText(f, "reason", in.Reason, 500)
 	return out, f.Err()
-}
-
-// maintenanceError turns a *store.MaintenanceError into the API error:
-// 422 for bad dates, 409 naming the loan or window in the way.
-func maintenanceError(err error) error {
-	var me *store.MaintenanceError
-	if !errors.As(err, &me) {
-		return err
-	}
-	if me.Invalid {
-		e := Errorf(http.StatusUnprocessableEntity, me.Code, "%s", me.Message)
-		if me.Field != "" {
-			e.Fields = map[string]string{me.Field: me.Message}
-		}
-		e.Err = err
-		return e
-	}
-	e := Errorf(http.StatusConflict, me.Code, "%s", me.Message)
-	e.Err = err
-	return e
 }
 
 // listPackMaintenance: GET /api/v1/packs/{id}/maintenance.
@@ -115,7 +94,7 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) error
 	}
 	m, err := s.db.CreateMaintenance(r.Context(), actor(r), nm)
 	if err != nil {
-		return maintenanceError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusCreated, m)
 }

@@ -54,7 +54,7 @@ func (in *packInput) Validate() error {
 	checkText(f, "code", in.Code, 40)
 	checkText(f, "label", in.Label, 200)
 	checkText(f, "notes", in.Notes, 2000)
-	switch in.Status {
+	switch store.PackStatus(in.Status) {
 	case "", store.PackAvailable, store.PackMaintenance, store.PackRetired:
 	default:
 		f.Add("status", "statut attendu : available, maintenance ou retired")
@@ -86,7 +86,7 @@ func (in *packInput) Validate() error {
 }
 
 func (in packInput) pack() store.Pack {
-	p := store.Pack{Code: in.Code, Label: in.Label, Status: in.Status, Notes: in.Notes, Version: in.Version}
+	p := store.Pack{Code: in.Code, Label: in.Label, Status: store.PackStatus(in.Status), Notes: in.Notes, Version: in.Version}
 	p.Items = make([]store.PackItem, len(in.Items))
 	for i, it := range in.Items {
 		p.Items[i] = store.PackItem{ID: it.ID, Kind: it.Kind, Label: strings.TrimSpace(it.Label), Serial: strings.TrimSpace(it.Serial)}

@@ -5,58 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
-)
-
-// Role sets of the request routes.
-var (
-	teacherOnly    = []store.Role{store.RoleTeacher}
-	directorOnly   = []store.Role{store.RoleDirector}
-	referentsOnly  = []store.Role{store.RoleInspection, store.RoleIT, store.RoleEducation}
-	teacherOrCoord = []store.Role{store.RoleTeacher, store.RoleCoordinator}
-)
-
-// requestStateLabels are the French names of the request states.
-var requestStateLabels = map[store.RequestState]string{
-	store.RequestDraft:      "brouillon",
-	store.RequestSubmitted:  "soumise",
-	store.RequestAuthorised: "autorisée par la direction",
-	store.RequestInReview:   "en cours d'examen",
-	store.RequestValidated:  "validée",
-	store.RequestRejected:   "rejetée",
-	store.RequestWithdrawn:  "retirée",
-}
-
-// flagMessages are the French messages of the eligibility flags.
-var flagMessages = map[string]string{
-	store.FlagTooManyYears:       "Inéligible : 2 années de participation au maximum.",
-	store.FlagOtherPartnerScheme: "La classe participe déjà à un autre dispositif partenarial avec intervenant.",
-	store.FlagMissingCommitments: "Tous les engagements de l'enseignant sont requis pour soumettre la demande.",
-	store.FlagNoSecureStorage:    "Un lieu de stockage sécurisé avec alimentation électrique est requis pour la recharge.",
-	store.FlagTrainingNotDone:    "Formation technique pas encore suivie : elle sera exigée avant le retrait du matériel.",
-}
-
-// missingMessages are the French messages of the fields submission needs.
-var missingMessages = map[string]string{
-	"commitments.secure_use":       "engagement obligatoire : usage sécurisé du matériel",
-	"commitments.visits":           "engagement obligatoire : accepter la présence des formateurs et partenaires",
-	"commitments.parents_informed": "engagement obligatoire : informer les parents",
-	"commitments.feedback":         "engagement obligatoire : retour d'usage et bilan pédagogique",
-	"logistics.secure_storage":     "un lieu de stockage sécurisé avec alimentation électrique est obligatoire",
-}
-
-// Text limits of a request, in characters.
-const (
-	maxTitleLen = 200
-	maxTextLen  = 5000
 )
 
 type flagView struct {
@@ -81,37 +36,12 @@ type requestView struct {
 }
 
 func viewOf(q store.Request) requestView {
-	v := requestView{Request: q, StateLabel: requestStateLabels[q.State],
+	v := requestView{Request: q, StateLabel: q.State.Label(),
 		Eligibility: eligibilityView{ParticipationYear: q.Eligibility.ParticipationYear, Eligible: q.Eligibility.Eligible, Flags: []flagView{}}}
 	for _, f := range q.Eligibility.Flags {
-		v.Eligibility.Flags = append(v.Eligibility.Flags, flagView{Code: f.Code, Blocking: f.Blocking, Message: flagMessages[f.Code]})
+		v.Eligibility.Flags = append(v.Eligibility.Flags, flagView{Code: f.Code, Blocking: f.Blocking, Message: store.FlagMessage(f.Code)})
 	}
 	return v
-}
-
-// requestError turns the workflow's store errors into API errors.
-func requestError(err error) error {
-	var se *store.RequestStateError
-	var ie *store.IncompleteError
-	switch {
-	case errors.As(err, &se) && se.HasLoan:
-		return &Error{Status: http.StatusConflict, Code: "request_has_loan", Err: err,
-			Message: "La demande a déjà un prêt : elle ne peut plus être retirée (annulez d'abord le prêt)."}
-	case errors.As(err, &se):
-		return &Error{Status: http.StatusConflict, Code: "invalid_state", Err: err,
-			Fields:  map[string]string{"state": string(se.State)},
-			Message: fmt.Sprintf("Action impossible : la demande est à l'état « %s » (%s).", requestStateLabels[se.State], se.State)}
-	case errors.As(err, &ie):
-		f := FieldErrors{}
-		for _, field := range ie.Fields {
-			f.Add(field, "%s", missingMessages[field])
-		}
-		return f.Err()
-	case errors.Is(err, store.ErrIneligible):
-		return &Error{Status: http.StatusConflict, Code: "ineligible", Err: err,
-			Message: "Demande inéligible : 2 années de participation au maximum ; elle ne peut pas être validée."}
-	}
-	return err
 }
 
 // decodeBody reads a JSON body like decodeJSON, except that a NUL escape
@@ -181,12 +111,12 @@ func (in requestInput) apply(q *store.Request, f FieldErrors) {
 			checkText(f, field, *src, maxLen)
 		}
 	}
-	set(&q.Title, in.Title, "title", maxTitleLen)
-	set(&q.Motivation, in.Motivation, "motivation", maxTextLen)
-	set(&q.CurriculumLinks, in.CurriculumLinks, "curriculum_links", maxTextLen)
-	set(&q.SchoolProjectLinks, in.SchoolProjectLinks, "school_project_links", maxTextLen)
-	set(&q.Coherence, in.Coherence, "coherence", maxTextLen)
-	set(&q.DigitalSkills, in.DigitalSkills, "digital_skills", maxTextLen)
+	set(&q.Title, in.Title, "title", store.MaxTitleLen)
+	set(&q.Motivation, in.Motivation, "motivation", store.MaxTextLen)
+	set(&q.CurriculumLinks, in.CurriculumLinks, "curriculum_links", store.MaxTextLen)
+	set(&q.SchoolProjectLinks, in.SchoolProjectLinks, "school_project_links", store.MaxTextLen)
+	set(&q.Coherence, in.Coherence, "coherence", store.MaxTextLen)
+	set(&q.DigitalSkills, in.DigitalSkills, "digital_skills", store.MaxTextLen)
 	if in.ClassLevels != nil {
 		q.ClassLevels = make([]string, 0, len(*in.ClassLevels))
 		for _, l := range *in.ClassLevels {
@@ -206,7 +136,7 @@ func (in requestInput) apply(q *store.Request, f FieldErrors) {
 		q.OtherPartnerScheme = *in.OtherPartnerScheme
 	}
 	if in.Training != nil {
-		q.Training = store.Training{Status: in.Training.Status}
+		q.Training = store.Training{Status: store.TrainingStatus(in.Training.Status)}
 		if q.Training.Status == "" {
 			q.Training.Status = store.TrainingNotPlanned
 		}
@@ -246,93 +176,19 @@ func upperAll(ss []string) []string {
 	return out
 }
 
-// check validates a whole request against the periods of its year.
-func checkRequest(q store.Request, periods []calendar.Period, f FieldErrors) {
-	if q.Title == "" {
-		f.Add("title", "le titre du projet est obligatoire")
-	}
-	if len(q.ClassLevels) == 0 {
-		f.Add("class_levels", "au moins un niveau de classe est obligatoire (%s)", strings.Join(store.ClassLevels, ", "))
-	}
-	seen := map[string]bool{}
-	for _, l := range q.ClassLevels {
-		switch {
-		case !slices.Contains(store.ClassLevels, l):
-			f.Add("class_levels", "niveau de classe inconnu « %s » : niveaux possibles %s", l, strings.Join(store.ClassLevels, ", "))
-		case seen[l]:
-			f.Add("class_levels", "niveau « %s » en double", l)
-		}
-		seen[l] = true
-	}
-	if q.Pupils < 1 || q.Pupils > store.MaxPupils {
-		f.Add("pupils", "nombre d'élèves invalide : entre 1 et %d", store.MaxPupils)
-	}
-	if !slices.Contains(store.ExtensionWeeks, q.ExtensionWeeks) {
-		f.Add("extension_weeks", "prolongation souhaitée : 0, 2 ou 6 semaines")
-	}
-	ids := make([]string, len(periods))
-	for i, p := range periods {
-		ids[i] = p.ID
-	}
-	checkPeriods := func(field string, list []string) {
-		seen := map[string]bool{}
-		for _, p := range list {
-			switch {
-			case !slices.Contains(ids, p):
-				f.Add(field, "période inconnue « %s » : périodes de l'année %s : %s", p, q.SchoolYear, strings.Join(ids, ", "))
-			case seen[p]:
-				f.Add(field, "période « %s » en double", p)
-			}
-			seen[p] = true
-		}
-	}
-	checkPeriods("preferred_periods", q.PreferredPeriods)
-	checkPeriods("excluded_periods", q.ExcludedPeriods)
-	for _, p := range q.ExcludedPeriods {
-		if slices.Contains(q.PreferredPeriods, p) {
-			f.Add("excluded_periods", "la période « %s » ne peut pas être à la fois souhaitée et exclue", p)
-		}
-	}
-}
-
-// yearPeriods returns the periods of a school year; an unknown or
-// malformed year is a 422 on field.
-func (s *Server) yearPeriods(ctx context.Context, year, field string) ([]calendar.Period, error) {
-	y, err := s.db.CalendarYear(ctx, year)
-	switch {
-	case errors.Is(err, calendar.ErrInvalidYear):
-		return nil, FieldErrors{field: fmt.Sprintf("année scolaire invalide « %s » : format attendu 2026-2027", year)}.Err()
-	case errors.Is(err, calendar.ErrUnknownYear):
-		return nil, FieldErrors{field: fmt.Sprintf("calendrier de l'année scolaire %s inconnu", year)}.Err()
-	case err != nil:
-		return nil, err
-	}
-	return y.Periods(), nil
-}
-
 // currentYear is the school year of today in Paris.
 func (s *Server) currentYear() string {
 	return calendar.CurrentSchoolYear(calendar.ParisDate(s.now()))
 }
 
-// visibleRequest loads a request the current user may see: teachers their
-// own, directors their school's, everybody else all. Another's is a 404.
+// visibleRequest loads the request of the {id} path value if the current
+// user may see it (store.RequestFor).
 func (s *Server) visibleRequest(r *http.Request) (store.Request, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return store.Request{}, err
 	}
-	q, err := s.db.Request(r.Context(), id)
-	if err != nil {
-		return store.Request{}, err
-	}
-	u := currentUser(r)
-	switch {
-	case u.Role == store.RoleTeacher && q.TeacherID != u.ID,
-		u.Role == store.RoleDirector && q.SchoolUAI != u.SchoolUAI:
-		return store.Request{}, errNotFound
-	}
-	return q, nil
+	return s.db.RequestFor(r.Context(), currentUser(r), id)
 }
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
@@ -340,10 +196,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &in, false); err != nil {
 		return err
 	}
-	u := currentUser(r)
-	q := store.Request{SchoolUAI: u.SchoolUAI, TeacherID: u.ID, SchoolYear: s.currentYear(),
-		Training: store.Training{Status: store.TrainingNotPlanned}, ClassLevels: []string{},
-		PreferredPeriods: []string{}, ExcludedPeriods: []string{}}
+	q := store.NewRequestFor(currentUser(r), s.currentYear())
 	f := FieldErrors{}
 	if in.SchoolYear != nil {
 		q.SchoolYear = strings.TrimSpace(*in.SchoolYear)
@@ -353,15 +206,10 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	periods, err := s.yearPeriods(r.Context(), q.SchoolYear, "school_year")
-	if err != nil {
+	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
-	checkRequest(q, periods, f)
-	if err := f.Err(); err != nil {
-		return err
-	}
-	q, err = s.db.CreateRequest(r.Context(), actor(r), q)
+	q, err := s.db.CreateRequest(r.Context(), actor(r), q)
 	if err != nil {
 		return err
 	}
@@ -380,21 +228,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	u := currentUser(r)
-	switch u.Role {
-	case store.RoleTeacher:
-		f.TeacherID = u.ID
-		if f.SchoolUAI != "" && f.SchoolUAI != u.SchoolUAI {
-			return writeJSON(w, http.StatusOK, map[string]any{"requests": []requestView{}})
-		}
-		f.SchoolUAI = u.SchoolUAI
-	case store.RoleDirector:
-		if f.SchoolUAI != "" && f.SchoolUAI != u.SchoolUAI {
-			return writeJSON(w, http.StatusOK, map[string]any{"requests": []requestView{}})
-		}
-		f.SchoolUAI = u.SchoolUAI
-	}
-	qs, err := s.db.ListRequests(r.Context(), f)
+	qs, err := s.db.ListRequestsFor(r.Context(), currentUser(r), f)
 	if err != nil {
 		return err
 	}
@@ -437,18 +271,13 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	periods, err := s.yearPeriods(r.Context(), q.SchoolYear, "school_year")
-	if err != nil {
-		return err
-	}
-	checkRequest(q, periods, f)
-	if err := f.Err(); err != nil {
+	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
 	q.Version = in.Version
 	q, err = s.db.UpdateRequest(r.Context(), actor(r), q)
 	if err != nil {
-		return requestError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, viewOf(q))
 }
@@ -478,8 +307,8 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 		}
 		f := FieldErrors{}
 		in.Reason, in.Comment = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Comment)
-		checkText(f, "reason", in.Reason, maxTextLen)
-		checkText(f, "comment", in.Comment, maxTextLen)
+		checkText(f, "reason", in.Reason, store.MaxTextLen)
+		checkText(f, "comment", in.Comment, store.MaxTextLen)
 		if in.Version < 0 {
 			f.Add("version", "version invalide")
 		}
@@ -491,7 +320,7 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 		}
 		q, err = do(r.Context(), actor(r), currentUser(r), q, in)
 		if err != nil {
-			return requestError(err)
+			return err
 		}
 		return writeJSON(w, http.StatusOK, viewOf(q))
 	}
@@ -525,14 +354,15 @@ func (s *Server) refuseRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 	check := func(in *actionInput, f FieldErrors) {
-		switch in.Verdict {
+		switch store.OpinionVerdict(in.Verdict) {
 		case store.OpinionFavourable, store.OpinionReserved, store.OpinionUnfavourable:
 		default:
 			f.Add("verdict", "avis attendu : favourable, reserved ou unfavourable")
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
-		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: u.Role, Verdict: in.Verdict, Comment: in.Comment})
+		role, _ := u.ReferentRole()
+		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 

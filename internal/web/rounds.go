@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"regexp"
 	"time"
@@ -120,37 +119,6 @@ func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.Roun
 	return out, f.Err()
 }
 
-// roundError maps the store's round errors to API errors.
-func roundError(err error) error {
-	var (
-		ie *store.RoundInputError
-		se *store.RoundStateError
-	)
-	switch {
-	case errors.As(err, &ie):
-		e := FieldErrors(ie.Fields).Err().(*Error)
-		e.Err = err
-		return e
-	case errors.As(err, &se) && se.Superseded:
-		e := Errorf(http.StatusConflict, "round_superseded",
-			"Un autre tour a été publié pour cette année, ou un prêt a changé, depuis le calcul de ce brouillon : relancez le calcul.")
-		e.Err = err
-		return e
-	case errors.As(err, &se):
-		e := Errorf(http.StatusConflict, "round_not_draft", "Ce tour n'est plus un brouillon (état : %s) : il ne peut pas être publié.", store.RoundStateLabel(se.State))
-		e.Err = err
-		return e
-	case errors.Is(err, calendar.ErrInvalidYear):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Err: err,
-			Message: "Données invalides : year : année scolaire invalide", Fields: map[string]string{"year": "année scolaire invalide"}}
-	case errors.Is(err, calendar.ErrUnknownYear):
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_year", Err: err,
-			Message: "Le calendrier de cette année scolaire n'est pas connu (pas encore publié ou non importé).",
-			Fields:  map[string]string{"year": "calendrier scolaire inconnu"}}
-	}
-	return loanError(err)
-}
-
 // createRound answers POST /api/v1/rounds: it computes a round and stores
 // it as a draft (201).
 func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
@@ -170,7 +138,7 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	}
 	round, err := s.db.RunRound(r.Context(), actor(r), si)
 	if err != nil {
-		return roundError(err)
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(round.ID)))
 	return writeJSON(w, http.StatusCreated, round)
@@ -203,7 +171,7 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 	}
 	round, err := s.db.RerunRound(r.Context(), actor(r), id, si)
 	if err != nil {
-		return roundError(err)
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(round.ID)))
 	return writeJSON(w, http.StatusCreated, round)
@@ -215,7 +183,7 @@ func (s *Server) listRounds(w http.ResponseWriter, r *http.Request) error {
 	if year != "" && !schoolYearRE.MatchString(year) {
 		return FieldErrors{"year": "année scolaire attendue au format 2026-2027"}.Err()
 	}
-	rounds, err := s.db.ListRounds(r.Context(), year)
+	rounds, err := s.db.ListRoundsFor(r.Context(), currentUser(r), year)
 	if err != nil {
 		return err
 	}
@@ -229,7 +197,7 @@ func (s *Server) getRound(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	round, err := s.db.Round(r.Context(), id)
+	round, err := s.db.RoundFor(r.Context(), currentUser(r), id)
 	if err != nil {
 		return err
 	}
@@ -246,7 +214,7 @@ func (s *Server) publishRound(w http.ResponseWriter, r *http.Request) error {
 	}
 	round, err := s.db.PublishRound(r.Context(), actor(r), id)
 	if err != nil {
-		return roundError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, round)
 }
@@ -259,7 +227,7 @@ func (s *Server) discardRound(w http.ResponseWriter, r *http.Request) error {
 	}
 	round, err := s.db.DiscardRound(r.Context(), actor(r), id)
 	if err != nil {
-		return roundError(err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, round)
 }

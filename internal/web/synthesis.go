@@ -20,7 +20,7 @@ func (s *Server) getSynthesis(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	periods, err := s.yearPeriods(r.Context(), year, "year")
+	periods, err := s.db.YearPeriods(r.Context(), year, "year")
 	if err != nil {
 		return err
 	}
@@ -46,18 +46,6 @@ var SynthesisHeader = []string{
 	"Autre dispositif partenarial", "Formation", "Date de formation",
 	"Avis inspection", "Commentaire inspection", "Avis DSI", "Commentaire DSI",
 	"Avis éducation", "Commentaire éducation", "Prolongation souhaitée (semaines)",
-}
-
-var verdictLabels = map[string]string{
-	store.OpinionFavourable:   "favorable",
-	store.OpinionReserved:     "réservé",
-	store.OpinionUnfavourable: "défavorable",
-}
-
-var trainingLabels = map[string]string{
-	store.TrainingNotPlanned: "non prévue",
-	store.TrainingPlanned:    "prévue",
-	store.TrainingDone:       "faite",
 }
 
 // frenchDate formats a date as DD/MM/YYYY.
@@ -94,7 +82,7 @@ func SynthesisRecords(syn store.Synthesis) [][]string {
 			if !ok {
 				return "", ""
 			}
-			return verdictLabels[o.Verdict], o.Comment
+			return o.Verdict.Label(), o.Comment
 		}
 		insp, inspC := op(store.RoleInspection)
 		it, itC := op(store.RoleIT)
@@ -103,7 +91,7 @@ func SynthesisRecords(syn store.Synthesis) [][]string {
 			itoa(int(r.RequestID)), r.SchoolName, r.SchoolUAI, r.SectorName, r.TeacherName, r.Title,
 			strings.Join(r.ClassLevels, ", "), itoa(r.Pupils), itoa(r.Packs), r.PacksReason,
 			strings.Join(r.PreferredPeriods, ", "), strings.Join(r.ExcludedPeriods, ", "), itoa(r.ParticipationYear),
-			yesNo(r.OtherPartnerScheme), trainingLabels[r.Training.Status], frenchDate(r.Training.Date),
+			yesNo(r.OtherPartnerScheme), r.Training.Status.Label(), frenchDate(r.Training.Date),
 			insp, inspC, it, itC, edu, eduC, itoa(r.ExtensionWeeks),
 		})
 	}

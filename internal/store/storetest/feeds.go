@@ -21,14 +21,14 @@ type FeedLoanOpts struct {
 	// ClassLevels default to CM1.
 	ClassLevels []string
 	// State defaults to reserved.
-	State string
+	State store.LoanState
 	// Pickup and Return are the first and last days; BaseReturn defaults
 	// to Return, and ExtensionWeeks to 0.
 	Pickup, Return, BaseReturn calendar.Date
 	ExtensionWeeks             int
 	DirectorSigned, ITSigned   bool
 	// Training is not_planned (default), planned or done, on TrainingDate.
-	Training     string
+	Training     store.TrainingStatus
 	TrainingDate calendar.Date
 	Assessed     bool
 	// At is the time of creation and of every state change; CancelledAt
@@ -85,8 +85,8 @@ func FeedLoan(t testing.TB, db *store.DB, opts FeedLoanOpts) int64 {
 		}
 		return nil
 	}
-	stateAtLeast := func(s string) bool {
-		order := map[string]int{store.LoanReserved: 0, store.LoanSigned: 1, store.LoanPickedUp: 2, store.LoanReturned: 3, store.LoanClosed: 4}
+	stateAtLeast := func(s store.LoanState) bool {
+		order := map[store.LoanState]int{store.LoanReserved: 0, store.LoanSigned: 1, store.LoanPickedUp: 2, store.LoanReturned: 3, store.LoanClosed: 4}
 		cur, ok := order[o.State]
 		return ok && cur >= order[s]
 	}

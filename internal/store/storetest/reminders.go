@@ -18,8 +18,8 @@ import (
 type LoanFixture struct {
 	SchoolUAI      string
 	TeacherID      int64
-	State          string // reserved, signed, picked_up, returned, closed, cancelled
-	SchoolYear     string // defaults to the school year of Pickup
+	State          store.LoanState // reserved, signed, picked_up, returned, closed, cancelled
+	SchoolYear     string          // defaults to the school year of Pickup
 	Pickup         calendar.Date
 	Return         calendar.Date
 	TrainingDone   bool
@@ -36,51 +36,51 @@ type LoanFixture struct {
 type fixtureRequestRow struct {
 	bun.BaseModel `bun:"table:requests"`
 
-	ID              int64      `bun:"id,pk,autoincrement"`
-	SchoolYear      string     `bun:"school_year"`
-	SchoolUAI       string     `bun:"school_uai"`
-	TeacherID       int64      `bun:"teacher_id"`
-	State           string     `bun:"state"`
-	ClassLevels     string     `bun:"class_levels"`
-	Pupils          int        `bun:"pupils"`
-	Title           string     `bun:"title"`
-	CommitSecureUse bool       `bun:"commit_secure_use"`
-	CommitVisits    bool       `bun:"commit_visits"`
-	CommitParents   bool       `bun:"commit_parents"`
-	CommitFeedback  bool       `bun:"commit_feedback"`
-	SecureStorage   bool       `bun:"secure_storage"`
-	TrainingStatus  string     `bun:"training_status"`
-	TrainingDate    *string    `bun:"training_date"`
-	Packs           int        `bun:"packs"`
-	DecidedBy       int64      `bun:"decided_by"`
-	DecidedAt       time.Time  `bun:"decided_at"`
-	HasLoan         bool       `bun:"has_loan"`
-	CreatedAt       time.Time  `bun:"created_at"`
-	UpdatedAt       time.Time  `bun:"updated_at"`
-	SubmittedAt     *time.Time `bun:"submitted_at"`
+	ID              int64           `bun:"id,pk,autoincrement"`
+	SchoolYear      string          `bun:"school_year"`
+	SchoolUAI       string          `bun:"school_uai"`
+	TeacherID       int64           `bun:"teacher_id"`
+	State           store.LoanState `bun:"state"`
+	ClassLevels     string          `bun:"class_levels"`
+	Pupils          int             `bun:"pupils"`
+	Title           string          `bun:"title"`
+	CommitSecureUse bool            `bun:"commit_secure_use"`
+	CommitVisits    bool            `bun:"commit_visits"`
+	CommitParents   bool            `bun:"commit_parents"`
+	CommitFeedback  bool            `bun:"commit_feedback"`
+	SecureStorage   bool            `bun:"secure_storage"`
+	TrainingStatus  string          `bun:"training_status"`
+	TrainingDate    *string         `bun:"training_date"`
+	Packs           int             `bun:"packs"`
+	DecidedBy       int64           `bun:"decided_by"`
+	DecidedAt       time.Time       `bun:"decided_at"`
+	HasLoan         bool            `bun:"has_loan"`
+	CreatedAt       time.Time       `bun:"created_at"`
+	UpdatedAt       time.Time       `bun:"updated_at"`
+	SubmittedAt     *time.Time      `bun:"submitted_at"`
 }
 
 type fixtureLoanRow struct {
 	bun.BaseModel `bun:"table:loans"`
 
-	ID               int64      `bun:"id,pk,autoincrement"`
-	RequestID        int64      `bun:"request_id"`
-	SchoolYear       string     `bun:"school_year"`
-	SchoolUAI        string     `bun:"school_uai"`
-	State            string     `bun:"state"`
-	StartWeek        int        `bun:"start_week"`
-	Weeks            int        `bun:"weeks"`
-	PickupDay        string     `bun:"pickup_day"`
-	BaseReturnDay    string     `bun:"base_return_day"`
-	ReturnDay        string     `bun:"return_day"`
-	DirectorSignedAt *time.Time `bun:"director_signed_at"`
-	ITSignedAt       *time.Time `bun:"it_signed_at"`
-	PickedUpAt       *time.Time `bun:"picked_up_at"`
-	ReturnedAt       *time.Time `bun:"returned_at"`
-	CancelledAt      *time.Time `bun:"cancelled_at"`
-	CancelReason     string     `bun:"cancel_reason"`
-	CreatedAt        time.Time  `bun:"created_at"`
-	UpdatedAt        time.Time  `bun:"updated_at"`
+	ID               int64           `bun:"id,pk,autoincrement"`
+	RequestID        int64           `bun:"request_id"`
+	SchoolYear       string          `bun:"school_year"`
+	SchoolUAI        string          `bun:"school_uai"`
+	State            store.LoanState `bun:"state"`
+	StartWeek        int             `bun:"start_week"`
+	Weeks            int             `bun:"weeks"`
+	PickupDay        string          `bun:"pickup_day"`
+	BaseReturnDay    string          `bun:"base_return_day"`
+	ReturnDay        string          `bun:"return_day"`
+	DirectorSignedAt *time.Time      `bun:"director_signed_at"`
+	ITSignedAt       *time.Time      `bun:"it_signed_at"`
+	PickedUpAt       *time.Time      `bun:"picked_up_at"`
+	ReturnedAt       *time.Time      `bun:"returned_at"`
+	CancelledAt      *time.Time      `bun:"cancelled_at"`
+	CancelReason     string          `bun:"cancel_reason"`
+	CreatedAt        time.Time       `bun:"created_at"`
+	UpdatedAt        time.Time       `bun:"updated_at"`
 }
 
 // LoanEnv is what ReminderLoans needs besides the fixtures: a decider for
