@@ -47,8 +47,12 @@ func emailTaken(email string) *RuleError {
 		Fields: []string{"email"}, FieldMessages: map[string]string{"email": msg}}
 }
 
+// unknownSchool is the refusal of a school that does not exist; it also
+// matches ErrInvalidReference.
 func unknownSchool(uai string) *RuleError {
-	return personInvalid("school_uai", "unknown_school", "aucune école n'a le code UAI %s", uai)
+	e := personInvalid("school_uai", "unknown_school", "aucune école n'a le code UAI %s", uai)
+	e.Err = ErrInvalidReference
+	return e
 }
 
 // isUniqueEmail reports whether err is the unique violation of users.email.

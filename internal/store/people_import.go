@@ -71,7 +71,7 @@ type ImportLine struct {
 // ImportError is one problem of a people file, on one line.
 type ImportError struct {
 	Line int `json:"line"`
-	// Code is the stable code of the problem (those of PersonError, plus
+	// Code is the stable code of the problem (those of the people rules, plus
 	// bad_format and duplicate_email).
 	Code string `json:"code"`
 	// Field names the column at fault: email, name, roles, school_uai;

@@ -103,7 +103,7 @@ func HashSecret(token string) string {
 }
 
 // CreateUser inserts a user and a first API token for it, returned in
-// clear once; only its hash is stored. Returns a *PersonError: email_taken
+// clear once; only its hash is stored. Returns a *RuleError: email_taken
 // (matching ErrConflict) if the e-mail is taken, unknown_school (matching
 // ErrInvalidReference) if the school does not exist.
 func (db *DB) CreateUser(ctx context.Context, actor Actor, u User) (_ User, token string, err error) {
