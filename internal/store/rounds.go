@@ -446,7 +446,13 @@ func publishedRoundID(ctx context.Context, idb bun.IDB, year string) (int64, err
 // insertRound stores a computed draft and, when discard is set, discards
 // that draft (a re-run replaces it) in the same transaction.
 func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard int64) (err error) {
-	now := db.Now()
+	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return insertRoundTx(ctx, tx, db.Now(), actor, r, discard)
+	})
+}
+
+// insertRoundTx is insertRound inside the caller's transaction.
+func insertRoundTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r *Round, discard int64) error {
 	row := roundRow{SchoolYear: r.SchoolYear, State: RoundDraft, Params: mustJSON(r.Params),
 		Weights: mustJSON(r.Weights), Terms: mustJSON(r.Terms), Stats: mustJSON(r.Stats),
 		Objective: r.Objective, UpperBound: r.UpperBound, ProvedOptimal: r.ProvedOptimal,
@@ -454,53 +460,51 @@ func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard in
 	if actor.UserID != 0 {
 		row.CreatedBy = &actor.UserID
 	}
-	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return err
+	}
+	for _, p := range r.Pins {
+		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+		if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 			return err
 		}
-		for _, p := range r.Pins {
-			pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+	}
+	for _, l := range r.Loans {
+		lr := roundLoanRow{RoundID: row.ID, RequestID: l.RequestID, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: sqlDate{l.PickupDay}, ReturnDay: sqlDate{l.ReturnDay},
+			Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message}
+		if _, err := tx.NewInsert().Model(&lr).Exec(ctx); err != nil {
+			return err
+		}
+		for i, id := range l.PackIDs {
+			pr := roundLoanPackRow{RoundID: row.ID, RequestID: l.RequestID, Position: i + 1, PackID: id}
 			if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		for _, l := range r.Loans {
-			lr := roundLoanRow{RoundID: row.ID, RequestID: l.RequestID, StartWeek: l.StartWeek, Weeks: l.Weeks,
-				ExtensionWeeks: l.ExtensionWeeks, Period: l.Period, PickupDay: sqlDate{l.PickupDay}, ReturnDay: sqlDate{l.ReturnDay},
-				Locked: l.Locked, LoanID: l.LoanID, Code: l.Code, Message: l.Message}
-			if _, err := tx.NewInsert().Model(&lr).Exec(ctx); err != nil {
-				return err
-			}
-			for i, id := range l.PackIDs {
-				pr := roundLoanPackRow{RoundID: row.ID, RequestID: l.RequestID, Position: i + 1, PackID: id}
-				if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
-					return err
-				}
-			}
-		}
-		for _, u := range r.Unserved {
-			ur := roundUnservedRow{RoundID: row.ID, RequestID: u.RequestID, Code: u.Code, Message: u.Message}
-			if _, err := tx.NewInsert().Model(&ur).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if discard != 0 {
-			if _, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
-				Set("version = version + 1").Where("id = ?", discard).Where("state = ?", RoundDraft).
-				Where("school_year = ?", r.SchoolYear).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		out, err := getRound(ctx, tx, row.ID)
-		if err != nil {
+	}
+	for _, u := range r.Unserved {
+		ur := roundUnservedRow{RoundID: row.ID, RequestID: u.RequestID, Code: u.Code, Message: u.Message}
+		if _, err := tx.NewInsert().Model(&ur).Exec(ctx); err != nil {
 			return err
 		}
-		*r = out
-		return Audit(ctx, tx, now, actor, "round.create", "round", row.ID, nil,
-			map[string]any{"school_year": out.SchoolYear, "params": out.Params, "weights": out.Weights,
-				"objective": out.Objective, "upper_bound": out.UpperBound, "served": len(out.Loans),
-				"unserved": len(out.Unserved), "pins": out.Pins, "discarded": discard})
-	})
+	}
+	if discard != 0 {
+		if _, err := tx.NewUpdate().Model((*roundRow)(nil)).Set("state = ?", RoundDiscarded).
+			Set("version = version + 1").Where("id = ?", discard).Where("state = ?", RoundDraft).
+			Where("school_year = ?", r.SchoolYear).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	out, err := getRound(ctx, tx, row.ID)
+	if err != nil {
+		return err
+	}
+	*r = out
+	return Audit(ctx, tx, now, actor, "round.create", "round", row.ID, nil,
+		map[string]any{"school_year": out.SchoolYear, "params": out.Params, "weights": out.Weights,
+			"objective": out.Objective, "upper_bound": out.UpperBound, "served": len(out.Loans),
+			"unserved": len(out.Unserved), "pins": out.Pins, "discarded": discard})
 }
 
 // DiscardRound discards a draft. Returns ErrNotFound, or a
