@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -79,8 +81,7 @@ type demo struct {
 	out    io.Writer
 	logger *slog.Logger
 	now    time.Time
-	// baseURL starts every URL printed ("http://localhost:8080"); empty
-	// prints paths.
+	// baseURL starts every URL printed ("http://localhost:8080").
 	baseURL string
 	// schools in CSV order.
 	schools []store.School
@@ -90,28 +91,53 @@ type demo struct {
 	tokens map[string]string
 }
 
+// seedDemo is seedDemoAt for a server at http://localhost:8080.
+func seedDemo(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time) error {
+	return seedDemoAt(ctx, db, out, logger, now, "http://localhost:8080")
+}
+
+// seedDemoAt seeds the demo data set into an empty database and prints,
+// for each demo person, their role, school, e-mail, API token and a
+// one-use sign-in link to baseURL. On a database that has schools or
+// users it seeds nothing and prints fresh sign-in links for the demo
+// people it finds (their API tokens were printed on the first run).
+func seedDemoAt(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time, baseURL string) error {
+	var n int
+	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
+		return err
+	}
+	d := &demo{db: db, out: out, logger: logger, now: now, baseURL: strings.TrimRight(baseURL, "/"),
+		users: map[string]store.User{}, tokens: map[string]string{}}
+	if n > 0 {
+		logger.Info("Database not empty: demo data not seeded; fresh sign-in links printed for the demo people")
+		if err := d.findDemoPeople(ctx); err != nil {
+			return err
+		}
+		return d.printPeople(ctx, baseURL, false)
+	}
+	for _, step := range demoSteps() {
+		if err := step.run(ctx, d); err != nil {
+			return fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	return d.printPeople(ctx, baseURL, true)
+}
+
 // demoOptions configure seedDemoWith.
 type demoOptions struct {
-	// Out receives what the demo prints (tokens, URLs).
+	// Out receives what the demo prints (tokens, links, URLs).
 	Out    io.Writer
 	Logger *slog.Logger
 	// Now is the time the demo is seeded at.
 	Now time.Time
-	// BaseURL starts every printed URL; empty prints paths.
+	// BaseURL starts every printed URL.
 	BaseURL string
 	// DatabaseURL names the database in the "start afresh" advice.
 	DatabaseURL string
 }
 
-// seedDemo seeds the demo data set into an empty database and prints how
-// to use it, with paths instead of URLs.
-func seedDemo(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time) error {
-	return seedDemoWith(ctx, db, demoOptions{Out: out, Logger: logger, Now: now})
-}
-
-// seedDemoWith seeds the demo data set into an empty database and prints
-// how to use it. It never touches a database that has schools or users:
-// it says so, and how to start afresh.
+// seedDemoWith is seedDemoAt; on a database that has data it also says
+// how to start afresh.
 func seedDemoWith(ctx context.Context, db *store.DB, o demoOptions) error {
 	var n int
 	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
@@ -119,17 +145,8 @@ func seedDemoWith(ctx context.Context, db *store.DB, o demoOptions) error {
 	}
 	if n > 0 {
 		printDemoAlreadySeeded(o.Out, db.Dialect(), o.DatabaseURL)
-		return nil
 	}
-	d := &demo{db: db, out: o.Out, logger: o.Logger, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"),
-		users: map[string]store.User{}, tokens: map[string]string{}}
-	for _, step := range demoSteps() {
-		if err := step.run(ctx, d); err != nil {
-			return fmt.Errorf("%s: %w", step.name, err)
-		}
-	}
-	d.printTokens()
-	return nil
+	return seedDemoAt(ctx, db, o.Out, o.Logger, o.Now, o.BaseURL)
 }
 
 // printDemoAlreadySeeded tells, on a database that has data, that the demo
@@ -148,6 +165,9 @@ func printDemoAlreadySeeded(w io.Writer, dialect store.Dialect, dbURL string) {
 	}
 	fmt.Fprintln(w, "Pour garder les données : « classemobile user list » montre les personnes, « classemobile user token --email E » donne un nouveau jeton d'API.")
 }
+
+// url returns the URL of a path on the server.
+func (d *demo) url(path string) string { return d.baseURL + path }
 
 func seedDemoSchools(ctx context.Context, d *demo) error {
 	for _, s := range demoSectors {
@@ -200,19 +220,28 @@ func seedDemoPacks(ctx context.Context, d *demo) error {
 	return nil
 }
 
+// demoPeople are the demo's people, one per role.
+var demoPeople = []struct {
+	key string
+	u   store.User
+}{
+	{"coordinator", store.User{Email: "coordination@demo.epinay.fr", Name: "Claire Morel (cheffe de projet)", Role: store.RoleCoordinator}},
+	{"it", store.User{Email: "dsi@demo.epinay.fr", Name: "Karim Benali (DSI)", Role: store.RoleIT}},
+	{"inspection", store.User{Email: "ien@demo.epinay.fr", Name: "Sophie Lambert (IEN)", Role: store.RoleInspection}},
+	{"education", store.User{Email: "education@demo.epinay.fr", Name: "Marc Dubois (direction de l'Éducation)", Role: store.RoleEducation}},
+	{"director:" + demoFirstSchool, store.User{Email: "direction.dumas@demo.epinay.fr", Name: "Nadia Haddad (directrice)", Role: store.RoleDirector, SchoolUAI: demoFirstSchool}},
+	{"teacher:" + demoFirstSchool + ":1", store.User{Email: "enseignant.dumas@demo.epinay.fr", Name: "Julien Martin (CM1)", Role: store.RoleTeacher, SchoolUAI: demoFirstSchool}},
+}
+
+// demoFirstSchool is the first school of demodata/ecoles.csv (Alexandre
+// Dumas), whose director and teacher are demo people.
+const demoFirstSchool = "0931280L"
+
 func seedDemoUsers(ctx context.Context, d *demo) error {
-	first := d.schools[0].UAI
-	for _, u := range []struct {
-		key string
-		u   store.User
-	}{
-		{"coordinator", store.User{Email: "coordination@demo.epinay.fr", Name: "Claire Morel (cheffe de projet)", Role: store.RoleCoordinator}},
-		{"it", store.User{Email: "dsi@demo.epinay.fr", Name: "Karim Benali (DSI)", Role: store.RoleIT}},
-		{"inspection", store.User{Email: "ien@demo.epinay.fr", Name: "Sophie Lambert (IEN)", Role: store.RoleInspection}},
-		{"education", store.User{Email: "education@demo.epinay.fr", Name: "Marc Dubois (direction de l'Éducation)", Role: store.RoleEducation}},
-		{"director:" + first, store.User{Email: "direction.dumas@demo.epinay.fr", Name: "Nadia Haddad (directrice)", Role: store.RoleDirector, SchoolUAI: first}},
-		{"teacher:" + first + ":1", store.User{Email: "enseignant.dumas@demo.epinay.fr", Name: "Julien Martin (CM1)", Role: store.RoleTeacher, SchoolUAI: first}},
-	} {
+	if first := d.schools[0].UAI; first != demoFirstSchool {
+		return fmt.Errorf("first demo school is %s, want %s", first, demoFirstSchool)
+	}
+	for _, u := range demoPeople {
 		if err := d.addUser(ctx, u.key, u.u); err != nil {
 			return err
 		}
@@ -231,27 +260,69 @@ func (d *demo) addUser(ctx context.Context, key string, u store.User) error {
 	return nil
 }
 
-// printTokens tells how to use the demo: one line per person, with their
-// role, e-mail, API token and, for directors and teachers, their school.
-func (d *demo) printTokens() {
-	fmt.Fprintln(d.out, "Demo data seeded. API tokens (Authorization: Bearer <token>):")
-	schools := map[string]string{}
-	for _, s := range d.schools {
-		schools[s.UAI] = s.Name
+// demoEmailDomain is the domain of every demo person's address.
+const demoEmailDomain = "@demo.epinay.fr"
+
+// findDemoPeople loads the demo people of an already seeded database, by
+// their demo e-mail addresses.
+func (d *demo) findDemoPeople(ctx context.Context) error {
+	all, err := d.db.ListUsers(ctx, "", "")
+	if err != nil {
+		return err
 	}
-	for _, key := range sortedKeys(d.tokens) {
-		u := d.users[key]
-		line := fmt.Sprintf("  %-12s %-44s %s", u.Role, u.Email, d.tokens[key])
-		if u.SchoolUAI != "" {
-			line += fmt.Sprintf("  %s (%s)", schools[u.SchoolUAI], u.SchoolUAI)
+	for _, u := range all {
+		if strings.HasSuffix(u.Email, demoEmailDomain) {
+			d.users[u.Email] = u
 		}
-		fmt.Fprintln(d.out, line)
 	}
-	if tok, ok := d.tokens["coordinator"]; ok {
-		fmt.Fprintf(d.out, "Try: curl -H 'Authorization: Bearer %s' %s\n", tok, d.url("/api/v1/schools"))
+	for _, p := range demoPeople {
+		if u, ok := d.users[p.u.Email]; ok {
+			delete(d.users, p.u.Email)
+			d.users[p.key] = u
+		}
 	}
+	return nil
 }
 
-// url returns the URL of a path on the server (the path alone without a
-// base URL).
-func (d *demo) url(path string) string { return d.baseURL + path }
+// printPeople tells how to use the demo: one line per demo person with
+// their role, school, e-mail, API token ("-" when it was printed on an
+// earlier run) and a sign-in link that works once, within 15 minutes.
+func (d *demo) printPeople(ctx context.Context, baseURL string, seeded bool) error {
+	if seeded {
+		fmt.Fprintln(d.out, "Demo data seeded.")
+	}
+	fmt.Fprintf(d.out, "Demo people (role, school, e-mail, API token for Authorization: Bearer, one-use sign-in link valid %d minutes):\n",
+		int(store.LoginTokenTTL.Minutes()))
+	// The first people of the demo come first, one per role; then the
+	// other directors and teachers.
+	var keys []string
+	for _, p := range demoPeople {
+		if _, ok := d.users[p.key]; ok {
+			keys = append(keys, p.key)
+		}
+	}
+	for _, key := range sortedKeys(d.users) {
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	for _, key := range keys {
+		u := d.users[key]
+		link, err := d.db.NewLoginLink(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		school, token := u.SchoolUAI, d.tokens[key]
+		if school == "" {
+			school = "-"
+		}
+		if token == "" {
+			token = "-"
+		}
+		fmt.Fprintf(d.out, "  %-12s %-9s %-36s %-46s %s\n", u.Role, school, u.Email, token, app.SignInURL(baseURL, link.Token, ""))
+	}
+	if !seeded {
+		fmt.Fprintln(d.out, "API tokens were printed when the demo was seeded; 'classemobile user link --email E' prints a new sign-in link.")
+	}
+	return nil
+}

@@ -11,7 +11,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/web"
 )
 
@@ -60,6 +62,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	mailer, err := notify.New(notify.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: cfg.OutboxDir})
+	if err != nil {
+		return err
+	}
+	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: srv, Printer: srv, Logger: logger,
+		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location})
+	if err != nil {
+		return err
+	}
+	defer pages.Wait() // sign-in e-mails still being sent
 	if !cfg.NoJobs {
 		stopJobs, err := startJobs(cfg, e, db, logger)
 		if err != nil {
@@ -67,7 +79,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 		defer stopJobs()
 	}
-	return serveHTTP(ctx, ln, srv, logger, cfg.BaseURL)
+	return serveHTTP(ctx, ln, pages, logger, cfg.BaseURL)
 }
 
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,

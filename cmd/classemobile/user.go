@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -19,6 +21,7 @@ const userUsage = `user <subcommand> [flags]
   user token --email E                                  a new API token alone on stdout (the old ones are revoked)
   user disable --email E                                disable a person (API tokens revoked, no more e-mail)
   user import --file F [--apply]                        preview (then apply) a people file: e-mail;nom;rôle(s);UAI
+  user link --email E [--base-url URL]                  a one-use sign-in link for the web application
 
 Every subcommand takes --db URL (default DATABASE_URL, else classemobile.db).`
 
@@ -41,6 +44,8 @@ func runUser(ctx context.Context, e env, args []string) error {
 		return runUserDisable(ctx, e, args[1:])
 	case "import":
 		return runUserImport(ctx, e, args[1:])
+	case "link":
+		return runUserLink(ctx, e, args[1:])
 	default:
 		return usagef("user: unknown subcommand %q", args[0])
 	}
@@ -303,4 +308,47 @@ func printImportPreview(e env, p store.ImportPreview) {
 	}
 	tw.Flush()
 	fmt.Fprintln(e.stdout, p.Summary())
+}
+
+func runUserLink(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "user link", "user link --email E [--base-url URL] [--db URL]\n\n"+
+		"Prints a sign-in link for the web application alone on stdout: it works once, within 15 minutes.")
+	email := fs.String("email", "", "e-mail address of an active person (required)")
+	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service [BASE_URL] (default http://localhost:8080)")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	addr := strings.ToLower(strings.TrimSpace(*email))
+	switch {
+	case fs.NArg() > 0:
+		return usagef("user link: unexpected argument %q", fs.Arg(0))
+	case addr == "":
+		return usagef("user link: --email is required")
+	}
+	base := strings.TrimRight(*baseURL, "/")
+	if base == "" {
+		base = "http://localhost:8080"
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("user link: --base-url %q is not an http(s) URL", *baseURL)
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.ActiveUserByEmail(ctx, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("user link: no active person with e-mail %s", addr)
+	}
+	if err != nil {
+		return err
+	}
+	link, err := db.NewLoginLink(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("user link %s: %w", addr, err)
+	}
+	fmt.Fprintln(e.stdout, app.SignInURL(base, link.Token, ""))
+	return nil
 }

@@ -113,13 +113,12 @@ func TestSeedDemoPrintsURLsAndSchools(t *testing.T) {
 		require.NoError(t, seedDemoWith(ctx, db, o))
 		text := out.String()
 		assert.NotContains(t, text, "localhost", "no fixed host in what the demo prints")
-		assert.Contains(t, text, "https://classemobile.example.fr/api/v1/schools")
 		assert.Regexp(t, `https://classemobile.example.fr/ics/\S+\.ics`, text)
 		teachers := 0
 		for _, line := range strings.Split(text, "\n") {
 			if f := strings.Fields(line); len(f) > 0 && f[0] == "teacher" {
 				teachers++
-				assert.Regexp(t, `cm_\S+\s+ECOLE ELEMENTAIRE [^()]+ \(\d{7}[A-Z]\)$`, line, "a teacher's school beside the token")
+				assert.Regexp(t, `^\s+teacher\s+\d{7}[A-Z]\s+\S+@\S+\s+cm_\S+ https://classemobile.example.fr/connexion/lien\?jeton=\S+$`, line, "a teacher's school beside the token")
 			}
 		}
 		assert.Greater(t, teachers, 5)
@@ -160,7 +159,7 @@ func (w *lineWaiter) Write(p []byte) (int, error) {
 func TestServeDemoPrintsTheRealAddress(t *testing.T) {
 	t.Parallel()
 	dbPath := t.TempDir() + "/serve.db"
-	out := &lineWaiter{re: regexp.MustCompile(`Try: curl -H 'Authorization: Bearer (\S+)' (\S+)\n`), match: make(chan []string, 1)}
+	out := &lineWaiter{re: regexp.MustCompile(`coordinator\s+-\s+\S+\s+(cm_\S+) (http://\S+)/connexion/lien\S+\n`), match: make(chan []string, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -180,8 +179,8 @@ func TestServeDemoPrintsTheRealAddress(t *testing.T) {
 		t.Fatal("serve printed no URL")
 	}
 	assert.NotContains(t, m[2], ":8080", "the port really listened on, not a fixed one")
-	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/api/v1/schools$`, m[2])
-	req, err := http.NewRequest("GET", m[2], nil)
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, m[2])
+	req, err := http.NewRequest("GET", m[2]+"/api/v1/schools", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+m[1])
 	resp, err := http.DefaultClient.Do(req)

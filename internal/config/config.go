@@ -64,6 +64,9 @@ type Config struct {
 	// iCal feed token may make on this instance (FEED_RATE_PER_MINUTE);
 	// 0 disables the limit. Defaults to 60.
 	FeedRatePerMinute int
+	// Town is the town's name shown in the web application's header
+	// (TOWN_NAME). Defaults to "Ville d'Épinay-sur-Seine".
+	Town string
 	// FeedBurst is the number of requests one feed token may make at once
 	// (FEED_BURST). Defaults to 30.
 	FeedBurst int
@@ -102,6 +105,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 	fs.StringVar(&c.JobsAt, "jobs-at", env("JOBS_AT", "02:00"), "time of day (Europe/Paris) of the nightly job [JOBS_AT]")
 	fs.BoolVar(&c.NoJobs, "no-jobs", envBool(getenv("NO_JOBS")), "do not run the nightly job scheduler in this instance [NO_JOBS]")
 	fs.IntVar(&c.FeedRatePerMinute, "feed-rate", envInt(getenv("FEED_RATE_PER_MINUTE"), 60), "requests per minute per iCal feed token, 0 for no limit [FEED_RATE_PER_MINUTE]")
+	fs.StringVar(&c.Town, "town", env("TOWN_NAME", "Ville d'Épinay-sur-Seine"), "town's name in the web application's header [TOWN_NAME]")
 	fs.IntVar(&c.FeedBurst, "feed-burst", envInt(getenv("FEED_BURST"), 30), "burst of requests per iCal feed token [FEED_BURST]")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err

@@ -29,7 +29,7 @@ const decidedLookback = 14 * 24 * time.Hour
 // announced once.
 func (r *Runner) SendTaskDigests(ctx context.Context, today calendar.Date, rep *Report) error {
 	now := r.clock.Now()
-	tasks, err := r.o.DB.Tasks(ctx, store.TaskFilter{DecidedSince: now.Add(-decidedLookback)})
+	tasks, err := r.o.DB.DigestTasks(ctx, store.DigestTaskFilter{DecidedSince: now.Add(-decidedLookback)})
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (r *Runner) SendTaskDigests(ctx context.Context, today calendar.Date, rep *
 			if failed {
 				rep.DigestsFailed++
 			}
-			r.logger.WarnContext(ctx, "Task digest delivery failed", "recipient_id", u.ID, "digest_id", d.ID, "error", sendErr)
+			r.logger.WarnContext(ctx, "DigestTask digest delivery failed", "recipient_id", u.ID, "digest_id", d.ID, "error", sendErr)
 			continue
 		}
 		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -127,16 +127,16 @@ func count(n int, one, many string) string {
 
 // TaskPath is the page of the web application where a person acts on (or
 // reads) a task: the request's page.
-func TaskPath(t store.Task) string { return fmt.Sprintf("/demandes/%d", t.RequestID) }
+func TaskPath(t store.DigestTask) string { return fmt.Sprintf("/demandes/%d", t.RequestID) }
 
 // taskListPath is the page listing a role's tasks of a kind.
-func taskListPath(k store.TaskKind) string {
+func taskListPath(k store.DigestTaskKind) string {
 	switch k {
-	case store.TaskAuthorise:
+	case store.DigestAuthorise:
 		return "/ecole"
-	case store.TaskOpinion:
+	case store.DigestOpinion:
 		return "/avis"
-	case store.TaskDecide:
+	case store.DigestDecide:
 		return "/validation"
 	}
 	return "/"
@@ -151,28 +151,28 @@ var opinionOf = map[store.Role]string{
 // sections groups a digest's tasks by kind, in the order of the journey,
 // each heading counting exactly the items it shows.
 func (r *Runner) sections(d store.TaskDigest) []digestSection {
-	by := map[store.TaskKind][]store.Task{}
+	by := map[store.DigestTaskKind][]store.DigestTask{}
 	for _, t := range d.Tasks {
 		by[t.Kind] = append(by[t.Kind], t)
 	}
 	var out []digestSection
-	for _, k := range store.TaskKinds {
+	for _, k := range store.DigestTaskKinds {
 		ts := by[k]
 		if len(ts) == 0 {
 			continue
 		}
 		var s digestSection
 		switch k {
-		case store.TaskAuthorise:
+		case store.DigestAuthorise:
 			s.Title = count(len(ts), "demande à autoriser", "demandes à autoriser")
 			s.ListText = "Toutes les demandes de votre école, à autoriser une par une ou ensemble :"
-		case store.TaskOpinion:
+		case store.DigestOpinion:
 			s.Title = count(len(ts), "demande attend votre avis", "demandes attendent votre avis")
 			s.ListText = "Toutes les demandes qui attendent votre avis :"
-		case store.TaskDecide:
+		case store.DigestDecide:
 			s.Title = count(len(ts), "demande à valider ou refuser", "demandes à valider ou refuser")
 			s.ListText = "Toutes les demandes qui attendent une décision :"
-		case store.TaskDecided:
+		case store.DigestDecided:
 			validated := 0
 			for _, t := range ts {
 				if t.State == store.RequestValidated {
@@ -188,7 +188,7 @@ func (r *Runner) sections(d store.TaskDigest) []digestSection {
 				s.Title = count(len(ts), "décision sur une demande", "décisions sur des demandes")
 			}
 		}
-		if k != store.TaskDecided && !(k == store.TaskAuthorise && ts[0].Role != store.RoleDirector) {
+		if k != store.DigestDecided && !(k == store.DigestAuthorise && ts[0].Role != store.RoleDirector) {
 			s.ListURL = r.o.BaseURL + taskListPath(k)
 		}
 		for _, t := range ts {
@@ -199,22 +199,22 @@ func (r *Runner) sections(d store.TaskDigest) []digestSection {
 	return out
 }
 
-func (r *Runner) describeTask(t store.Task) digestItem {
+func (r *Runner) describeTask(t store.DigestTask) digestItem {
 	it := digestItem{Title: fmt.Sprintf("« %s » (demande n° %d)", t.Title, t.RequestID), URL: r.o.BaseURL + TaskPath(t)}
 	who := fmt.Sprintf("%s, %s, année %s.", t.TeacherName, t.SchoolName, t.SchoolYear)
 	submitted := frenchDate(calendar.ParisDate(t.SubmittedAt))
 	switch t.Kind {
-	case store.TaskAuthorise:
+	case store.DigestAuthorise:
 		line := fmt.Sprintf("Déposée le %s : elle attend votre autorisation avant l'examen par les référents.", submitted)
 		if t.Role == store.RoleCoordinator {
 			line = fmt.Sprintf("Déposée le %s par un directeur ou une directrice pour sa propre classe : elle attend votre autorisation avant l'examen par les référents.", submitted)
 		}
 		it.Lines = []string{who, line}
-	case store.TaskOpinion:
+	case store.DigestOpinion:
 		it.Lines = []string{who, fmt.Sprintf("Autorisée par la direction de l'école ; elle attend %s.", opinionOf[t.Role])}
-	case store.TaskDecide:
+	case store.DigestDecide:
 		it.Lines = []string{who, "Les trois avis (Inspection, DSI, service de l'Éducation) sont donnés : elle attend votre décision."}
-	case store.TaskDecided:
+	case store.DigestDecided:
 		verdict := "validée"
 		if t.State == store.RequestRejected {
 			verdict = "refusée"
@@ -299,7 +299,7 @@ func (r *Runner) composeDigest(u store.User, d store.TaskDigest, contact notify.
 // DryRunTaskDigests returns the task digests a run of today would send,
 // without writing anything.
 func (r *Runner) DryRunTaskDigests(ctx context.Context, today calendar.Date) ([]notify.Message, error) {
-	tasks, err := r.o.DB.Tasks(ctx, store.TaskFilter{DecidedSince: r.clock.Now().Add(-decidedLookback)})
+	tasks, err := r.o.DB.DigestTasks(ctx, store.DigestTaskFilter{DecidedSince: r.clock.Now().Add(-decidedLookback)})
 	if err != nil {
 		return nil, err
 	}

@@ -267,15 +267,87 @@ type NewLoan struct {
 	TurnaroundDays int `json:"turnaround_days,omitempty"`
 	// RoundID is the allocation round creating the loan, if any.
 	RoundID *int64 `json:"round_id,omitempty"`
+	// StartMonday, when set, gives the start week by its Monday instead
+	// of StartWeek (CreateLoan only).
+	StartMonday calendar.Date `json:"start_monday,omitzero"`
+}
+
+// Limits of a loan made by hand.
+const (
+	MaxLoanWeeks      = 20
+	MaxTurnaroundDays = 60
+)
+
+// Validate checks what a loan made by hand needs before any data is read:
+// a request, one to MaxPacks packs, a length of at most MaxLoanWeeks
+// weeks and a turnaround of at most MaxTurnaroundDays days. It returns a
+// *RuleError (validation_failed) naming every field at fault.
+func (nl NewLoan) Validate() error {
+	f := FieldErrors{}
+	if nl.RequestID <= 0 {
+		f.Add("request_id", "la demande est obligatoire")
+	}
+	if len(nl.PackIDs) == 0 {
+		f.Add("pack_ids", "au moins un pack est obligatoire")
+	}
+	if len(nl.PackIDs) > MaxPacks {
+		f.Add("pack_ids", "%d packs au plus", MaxPacks)
+	}
+	if nl.Weeks < 0 || nl.Weeks > MaxLoanWeeks {
+		f.Add("weeks", "durée entre 1 et %d semaines scolaires", MaxLoanWeeks)
+	}
+	if nl.TurnaroundDays < -1 || nl.TurnaroundDays > MaxTurnaroundDays {
+		f.Add("turnaround_days", "délai de remise en état entre 0 et %d jours", MaxTurnaroundDays)
+	}
+	if !nl.StartMonday.IsZero() && nl.StartWeek != 0 {
+		f.Add("start_week", "donner soit start_week (indice de semaine scolaire), soit start_monday (lundi de la semaine)")
+	}
+	return f.Err()
+}
+
+// startWeekOfMonday turns the Monday of a week into its school week index
+// in the request's school year.
+func startWeekOfMonday(ctx context.Context, idb bun.IDB, requestID int64, monday calendar.Date) (int, error) {
+	var year string
+	err := idb.NewSelect().Table("requests").Column("school_year").Where("id = ?", requestID).Scan(ctx, &year)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, FieldErrors{"request_id": "demande introuvable"}.Err()
+	}
+	if err != nil {
+		return 0, err
+	}
+	y, err := calendarYearTx(ctx, idb, year)
+	if err != nil {
+		return 0, err
+	}
+	if monday.Weekday() != 1 {
+		return 0, FieldErrors{"start_monday": "la date doit être un lundi"}.Err()
+	}
+	w, ok := y.WeekOf(monday)
+	if !ok {
+		return 0, FieldErrors{"start_monday": "cette semaine n'est pas une semaine de classe de l'année " + year}.Err()
+	}
+	return w.Index, nil
 }
 
 // CreateLoan reserves packs for a validated request by hand, with the same
-// checks as a round (see CreateLoansTx).
+// checks as a round (see CreateLoansTx), after NewLoan.Validate. A start
+// given by its Monday (StartMonday) must be a school week of the request's
+// year.
 func (db *DB) CreateLoan(ctx context.Context, actor Actor, nl NewLoan) (_ Loan, err error) {
 	defer wrapf(&err, "CreateLoan(request %d)", nl.RequestID)
+	if err := nl.Validate(); err != nil {
+		return Loan{}, err
+	}
 	var out []Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
+		if !nl.StartMonday.IsZero() {
+			if nl.StartWeek, err = startWeekOfMonday(ctx, tx, nl.RequestID, nl.StartMonday); err != nil {
+				return err
+			}
+			nl.StartMonday = calendar.Date{}
+		}
 		out, err = db.CreateLoansTx(ctx, tx, actor, []NewLoan{nl})
 		return err
 	})

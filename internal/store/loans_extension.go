@@ -143,7 +143,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		if block != nil {
 			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
+			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &block.conflict}
 		} else {
 			row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
 		}
@@ -209,7 +209,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			}
 			if block != nil {
 				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
+				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &block.conflict}
 			} else {
 				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
 				lock := make([]int64, 0, len(l.Packs)+len(moves))
@@ -266,6 +266,19 @@ type packMove struct {
 type extensionBlock struct {
 	loanID  int64 // 0 when a maintenance window blocks
 	message string
+	// conflict names the blocking loan or maintenance window.
+	conflict Conflict
+}
+
+// loanConflictName names a loan in a conflict: « prêt n° 9, ECOLE … ».
+func loanConflictName(id int64, school string) string {
+	return fmt.Sprintf("prêt n° %d, %s", id, school)
+}
+
+// maintenanceConflictName names a maintenance window in a conflict: its
+// pack, days and reason.
+func maintenanceConflictName(packCode string, first, last calendar.Date, reason string) string {
+	return fmt.Sprintf("maintenance du pack %s du %s au %s (« %s »)", packCode, frenchDate(first), frenchDate(last), reason)
 }
 
 // ref is the blocking loan's id for the row, nil when none.
@@ -309,7 +322,8 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 	if m, err := packMaintenanceBlock(ctx, tx, ids, l.PickupDay, newBusy); err != nil {
 		return nil, nil, err
 	} else if m != nil {
-		return nil, &extensionBlock{message: "Prolongation refusée : " + maintenanceMessage(m) + "."}, nil
+		return nil, &extensionBlock{message: "Prolongation refusée : " + maintenanceMessage(m) + ".",
+			conflict: Conflict{Kind: "maintenance", ID: m.ID, Name: maintenanceConflictName(m.PackCode, m.FirstDay, m.LastDay, m.Reason)}}, nil
 	}
 	for _, p := range l.Packs {
 		var blockers []busyRow
@@ -322,7 +336,7 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 		for _, b := range blockers {
 			from, until := b.PickupDay.Date, b.BusyUntil.Date
 			if b.State != LoanReserved && b.State != LoanSigned {
-				return nil, &extensionBlock{loanID: b.LoanID, message: fmt.Sprintf(
+				return nil, &extensionBlock{loanID: b.LoanID, conflict: Conflict{Kind: "loan", ID: b.LoanID, Name: loanConflictName(b.LoanID, b.School)}, message: fmt.Sprintf(
 					"Prolongation refusée : le pack %s est pris par le prêt n° %d (%s) à partir du %s, déjà retiré : il ne peut pas changer de pack.",
 					p.Code, b.LoanID, b.School, frenchDate(from))}, nil
 			}
@@ -331,7 +345,7 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 				return nil, nil, err
 			}
 			if to == 0 {
-				return nil, &extensionBlock{loanID: b.LoanID, message: fmt.Sprintf(
+				return nil, &extensionBlock{loanID: b.LoanID, conflict: Conflict{Kind: "loan", ID: b.LoanID, Name: loanConflictName(b.LoanID, b.School)}, message: fmt.Sprintf(
 					"Prolongation refusée : le pack %s est réservé à partir du %s pour le prêt n° %d (%s), et aucun autre pack n'est libre du %s au %s pour le remplacer.",
 					p.Code, frenchDate(from), b.LoanID, b.School, frenchDate(from), frenchDate(until.AddDays(-1)))}, nil
 			}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,6 +126,8 @@ func TestLoansExtension(t *testing.T) {
 		var le *store.RuleError
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, b.ID, le.Conflict.ID, "the blocking loan is named")
+		assert.Equal(t, "loan", le.Conflict.Kind, "the conflict is a loan")
+		assert.Regexp(t, fmt.Sprintf(`^prêt n° %d, \S`, b.ID), le.Conflict.Name, "the conflict names the loan with its school")
 		assert.Contains(t, le.Message, "prêt n° ", "message names the loan")
 		assert.Equal(t, store.ExtensionRefused, ext.State)
 		assert.Equal(t, b.ID, ext.BlockingLoanID)

@@ -536,13 +536,18 @@ func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, e
 }
 
 // CreateRequest inserts a draft request for q.TeacherID at q.SchoolUAI.
-// Packs are computed from the pupils. Returns ErrInvalidReference if the
-// school or teacher does not exist.
+// Packs are computed from the pupils. The request is validated against
+// its school year (Request.Validate): a *RuleError (validation_failed)
+// names every field at fault. Returns ErrInvalidReference if the school or
+// teacher does not exist.
 func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Request, err error) {
 	defer wrapf(&err, "CreateRequest(%s, %d)", q.SchoolUAI, q.TeacherID)
 	now := db.Now()
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkRequestCreate(ctx, tx, actor, q); err != nil {
+			return err
+		}
+		if err := validateRequestTx(ctx, tx, q); err != nil {
 			return err
 		}
 		row := requestRow{SchoolYear: q.SchoolYear, SchoolUAI: q.SchoolUAI, TeacherID: q.TeacherID,
@@ -637,6 +642,11 @@ func (db *DB) UpdateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 	}
 	return db.transition(ctx, actor, q.ID, q.Version, ActRequestUpdate, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			// The school year is the stored request's: it cannot change.
+			q.SchoolYear = r.SchoolYear
+			if err := validateRequestTx(ctx, tx, q); err != nil {
+				return err
+			}
 			r.setContent(q)
 			return nil
 		})
@@ -648,6 +658,9 @@ func (db *DB) SubmitRequest(ctx context.Context, actor Actor, id int64, version 
 	defer wrapf(&err, "SubmitRequest(%d)", id)
 	return db.transition(ctx, actor, id, version, ActRequestSubmit, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			if err := validateRequestTx(ctx, tx, r.request()); err != nil {
+				return err
+			}
 			if missing := r.request().MissingForSubmission(); len(missing) > 0 {
 				return incompleteError(missing)
 			}
@@ -671,6 +684,9 @@ func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, versi
 // director's reason.
 func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "RefuseRequest(%d)", id)
+	if err := checkReason(reason, "du refus"); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestRefuse, []RequestState{RequestSubmitted},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.State, r.RefusalReason, r.SubmittedAt = string(RequestDraft), reason, nil
@@ -682,6 +698,9 @@ func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version 
 // with the coordinator's reason; packs 0 goes back to the computed count.
 func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, version int, packs int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "OverrideRequestPacks(%d)", id)
+	if err := checkPacks(packs, reason); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestPacks,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
@@ -700,10 +719,19 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if err := checkOpinion(o); err != nil {
+		return Request{}, err
+	}
 	if u, ok, err := actingPerson(ctx, db.bun, actor); err != nil {
 		return Request{}, err
-	} else if ok && !u.HasRole(o.Role) {
-		return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+	} else if ok {
+		if o.Role == "" {
+			// The person gives their opinion as the referent role they hold.
+			o.Role, _ = u.ReferentRole()
+		}
+		if o.Role == "" || !u.HasRole(o.Role) {
+			return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+		}
 	}
 	return db.transition(ctx, actor, id, version, ActRequestOpinion, []RequestState{RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
@@ -733,6 +761,11 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
 	if decision != RequestValidated && decision != RequestRejected {
 		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
+	}
+	if decision == RequestRejected {
+		if err := checkReason(reason, "du rejet"); err != nil {
+			return Request{}, err
+		}
 	}
 	return db.transition(ctx, actor, id, version, ActRequestDecide, []RequestState{RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {

@@ -184,6 +184,25 @@ func (q Request) Validate(periods []calendar.Period) error {
 }
 
 func (q Request) validate(periods []calendar.Period, f FieldErrors) {
+	CheckText(f, "school_year", q.SchoolYear, 9)
+	CheckText(f, "title", q.Title, MaxTitleLen)
+	CheckText(f, "motivation", q.Motivation, MaxTextLen)
+	CheckText(f, "curriculum_links", q.CurriculumLinks, MaxTextLen)
+	CheckText(f, "school_project_links", q.SchoolProjectLinks, MaxTextLen)
+	CheckText(f, "coherence", q.Coherence, MaxTextLen)
+	CheckText(f, "digital_skills", q.DigitalSkills, MaxTextLen)
+	switch q.Training.Status {
+	case TrainingNotPlanned, "":
+		if q.Training.Date != nil {
+			f.Add("training.date", "pas de date quand la formation n'est pas prévue")
+		}
+	case TrainingPlanned, TrainingDone:
+		if q.Training.Date == nil {
+			f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
+		}
+	default:
+		f.Add("training.status", "statut de formation attendu : not_planned, planned ou done")
+	}
 	if q.Title == "" {
 		f.Add("title", "le titre du projet est obligatoire")
 	}
@@ -242,10 +261,24 @@ func (db *DB) ValidateRequest(ctx context.Context, q Request) error {
 	return q.Validate(periods)
 }
 
+// validateRequestTx is ValidateRequest read through idb, inside the
+// transaction that writes the request.
+func validateRequestTx(ctx context.Context, idb bun.IDB, q Request) error {
+	periods, err := yearPeriodsTx(ctx, idb, q.SchoolYear, "school_year")
+	if err != nil {
+		return err
+	}
+	return q.Validate(periods)
+}
+
 // YearPeriods returns the periods of a school year; an unknown or
 // malformed year is a *RuleError on field.
 func (db *DB) YearPeriods(ctx context.Context, year, field string) ([]calendar.Period, error) {
-	y, err := db.CalendarYear(ctx, year)
+	return yearPeriodsTx(ctx, db.bun, year, field)
+}
+
+func yearPeriodsTx(ctx context.Context, idb bun.IDB, year, field string) ([]calendar.Period, error) {
+	y, err := calendarYearTx(ctx, idb, year)
 	switch {
 	case errors.Is(err, calendar.ErrInvalidYear):
 		return nil, FieldErrors{field: fmt.Sprintf("année scolaire invalide « %s » : format attendu 2026-2027", year)}.Err()

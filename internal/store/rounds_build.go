@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,8 +26,12 @@ type RoundInput struct {
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// a return. 0 means DefaultTurnaroundDays; negative means none.
 	TurnaroundDays int
-	// Weights of the objective; nil means scheduler.DefaultWeights.
+	// Weights of the objective; nil means scheduler.DefaultWeights (on a
+	// re-run, the round's).
 	Weights *scheduler.Weights
+	// WeightsByName overrides some weights by their JSON name (see
+	// WeightNames) on top of Weights; an unknown name is refused.
+	WeightsByName map[string]int
 	// Pins are the coordinator's decisions: serve a request (at a start
 	// week when given) or exclude it.
 	Pins []RoundPin
@@ -40,11 +45,27 @@ type RoundInput struct {
 	Replaces int64
 }
 
+// MaxRoundPins bounds the requests a round pins or excludes.
+const MaxRoundPins = 1000
+
+// schoolYearRE is the form of a school year name.
+var schoolYearRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
+
+// ValidSchoolYear reports whether year has the form of a school year
+// ("2026-2027").
+func ValidSchoolYear(year string) bool { return schoolYearRE.MatchString(year) }
+
 // validate checks the input and fills in the defaults.
 func (in *RoundInput) validate() error {
 	e := FieldErrors{}
-	if _, err := strconv.Atoi(strings.SplitN(in.SchoolYear, "-", 2)[0]); err != nil || in.SchoolYear == "" {
-		e.Add("year", "année scolaire invalide : %q (format attendu : 2026-2027)", in.SchoolYear)
+	if !ValidSchoolYear(in.SchoolYear) {
+		e.Add("year", "année scolaire attendue au format 2026-2027")
+	}
+	if in.TurnaroundDays < -1 {
+		e.Add("turnaround_days", "délai de remise en état hors de 0 à 60 jours")
+	}
+	if len(in.Pins) > MaxRoundPins {
+		e.Add("pins", "%d demandes épinglées ou exclues au plus", MaxRoundPins)
 	}
 	if in.LoanWeeks == 0 {
 		in.LoanWeeks = DefaultLoanWeeks
@@ -69,6 +90,22 @@ func (in *RoundInput) validate() error {
 	if in.Weights == nil {
 		w := scheduler.DefaultWeights()
 		in.Weights = &w
+	}
+	if in.WeightsByName != nil {
+		w := *in.Weights
+		fields := weightFields(&w)
+		for name, v := range in.WeightsByName {
+			p, ok := fields[name]
+			switch {
+			case !ok:
+				e.Add("weights."+name, "poids inconnu")
+			case v < 0 || v > 100000:
+				e.Add("weights."+name, "poids hors de 0 à 100000")
+			default:
+				*p = v
+			}
+		}
+		in.Weights, in.WeightsByName = &w, nil
 	}
 	for name, v := range weightFields(in.Weights) {
 		if *v < 0 || *v > 100000 {
@@ -207,10 +244,14 @@ func RoundPlan(r Round) *scheduler.Plan {
 }
 
 // RerunRound computes a new draft from the parameters of round id, changed
-// by the non-zero fields of in (pins are replaced when in.Pins is not nil).
+// by the non-zero fields of in (pins are replaced when in.Pins is not nil;
+// in.SchoolYear must be empty: a re-run keeps the round's year).
 // When round id is a draft it is discarded. Returns ErrNotFound.
 func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInput) (_ Round, err error) {
 	defer wrapf(&err, "RerunRound(%d)", id)
+	if in.SchoolYear != "" {
+		return Round{}, FieldErrors{"year": "un nouveau calcul garde l'année du tour"}.Err()
+	}
 	old, err := getRound(ctx, db.bun, id)
 	if err != nil {
 		return Round{}, err

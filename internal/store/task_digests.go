@@ -21,7 +21,7 @@ type TaskDigest struct {
 	Attempts    int           `json:"attempts"`
 	MessageID   string        `json:"message_id,omitempty"`
 	// Tasks are the digest's tasks still current when it was claimed.
-	Tasks []Task `json:"tasks,omitempty"`
+	Tasks []DigestTask `json:"tasks,omitempty"`
 }
 
 // The statuses of a task digest.
@@ -63,11 +63,11 @@ type taskNoticeRow struct {
 
 type taskKey struct {
 	request int64
-	kind    TaskKind
+	kind    DigestTaskKind
 	cycle   int64
 }
 
-func (t Task) key() taskKey { return taskKey{t.RequestID, t.Kind, t.Cycle} }
+func (t DigestTask) key() taskKey { return taskKey{t.RequestID, t.Kind, t.Cycle} }
 
 // ClaimTaskDigests records the tasks not announced yet and leases, to
 // owner until until, the digest of each person that has something to
@@ -79,13 +79,13 @@ func (t Task) key() taskKey { return taskKey{t.RequestID, t.Kind, t.Cycle} }
 // are the current tasks (Tasks); each returned digest carries those of
 // its tasks still current, and a digest left with none is skipped. Sorted
 // by recipient.
-func (db *DB) ClaimTaskDigests(ctx context.Context, owner string, day calendar.Date, now, until time.Time, tasks []Task) (_ []TaskDigest, err error) {
+func (db *DB) ClaimTaskDigests(ctx context.Context, owner string, day calendar.Date, now, until time.Time, tasks []DigestTask) (_ []TaskDigest, err error) {
 	defer wrapf(&err, "ClaimTaskDigests(%s, %s)", owner, day)
 	if owner == "" {
 		return nil, fmt.Errorf("empty lease owner")
 	}
 	now, until = now.UTC().Truncate(time.Microsecond), until.UTC().Truncate(time.Microsecond)
-	byRecipient := map[int64][]Task{}
+	byRecipient := map[int64][]DigestTask{}
 	for _, t := range tasks {
 		byRecipient[t.RecipientID] = append(byRecipient[t.RecipientID], t)
 	}
@@ -125,7 +125,7 @@ func (db *DB) ClaimTaskDigests(ctx context.Context, owner string, day calendar.D
 	return out, nil
 }
 
-func claimTaskDigest(ctx context.Context, tx bun.Tx, dialect Dialect, owner string, uid int64, day calendar.Date, now, until time.Time, current []Task) (*TaskDigest, error) {
+func claimTaskDigest(ctx context.Context, tx bun.Tx, dialect Dialect, owner string, uid int64, day calendar.Date, now, until time.Time, current []DigestTask) (*TaskDigest, error) {
 	var open []taskDigestRow
 	q := tx.NewSelect().Model(&open).Where("recipient_id = ?", uid).Where("status = 'pending'")
 	if dialect == Postgres {
@@ -147,9 +147,9 @@ func claimTaskDigest(ctx context.Context, tx bun.Tx, dialect Dialect, owner stri
 	}
 	announced := map[taskKey]bool{}
 	for _, n := range notices {
-		announced[taskKey{n.RequestID, TaskKind(n.Kind), n.Cycle}] = true
+		announced[taskKey{n.RequestID, DigestTaskKind(n.Kind), n.Cycle}] = true
 	}
-	var fresh []Task
+	var fresh []DigestTask
 	for _, t := range current {
 		if !announced[t.key()] {
 			fresh = append(fresh, t)
@@ -199,7 +199,7 @@ func claimTaskDigest(ctx context.Context, tx bun.Tx, dialect Dialect, owner stri
 	}
 	in := map[taskKey]bool{}
 	for _, n := range mine {
-		in[taskKey{n.RequestID, TaskKind(n.Kind), n.Cycle}] = true
+		in[taskKey{n.RequestID, DigestTaskKind(n.Kind), n.Cycle}] = true
 	}
 	out := &TaskDigest{ID: d.ID, RecipientID: uid, Day: day, Status: DigestPending, Attempts: d.Attempts}
 	for _, t := range current {
@@ -279,7 +279,7 @@ func (db *DB) TaskDigests(ctx context.Context, recipientID int64) (_ []TaskDiges
 // would claim on day: for each person, the tasks of their pending digest
 // and those not announced yet, unless a digest of theirs already went out
 // on day. Keyed by recipient.
-func (db *DB) TasksToAnnounce(ctx context.Context, day calendar.Date, tasks []Task) (_ map[int64][]Task, err error) {
+func (db *DB) TasksToAnnounce(ctx context.Context, day calendar.Date, tasks []DigestTask) (_ map[int64][]DigestTask, err error) {
 	defer wrapf(&err, "TasksToAnnounce(%s)", day)
 	var digests []taskDigestRow
 	if err := db.bun.NewSelect().Model(&digests).Where("status = 'pending' OR day = ?", sqlDate{day}).Scan(ctx); err != nil {
@@ -305,9 +305,9 @@ func (db *DB) TasksToAnnounce(ctx context.Context, day calendar.Date, tasks []Ta
 	}
 	announced := map[who]int64{}
 	for _, n := range notices {
-		announced[who{n.RecipientID, taskKey{n.RequestID, TaskKind(n.Kind), n.Cycle}}] = n.DigestID
+		announced[who{n.RecipientID, taskKey{n.RequestID, DigestTaskKind(n.Kind), n.Cycle}}] = n.DigestID
 	}
-	out := map[int64][]Task{}
+	out := map[int64][]DigestTask{}
 	for _, t := range tasks {
 		if doneToday[t.RecipientID] {
 			continue // one digest a day

@@ -1,259 +1,125 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
-
-	"github.com/uptrace/bun"
 )
 
-// TaskKind names what a request waits for from a person.
+// TaskKind is what a person has to do about a request.
 type TaskKind string
 
-// The task kinds of the request journey.
+// The task kinds of the request journey, in the order of the journey.
 const (
-	// TaskAuthorise: a submitted request waits for its school's director
-	// (the coordinator's, when a director filed it for their own class).
+	// TaskFinishDraft: the teacher's draft is not sent yet (or came back
+	// refused by the director).
+	TaskFinishDraft TaskKind = "finish_draft"
+	// TaskAuthorise: the director has a submitted request to authorise.
 	TaskAuthorise TaskKind = "authorise"
-	// TaskOpinion: an authorised request waits for a referent's opinion
-	// (inspection, IT, education), one per role.
-	TaskOpinion TaskKind = "opinion"
-	// TaskDecide: a request has its three opinions and waits for the
-	// coordinator's decision.
+	// TaskGiveOpinion: a referent has not given their role's opinion on an
+	// authorised request.
+	TaskGiveOpinion TaskKind = "give_opinion"
+	// TaskDecide: every referent gave an opinion; the request waits for
+	// the decision.
 	TaskDecide TaskKind = "decide"
-	// TaskDecided: a request was validated or rejected; its teacher and its
-	// school's director are told, with the reason.
-	TaskDecided TaskKind = "decided"
 )
 
-// TaskKinds lists the kinds in the order of the journey.
-var TaskKinds = []TaskKind{TaskAuthorise, TaskOpinion, TaskDecide, TaskDecided}
-
-// Task is one request waiting for one person (or, for TaskDecided, a
-// decision they should read).
+// Task is one thing a person has to do, with the request it is about.
 type Task struct {
-	Kind TaskKind `json:"kind"`
-	// RecipientID is the person; Role the role in which they act.
-	RecipientID int64 `json:"recipient_id"`
-	Role        Role  `json:"role"`
-	RequestID   int64 `json:"request_id"`
-	// Cycle identifies the request's submission (submitted_at in
-	// microseconds): a request sent back to draft and submitted again
-	// gives new tasks.
-	Cycle       int64        `json:"cycle"`
-	SchoolYear  string       `json:"school_year"`
-	SchoolUAI   string       `json:"school_uai"`
-	SchoolName  string       `json:"school_name"`
-	Title       string       `json:"title"`
-	TeacherID   int64        `json:"teacher_id"`
-	TeacherName string       `json:"teacher_name"`
-	State       RequestState `json:"state"`
-	// SubmittedAt is when the request was submitted; DecidedAt when it
-	// was decided (TaskDecided).
-	SubmittedAt time.Time  `json:"submitted_at"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-	// DecisionReason is the reason of a validation or rejection.
-	DecisionReason string `json:"decision_reason,omitempty"`
-	// Opinions are the referent roles that gave their opinion.
-	Opinions []Role `json:"opinions,omitempty"`
+	Kind    TaskKind
+	Request Request
+	// Since is when the task reached the person: the oldest come first.
+	Since time.Time
 }
 
-// TaskFilter selects tasks in Tasks.
-type TaskFilter struct {
-	// RecipientIDs keeps the tasks of these people; empty keeps everyone's.
-	RecipientIDs []int64
-	// DecidedSince keeps the decisions (TaskDecided) taken at or after it;
-	// zero leaves decisions out.
-	DecidedSince time.Time
-}
+// MaxTasks bounds the tasks Tasks returns; Total still counts them all.
+const MaxTasks = 100
 
-type taskRequestRow struct {
-	ID             int64      `bun:"id"`
-	SchoolYear     string     `bun:"school_year"`
-	SchoolUAI      string     `bun:"school_uai"`
-	SchoolName     string     `bun:"school_name"`
-	Title          string     `bun:"title"`
-	TeacherID      int64      `bun:"teacher_id"`
-	TeacherName    string     `bun:"teacher_name"`
-	State          string     `bun:"state"`
-	SubmittedAt    *time.Time `bun:"submitted_at"`
-	DecidedAt      *time.Time `bun:"decided_at"`
-	DecisionReason string     `bun:"decision_reason"`
-	OpInspection   bool       `bun:"op_inspection"`
-	OpIT           bool       `bun:"op_it"`
-	OpEducation    bool       `bun:"op_education"`
-	// OwnClass: the teacher is a director of the school.
-	OwnClass bool `bun:"own_class"`
-}
-
-// holders are the active people who may receive tasks: by role, the
-// directors by school, and the active teachers.
-type holders struct {
-	byRole    map[Role][]int64
-	directors map[string][]int64
-	teachers  map[int64]bool
-	// schoolOnly is true when every person holds only school roles: the
-	// requests to read are those of their schools.
-	schoolOnly bool
-	schools    []string
-}
-
-// taskHolders returns the active people holding each role, among ids (all
-// when ids is empty).
-func taskHolders(ctx context.Context, idb bun.IDB, ids []int64) (holders, error) {
-	var rows []userRoleRow
-	q := idb.NewSelect().Model(&rows).
-		Join("JOIN users AS u ON u.id = ur.user_id").Where("u.disabled_at IS NULL").
-		OrderExpr("ur.user_id, ur.role")
-	if len(ids) > 0 {
-		q = q.Where("ur.user_id IN (?)", bun.List(ids))
-	}
-	if err := q.Scan(ctx); err != nil {
-		return holders{}, err
-	}
-	h := holders{byRole: map[Role][]int64{}, directors: map[string][]int64{}, teachers: map[int64]bool{}, schoolOnly: len(ids) > 0}
-	for _, r := range rows {
-		role := Role(r.Role)
-		h.byRole[role] = append(h.byRole[role], r.UserID)
-		switch {
-		case role == RoleDirector && r.SchoolUAI != nil:
-			h.directors[*r.SchoolUAI] = append(h.directors[*r.SchoolUAI], r.UserID)
-		case role == RoleTeacher:
-			h.teachers[r.UserID] = true
-		}
-		if !role.ScopedToSchool() {
-			h.schoolOnly = false
-		} else if r.SchoolUAI != nil {
-			h.schools = append(h.schools, *r.SchoolUAI)
-		}
-	}
-	for role, ids := range h.byRole {
-		h.byRole[role] = slices.Compact(ids)
-	}
-	return h, nil
-}
-
-// Tasks returns what the request journey waits for from each active
-// person: the submitted requests of a director's school, the authorised
-// or in-review requests still lacking a referent role's opinion (for every
-// holder of that role), the requests with their three opinions (for every
-// coordinator), and the decisions taken since f.DecidedSince (for the
-// request's teacher and the school's directors). Sorted by recipient,
-// kind, submission and request.
-func (db *DB) Tasks(ctx context.Context, f TaskFilter) (_ []Task, err error) {
-	defer wrapf(&err, "Tasks")
-	h, err := taskHolders(ctx, db.bun, f.RecipientIDs)
-	if err != nil {
-		return nil, err
-	}
-	if len(f.RecipientIDs) > 0 && len(h.byRole) == 0 {
-		return nil, nil // nobody active among them
-	}
-	states := []string{string(RequestSubmitted), string(RequestAuthorised), string(RequestInReview)}
-	var rows []taskRequestRow
-	q := db.bun.NewSelect().TableExpr("requests AS r").
-		ColumnExpr("r.id, r.school_year, r.school_uai, s.name AS school_name, r.title, r.teacher_id, t.name AS teacher_name").
-		ColumnExpr("r.state, r.submitted_at, r.decided_at, r.decision_reason").
-		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'inspection') AS op_inspection").
-		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'it') AS op_it").
-		ColumnExpr("EXISTS (SELECT 1 FROM request_opinions AS o WHERE o.request_id = r.id AND o.role = 'education') AS op_education").
-		ColumnExpr("EXISTS (SELECT 1 FROM user_roles AS d WHERE d.user_id = r.teacher_id AND d.role = 'director' AND d.school_uai = r.school_uai) AS own_class").
-		Join("JOIN schools AS s ON s.uai = r.school_uai").
-		Join("JOIN users AS t ON t.id = r.teacher_id").
-		Where("r.submitted_at IS NOT NULL").
-		OrderExpr("r.submitted_at, r.id")
-	if f.DecidedSince.IsZero() {
-		q = q.Where("r.state IN (?)", bun.List(states))
-	} else {
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("r.state IN (?)", bun.List(states)).
-				WhereOr("r.state IN ('validated', 'rejected') AND r.decided_at >= ?", f.DecidedSince.UTC())
-		})
-	}
-	if h.schoolOnly && len(h.schools) == 0 {
-		return nil, nil
-	}
-	if h.schoolOnly {
-		// Directors and teachers only: their schools' requests (a
-		// director's page on a national database reads a few rows).
-		q = q.Where("r.school_uai IN (?)", bun.List(h.schools))
-	}
-	if err := q.Scan(ctx, &rows); err != nil {
-		return nil, err
-	}
-	byRole, directors := h.byRole, h.directors
-	keep := func(int64) bool { return true }
-	if len(f.RecipientIDs) > 0 {
-		want := map[int64]bool{}
-		for _, id := range f.RecipientIDs {
-			want[id] = true
-		}
-		keep = func(id int64) bool { return want[id] }
-	}
+// Tasks returns what u has to do about the requests of school year year,
+// for every role they hold, oldest first (at most MaxTasks), and how many
+// there are in all: a teacher's drafts; a director's submitted requests of
+// their school (not their own, which the coordinator authorises); a
+// referent's requests without their role's opinion; the coordinator's
+// requests filed by directors to authorise and requests with every opinion
+// to decide.
+func (db *DB) Tasks(ctx context.Context, u User, year string) (_ []Task, total int, err error) {
+	defer wrapf(&err, "Tasks(%d, %s)", u.ID, year)
 	var out []Task
-	for _, r := range rows {
-		base := Task{RequestID: r.ID, Cycle: r.SubmittedAt.UTC().Truncate(time.Microsecond).UnixMicro(),
-			SchoolYear: r.SchoolYear, SchoolUAI: r.SchoolUAI, SchoolName: r.SchoolName, Title: r.Title,
-			TeacherID: r.TeacherID, TeacherName: r.TeacherName, State: RequestState(r.State),
-			SubmittedAt: r.SubmittedAt.UTC(), DecidedAt: utcp(r.DecidedAt), DecisionReason: r.DecisionReason}
-		given := map[Role]bool{RoleInspection: r.OpInspection, RoleIT: r.OpIT, RoleEducation: r.OpEducation}
-		for _, role := range ReferentRoles {
-			if given[role] {
-				base.Opinions = append(base.Opinions, role)
+	type taskKey struct {
+		kind TaskKind
+		id   int64
+	}
+	seen := map[taskKey]bool{}
+	add := func(kind TaskKind, f RequestFilter, keep func(Request) (bool, error), since func(Request) time.Time) error {
+		f.SchoolYear = year
+		qs, err := db.ListRequests(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, q := range qs {
+			if keep != nil {
+				ok, err := keep(q)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			key := taskKey{kind, q.ID}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, Task{Kind: kind, Request: q, Since: since(q)})
+		}
+		return nil
+	}
+	updated := func(q Request) time.Time { return q.UpdatedAt }
+	submitted := func(q Request) time.Time {
+		if q.SubmittedAt != nil {
+			return *q.SubmittedAt
+		}
+		return q.UpdatedAt
+	}
+	for _, ur := range u.roleSet() {
+		switch ur.Role {
+		case RoleTeacher:
+			err = add(TaskFinishDraft, RequestFilter{State: RequestDraft, TeacherID: u.ID, SchoolUAI: ur.SchoolUAI}, nil, updated)
+		case RoleDirector:
+			err = add(TaskAuthorise, RequestFilter{State: RequestSubmitted, SchoolUAI: ur.SchoolUAI},
+				func(q Request) (bool, error) { return q.TeacherID != u.ID, nil }, submitted)
+		case RoleInspection, RoleIT, RoleEducation:
+			role := ur.Role
+			missing := func(q Request) (bool, error) {
+				return !slices.ContainsFunc(q.Opinions, func(o Opinion) bool { return o.Role == role }), nil
+			}
+			for _, st := range []RequestState{RequestAuthorised, RequestInReview} {
+				if err = add(TaskGiveOpinion, RequestFilter{State: st}, missing, updated); err != nil {
+					break
+				}
+			}
+		case RoleCoordinator:
+			err = add(TaskAuthorise, RequestFilter{State: RequestSubmitted}, func(q Request) (bool, error) {
+				return filedByDirector(ctx, db.bun, q)
+			}, submitted)
+			if err == nil {
+				err = add(TaskDecide, RequestFilter{State: RequestInReview}, func(q Request) (bool, error) {
+					return len(q.Opinions) == len(ReferentRoles), nil
+				}, updated)
 			}
 		}
-		add := func(kind TaskKind, role Role, ids []int64) {
-			for _, id := range ids {
-				if keep(id) {
-					t := base
-					t.Kind, t.Role, t.RecipientID = kind, role, id
-					out = append(out, t)
-				}
-			}
-		}
-		switch RequestState(r.State) {
-		case RequestSubmitted:
-			// A director authorises their school's requests, except their
-			// own class's, which the coordinator authorises.
-			var others []int64
-			for _, id := range directors[r.SchoolUAI] {
-				if id != r.TeacherID {
-					others = append(others, id)
-				}
-			}
-			add(TaskAuthorise, RoleDirector, others)
-			if r.OwnClass {
-				add(TaskAuthorise, RoleCoordinator, byRole[RoleCoordinator])
-			}
-		case RequestAuthorised, RequestInReview:
-			for _, role := range ReferentRoles {
-				if !given[role] {
-					add(TaskOpinion, role, byRole[role])
-				}
-			}
-			if len(base.Opinions) == len(ReferentRoles) {
-				add(TaskDecide, RoleCoordinator, byRole[RoleCoordinator])
-			}
-		case RequestValidated, RequestRejected:
-			if h.teachers[r.TeacherID] {
-				add(TaskDecided, RoleTeacher, []int64{r.TeacherID})
-			}
-			add(TaskDecided, RoleDirector, directors[r.SchoolUAI])
+		if err != nil {
+			return nil, 0, err
 		}
 	}
-	slices.SortStableFunc(out, compareTasks)
-	return out, nil
-}
-
-func compareTasks(a, b Task) int {
-	switch {
-	case a.RecipientID != b.RecipientID:
-		return cmpInt64(a.RecipientID, b.RecipientID)
-	case a.Kind != b.Kind:
-		return slices.Index(TaskKinds, a.Kind) - slices.Index(TaskKinds, b.Kind)
-	case a.Cycle != b.Cycle:
-		return cmpInt64(a.Cycle, b.Cycle)
+	slices.SortStableFunc(out, func(a, b Task) int {
+		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Request.ID, b.Request.ID))
+	})
+	total = len(out)
+	if len(out) > MaxTasks {
+		out = out[:MaxTasks]
 	}
-	return cmpInt64(a.RequestID, b.RequestID)
+	return out, total, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/classemobile/classemobile/internal/store"
 )
 
 // maxBodyBytes bounds every JSON request body.
@@ -112,18 +114,7 @@ func queryInt(r *http.Request, name string) (int64, bool, error) {
 	return n, true, nil
 }
 
-// checkText reports a field problem for text that users send: NUL bytes
-// and invalid UTF-8 are refused (decodeJSON already refuses them in JSON
-// bodies; query strings and forms go through here).
-func checkText(f FieldErrors, field, s string, maxLen int) {
-	switch {
-	case !utf8.ValidString(s):
-		f.Add(field, "texte qui n'est pas de l'UTF-8 valide")
-	case strings.IndexByte(s, 0) >= 0:
-		f.Add(field, "caractère nul interdit")
-	case maxLen > 0 && utf8.RuneCountInString(s) > maxLen:
-		f.Add(field, "texte trop long (%d caractères au plus)", maxLen)
-	}
-}
+// checkText is store.CheckText: text limits are the store's.
+func checkText(f FieldErrors, field, s string, maxLen int) { store.CheckText(f, field, s, maxLen) }
 
 func itoa(i int) string { return strconv.Itoa(i) }

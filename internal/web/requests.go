@@ -105,18 +105,17 @@ type requestInput struct {
 // apply copies the present fields onto q, checking what needs no
 // calendar; check then validates the result against the year's periods.
 func (in requestInput) apply(q *store.Request, f FieldErrors) {
-	set := func(dst *string, src *string, field string, maxLen int) {
+	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
-			checkText(f, field, *src, maxLen)
 		}
 	}
-	set(&q.Title, in.Title, "title", store.MaxTitleLen)
-	set(&q.Motivation, in.Motivation, "motivation", store.MaxTextLen)
-	set(&q.CurriculumLinks, in.CurriculumLinks, "curriculum_links", store.MaxTextLen)
-	set(&q.SchoolProjectLinks, in.SchoolProjectLinks, "school_project_links", store.MaxTextLen)
-	set(&q.Coherence, in.Coherence, "coherence", store.MaxTextLen)
-	set(&q.DigitalSkills, in.DigitalSkills, "digital_skills", store.MaxTextLen)
+	set(&q.Title, in.Title)
+	set(&q.Motivation, in.Motivation)
+	set(&q.CurriculumLinks, in.CurriculumLinks)
+	set(&q.SchoolProjectLinks, in.SchoolProjectLinks)
+	set(&q.Coherence, in.Coherence)
+	set(&q.DigitalSkills, in.DigitalSkills)
 	if in.ClassLevels != nil {
 		q.ClassLevels = make([]string, 0, len(*in.ClassLevels))
 		for _, l := range *in.ClassLevels {
@@ -140,21 +139,19 @@ func (in requestInput) apply(q *store.Request, f FieldErrors) {
 		if q.Training.Status == "" {
 			q.Training.Status = store.TrainingNotPlanned
 		}
-		checkText(f, "training.date", in.Training.Date, 10)
-		switch q.Training.Status {
-		case store.TrainingNotPlanned:
-			if in.Training.Date != "" {
-				f.Add("training.date", "pas de date quand la formation n'est pas prévue")
-			}
-		case store.TrainingPlanned, store.TrainingDone:
+		// Parsing only: whether a date goes with the status is the
+		// store's rule (Request.Validate).
+		if in.Training.Date != "" {
 			d, err := calendar.ParseDate(in.Training.Date)
-			if err != nil {
-				f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
-			} else {
+			switch {
+			case err == nil:
 				q.Training.Date = &d
+			case q.Training.Status == store.TrainingNotPlanned:
+				// Any date is one too many: the store says so.
+				q.Training.Date = &calendar.Date{}
+			default:
+				f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
 			}
-		default:
-			f.Add("training.status", "statut de formation attendu : not_planned, planned ou done")
 		}
 	}
 	if in.PreferredPeriods != nil {
@@ -200,13 +197,9 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	f := FieldErrors{}
 	if in.SchoolYear != nil {
 		q.SchoolYear = strings.TrimSpace(*in.SchoolYear)
-		checkText(f, "school_year", q.SchoolYear, 9)
 	}
 	in.apply(&q, f)
 	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
 	q, err := s.db.CreateRequest(r.Context(), actor(r), q)
@@ -269,9 +262,6 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.apply(&q, f)
 	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
 	q.Version = in.Version
@@ -361,8 +351,8 @@ func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
-		role, _ := u.ReferentRole()
-		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
+		// The store picks the referent role the person speaks for.
+		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 
