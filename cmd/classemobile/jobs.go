@@ -42,7 +42,7 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	smtpURL := fs.String("smtp", e.getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
 	outbox := fs.String("outbox", e.getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
-	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
+	baseURL := fs.String("base-url", feedBaseURL(e), "public URL of the service, for the links in e-mails [BASE_URL] (default http://localhost<ADDR>)")
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
 	contactName := fs.String("contact-name", e.getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
 	contactEmail := fs.String("contact-email", e.getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
@@ -96,7 +96,14 @@ func runJobs(ctx context.Context, e env, args []string) error {
 			}
 			fmt.Fprintf(e.stdout, "\n%s\n", p.Message.Text)
 		}
-		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages would be sent; nothing written.\n", night, n, len(previews))
+		digests, err := r.DryRunTaskDigests(ctx, night)
+		if err != nil {
+			return err
+		}
+		for _, m := range digests {
+			fmt.Fprintf(e.stdout, "To: %s\nSubject: %s\nMessage-ID: <%s>\n\n%s\n", m.To[0], m.Subject, m.MessageID, m.Text)
+		}
+		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages and %d task digests would be sent; nothing written.\n", night, n, len(previews), len(digests))
 		return nil
 	}
 	if *outbox == "" {
@@ -114,7 +121,9 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	rep, err := r.Run(ctx, night)
 	fmt.Fprintf(e.stdout, "%s: %d due, %d recorded, %d sent in %d messages, %d skipped, %d failed attempts, %d failed\n",
 		rep.Date, rep.Due, rep.Inserted, rep.Sent, rep.Messages, rep.Skipped, rep.FailedAttempts, rep.Failed)
-	if o, ok := sender.(*notify.Outbox); ok && rep.Messages > 0 {
+	fmt.Fprintf(e.stdout, "%s: %d task digests sent (%d tasks), %d failed attempts, %d failed\n",
+		rep.Date, rep.Digests, rep.DigestTasks, rep.DigestFailedAttempts, rep.DigestsFailed)
+	if o, ok := sender.(*notify.Outbox); ok && rep.Messages+rep.Digests > 0 {
 		fmt.Fprintf(e.stderr, "Messages written to %s\n", o.Dir())
 	}
 	return err

@@ -45,8 +45,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Listen before anything prints a URL: with --addr :0 the port is
+	// only known now, and every printed URL must work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.BaseURLFromAddr {
+		cfg.BaseURL = config.DefaultBaseURL(ln.Addr().String())
+	}
 	if cfg.Demo {
-		if err := seedDemoAt(ctx, db, e.stdout, logger, time.Now(), cfg.BaseURL); err != nil {
+		if err := seedDemoWith(ctx, db, demoOptions{Out: e.stdout, Logger: logger, Now: time.Now(), BaseURL: cfg.BaseURL, DatabaseURL: cfg.DatabaseURL}); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
@@ -97,11 +107,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		defer ms.Close()
 		logger.Info("Serving metrics", "addr", mln.Addr().String())
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	return serveHTTP(ctx, ln, rootHandler(cfg, pages, reg, m, logger), logger)
+	return serveHTTP(ctx, ln, rootHandler(cfg, pages, reg, m, logger), logger, cfg.BaseURL)
 }
 
 // rootHandler is the handler of the main listener: forwarding headers
@@ -138,12 +144,12 @@ func metricsBehindToken(next, metricsHandler http.Handler, token string) http.Ha
 
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,
 // letting requests in flight finish for up to 10 seconds.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, baseURL string) error {
 	hs := web.HTTPServer(h, logger)
 	ln = web.Listener(ln) // with hs.ConnContext: a feed leaves in one write
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("Serving", "addr", ln.Addr().String())
+	logger.Info("Serving", "addr", ln.Addr().String(), "url", baseURL)
 	select {
 	case err := <-errc:
 		return err

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -26,6 +27,10 @@ type Config struct {
 	// BaseURL is the public URL of the service, used in feed links
 	// (BASE_URL). Defaults to "http://localhost" + Addr.
 	BaseURL string
+	// BaseURLFromAddr is true when BaseURL was not given and was derived
+	// from Addr: serve then derives it again from the address it really
+	// listens on (a port 0 becomes the port chosen).
+	BaseURLFromAddr bool
 	// Demo seeds the demo data set into an empty database (DEMO=1).
 	// Defaults to false.
 	Demo bool
@@ -153,16 +158,27 @@ func Load(args []string, getenv func(string) string, output io.Writer) (Config, 
 
 func (c *Config) fillDefaults() {
 	if c.BaseURL == "" {
-		host := c.Addr
-		if strings.HasPrefix(host, ":") {
-			host = "localhost" + host
-		}
-		c.BaseURL = "http://" + host
+		c.BaseURL = DefaultBaseURL(c.Addr)
+		c.BaseURLFromAddr = true
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.OutboxDir == "" {
 		c.OutboxDir = DefaultOutbox(c.DatabaseURL)
 	}
+}
+
+// DefaultBaseURL returns the base URL of a server listening on addr
+// (":8080", "127.0.0.1:8080", "[::]:8080") when none is configured: the
+// local host name for a wildcard or missing host, http.
+func DefaultBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + strings.TrimRight(addr, "/")
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // DefaultOutbox returns the outbox directory for a database: beside the

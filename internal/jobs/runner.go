@@ -171,6 +171,13 @@ type Report struct {
 	Failed         int `json:"failed"`
 	// Notices is the number of round notices sent.
 	Notices int `json:"notices"`
+	// Digests is the number of task digests sent, announcing DigestTasks
+	// tasks; DigestFailedAttempts counts failed deliveries and
+	// DigestsFailed the digests that reached their last attempt.
+	Digests              int `json:"digests"`
+	DigestTasks          int `json:"digest_tasks"`
+	DigestFailedAttempts int `json:"digest_failed_attempts"`
+	DigestsFailed        int `json:"digests_failed"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -208,6 +215,12 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
 		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed, "notices", rep.Notices)
+	if err != nil {
+		return rep, err
+	}
+	err = r.SendTaskDigests(ctx, today, &rep)
+	r.logger.InfoContext(ctx, "Task digests run", "date", today.String(), "owner", r.o.Owner, "digests", rep.Digests,
+		"tasks", rep.DigestTasks, "failed_attempts", rep.DigestFailedAttempts, "failed", rep.DigestsFailed)
 	return rep, err
 }
 
