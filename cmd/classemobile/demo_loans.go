@@ -267,9 +267,10 @@ func (d *demo) driveDemoLoan(ctx context.Context, l store.Loan, req store.Reques
 	if _, err := d.db.CloseLoan(ctx, store.Actor{UserID: insp.ID}, l.ID); err != nil {
 		return err
 	}
-	_, err = d.db.SaveAssessment(ctx, teacher, store.Assessment{LoanID: l.ID,
+	yes := true
+	_, err = d.db.SaveAssessment(ctx, teacher, store.AssessmentInput{LoanID: l.ID,
 		Human:       "Élèves très investis, entraide spontanée entre lecteurs fluides et plus fragiles ; les parents sont venus voir la restitution.",
 		Pedagogical: "Carnet de lecture numérique : enregistrements audio, illustrations et compte rendu partagé ; progrès nets en lecture à voix haute.",
-		Productions: []string{"https://ien-epinay.circo.ac-creteil.fr/productions/carnet-de-lecture"}, ApplyAgain: true})
+		Productions: []string{"https://ien-epinay.circo.ac-creteil.fr/productions/carnet-de-lecture"}, ApplyAgain: &yes})
 	return err
 }

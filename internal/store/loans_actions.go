@@ -613,10 +613,17 @@ func (r assessmentRow) assessment() Assessment {
 }
 
 // SaveAssessment writes (or rewrites) the assessment of a returned or
-// closed loan. Human and pedagogical aspects are required.
-func (db *DB) SaveAssessment(ctx context.Context, actor Actor, a Assessment) (_ Assessment, err error) {
-	defer wrapf(&err, "SaveAssessment(%d)", a.LoanID)
-	a.Human, a.Pedagogical = strings.TrimSpace(a.Human), strings.TrimSpace(a.Pedagogical)
+// closed loan. The input is validated first (AssessmentInput.Validate).
+func (db *DB) SaveAssessment(ctx context.Context, actor Actor, in AssessmentInput) (_ Assessment, err error) {
+	defer wrapf(&err, "SaveAssessment(%d)", in.LoanID)
+	if err := in.Validate(); err != nil {
+		return Assessment{}, err
+	}
+	a := Assessment{LoanID: in.LoanID, Human: strings.TrimSpace(in.Human), Pedagogical: strings.TrimSpace(in.Pedagogical),
+		ApplyAgain: *in.ApplyAgain, Productions: make([]string, len(in.Productions))}
+	for i, p := range in.Productions {
+		a.Productions[i] = strings.TrimSpace(p)
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		l, err := getLoan(ctx, tx, a.LoanID, true)
 		if err != nil {
@@ -627,15 +634,6 @@ func (db *DB) SaveAssessment(ctx context.Context, actor Actor, a Assessment) (_ 
 		}
 		if l.State != LoanReturned && l.State != LoanClosed {
 			return stateError("Bilan", l.State, LoanReturned, LoanClosed)
-		}
-		if a.Human == "" {
-			return invalidLoan("human", "human_required", "Les aspects humains du bilan sont obligatoires.")
-		}
-		if a.Pedagogical == "" {
-			return invalidLoan("pedagogical", "pedagogical_required", "Les aspects pédagogiques du bilan sont obligatoires.")
-		}
-		if a.Productions == nil {
-			a.Productions = []string{}
 		}
 		prod, _ := json.Marshal(a.Productions)
 		now := db.Now()

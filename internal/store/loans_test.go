@@ -64,7 +64,7 @@ func TestLoansCreateRules(t *testing.T) {
 		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
 		require.NoError(t, err)
 		assert.Equal(t, store.LoanReserved, l.State)
-		_, err = db.SaveAssessment(ctx, store.Actor{}, store.Assessment{LoanID: l.ID, Human: "h", Pedagogical: "p"})
+		_, err = db.SaveAssessment(ctx, store.Actor{}, store.AssessmentInput{LoanID: l.ID, Human: "h", Pedagogical: "p", ApplyAgain: new(bool)})
 		assert.Equal(t, "invalid_state", loanErrCode(t, err), "no assessment before the return")
 		_, err = db.CloseLoan(ctx, store.Actor{}, l.ID)
 		assert.Equal(t, "invalid_state", loanErrCode(t, err), "no closure before the return")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/classemobile/classemobile/calendar"
@@ -20,33 +19,6 @@ type assessmentInput struct {
 	ApplyAgain  *bool    `json:"apply_again"`
 }
 
-func (in assessmentInput) validate() error {
-	f := FieldErrors{}
-	checkText(f, "human", in.Human, 20000)
-	checkText(f, "pedagogical", in.Pedagogical, 20000)
-	if strings.TrimSpace(in.Human) == "" {
-		f.Add("human", "les aspects humains sont obligatoires")
-	}
-	if strings.TrimSpace(in.Pedagogical) == "" {
-		f.Add("pedagogical", "les aspects pédagogiques sont obligatoires")
-	}
-	if in.ApplyAgain == nil {
-		f.Add("apply_again", "dire si vous candidateriez de nouveau (true ou false)")
-	}
-	if len(in.Productions) > 50 {
-		f.Add("productions", "50 liens au plus")
-	}
-	for i, p := range in.Productions {
-		field := "productions[" + itoa(i) + "]"
-		checkText(f, field, p, 2000)
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			f.Add(field, "lien http(s) attendu")
-		}
-	}
-	return f.Err()
-}
-
 func (s *Server) saveAssessment(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.visibleLoan(r)
 	if err != nil {
@@ -56,15 +28,8 @@ func (s *Server) saveAssessment(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := in.validate(); err != nil {
-		return err
-	}
-	prods := make([]string, len(in.Productions))
-	for i, p := range in.Productions {
-		prods[i] = strings.TrimSpace(p)
-	}
-	a, err := s.db.SaveAssessment(r.Context(), actor(r), store.Assessment{LoanID: l.ID, Human: in.Human,
-		Pedagogical: in.Pedagogical, Productions: prods, ApplyAgain: *in.ApplyAgain})
+	a, err := s.db.SaveAssessment(r.Context(), actor(r), store.AssessmentInput{LoanID: l.ID, Human: in.Human,
+		Pedagogical: in.Pedagogical, Productions: in.Productions, ApplyAgain: in.ApplyAgain})
 	if err != nil {
 		return err
 	}
