@@ -72,3 +72,67 @@ func TestSaveAssessmentValidates(t *testing.T) {
 		assert.Equal(t, map[string]string{"apply_again": "dire si vous candidateriez de nouveau (true ou false)"}, fieldMessages(t, err))
 	})
 }
+
+func TestPackValidate(t *testing.T) {
+	t.Parallel()
+	ok := store.Pack{Code: "EIM-01", Label: "Classe mobile", Items: []store.PackItem{
+		{Kind: store.ItemTablet, Label: "Tablette 1", Serial: "S1"}, {Kind: store.ItemChargingCase, Label: "Valise"}}}
+	with := func(f func(*store.Pack)) store.Pack {
+		p := ok
+		p.Items = append([]store.PackItem(nil), ok.Items...)
+		f(&p)
+		return p
+	}
+	tests := []struct {
+		name string
+		give store.Pack
+		want map[string]string
+	}{
+		{name: "valid", give: ok},
+		{name: "code required", give: with(func(p *store.Pack) { p.Code = " " }),
+			want: map[string]string{"code": "le code du pack est obligatoire"}},
+		{name: "code too long", give: with(func(p *store.Pack) { p.Code = strings.Repeat("A", 41) }),
+			want: map[string]string{"code": "texte trop long (40 caractères au plus)"}},
+		{name: "unknown status", give: with(func(p *store.Pack) { p.Status = "lost" }),
+			want: map[string]string{"status": "statut attendu : available, maintenance ou retired"}},
+		{name: "unknown kind", give: with(func(p *store.Pack) { p.Items[1].Kind = "phone" }),
+			want: map[string]string{"items[1].kind": "type attendu : tablet, charging_case, access_point ou accessory"}},
+		{name: "item label required", give: with(func(p *store.Pack) { p.Items[0].Label = "" }),
+			want: map[string]string{"items[0].label": "le libellé est obligatoire"}},
+		{name: "duplicate serial", give: with(func(p *store.Pack) { p.Items[1].Serial = " S1" }),
+			want: map[string]string{"items[1].serial": "numéro de série en double dans le pack"}},
+		{name: "too many items", give: with(func(p *store.Pack) {
+			p.Items = make([]store.PackItem, store.MaxPackItems+1)
+			for i := range p.Items {
+				p.Items[i] = store.PackItem{Kind: store.ItemAccessory, Label: "x"}
+			}
+		}), want: map[string]string{"items": "200 éléments au plus par pack"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, fieldMessages(t, tt.give.Validate()))
+		})
+	}
+}
+
+// TestPackWritesValidate checks CreatePack and UpdatePack refuse bad input
+// themselves and change nothing.
+func TestPackWritesValidate(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		_, err := db.CreatePack(ctx, store.Actor{}, store.Pack{Code: "EIM-V", Status: "lost"})
+		assert.Equal(t, map[string]string{"status": "statut attendu : available, maintenance ou retired"}, fieldMessages(t, err))
+		packs, err := db.ListPacks(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, packs)
+
+		p, err := db.CreatePack(ctx, store.Actor{}, store.Pack{Code: " EIM-V ", Items: []store.PackItem{{Kind: store.ItemTablet, Label: " T1 "}}})
+		require.NoError(t, err)
+		assert.Equal(t, "EIM-V", p.Code)
+		assert.Equal(t, "T1", p.Items[0].Label)
+		p.Version = 0
+		_, err = db.UpdatePack(ctx, store.Actor{}, p)
+		assert.Equal(t, map[string]string{"version": "la version lue est obligatoire pour une modification"}, fieldMessages(t, err))
+	})
+}

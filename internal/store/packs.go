@@ -150,9 +150,14 @@ func getPack(ctx context.Context, idb bun.IDB, id int64) (Pack, error) {
 }
 
 // CreatePack inserts a pack and its items; items are numbered in order.
+// The pack is validated first (Pack.Validate).
 // Returns ErrConflict if the code or a serial number is already used.
 func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "CreatePack(%s)", p.Code)
+	p = p.normalized()
+	if err := p.Validate(); err != nil {
+		return Pack{}, err
+	}
 	if err := p.checkText(); err != nil {
 		return Pack{}, err
 	}
@@ -177,12 +182,24 @@ func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err 
 	return p, err
 }
 
-// UpdatePack replaces a pack's fields and items if p.Version is current.
+// UpdatePack replaces a pack's fields and items if p.Version is current
+// (required); the pack is validated first (Pack.Validate) and an empty
+// status means available.
 // Items keep their identity by ID; items missing from p.Items are removed,
 // which fails with ErrInvalidReference once an inventory sheet names them.
 // Returns ErrNotFound, ErrStale or ErrConflict.
 func (db *DB) UpdatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "UpdatePack(%d)", p.ID)
+	p = p.normalized()
+	if err := p.Validate(); err != nil {
+		return Pack{}, err
+	}
+	if p.Version == 0 {
+		return Pack{}, FieldErrors{"version": "la version lue est obligatoire pour une modification"}.Err()
+	}
+	if p.Status == "" {
+		p.Status = PackAvailable
+	}
 	if err := p.checkText(); err != nil {
 		return Pack{}, err
 	}
