@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -98,7 +99,8 @@ func listMaintenance(ctx context.Context, idb bun.IDB, f MaintenanceFilter) ([]M
 	return out, nil
 }
 
-// Validate checks the dates and the reason.
+// Validate checks the dates and the reason (required, one line, at most
+// MaxMaintenanceReasonLen characters).
 func (in NewMaintenance) Validate() error {
 	switch {
 	case in.PackID <= 0:
@@ -115,13 +117,23 @@ func (in NewMaintenance) Validate() error {
 			"Une maintenance datée dure au plus %d jours : pour un pack indisponible plus longtemps, passez son statut à « maintenance ».", MaxMaintenanceDays)}
 	case in.FirstDay.Year() < 2000 || in.LastDay.Year() > 2100:
 		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
-	case in.Reason == "":
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Le motif de la maintenance est obligatoire."}
-	case SingleLineProblem(in.Reason) != "":
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + SingleLineProblem(in.Reason) + "."}
+	case strings.TrimSpace(in.Reason) == "":
+		return FieldErrors{"reason": "le motif est obligatoire"}.Err()
+	}
+	f := FieldErrors{}
+	CheckText(f, "reason", in.Reason, MaxMaintenanceReasonLen)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if p := SingleLineProblem(in.Reason); p != "" {
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + p + "."}
 	}
 	return nil
 }
+
+// MaxMaintenanceReasonLen is the longest reason of a maintenance window,
+// in characters.
+const MaxMaintenanceReasonLen = 500
 
 // CreateMaintenance records a maintenance window. The pack row is locked
 // first (as loans do), then the window is checked against the pack's other
@@ -131,6 +143,7 @@ func (in NewMaintenance) Validate() error {
 // ErrNotFound for an unknown pack.
 func (db *DB) CreateMaintenance(ctx context.Context, actor Actor, in NewMaintenance) (_ Maintenance, err error) {
 	defer wrapf(&err, "CreateMaintenance(pack %d)", in.PackID)
+	in.Reason = strings.TrimSpace(in.Reason)
 	if err := in.Validate(); err != nil {
 		return Maintenance{}, err
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,7 +60,9 @@ func TestMaintenanceValidation(t *testing.T) {
 			{"end before start", window(pack.ID, "2026-09-10", "2026-09-09", "écran"), "invalid_dates", "last_day"},
 			{"no start", store.NewMaintenance{PackID: pack.ID, LastDay: calendar.MustParseDate("2026-09-09"), Reason: "x"}, "invalid_dates", "first_day"},
 			{"too long", window(pack.ID, "2026-09-01", "2027-09-05", "réparation"), "invalid_dates", "last_day"},
-			{"no reason", window(pack.ID, "2026-09-01", "2026-09-02", ""), "invalid_reason", "reason"},
+			{"no reason", window(pack.ID, "2026-09-01", "2026-09-02", " "), "validation_failed", "reason"},
+			{"reason too long", window(pack.ID, "2026-09-01", "2026-09-02", strings.Repeat("a", store.MaxMaintenanceReasonLen+1)), "validation_failed", "reason"},
+			{"reason on two lines", window(pack.ID, "2026-09-01", "2026-09-02", "a\nb"), "invalid_reason", "reason"},
 		}
 		for _, tt := range tests {
 			_, err := db.CreateMaintenance(ctx, store.Actor{}, tt.give)

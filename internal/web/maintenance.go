@@ -16,11 +16,10 @@ type maintenanceInput struct {
 	Reason   string `json:"reason"`
 }
 
-// Validate parses the dates and checks the reason, in French; the order
-// of the dates and the length are checked by the store.
-func (in *maintenanceInput) Validate(packID int64) (store.NewMaintenance, error) {
+// decode parses the dates: the store checks them and the reason.
+func (in *maintenanceInput) decode(packID int64) (store.NewMaintenance, error) {
 	f := FieldErrors{}
-	out := store.NewMaintenance{PackID: packID, Reason: strings.TrimSpace(in.Reason)}
+	out := store.NewMaintenance{PackID: packID, Reason: in.Reason}
 	var err error
 	if out.FirstDay, err = calendar.ParseDate(strings.TrimSpace(in.FirstDay)); err != nil {
 		f.Add("first_day", "date attendue au format AAAA-MM-JJ")
@@ -28,10 +27,6 @@ func (in *maintenanceInput) Validate(packID int64) (store.NewMaintenance, error)
 	if out.LastDay, err = calendar.ParseDate(strings.TrimSpace(in.LastDay)); err != nil {
 		f.Add("last_day", "date attendue au format AAAA-MM-JJ (dernier jour inclus)")
 	}
-	if out.Reason == "" {
-		f.Add("reason", "le motif est obligatoire")
-	}
-	checkText(f, "reason", in.Reason, 500)
 	return out, f.Err()
 }
 
@@ -88,7 +83,7 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	nm, err := in.Validate(id)
+	nm, err := in.decode(id)
 	if err != nil {
 		return err
 	}
