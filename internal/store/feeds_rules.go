@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+	"regexp"
+	"strings"
+)
 
 // schoolFeedOnly reports whether the person manages feeds only as a
 // director: then only their school's feed.
@@ -65,4 +69,76 @@ func (db *DB) ListFeedsFor(ctx context.Context, u User) ([]Feed, error) {
 		}
 	}
 	return db.ListFeeds(ctx, school)
+}
+
+// uaiPattern is the form of a UAI code: seven digits and a letter.
+var uaiPattern = regexp.MustCompile(`^[0-9]{7}[A-Z]$`)
+
+// ValidUAI reports whether s has the form of a UAI code (0931234A).
+func ValidUAI(s string) bool { return uaiPattern.MatchString(s) }
+
+// FeedInput is what a person sends to create, rotate or revoke a feed:
+// a scope (school, pack or all) and the school or pack it names.
+type FeedInput struct {
+	Scope  string
+	School string
+	Pack   string
+}
+
+// normalized trims the input and upper-cases the school code.
+func (in FeedInput) normalized() FeedInput {
+	return FeedInput{Scope: strings.TrimSpace(in.Scope), School: strings.ToUpper(strings.TrimSpace(in.School)),
+		Pack: strings.TrimSpace(in.Pack)}
+}
+
+// Validate checks the scope and that the school or pack given fit it: a
+// school feed names a UAI code and no pack, a pack feed a pack code and no
+// school, the all-loans feed neither.
+func (in FeedInput) Validate() error {
+	in = in.normalized()
+	f := FieldErrors{}
+	CheckText(f, "school", in.School, 20)
+	CheckText(f, "pack", in.Pack, 40)
+	switch FeedScope(in.Scope) {
+	case FeedSchool:
+		if !ValidUAI(in.School) {
+			f.Add("school", "code UAI de l'école attendu (7 chiffres et une lettre)")
+		}
+		if in.Pack != "" {
+			f.Add("pack", "pas de pack pour un flux d'école")
+		}
+	case FeedPack:
+		if in.Pack == "" {
+			f.Add("pack", "code du pack attendu")
+		}
+		if in.School != "" {
+			f.Add("school", "pas d'école pour un flux de pack")
+		}
+	case FeedAll:
+		if in.School != "" || in.Pack != "" {
+			f.Add("scope", "le flux de tous les prêts ne prend ni école ni pack")
+		}
+	default:
+		f.Add("scope", "portée attendue : school, pack ou all")
+	}
+	return f.Err()
+}
+
+// Target returns the feed target the person means: a director's defaults
+// filled in (FeedDefaults), the input validated, and the person's right to
+// manage that feed checked (CheckFeedTarget).
+func (in FeedInput) Target(u User) (FeedTarget, error) {
+	in = in.normalized()
+	in.Scope, in.School = FeedDefaults(u, in.Scope, in.School)
+	if err := in.Validate(); err != nil {
+		return FeedTarget{}, err
+	}
+	t := FeedTarget{Scope: FeedScope(in.Scope)}
+	switch t.Scope {
+	case FeedSchool:
+		t.SchoolUAI = in.School
+	case FeedPack:
+		t.PackCode = in.Pack
+	}
+	return t, CheckFeedTarget(u, t)
 }

@@ -136,3 +136,35 @@ func TestPackWritesValidate(t *testing.T) {
 		assert.Equal(t, map[string]string{"version": "la version lue est obligatoire pour une modification"}, fieldMessages(t, err))
 	})
 }
+
+func TestFeedInputValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		give store.FeedInput
+		want map[string]string
+	}{
+		{name: "school", give: store.FeedInput{Scope: "school", School: " 0931234a "}},
+		{name: "pack", give: store.FeedInput{Scope: "pack", Pack: "EIM-01"}},
+		{name: "all", give: store.FeedInput{Scope: "all"}},
+		{name: "bad uai", give: store.FeedInput{Scope: "school", School: "93"},
+			want: map[string]string{"school": "code UAI de l'école attendu (7 chiffres et une lettre)"}},
+		{name: "school with pack", give: store.FeedInput{Scope: "school", School: "0931234A", Pack: "EIM-01"},
+			want: map[string]string{"pack": "pas de pack pour un flux d'école"}},
+		{name: "pack missing", give: store.FeedInput{Scope: "pack"},
+			want: map[string]string{"pack": "code du pack attendu"}},
+		{name: "pack with school", give: store.FeedInput{Scope: "pack", Pack: "EIM-01", School: "0931234A"},
+			want: map[string]string{"school": "pas d'école pour un flux de pack"}},
+		{name: "all with school", give: store.FeedInput{Scope: "all", School: "0931234A"},
+			want: map[string]string{"scope": "le flux de tous les prêts ne prend ni école ni pack"}},
+		{name: "unknown scope", give: store.FeedInput{Scope: "town"},
+			want: map[string]string{"scope": "portée attendue : school, pack ou all"}},
+		{name: "pack code too long", give: store.FeedInput{Scope: "pack", Pack: strings.Repeat("P", 41)},
+			want: map[string]string{"pack": "texte trop long (40 caractères au plus)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, fieldMessages(t, tt.give.Validate()))
+		})
+	}
+}

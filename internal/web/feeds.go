@@ -37,45 +37,10 @@ type feedResponse struct {
 	Rotated   bool       `json:"rotated"`
 }
 
-// target parses the input for the current user and returns the feed
-// target, checked by store.CheckFeedTarget.
+// target returns the feed target the input names for the current user
+// (store.FeedInput.Target decides).
 func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
-	f := FieldErrors{}
-	in.Scope = strings.TrimSpace(in.Scope)
-	in.School = strings.ToUpper(strings.TrimSpace(in.School))
-	in.Pack = strings.TrimSpace(in.Pack)
-	checkText(f, "school", in.School, 20)
-	checkText(f, "pack", in.Pack, 40)
-	in.Scope, in.School = store.FeedDefaults(u, in.Scope, in.School)
-	t := store.FeedTarget{Scope: store.FeedScope(in.Scope)}
-	switch t.Scope {
-	case store.FeedSchool:
-		if !uaiPattern.MatchString(in.School) {
-			f.Add("school", "code UAI de l'école attendu (7 chiffres et une lettre)")
-		}
-		if in.Pack != "" {
-			f.Add("pack", "pas de pack pour un flux d'école")
-		}
-		t.SchoolUAI = in.School
-	case store.FeedPack:
-		if in.Pack == "" {
-			f.Add("pack", "code du pack attendu")
-		}
-		if in.School != "" {
-			f.Add("school", "pas d'école pour un flux de pack")
-		}
-		t.PackCode = in.Pack
-	case store.FeedAll:
-		if in.School != "" || in.Pack != "" {
-			f.Add("scope", "le flux de tous les prêts ne prend ni école ni pack")
-		}
-	default:
-		f.Add("scope", "portée attendue : school, pack ou all")
-	}
-	if err := f.Err(); err != nil {
-		return t, err
-	}
-	return t, store.CheckFeedTarget(u, t)
+	return store.FeedInput{Scope: in.Scope, School: in.School, Pack: in.Pack}.Target(u)
 }
 
 // createFeed issues (or, with "rotate": true, reissues) a feed token.

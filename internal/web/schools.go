@@ -2,13 +2,10 @@ package web
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
 )
-
-var uaiPattern = regexp.MustCompile(`^[0-9]{7}[A-Z]$`)
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, currentUser(r))
@@ -59,7 +56,7 @@ func (in *schoolInput) Validate() error {
 	f := FieldErrors{}
 	in.UAI = strings.ToUpper(strings.TrimSpace(in.UAI))
 	in.Name = strings.TrimSpace(in.Name)
-	if !uaiPattern.MatchString(in.UAI) {
+	if !store.ValidUAI(in.UAI) {
 		f.Add("uai", "code UAI invalide : 7 chiffres suivis d'une lettre (ex. 0931234A)")
 	}
 	if in.Name == "" {
