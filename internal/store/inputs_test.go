@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -167,4 +168,54 @@ func TestFeedInputValidate(t *testing.T) {
 			assert.Equal(t, tt.want, fieldMessages(t, tt.give.Validate()))
 		})
 	}
+}
+
+func TestSheetInputValidate(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 201)
+	tests := []struct {
+		name string
+		give store.SheetInput
+		want map[string]string
+	}{
+		{name: "valid", give: store.SheetInput{SchoolPerson: "M. Martin", Lines: []store.SheetLineInput{{ItemID: 1, Condition: "bon état"}}}},
+		{name: "school person too long", give: store.SheetInput{SchoolPerson: long},
+			want: map[string]string{"school_person": "texte trop long (200 caractères au plus)"}},
+		{name: "nul byte in comment", give: store.SheetInput{Comment: "a\x00b"},
+			want: map[string]string{"comment": "caractère nul interdit"}},
+		{name: "line condition too long", give: store.SheetInput{Lines: []store.SheetLineInput{{ItemID: 1}, {ItemID: 2, Condition: long}}},
+			want: map[string]string{"lines[1].condition": "texte trop long (200 caractères au plus)"}},
+		{name: "too many lines", give: store.SheetInput{Lines: make([]store.SheetLineInput, store.MaxSheetLines+1)},
+			want: map[string]string{"lines": "1000 lignes au plus"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, fieldMessages(t, tt.give.Validate()))
+		})
+	}
+}
+
+// TestLoanActionsCheckTexts checks the loan actions refuse overlong free
+// text themselves, before looking the loan up.
+func TestLoanActionsCheckTexts(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		long := strings.Repeat("é", store.MaxLoanNoteLen+1)
+		want := func(field string) map[string]string {
+			return map[string]string{field: "texte trop long (2000 caractères au plus)"}
+		}
+		_, err := db.CancelLoan(ctx, store.Actor{}, 999999, long)
+		assert.Equal(t, want("reason"), fieldMessages(t, err), "cancel")
+		_, err = db.CloseLoanWithReason(ctx, store.Actor{}, 999999, long)
+		assert.Equal(t, want("reason"), fieldMessages(t, err), "close")
+		_, err = db.RequestExtension(ctx, store.Actor{}, 999999, 1, long, calendar.MustParseDate("2026-09-01"))
+		assert.Equal(t, want("reason"), fieldMessages(t, err), "extension")
+		_, _, err = db.DecideExtension(ctx, store.Actor{}, 999999, true, long)
+		assert.Equal(t, want("comment"), fieldMessages(t, err), "decision")
+		_, err = db.ResolveIncident(ctx, store.Actor{}, 999999, long)
+		assert.Equal(t, want("resolution"), fieldMessages(t, err), "incident")
+		_, err = db.PickUp(ctx, store.User{}, 999999, store.SheetInput{SchoolPerson: long})
+		assert.Equal(t, map[string]string{"school_person": "texte trop long (200 caractères au plus)"}, fieldMessages(t, err), "pickup")
+	})
 }

@@ -302,6 +302,9 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 // database's pack_occupations keep it even under concurrent pickups).
 func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) (_ Loan, err error) {
 	defer wrapf(&err, "PickUp(%d)", loanID)
+	if err := in.Validate(); err != nil {
+		return Loan{}, err
+	}
 	var out, picked Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
@@ -395,6 +398,9 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 // missing at pickup are recorded as not issued.
 func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) (_ Loan, err error) {
 	defer wrapf(&err, "Return(%d)", loanID)
+	if err := in.Validate(); err != nil {
+		return Loan{}, err
+	}
 	var out Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
@@ -494,6 +500,9 @@ func incidentLabel(inc Incident) string {
 // "incidents_open" names the open incidents.
 func (db *DB) CloseLoanWithReason(ctx context.Context, actor Actor, loanID int64, reason string) (_ Loan, err error) {
 	defer wrapf(&err, "CloseLoan(%d)", loanID)
+	if err := checkLoanNote("reason", reason); err != nil {
+		return Loan{}, err
+	}
 	reason = strings.TrimSpace(reason)
 	var out Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -540,6 +549,9 @@ func (db *DB) CloseLoanWithReason(ctx context.Context, actor Actor, loanID int64
 // free again and its request may be withdrawn or served again.
 func (db *DB) CancelLoan(ctx context.Context, actor Actor, loanID int64, reason string) (_ Loan, err error) {
 	defer wrapf(&err, "CancelLoan(%d)", loanID)
+	if err := checkLoanNote("reason", reason); err != nil {
+		return Loan{}, err
+	}
 	reason = strings.TrimSpace(reason)
 	var out Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {

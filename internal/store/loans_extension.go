@@ -128,6 +128,9 @@ var ExtensionWeeksAllowed = []int{2, 6}
 // (DecideExtension); the return day does not move yet.
 func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, weeks int, reason string, today calendar.Date) (_ Extension, err error) {
 	defer wrapf(&err, "RequestExtension(%d)", loanID)
+	if err := checkLoanNote("reason", reason); err != nil {
+		return Extension{}, err
+	}
 	reason = strings.TrimSpace(reason)
 	var (
 		out     Extension
@@ -208,6 +211,9 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 // allows it (the extension is then recorded as refused).
 func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, grant bool, comment string) (_ Extension, _ Loan, err error) {
 	defer wrapf(&err, "DecideExtension(%d)", loanID)
+	if err := checkLoanNote("comment", comment); err != nil {
+		return Extension{}, Loan{}, err
+	}
 	comment = strings.TrimSpace(comment)
 	var (
 		ext     Extension

@@ -124,6 +124,9 @@ func (db *DB) ListIncidentsFor(ctx context.Context, u User, f IncidentFilter) ([
 // *LoanError when it is already resolved or the resolution is empty.
 func (db *DB) ResolveIncident(ctx context.Context, actor Actor, id int64, resolution string) (_ Incident, err error) {
 	defer wrapf(&err, "ResolveIncident(%d)", id)
+	if err := checkLoanNote("resolution", resolution); err != nil {
+		return Incident{}, err
+	}
 	resolution = strings.TrimSpace(resolution)
 	var out Incident
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {

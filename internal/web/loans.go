@@ -163,21 +163,6 @@ type sheetInput struct {
 	TechnicalReport  string                 `json:"technical_report"`
 }
 
-func (in sheetInput) validate() error {
-	f := FieldErrors{}
-	checkText(f, "school_person", in.SchoolPerson, 200)
-	checkText(f, "comment", in.Comment, 2000)
-	checkText(f, "technical_report", in.TechnicalReport, 10000)
-	if len(in.Lines) > 1000 {
-		f.Add("lines", "1000 lignes au plus")
-	}
-	for i, ln := range in.Lines {
-		checkText(f, "lines["+itoa(i)+"].condition", ln.Condition, 200)
-		checkText(f, "lines["+itoa(i)+"].note", ln.Note, 2000)
-	}
-	return f.Err()
-}
-
 func (s *Server) sheetOf(r *http.Request, l store.LoanDetail, in sheetInput) (store.SheetInput, error) {
 	out := store.SheetInput{SchoolPerson: in.SchoolPerson, Lines: in.Lines, AcceptDifference: in.AcceptDifference,
 		Comment: in.Comment, TechnicalReport: in.TechnicalReport}
@@ -217,9 +202,6 @@ func (s *Server) sheetAction(w http.ResponseWriter, r *http.Request, act func(ct
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := in.validate(); err != nil {
-		return err
-	}
 	sheet, err := s.sheetOf(r, l, in)
 	if err != nil {
 		return err
@@ -243,11 +225,6 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 	}
 	var in extensionInput
 	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	f := FieldErrors{}
-	checkText(f, "reason", in.Reason, 2000)
-	if err := f.Err(); err != nil {
 		return err
 	}
 	today := calendar.DateOf(s.now().In(s.loc))
@@ -278,7 +255,6 @@ func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		f.Add("decision", "décision attendue : grant (accorder) ou refuse (refuser)")
 	}
-	checkText(f, "comment", in.Comment, 2000)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -300,11 +276,6 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	f := FieldErrors{}
-	checkText(f, "reason", in.Reason, 2000)
-	if err := f.Err(); err != nil {
-		return err
-	}
 	if _, err := s.db.CloseLoanWithReason(r.Context(), actor(r), l.ID, in.Reason); err != nil {
 		return err
 	}
@@ -320,11 +291,6 @@ func (s *Server) cancelLoan(w http.ResponseWriter, r *http.Request) error {
 		Reason string `json:"reason"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	f := FieldErrors{}
-	checkText(f, "reason", in.Reason, 2000)
-	if err := f.Err(); err != nil {
 		return err
 	}
 	if _, err := s.db.CancelLoan(r.Context(), actor(r), l.ID, in.Reason); err != nil {
@@ -386,11 +352,6 @@ func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) error {
 		Resolution string `json:"resolution"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	f := FieldErrors{}
-	checkText(f, "resolution", in.Resolution, 2000)
-	if err := f.Err(); err != nil {
 		return err
 	}
 	inc, err := s.db.ResolveIncident(r.Context(), actor(r), id, in.Resolution)
