@@ -217,5 +217,7 @@ func TestLoanActionsCheckTexts(t *testing.T) {
 		assert.Equal(t, want("resolution"), fieldMessages(t, err), "incident")
 		_, err = db.PickUp(ctx, store.User{}, 999999, store.SheetInput{SchoolPerson: long})
 		assert.Equal(t, map[string]string{"school_person": "texte trop long (200 caractères au plus)"}, fieldMessages(t, err), "pickup")
+		_, err = db.ListLoansFor(ctx, store.User{}, store.LoanFilter{State: "lost"})
+		assert.Equal(t, map[string]string{"state": "état attendu : reserved, signed, picked_up, returned, closed, cancelled"}, fieldMessages(t, err), "list filter")
 	})
 }

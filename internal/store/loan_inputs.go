@@ -1,6 +1,10 @@
 package store
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // MaxSheetLines is the most lines an inventory sheet may carry.
 const MaxSheetLines = 1000
@@ -32,4 +36,20 @@ func checkLoanNote(field, s string) error {
 	f := FieldErrors{}
 	CheckText(f, field, s, MaxLoanNoteLen)
 	return f.Err()
+}
+
+// Validate checks a loan list filter as a person sends it: the lengths of
+// the year and school, and a known state.
+func (f LoanFilter) Validate() error {
+	errs := FieldErrors{}
+	CheckText(errs, "year", f.SchoolYear, 9)
+	CheckText(errs, "school", f.SchoolUAI, 8)
+	if f.State != "" && !slices.Contains(LoanStates, f.State) {
+		names := make([]string, len(LoanStates))
+		for i, st := range LoanStates {
+			names[i] = string(st)
+		}
+		errs.Add("state", "état attendu : %s", strings.Join(names, ", "))
+	}
+	return errs.Err()
 }

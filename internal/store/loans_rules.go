@@ -22,8 +22,12 @@ func (db *DB) LoanFor(ctx context.Context, u User, id int64) (LoanDetail, error)
 }
 
 // ListLoansFor returns the loans matching f that the person may see: a
-// filter on a school they do not see gives none.
+// filter on a school they do not see gives none. The filter is validated
+// first (LoanFilter.Validate).
 func (db *DB) ListLoansFor(ctx context.Context, u User, f LoanFilter) ([]Loan, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	if !u.SeesAllSchools() {
 		if f.SchoolUAI != "" && !u.SeesSchool(f.SchoolUAI) {
 			return []Loan{}, nil

@@ -208,3 +208,35 @@ func TestHandlersDecideNoRole(t *testing.T) {
 	sort.Strings(found)
 	assert.Empty(t, found, "role checks in the JSON API")
 }
+
+// TestHandlersCheckNoInputRule checks that the handlers of the JSON API
+// whose input rules live in the store (assessments, packs, maintenance,
+// feeds, loans) do not check text themselves: those files neither call
+// checkText nor store.CheckText.
+func TestHandlersCheckNoInputRule(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	var found []string
+	for _, name := range []string{"assessments.go", "packs.go", "maintenance.go", "feeds.go", "loans.go"} {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				if fn.Name == "checkText" {
+					found = append(found, fset.Position(call.Pos()).String()+": checkText")
+				}
+			case *ast.SelectorExpr:
+				if fn.Sel.Name == "CheckText" {
+					found = append(found, fset.Position(call.Pos()).String()+": CheckText")
+				}
+			}
+			return true
+		})
+	}
+	assert.Empty(t, found, "input rules belong to the store's Validate methods")
+}
