@@ -43,6 +43,14 @@ var flagMessages = map[string]string{
 // FlagMessage returns the French message of an eligibility flag code.
 func FlagMessage(code string) string { return flagMessages[code] }
 
+// RequiredForSubmission reports whether submitting a request needs the
+// field filled in (see Request.MissingForSubmission): the forms mark the
+// other fields as optional.
+func RequiredForSubmission(field string) bool {
+	_, ok := missingMessages[field]
+	return ok
+}
+
 var missingMessages = map[string]string{
 	"motivation":                   "les objectifs du projet sont obligatoires pour soumettre la demande",
 	"school_project_links":         "le lien avec le projet d'école est obligatoire pour soumettre la demande",
