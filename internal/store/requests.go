@@ -220,6 +220,10 @@ type Request struct {
 	SubmittedAt *time.Time  `json:"submitted_at,omitempty"`
 	Eligibility Eligibility `json:"eligibility"`
 	Opinions    []Opinion   `json:"opinions"`
+	// Warnings are remarks that do not stop the request (a preferred
+	// period shorter than a loan), computed from the calendar and the
+	// year's loan policy.
+	Warnings []RequestWarning `json:"warnings"`
 }
 
 // MissingForSubmission returns the fields that submission requires and r
@@ -547,6 +551,9 @@ func completeRequests(ctx context.Context, idb bun.IDB, rows []requestRow) ([]Re
 		}
 		out[i] = q
 	}
+	if err := withWarnings(ctx, idb, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -623,6 +630,7 @@ func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 func auditView(q Request) Request {
 	q.SchoolName, q.TeacherName, q.SectorID = "", "", ""
 	q.Eligibility = Eligibility{ParticipationYear: q.Eligibility.ParticipationYear}
+	q.Warnings = nil
 	for i := range q.Opinions {
 		q.Opinions[i].AuthorName = ""
 	}
