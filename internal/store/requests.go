@@ -780,6 +780,9 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if v, ok := ParseOpinionVerdict(string(o.Verdict)); ok {
+		o.Verdict = v
+	}
 	if err := checkOpinion(o); err != nil {
 		return Request{}, err
 	}
@@ -831,8 +834,9 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 func (db *DB) DecideRequestOverride(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason, override string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
 	override = strings.TrimSpace(override)
-	if decision != RequestValidated && decision != RequestRejected {
-		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
+	decision, ok := ParseRequestDecision(string(decision))
+	if !ok {
+		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated (validée) ou rejected (rejetée)")
 	}
 	if decision == RequestRejected {
 		if err := checkReason(reason, "du rejet"); err != nil {
