@@ -210,6 +210,7 @@ type Request struct {
 	// three referents gave their opinion.
 	DecisionOverride string     `json:"decision_override,omitempty"`
 	DecidedBy        int64      `json:"decided_by,omitempty"`
+	DecidedByName    string     `json:"decided_by_name,omitempty"`
 	DecidedAt        *time.Time `json:"decided_at,omitempty"`
 	WithdrawReason   string     `json:"withdraw_reason,omitempty"`
 	// HasLoan is maintained by the loans (SetRequestLoaned).
@@ -371,6 +372,7 @@ type requestRow struct {
 	TeacherName string  `bun:"teacher_name,scanonly"`
 	// TrainingRecorderName is the name of training_recorded_by.
 	TrainingRecorderName *string `bun:"training_recorder_name,scanonly"`
+	DecidedByName        *string `bun:"decided_by_name,scanonly"`
 }
 
 func (r requestRow) training() Training {
@@ -438,6 +440,9 @@ func (r requestRow) request() Request {
 		Opinions: []Opinion{}}
 	if r.DecidedBy != nil {
 		q.DecidedBy = *r.DecidedBy
+		if r.DecidedByName != nil {
+			q.DecidedByName = *r.DecidedByName
+		}
 	}
 	if r.SectorID != nil {
 		q.SectorID = *r.SectorID
@@ -481,10 +486,11 @@ func requestSelect(idb bun.IDB, rows any) *bun.SelectQuery {
 	return idb.NewSelect().Model(rows).
 		ColumnExpr("r.*").
 		ColumnExpr("s.name AS school_name, s.sector_id AS sector_id, u.name AS teacher_name").
-		ColumnExpr("tu.name AS training_recorder_name").
+		ColumnExpr("tu.name AS training_recorder_name, du.name AS decided_by_name").
 		Join("JOIN schools AS s ON s.uai = r.school_uai").
 		Join("JOIN users AS u ON u.id = r.teacher_id").
-		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by")
+		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by").
+		Join("LEFT JOIN users AS du ON du.id = r.decided_by")
 }
 
 // participationYearSQL counts the earlier participations of the request's
@@ -628,7 +634,7 @@ func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 // auditView is what the audit log keeps of a request: everything but the
 // joined names and the computed flags.
 func auditView(q Request) Request {
-	q.SchoolName, q.TeacherName, q.SectorID = "", "", ""
+	q.SchoolName, q.TeacherName, q.SectorID, q.DecidedByName = "", "", "", ""
 	q.Eligibility = Eligibility{ParticipationYear: q.Eligibility.ParticipationYear}
 	q.Warnings = nil
 	for i := range q.Opinions {

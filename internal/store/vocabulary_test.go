@@ -68,5 +68,6 @@ func TestVocabularyAcceptsFrenchWords(t *testing.T) {
 		q, err = db.DecideRequest(ctx, store.Actor{UserID: coord.ID}, q.ID, q.Version, "Rejetée", "Projet hors du cadre de l'appel.")
 		require.NoError(t, err)
 		assert.Equal(t, store.RequestRejected, q.State)
+		assert.Equal(t, coord.Name, q.DecidedByName, "the decider's name beside the id")
 	})
 }
