@@ -81,6 +81,8 @@ type demo struct {
 	out    io.Writer
 	logger *slog.Logger
 	now    time.Time
+	// baseURL starts every URL printed ("http://localhost:8080").
+	baseURL string
 	// schools in CSV order.
 	schools []store.School
 	packs   []store.Pack
@@ -104,7 +106,8 @@ func seedDemoAt(ctx context.Context, db *store.DB, out io.Writer, logger *slog.L
 	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
 		return err
 	}
-	d := &demo{db: db, out: out, logger: logger, now: now, users: map[string]store.User{}, tokens: map[string]string{}}
+	d := &demo{db: db, out: out, logger: logger, now: now, baseURL: strings.TrimRight(baseURL, "/"),
+		users: map[string]store.User{}, tokens: map[string]string{}}
 	if n > 0 {
 		logger.Info("Database not empty: demo data not seeded; fresh sign-in links printed for the demo people")
 		if err := d.findDemoPeople(ctx); err != nil {
@@ -119,6 +122,52 @@ func seedDemoAt(ctx context.Context, db *store.DB, out io.Writer, logger *slog.L
 	}
 	return d.printPeople(ctx, baseURL, true)
 }
+
+// demoOptions configure seedDemoWith.
+type demoOptions struct {
+	// Out receives what the demo prints (tokens, links, URLs).
+	Out    io.Writer
+	Logger *slog.Logger
+	// Now is the time the demo is seeded at.
+	Now time.Time
+	// BaseURL starts every printed URL.
+	BaseURL string
+	// DatabaseURL names the database in the "start afresh" advice.
+	DatabaseURL string
+}
+
+// seedDemoWith is seedDemoAt; on a database that has data it also says
+// how to start afresh.
+func seedDemoWith(ctx context.Context, db *store.DB, o demoOptions) error {
+	var n int
+	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
+		return err
+	}
+	if n > 0 {
+		printDemoAlreadySeeded(o.Out, db.Dialect(), o.DatabaseURL)
+	}
+	return seedDemoAt(ctx, db, o.Out, o.Logger, o.Now, o.BaseURL)
+}
+
+// printDemoAlreadySeeded tells, on a database that has data, that the demo
+// was not seeded again and how to start afresh or get a token.
+func printDemoAlreadySeeded(w io.Writer, dialect store.Dialect, dbURL string) {
+	fmt.Fprintln(w, "La base contient déjà des données : la démonstration n'est pas ajoutée une seconde fois.")
+	if dialect == store.Postgres {
+		fmt.Fprintln(w, "Pour repartir de zéro : arrêtez le serveur, videz la base PostgreSQL (DROP SCHEMA public CASCADE; CREATE SCHEMA public;)")
+		fmt.Fprintln(w, "ou donnez une autre base avec --db, puis relancez « classemobile serve --demo ».")
+	} else {
+		if dbURL == "" {
+			dbURL = store.DefaultURL
+		}
+		fmt.Fprintf(w, "Pour repartir de zéro : arrêtez le serveur, supprimez %s (et %s-wal, %s-shm s'ils existent)\n", dbURL, dbURL, dbURL)
+		fmt.Fprintln(w, "ou donnez un autre fichier avec --db, puis relancez « classemobile serve --demo ».")
+	}
+	fmt.Fprintln(w, "Pour garder les données : « classemobile user list » montre les personnes, « classemobile user token --email E » donne un nouveau jeton d'API.")
+}
+
+// url returns the URL of a path on the server.
+func (d *demo) url(path string) string { return d.baseURL + path }
 
 func seedDemoSchools(ctx context.Context, d *demo) error {
 	for _, s := range demoSectors {

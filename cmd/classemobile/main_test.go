@@ -84,7 +84,7 @@ func TestUserAdd(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env, "user", "add", "--email", "claire@example.fr", "--name", "Claire", "--role", "it")
 	assert.Equal(t, 1, code, "duplicate e-mail")
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "conflict")
+	assert.Contains(t, stderr, "déjà celle d'une autre personne")
 
 	code, _, stderr = runCLI(t, env, "user", "add", "--email", "t@example.fr", "--name", "T", "--role", "teacher", "--school", "0939999Z")
 	assert.Equal(t, 1, code, "unknown school: %s", stderr)

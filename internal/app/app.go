@@ -112,7 +112,7 @@ func New(d Deps) (*App, error) {
 // handler and everything else to the pages.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ics/") || p == "/healthz" || strings.HasPrefix(p, "/loans/") {
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ics/") || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/loans/") {
 		if a.api == nil {
 			http.NotFound(w, r)
 			return

@@ -44,7 +44,10 @@ func (a *App) withSession(next http.Handler) http.Handler {
 		default:
 			ctx := context.WithValue(r.Context(), userKey, u)
 			ctx = context.WithValue(ctx, sessionKey, c.Value)
-			r = r.WithContext(ctx)
+			inner := r.WithContext(ctx)
+			next.ServeHTTP(w, inner)
+			r.Pattern = inner.Pattern // the route the mux matched, for the request observer (metrics)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -53,9 +53,10 @@ type RunnerOptions struct {
 	// reminders (those older than MaxLate are recorded as skipped).
 	// Defaults to 14.
 	Lookback int
-	// Lease is how long a claim holds before another instance may take
-	// the rows over. Defaults to 15 minutes; it must exceed the sending of
-	// one batch (BatchRecipients messages at the SMTP timeout each).
+	// Lease is how long a claim holds without renewal before another run
+	// may take the rows over. A live run renews its leases every third of
+	// it, so a run that died (killed, machine lost) leaves its reminders to
+	// the next run within one Lease. Defaults to 20 seconds.
 	Lease time.Duration
 	// MaxAttempts is the number of delivery attempts before a reminder is
 	// failed. Defaults to 5.
@@ -131,7 +132,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 	}
 	o.Lookback = max(o.Lookback, o.MaxLate)
 	if o.Lease <= 0 {
-		o.Lease = 15 * time.Minute
+		o.Lease = 20 * time.Second
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
@@ -170,6 +171,13 @@ type Report struct {
 	Failed         int `json:"failed"`
 	// Notices is the number of round notices sent.
 	Notices int `json:"notices"`
+	// Digests is the number of task digests sent, announcing DigestTasks
+	// tasks; DigestFailedAttempts counts failed deliveries and
+	// DigestsFailed the digests that reached their last attempt.
+	Digests              int `json:"digests"`
+	DigestTasks          int `json:"digest_tasks"`
+	DigestFailedAttempts int `json:"digest_failed_attempts"`
+	DigestsFailed        int `json:"digests_failed"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -207,6 +215,12 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
 		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed, "notices", rep.Notices)
+	if err != nil {
+		return rep, err
+	}
+	err = r.SendTaskDigests(ctx, today, &rep)
+	r.logger.InfoContext(ctx, "Task digests run", "date", today.String(), "owner", r.o.Owner, "digests", rep.Digests,
+		"tasks", rep.DigestTasks, "failed_attempts", rep.DigestFailedAttempts, "failed", rep.DigestsFailed)
 	return rep, err
 }
 
@@ -318,14 +332,24 @@ func (r *Runner) computeSendOn(ctx context.Context, schoolYear string, d calenda
 // against the loan as it is now, and sends one message per recipient. It
 // waits, up to MaxRetryWait, for reminders in backoff and for those leased
 // by other instances, so that a dead instance's work is taken over.
-func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) error {
+func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) (err error) {
 	deadline := r.clock.Now().Add(r.o.MaxRetryWait)
 	staff, err := r.o.DB.ReminderStaff(ctx)
 	if err != nil {
 		return err
 	}
+	ctx, stopRenewing := r.renewLeases(ctx)
+	defer func() {
+		if cause := stopRenewing(); err == nil && cause != nil {
+			err = cause
+		}
+	}()
+	announced := map[string]bool{} // other runs' leases already logged
 	for {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.logOtherLeases(ctx, announced); err != nil {
 			return err
 		}
 		now := r.clock.Now()
@@ -413,7 +437,13 @@ func (r *Runner) deliverBatch(ctx context.Context, today calendar.Date, staff st
 				return ctx.Err()
 			}
 			retryAt := now.Add(r.o.Backoff << min(attempts, 20))
-			failed, err := r.o.DB.MarkRemindersAttemptFailed(ctx, r.o.Owner, ids, sendErr.Error(), now, retryAt, r.o.MaxAttempts)
+			maxAttempts := r.o.MaxAttempts
+			if errors.Is(sendErr, notify.ErrInvalidMessage) {
+				// Retrying cannot fix a message that cannot be written
+				// (an address or a name with a line break): fail it now.
+				maxAttempts = 1
+			}
+			failed, err := r.o.DB.MarkRemindersAttemptFailed(ctx, r.o.Owner, ids, sendErr.Error(), now, retryAt, maxAttempts)
 			if err != nil {
 				return err
 			}
@@ -472,4 +502,80 @@ func (r *Runner) check(c store.Reminder, loans map[int64]store.ReminderLoan, use
 // recipient on a night: a resend carries the same one.
 func (r *Runner) MessageID(recipientID int64, night calendar.Date) string {
 	return fmt.Sprintf("rappels-%s-u%d@%s", night, recipientID, r.domain)
+}
+
+// renewLeases renews this run's leases every third of Lease until the
+// returned stop function is called. If a renewal fails, the leases may
+// lapse and another run take the reminders over: the returned context is
+// then cancelled, so this run stops sending rather than send twice; stop
+// returns that cause.
+func (r *Runner) renewLeases(ctx context.Context) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		// The renewal period is real time, not the Clock's: a fake clock
+		// in tests drives the leases' expiry, not this heartbeat.
+		t := time.NewTicker(r.o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := r.o.DB.RenewReminderLeases(ctx, r.o.Owner, r.clock.Now().Add(r.o.Lease)); err != nil {
+				if ctx.Err() == nil {
+					r.logger.ErrorContext(ctx, "Reminder leases not renewed; stopping this run", "owner", r.o.Owner, "error", err)
+					cancel(fmt.Errorf("renew reminder leases: %w", err))
+				}
+				return
+			}
+		}
+	}()
+	return ctx, func() error {
+		close(done)
+		<-stopped
+		cause := context.Cause(ctx)
+		cancel(nil)
+		if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+			return nil // the caller's own cancellation, reported by the caller
+		}
+		return cause
+	}
+}
+
+// logOtherLeases says what this run does about reminders leased by other
+// runs: it waits for a live run's leases, and takes over those of a run
+// that stopped renewing them (dead) once they expire. Each owner is logged
+// once per state.
+func (r *Runner) logOtherLeases(ctx context.Context, announced map[string]bool) error {
+	leases, err := r.o.DB.ReminderLeases(ctx)
+	if err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	for _, l := range leases {
+		if l.Owner == r.o.Owner {
+			continue
+		}
+		if l.Until.Before(now) {
+			if !announced["expired "+l.Owner] {
+				announced["expired "+l.Owner] = true
+				r.logger.WarnContext(ctx, "Taking over the reminders of a run that stopped", "owner", r.o.Owner,
+					"dead_owner", l.Owner, "reminders", l.Reminders, "lease_expired", l.Until.Format(time.RFC3339))
+			}
+			continue
+		}
+		if !announced["live "+l.Owner] {
+			announced["live "+l.Owner] = true
+			r.logger.InfoContext(ctx, "Waiting for reminders leased by another run", "owner", r.o.Owner,
+				"other_owner", l.Owner, "reminders", l.Reminders, "lease_until", l.Until.Format(time.RFC3339),
+				"wait", l.Until.Sub(now).Round(time.Second).String())
+		}
+	}
+	return nil
 }

@@ -117,6 +117,8 @@ func (in NewMaintenance) Validate() error {
 		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
 	case in.Reason == "":
 		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Le motif de la maintenance est obligatoire."}
+	case SingleLineProblem(in.Reason) != "":
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + SingleLineProblem(in.Reason) + "."}
 	}
 	return nil
 }

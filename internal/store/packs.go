@@ -153,6 +153,9 @@ func getPack(ctx context.Context, idb bun.IDB, id int64) (Pack, error) {
 // Returns ErrConflict if the code or a serial number is already used.
 func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "CreatePack(%s)", p.Code)
+	if err := p.checkText(); err != nil {
+		return Pack{}, err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
 		row := packRow{Code: p.Code, Label: p.Label, Status: p.Status, Notes: p.Notes, Version: 1, CreatedAt: now, UpdatedAt: now}
@@ -180,6 +183,9 @@ func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err 
 // Returns ErrNotFound, ErrStale or ErrConflict.
 func (db *DB) UpdatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "UpdatePack(%d)", p.ID)
+	if err := p.checkText(); err != nil {
+		return Pack{}, err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getPack(ctx, tx, p.ID)
 		if err != nil {

@@ -608,6 +608,9 @@ func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, e
 // teacher does not exist.
 func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Request, err error) {
 	defer wrapf(&err, "CreateRequest(%s, %d)", q.SchoolUAI, q.TeacherID)
+	if err := q.checkText(); err != nil {
+		return Request{}, err
+	}
 	now := db.Now()
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkRequestCreate(ctx, tx, actor, q); err != nil {
@@ -704,6 +707,9 @@ func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int
 // when the request is no longer a draft.
 func (db *DB) UpdateRequest(ctx context.Context, actor Actor, q Request) (_ Request, err error) {
 	defer wrapf(&err, "UpdateRequest(%d)", q.ID)
+	if err := q.checkText(); err != nil {
+		return Request{}, err
+	}
 	if q.Version <= 0 {
 		return Request{}, ErrStale
 	}

@@ -598,6 +598,16 @@ func (db *DB) PublishRoundConfirmed(ctx context.Context, actor Actor, id int64, 
 	var out Round
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
+		if db.dialect == Postgres {
+			// Lock the draft first, so that concurrent publishes of one
+			// draft queue here and the later ones find it published
+			// (round_not_draft), as on SQLite where BEGIN IMMEDIATE
+			// serialises them; without it they raced to the previous
+			// round's row and lost as "superseded".
+			if _, err := tx.NewRaw("SELECT id FROM rounds WHERE id = ? FOR UPDATE", id).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		r, err := getRound(ctx, tx, id)
 		if err != nil {
 			return err

@@ -195,9 +195,13 @@ func (db *DB) RunRound(ctx context.Context, actor Actor, in RoundInput) (_ Round
 	if err != nil {
 		return Round{}, err
 	}
+	start := time.Now()
 	r, err := b.solve(ctx)
 	if err != nil {
 		return Round{}, err
+	}
+	if db.onSolve != nil {
+		db.onSolve(time.Since(start), r.Objective, r.UpperBound, r.ProvedOptimal)
 	}
 	if err := db.insertRound(ctx, actor, &r, in.Replaces); err != nil {
 		return Round{}, err

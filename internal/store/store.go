@@ -106,6 +106,8 @@ type DB struct {
 	now func() time.Time
 	// pickupWindowDays is Options.PickupWindowDays.
 	pickupWindowDays int
+	// onSolve, when set, observes each round's solve (ObserveSolves).
+	onSolve SolveObserver
 }
 
 // Options configure Open.

@@ -137,22 +137,13 @@ func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
 	return s.writeLoanDetail(w, r, http.StatusCreated, l.ID)
 }
 
-// optionalJSON decodes a body when there is one (actions without a
-// payload may be posted empty).
-func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(w, r, v)
-}
-
 func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.visibleLoan(r)
 	if err != nil {
 		return err
 	}
 	var in struct{}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
@@ -306,7 +297,7 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 		// Reason says why the loan is closed with incidents still open.
 		Reason string `json:"reason"`
 	}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	f := FieldErrors{}

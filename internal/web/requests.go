@@ -1,14 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
@@ -42,35 +37,6 @@ func viewOf(q store.Request) requestView {
 		v.Eligibility.Flags = append(v.Eligibility.Flags, flagView{Code: f.Code, Blocking: f.Blocking, Message: store.FlagMessage(f.Code)})
 	}
 	return v
-}
-
-// decodeBody reads a JSON body like decodeJSON, except that a NUL escape
-// is left to the per-field checks, which name the field; an empty body is
-// accepted when emptyOK (actions whose fields are all optional).
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "Le corps de la requête dépasse %d Kio.", maxBodyBytes>>10)
-		}
-		return Errorf(http.StatusBadRequest, "malformed_body", "Lecture du corps de la requête impossible.")
-	}
-	if emptyOK && len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if !utf8.Valid(body) {
-		return Errorf(http.StatusUnprocessableEntity, "invalid_utf8", "Le corps de la requête n'est pas de l'UTF-8 valide.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête doit contenir un seul objet JSON.")
-	}
-	return nil
 }
 
 // trainingInput is the training status as sent: the date is text so that
@@ -190,7 +156,7 @@ func (s *Server) visibleRequest(r *http.Request) (store.Request, error) {
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	var in requestInput
-	if err := decodeBody(w, r, &in, false); err != nil {
+	if err := decodeJSON(w, r, &in, bodyNULPerField); err != nil {
 		return err
 	}
 	q := store.NewRequestFor(currentUser(r), s.currentYear())
@@ -250,7 +216,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in requestInput
-	if err := decodeBody(w, r, &in, false); err != nil {
+	if err := decodeJSON(w, r, &in, bodyNULPerField); err != nil {
 		return err
 	}
 	f := FieldErrors{}
@@ -295,7 +261,7 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 			return err
 		}
 		var in actionInput
-		if err := decodeBody(w, r, &in, true); err != nil {
+		if err := decodeJSON(w, r, &in, bodyOptional, bodyNULPerField); err != nil {
 			return err
 		}
 		f := FieldErrors{}

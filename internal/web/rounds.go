@@ -177,7 +177,7 @@ func (s *Server) publishRound(w http.ResponseWriter, r *http.Request) error {
 		// draft cancels (its "cancellations"), confirmed one by one.
 		ConfirmCancellations []int64 `json:"confirm_cancellations"`
 	}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	if len(in.ConfirmCancellations) > 10000 {

@@ -8,6 +8,7 @@ import "github.com/classemobile/classemobile/internal/store"
 func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /healthz", s.handle(s.healthz))
+	m.Handle("GET /readyz", s.handle(s.readyz))
 	m.Handle("/api/", s.handle(s.notFound))
 
 	// Foundation: schools, packs, calendar, current user.
@@ -79,7 +80,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/feeds", s.allow(store.ActFeedManage, s.listFeeds))
 	m.Handle("POST /api/v1/feeds", s.allow(store.ActFeedManage, s.createFeed))
 	m.Handle("DELETE /api/v1/feeds", s.allow(store.ActFeedManage, s.deleteFeed))
-	m.HandleFunc("GET /ics/{file}", s.getFeedICS) // and HEAD; no auth: the token is the secret
+	m.HandleFunc(feedPattern, s.getFeedICS) // and HEAD; no auth: the token is the secret
 
 	// Reminders (issue 7).
 	m.Handle("GET /api/v1/reminders", s.allow(store.ActReminderManage, s.listReminders))

@@ -269,3 +269,17 @@ func NewUAI() string {
 	uaiCounter++
 	return fmt.Sprintf("093%04dX", uaiCounter)
 }
+
+// EachDialectURL runs fn as a subtest on each available dialect with the
+// URL of a fresh database, for tests that open it themselves (the command
+// line): an SQLite file path (not created yet), or a PostgreSQL URL
+// selecting a new, migrated schema.
+func EachDialectURL(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, filepath.Join(t.TempDir(), "test.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, NewPostgresURL(t))
+	})
+}
