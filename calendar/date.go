@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -109,22 +110,12 @@ func (d Date) Monday() Date {
 func (d Date) Compare(e Date) int {
 	switch {
 	case d.year != e.year:
-		return cmpInt(d.year, e.year)
+		return cmp.Compare(d.year, e.year)
 	case d.month != e.month:
-		return cmpInt(int(d.month), int(e.month))
+		return cmp.Compare(d.month, e.month)
 	default:
-		return cmpInt(d.day, e.day)
+		return cmp.Compare(d.day, e.day)
 	}
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Before reports whether d is before e.

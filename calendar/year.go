@@ -412,6 +412,16 @@ type Overview struct {
 	PublicHolidays []PublicHoliday `json:"public_holidays"`
 	LoanWeeks      int             `json:"loan_weeks"`
 	LegalStarts    []int           `json:"legal_starts"`
+	// LoanPolicies gives, for every loan policy, the legal starts of a
+	// loan of LoanWeeks weeks (LegalStarts are those of within_period).
+	LoanPolicies []PolicyStarts `json:"loan_policies"`
+}
+
+// PolicyStarts are the legal starts of a loan under one policy.
+type PolicyStarts struct {
+	Policy LoanPolicy  `json:"policy"`
+	Label  string      `json:"label"`
+	Starts []LoanStart `json:"starts"`
 }
 
 // Overview returns the year with the legal start weeks of a loan of
@@ -428,7 +438,16 @@ func (y *Year) Overview(loanWeeks int) Overview {
 		PublicHolidays: y.PublicHolidays(),
 		LoanWeeks:      loanWeeks,
 		LegalStarts:    y.LegalStarts(loanWeeks),
+		LoanPolicies:   y.policyStarts(loanWeeks),
 	}
+}
+
+func (y *Year) policyStarts(loanWeeks int) []PolicyStarts {
+	var out []PolicyStarts
+	for _, p := range LoanPolicies() {
+		out = append(out, PolicyStarts{Policy: p, Label: p.Label(), Starts: y.LoanStarts(p, loanWeeks)})
+	}
+	return out
 }
 
 // SchoolYearAt returns the school year holding d according to holidays: the

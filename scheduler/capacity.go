@@ -1,8 +1,11 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // CapacityOptions tunes PlanCapacity.
@@ -14,13 +17,17 @@ type CapacityOptions struct {
 	LoanWeeks int
 	// Packs, if positive, replaces params.packs.
 	Packs int
+	// LoanPolicy, if not empty, replaces params.loan_policy ("what if
+	// loans could span the winter break").
+	LoanPolicy string
 }
 
 // CapacityReport answers "how many packs would serve every eligible
 // project" and shows how the packs are used per period.
 type CapacityReport struct {
-	Packs     int `json:"packs"`
-	LoanWeeks int `json:"loan_weeks"`
+	Packs      int    `json:"packs"`
+	LoanWeeks  int    `json:"loan_weeks"`
+	LoanPolicy string `json:"loan_policy"`
 	// Eligible counts the eligible projects; Schedulable those of them
 	// with at least one legal slot (excluded periods, today_week).
 	Eligible    int `json:"eligible"`
@@ -68,12 +75,15 @@ func PlanCapacity(ctx context.Context, inst *Instance, opt CapacityOptions) (*Ca
 	if opt.Packs > 0 {
 		base.Params.Packs = opt.Packs
 	}
+	if opt.LoanPolicy != "" {
+		base.Params.LoanPolicy = opt.LoanPolicy
+	}
 	m, err := compile(&base)
 	if err != nil {
 		return nil, err
 	}
 	res := m.solve(ctx, opt.Solve)
-	rep := &CapacityReport{Packs: m.P, LoanWeeks: m.L, Objective: res.Objective, UpperBound: res.UpperBound,
+	rep := &CapacityReport{Packs: m.P, LoanWeeks: m.L, LoanPolicy: cmp.Or(base.Params.LoanPolicy, string(calendar.DefaultLoanPolicy)), Objective: res.Objective, UpperBound: res.UpperBound,
 		Served: len(res.Plan.Loans)}
 	for i := range m.projects {
 		p := &m.projects[i]
@@ -107,6 +117,7 @@ func PlanCapacity(ctx context.Context, inst *Instance, opt CapacityOptions) (*Ca
 		}
 		o := opt.Solve
 		o.ExactMaxProjects = -1
+		o.FixedEffort, o.Progress = true, nil
 		r := mm.solve(ctx, o)
 		n, served := 0, 0
 		for i := range mm.projects {
@@ -158,7 +169,7 @@ func (m *model) usage(plan *Plan) []PeriodUsage {
 		pi := m.projIdx[l.Project]
 		p := &m.projects[pi]
 		out[m.wper[l.StartWeek]].Loans++
-		for t := l.StartWeek; t < l.StartWeek+m.L+l.ExtensionWeeks && t < m.W; t++ {
+		for t := l.StartWeek; t <= m.lastWeek(l.StartWeek, l.ExtensionWeeks) && t < m.W; t++ {
 			out[m.wper[t]].PackWeeksUsed += p.packs
 		}
 	}

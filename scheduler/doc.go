@@ -43,7 +43,22 @@
 // iterations (they last a fraction of a millisecond) and stops with the
 // relaxation. The plan does not depend on it.
 //
-// The work done is fixed by the instance size and Options.Effort, not by
-// the clock, so the same input gives the same plan; only the time limit or a
-// cancelled context can cut it short (Result.Stats.StoppedBy says which).
+// Instances may also carry a loan policy (params.loan_policy: within_period,
+// across_breaks, period_length; see calendar.LoanStarts), which sets the
+// legal starts and the base length of a loan starting at each week.
+//
+// The whole time budget. The work above is fixed by the instance size and
+// Options.Effort, not by the clock (Result.Stats.FirstPlan, FirstObjective).
+// With Options.FixedEffort the solve ends there, and the same input gives
+// the same plan. Otherwise, while the gap stays open, the search goes on
+// until a proof or the time limit (or the context) stops it: on instances of
+// at most 1500 projects, the branch-and-price without a node limit (which
+// proves the standard medium instances in tens of milliseconds), then local
+// search; above, more iterations of the relaxation with their repairs,
+// and rounds of local search. It returns as soon as it has a proof, so a
+// search ended by a proof is deterministic too; only one cut by the clock
+// may differ between runs. Result.Stats.StoppedBy says how it ended
+// ("optimal", "effort", "time-limit", "cancelled"), Result.Gap what is
+// left. Options.Progress reports the plan and the bound as they improve,
+// with the time read from Options.NowFunc.
 package scheduler

@@ -171,7 +171,7 @@ func (m *model) evaluate(loans []Loan) *Evaluation {
 		if !m.loanOK(l.StartWeek, l.ExtensionWeeks) {
 			continue
 		}
-		last := l.StartWeek + m.L + l.ExtensionWeeks - 1
+		last := m.lastWeek(l.StartWeek, l.ExtensionWeeks)
 		a, b := m.day[l.StartWeek], m.day[last]+4+m.T
 		ev.Violations = append(ev.Violations, m.windowViolations(l.Project, a, b, l.Packs)...)
 		for _, k := range l.Packs {

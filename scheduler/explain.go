@@ -1,9 +1,13 @@
 package scheduler
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // Explanation codes (Explanation.Code).
@@ -37,6 +41,12 @@ type Explanation struct {
 	// ExtensionGranted reports the extension decision when one was asked.
 	ExtensionRequested int  `json:"extension_requested,omitempty"`
 	ExtensionGranted   bool `json:"extension_granted,omitempty"`
+	// Weeks is the base length of a served project's loan (params.loan_weeks,
+	// or a short period's length under the period_length policy); Break
+	// names the break a loan spans under the across_breaks policy
+	// ("vacances d'hiver").
+	Weeks int    `json:"weeks,omitempty"`
+	Break string `json:"break,omitempty"`
 	// Fix says what would serve an unserved project ("un pack de plus en P3").
 	Fix     string `json:"fix,omitempty"`
 	Message string `json:"message"`
@@ -78,7 +88,7 @@ func (m *model) explain(s *state) []Explanation {
 			switch {
 			case p.locked:
 				ex.Code = ExplainLocked
-				ex.Message = fmt.Sprintf("prêt déjà commencé en %s, conservé tel quel", per)
+				ex.Message = fmt.Sprintf("prêt en %s verrouillé (commencé, convention signée ou réservé à la main), conservé tel quel", per)
 			case len(src.PreferredPeriods) == 0:
 				ex.Code = ExplainNoPreference
 				ex.Message = fmt.Sprintf("servi en %s (aucune période préférée)", per)
@@ -87,18 +97,20 @@ func (m *model) explain(s *state) []Explanation {
 				ex.Message = fmt.Sprintf("servi en %s, période demandée", per)
 			default:
 				ex.Code = ExplainOtherPeriod
-				full := "complète"
-				if len(src.PreferredPeriods) > 1 {
-					full = "complètes"
-				}
-				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s %s",
-					per, frenchList(src.PreferredPeriods), full)
+				ex.Message = fmt.Sprintf("servi en %s, meilleure période libre : %s", per, m.preferredWhyNot(p, src.PreferredPeriods))
 				for o2 := range p.opts {
 					if p.pref[p.opts[o2].per] && s.fits(pi, o2) {
 						ex.Message = fmt.Sprintf("servi en %s plutôt qu'en %s : évite de concentrer les prêts dans l'école ou le secteur",
 							per, frenchList(src.PreferredPeriods))
 						break
 					}
+				}
+			}
+			ex.Weeks = m.baseLen(o.s)
+			if ph := m.policyPhrase(o.s); ph != "" {
+				ex.Message += " ; " + ph
+				if m.blen[o.s] > 0 && m.brk[o.s] >= 0 {
+					ex.Break = m.breakName(m.brk[o.s])
 				}
 			}
 			if src.ExtensionWeeks > 0 && !p.locked {
@@ -142,6 +154,43 @@ func (m *model) explain(s *state) []Explanation {
 		out = append(out, ex)
 	}
 	return out
+}
+
+// preferredWhyNot says why the preferred periods were not given: full, or
+// with no possible start at all for this project (too short for the loan,
+// excluded, already begun), never "complète" for a period no loan fits in.
+func (m *model) preferredWhyNot(p *mproj, preferred []string) string {
+	var full, short []string
+	for _, id := range preferred {
+		possible := false
+		for oi := range p.opts {
+			if m.periodIDs[p.opts[oi].per] == id {
+				possible = true
+				break
+			}
+		}
+		if possible {
+			full = append(full, id)
+		} else {
+			short = append(short, id)
+		}
+	}
+	var parts []string
+	switch len(full) {
+	case 0:
+	case 1:
+		parts = append(parts, full[0]+" complète")
+	default:
+		parts = append(parts, frenchList(full)+" complètes")
+	}
+	switch len(short) {
+	case 0:
+	case 1:
+		parts = append(parts, fmt.Sprintf("aucun prêt de %d semaines ne peut commencer en %s (période trop courte ou déjà entamée)", m.L, short[0]))
+	default:
+		parts = append(parts, fmt.Sprintf("aucun prêt de %d semaines ne peut commencer en %s (périodes trop courtes ou déjà entamées)", m.L, frenchList(short)))
+	}
+	return strings.Join(parts, " ; ")
 }
 
 // explainUnserved explains an eligible project with legal slots.
@@ -214,4 +263,42 @@ func (m *model) hasExtensionIn(p *mproj, k int) bool {
 		}
 	}
 	return false
+}
+
+// policyPhrase says, in French, how a loan starting at week s departs from
+// the rule of one period ("prêt de 6 semaines à cheval sur les vacances
+// d'hiver", "prêt raccourci à 5 semaines, la longueur de P3"), or "".
+func (m *model) policyPhrase(s int) string {
+	if s < 0 || s >= m.W || m.blen[s] == 0 {
+		return ""
+	}
+	switch {
+	case m.brk[s] >= 0:
+		return fmt.Sprintf("prêt de %d semaines à cheval sur les %s", m.blen[s], m.breakName(m.brk[s]))
+	case m.blen[s] < m.L:
+		return fmt.Sprintf("prêt raccourci à %d semaines, la longueur de %s", m.blen[s], m.periodIDs[m.wper[s]])
+	}
+	return ""
+}
+
+// breakName names the break between school weeks a and a+1 from the
+// instance's (informative) holidays, "vacances d'hiver", or by its periods
+// when they do not say.
+func (m *model) breakName(a int) string {
+	var hs []struct {
+		From        string `json:"from"`
+		FirstDay    string `json:"first_day"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	weeks := m.inst.Calendar.Weeks
+	if len(m.inst.Calendar.Holidays) > 0 && json.Unmarshal(m.inst.Calendar.Holidays, &hs) == nil {
+		for _, h := range hs {
+			from := cmp.Or(h.From, h.FirstDay)
+			if from > weeks[a].Monday && from <= weeks[a+1].Monday {
+				return calendar.BreakPhrase(cmp.Or(h.Name, h.Description))
+			}
+		}
+	}
+	return fmt.Sprintf("vacances entre %s et %s", weeks[a].Period, weeks[a+1].Period)
 }

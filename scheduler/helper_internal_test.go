@@ -23,7 +23,7 @@ func TestHelperKeepsPlan(t *testing.T) {
 			solve := func(off bool) *Result {
 				noHelper = off
 				defer func() { noHelper = false }()
-				res, err := Solve(context.Background(), inst, Options{TimeLimit: time.Minute})
+				res, err := Solve(context.Background(), inst, Options{TimeLimit: time.Minute, FixedEffort: true})
 				require.NoError(t, err)
 				return res
 			}

@@ -14,8 +14,7 @@ type searcher struct {
 	s     *state
 	stop  func() bool
 	rng   *rand.Rand
-	order []int // projects by decreasing best coefficient, then index
-	buf   []int
+	order []int   // projects by decreasing best coefficient, then index
 	cands [][]int // per range: eviction candidates, see buildCands
 	heap  itemHeap
 	pairs bool // descend also tries compound moves (small instances)

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"fmt"
 	"slices"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // model is the compiled form of an Instance: integer indices, legal options
@@ -12,11 +14,15 @@ type model struct {
 	W, K, P int
 	// capW is the number of packs available in each school week: P, less
 	// the packs unavailable that week. Every capacity check reads it.
-	capW      []int
-	L, T      int
-	today     int
-	day       []int // day number of each school week
-	wper      []int // period index of each school week
+	capW  []int
+	L, T  int
+	today int
+	day   []int // day number of each school week
+	wper  []int // period index of each school week
+	// blen is the base length of a loan starting at each school week under
+	// the loan policy, 0 where none may start; brk is the last week before
+	// the break such a loan spans, or -1.
+	blen, brk []int
 	periodIDs []string
 	periodIdx map[string]int
 
@@ -69,11 +75,27 @@ type option struct {
 	rid    int // index of (lo, hi) in model.ranges
 }
 
+// baseLen returns the base length of a loan starting at week s: the
+// policy's where a loan may start there, else L (a locked loan of the
+// previous plan may start anywhere).
+func (m *model) baseLen(s int) int {
+	if s >= 0 && s < m.W && m.blen[s] > 0 {
+		return m.blen[s]
+	}
+	return m.L
+}
+
+// lastWeek returns the last school week of a loan (s, e).
+func (m *model) lastWeek(s, e int) int { return s + m.baseLen(s) + e - 1 }
+
 // busyRange returns the school weeks t with start_day <= day(t) < free_day
 // of a loan (s, e); ok is false if the loan ends after the last week.
 func (m *model) busyRange(s, e int) (lo, hi int, ok bool) {
-	last := s + m.L + e - 1
-	if s < 0 || s >= m.W || e < 0 || last >= m.W {
+	if s < 0 || s >= m.W || e < 0 {
+		return 0, 0, false
+	}
+	last := m.lastWeek(s, e)
+	if last >= m.W {
 		return 0, 0, false
 	}
 	free := m.day[last] + 4 + m.T
@@ -84,14 +106,14 @@ func (m *model) busyRange(s, e int) (lo, hi int, ok bool) {
 	return s, hi, true
 }
 
-// baseOK reports whether the base loan from week s lies inside one period.
+// baseOK reports whether a base loan may start at week s under the loan
+// policy (inside one period by default).
 func (m *model) baseOK(s int) bool {
-	e := s + m.L - 1
-	return s >= 0 && e < m.W && m.wper[s] == m.wper[e]
+	return s >= 0 && s < m.W && m.blen[s] > 0
 }
 
 func (m *model) loanOK(s, e int) bool {
-	return m.baseOK(s) && e >= 0 && s+m.L+e-1 < m.W
+	return m.baseOK(s) && e >= 0 && m.lastWeek(s, e) < m.W
 }
 
 func compile(inst *Instance) (*model, error) {
@@ -145,6 +167,20 @@ func compile(inst *Instance) (*model, error) {
 		m.wper = append(m.wper, k)
 	}
 	m.W = len(m.day)
+	policy, err := calendar.ParseLoanPolicy(par.LoanPolicy)
+	if err != nil {
+		ps.add("params.loan_policy", "is %q, want within_period, across_breaks or period_length", par.LoanPolicy)
+	}
+	m.blen, m.brk = make([]int, m.W), make([]int, m.W)
+	if len(ps.list) == 0 {
+		pw := make([]calendar.PolicyWeek, m.W)
+		for t := range pw {
+			pw[t] = calendar.PolicyWeek{Period: cal.Weeks[t].Period, Day: m.day[t]}
+		}
+		for _, st := range calendar.LoanStarts(policy, par.LoanWeeks, pw) {
+			m.blen[st.Week], m.brk[st.Week] = st.Weeks, st.BreakAfter
+		}
+	}
 	m.capW = make([]int, m.W)
 	for t := range m.capW {
 		m.capW[t] = m.P

@@ -100,7 +100,9 @@ type pricer struct {
 	aborted  bool
 	// rootBound is the master's bound at the root (+Inf if not reached).
 	rootBound float64
-	frac      []float64 // master value per project*K+period (branching)
+	// progress, if set, is called at every node (Options.Progress).
+	progress func()
+	frac     []float64 // master value per project*K+period (branching)
 }
 
 // pgroup is a set of projects (all, or those of 2 packs or more) and a
@@ -541,6 +543,7 @@ func (pr *pricer) reinvert() {
 	for i := 0; i < n; i++ {
 		a[i*w+n+i] = 1
 	}
+	nz := make([]int, 0, w)
 	for c := 0; c < n; c++ {
 		p, pv := -1, 1e-12
 		for r := c; r < n; r++ {
@@ -556,17 +559,26 @@ func (pr *pricer) reinvert() {
 				a[p*w+k], a[c*w+k] = a[c*w+k], a[p*w+k]
 			}
 		}
+		// The basis is sparse (convexity rows, slacks): eliminate with
+		// the pivot row's nonzeros only (the same arithmetic as a dense
+		// sweep, whose other terms are zero).
 		inv := 1 / a[c*w+c]
-		for k := 0; k < w; k++ {
-			a[c*w+k] *= inv
+		crow := a[c*w : (c+1)*w]
+		nz = nz[:0]
+		for k, v := range crow {
+			if v != 0 {
+				crow[k] = v * inv
+				nz = append(nz, k)
+			}
 		}
 		for r := 0; r < n; r++ {
 			if r == c || a[r*w+c] == 0 {
 				continue
 			}
 			f := a[r*w+c]
-			for k := 0; k < w; k++ {
-				a[r*w+k] -= f * a[c*w+k]
+			row := a[r*w : (r+1)*w]
+			for _, k := range nz {
+				row[k] -= f * crow[k]
 			}
 		}
 	}
@@ -1392,6 +1404,9 @@ func (pr *pricer) run() bool {
 func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	m := pr.m
 	pr.nodes++
+	if pr.progress != nil {
+		pr.progress()
+	}
 	if pr.nodes > pr.maxNodes || pr.stop() {
 		pr.aborted = true
 		return false

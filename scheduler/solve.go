@@ -26,7 +26,49 @@ type Options struct {
 	// legal option get an exact branch-and-bound to prove optimality
 	// (within the time limit). Defaults to 120; negative disables it.
 	ExactMaxProjects int
+	// FixedEffort stops the search after a fixed amount of work (scaled by
+	// Effort), as a function of the instance only: the same input always
+	// gives the same plan, proved optimal or not. Without it (the
+	// default), the search goes on after that work, improving the plan and
+	// tightening the bound until it proves optimality or the time limit or
+	// the context stops it; it returns as soon as it has a proof. A search
+	// that ends by a proof gives the same plan for the same input; only
+	// one cut by the clock may differ between runs (Stats.StoppedBy).
+	FixedEffort bool
+	// Progress, if set, is called from the solving goroutine whenever the
+	// plan or the bound improves and at the end of each phase, with the
+	// time elapsed read from NowFunc. It must return quickly.
+	Progress func(Progress)
 }
+
+// Progress is the state of a running Solve.
+type Progress struct {
+	// Phase names the phase: "greedy", "price", "lagrangian", "descent",
+	// "lns", "exact" (the branch-and-price of the whole time budget),
+	// "search" (local search until the time limit).
+	Phase string
+	// Objective is Z of the best plan so far; UpperBound the best proven
+	// bound (math.MaxInt32 before the first one).
+	Objective  int
+	UpperBound int
+	Elapsed    time.Duration
+}
+
+// Gap returns UpperBound − Objective relative to UpperBound (0 when
+// proved).
+func (p Progress) Gap() float64 { return relGap(p.Objective, p.UpperBound) }
+
+func relGap(z, ub int) float64 {
+	if ub <= z || ub <= 0 {
+		return 0
+	}
+	return float64(ub-z) / float64(ub)
+}
+
+// anytimeExactMax bounds the instances on which the search of the whole
+// time budget runs the branch-and-price: its master has a row per school,
+// and above this size its root alone outlasts any useful time limit.
+const anytimeExactMax = 1500
 
 // SolveStats describes the work done by Solve.
 type SolveStats struct {
@@ -36,6 +78,12 @@ type SolveStats struct {
 	Nodes            int           `json:"nodes"`
 	// StoppedBy is "optimal", "effort", "time-limit" or "cancelled".
 	StoppedBy string `json:"stopped_by"`
+	// FirstPlan is the time at which the fixed-effort search ended (the
+	// plan FixedEffort would return), FirstObjective that plan's Z and
+	// FirstBound the bound then.
+	FirstPlan      time.Duration `json:"first_plan_ns"`
+	FirstObjective int           `json:"first_objective"`
+	FirstBound     int           `json:"first_bound"`
 	// Trace lists the objective after each phase.
 	Trace []string `json:"trace,omitempty"`
 }
@@ -54,9 +102,11 @@ type Result struct {
 	// more. Gap = UpperBound − Objective.
 	UpperBound int `json:"upper_bound"`
 	// ProvedOptimal is true when Objective == UpperBound.
-	ProvedOptimal bool          `json:"proved_optimal"`
-	Explanations  []Explanation `json:"explanations"`
-	Stats         SolveStats    `json:"stats"`
+	ProvedOptimal bool `json:"proved_optimal"`
+	// Gap is (UpperBound − Objective) / UpperBound, 0 when proved.
+	Gap          float64       `json:"gap"`
+	Explanations []Explanation `json:"explanations"`
+	Stats        SolveStats    `json:"stats"`
 
 	state *state
 }
@@ -124,6 +174,26 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	bestL := math.Inf(1)
 	n := m.nActive()
 	priced := false
+	// report calls opt.Progress when the plan or the bound changed.
+	lastZ, lastUB := math.MinInt, math.MinInt
+	report := func(phase string, ub int) {
+		if opt.Progress == nil {
+			return
+		}
+		if ub == math.MinInt {
+			ub = math.MaxInt32
+			if !math.IsInf(bestL, 1) {
+				ub = int(math.Floor(bestL + 1e-6))
+			}
+		}
+		z := best.obj + m.churnConst
+		if z == lastZ && ub == lastUB && phase == "" {
+			return
+		}
+		lastZ, lastUB = z, ub
+		opt.Progress(Progress{Phase: phase, Objective: z, UpperBound: max(ub, z), Elapsed: now().Sub(start)})
+	}
+	report("greedy", math.MinInt)
 	if opt.ExactMaxProjects > 0 && n <= opt.ExactMaxProjects {
 		// Small instance: branch-and-price first. When it completes, the
 		// phases below stop at once (the bound equals the plan's value).
@@ -141,6 +211,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			}
 			pr.release()
 			stats.Trace = append(stats.Trace, traceOf("price", best.obj+m.churnConst, now().Sub(start)))
+			report("price", math.MinInt)
 		}
 	}
 	theta, noImp := 1.0, 0
@@ -198,6 +269,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if L < bestL-1e-9 {
 			bestL = L
 			noImp = 0
+			report("", math.MinInt)
 		} else if noImp++; noImp >= 8 {
 			theta /= 2
 			noImp = 0
@@ -221,6 +293,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			if c.obj > best.obj {
 				best.copyFrom(c)
 				lastGain = it
+				report("", math.MinInt)
 			}
 			if proved() {
 				break
@@ -234,6 +307,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			if cand.obj > best.obj {
 				best.copyFrom(cand)
 				lastGain = it
+				report("", math.MinInt)
 			}
 			if proved() {
 				break
@@ -246,6 +320,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 
 	stopPar()
 	stats.Trace = append(stats.Trace, traceOf("lagrangian", best.obj+m.churnConst, now().Sub(start)))
+	report("lagrangian", math.MinInt)
 	// Local search, then large-neighbourhood search from the best plan.
 	// Above 200 projects, one pass of the descent: each further one costs
 	// about 1.5 ms on a medium instance for a few points at most.
@@ -276,6 +351,7 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if s.obj > best.obj {
 			best.copyFrom(s)
 			stale = 0
+			report("", math.MinInt)
 		} else {
 			stale++
 			if s.obj < best.obj-tol {
@@ -333,6 +409,66 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 			}
 		}
 	}
+	stats.FirstPlan = now().Sub(start)
+	stats.FirstObjective, stats.FirstBound = best.obj+m.churnConst, max(ub, best.obj+m.churnConst)
+	report("lns", ub)
+	if !opt.FixedEffort && ub > best.obj+m.churnConst && !stop() {
+		exactMax := anytimeExactMax
+		if opt.ExactMaxProjects < 0 {
+			exactMax = -1
+		}
+		if n <= exactMax {
+			ub = m.searchOn(&stats, se, best, lg, n, exactMax, ub, stop, func(phase string, ub int) { report(phase, ub) })
+		} else {
+			// Too large for the branch-and-price: the relaxation goes on
+			// (a tighter bound, and plans repaired from its solutions,
+			// alternately from the option frequencies and from the
+			// relaxed solution), with rounds of local search between.
+			theta = max(theta, 0.05)
+			for it := stats.BoundIterations; ub > best.obj+m.churnConst && !stop(); {
+				for k := 0; k < 8*repairEvery && !stop(); k, it = k+1, it+1 {
+					stats.BoundIterations++
+					L := lg.value(nil)
+					freq.add(lg.xhat, it)
+					if L < bestL-1e-9 {
+						bestL, noImp = L, 0
+						ub = min(ub, int(math.Floor(bestL+1e-6)))
+						report("", ub)
+					} else if noImp++; noImp >= 8 {
+						theta, noImp = max(theta/2, 0.005), 0
+					}
+					if k%repairEvery == repairEvery-1 {
+						if (k/repairEvery)%2 == 1 {
+							freq.repair(cand, se, lg)
+						} else {
+							m.repair(cand, lg, se, false)
+						}
+						if cand.obj > best.obj {
+							best.copyFrom(cand)
+							report("", ub)
+						}
+					}
+					if ub <= best.obj+m.churnConst || lg.step(L, float64(best.obj+m.churnConst), theta) == 0 {
+						break
+					}
+				}
+				s.copyFrom(best)
+				for j := 0; j < 4 && !stop(); j++ {
+					stats.SearchIterations++
+					se.perturb(4 + se.rng.IntN(12))
+					se.descend()
+					if s.obj > best.obj {
+						best.copyFrom(s)
+						report("", ub)
+					} else {
+						s.copyFrom(best)
+					}
+				}
+			}
+			report("search", ub)
+		}
+		stats.Trace = append(stats.Trace, traceOf("search", best.obj+m.churnConst, now().Sub(start)))
+	}
 	if ub < best.obj+m.churnConst {
 		ub = best.obj + m.churnConst // cannot happen with exact arithmetic; keep the bound valid
 	}
@@ -354,7 +490,68 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	}
 	stats.Elapsed = now().Sub(start)
 	res.Stats = stats
+	res.Gap = relGap(res.Objective, res.UpperBound)
 	return res
+}
+
+// searchOn uses the rest of the time budget after the fixed-effort search
+// (plan best, bound ub): on instances of at most exactMax projects (with a
+// legal option) the branch-and-price, without a node limit, which returns with a proof
+// or tightens the bound to its root's; then, while the gap stays open,
+// rounds of large-neighbourhood search until stop. It returns the bound.
+func (m *model) searchOn(stats *SolveStats, se *searcher, best *state, lg *lagrange, n, exactMax, ub int, stop func() bool, report func(string, int)) int {
+	if n <= exactMax {
+		if pr, ok := newPricer(m, lg, se, best, stop); ok {
+			pr.maxNodes = math.MaxInt
+			pr.progress = func() {
+				if pr.best.obj > best.obj {
+					best.copyFrom(pr.best)
+				}
+				b := ub
+				if !math.IsInf(pr.rootBound, 1) {
+					b = min(b, int(math.Floor(pr.rootBound+1e-6)))
+				}
+				report("", b)
+			}
+			done := pr.run()
+			stats.Nodes += pr.nodes
+			if pr.best.obj > best.obj {
+				best.copyFrom(pr.best)
+			}
+			switch {
+			case done:
+				ub = best.obj + m.churnConst
+			case !math.IsInf(pr.rootBound, 1):
+				ub = min(ub, int(math.Floor(pr.rootBound+1e-6)))
+			}
+			pr.release()
+			report("exact", ub)
+		}
+	}
+	s := se.s
+	s.copyFrom(best)
+	stale := 0
+	for ub > best.obj+m.churnConst && !stop() {
+		stats.SearchIterations++
+		se.perturb(4 + se.rng.IntN(12))
+		se.descend()
+		tol := 0
+		if stale%3 != 2 {
+			tol = m.w.PreferredPeriod
+		}
+		if s.obj > best.obj {
+			best.copyFrom(s)
+			stale = 0
+			report("", ub)
+		} else {
+			stale++
+			if s.obj < best.obj-tol {
+				s.copyFrom(best)
+			}
+		}
+	}
+	report("search", ub)
+	return ub
 }
 
 // nActive counts the projects that have at least one legal option.
@@ -423,7 +620,7 @@ func (m *model) planOf(s *state) *Plan {
 		}
 		p := &m.projects[pi]
 		o := &p.opts[oi]
-		last := o.s + m.L + o.e - 1
+		last := m.lastWeek(o.s, o.e)
 		items = append(items, item{pi, m.day[o.s], m.day[last] + 4 + m.T})
 	}
 	slices.SortFunc(items, func(x, y item) int {
@@ -464,7 +661,7 @@ func (m *model) planOf(s *state) *Plan {
 		o := &m.projects[pi].opts[oi]
 		plan.Loans = append(plan.Loans, Loan{Project: m.projects[pi].id, StartWeek: o.s, ExtensionWeeks: o.e,
 			Packs: packs[pi], StartMonday: m.inst.Calendar.Weeks[o.s].Monday,
-			LastWeekMonday: m.inst.Calendar.Weeks[o.s+m.L+o.e-1].Monday})
+			LastWeekMonday: m.inst.Calendar.Weeks[m.lastWeek(o.s, o.e)].Monday})
 	}
 	slices.SortFunc(plan.Loans, func(x, y Loan) int { return cmp.Compare(x.Project, y.Project) })
 	z := s.obj + m.churnConst

@@ -83,6 +83,15 @@ type Params struct {
 	PupilsPerPack        int     `json:"pupils_per_pack,omitempty"`
 	SectorCapSlack       float64 `json:"sector_cap_slack,omitempty"`
 	Weights              Weights `json:"weights"`
+	// LoanPolicy is an optional extension of tablet-pack-allocation/v1
+	// (the reference evaluate.py ignores it): where a base loan of
+	// LoanWeeks school weeks may lie. "within_period" (or empty, the
+	// spec's rule): inside one period; "across_breaks": LoanWeeks
+	// consecutive school weeks spanning at most one short break (never
+	// the summer); "period_length": inside one period, a period shorter
+	// than LoanWeeks getting loans of its own length from its first week.
+	// See calendar.LoanStarts.
+	LoanPolicy string `json:"loan_policy,omitempty"`
 }
 
 // Weights are the integer weights of the objective (spec section 5).

@@ -145,7 +145,7 @@ func (m *model) windowCapacity(load []int) error {
 	reach := make([]int, m.W)
 	for i := range m.projects {
 		for _, o := range m.projects[i].opts {
-			fd := m.day[o.s+m.L+o.e-1] + 4 + m.T
+			fd := m.day[m.lastWeek(o.s, o.e)] + 4 + m.T
 			for t := o.lo; t <= o.hi; t++ {
 				if reach[t] == 0 || fd < reach[t] {
 					reach[t] = fd
@@ -168,7 +168,7 @@ func (m *model) windowCapacity(load []int) error {
 				continue
 			}
 			o := m.projects[pi].opts[0]
-			a, b := m.day[o.s], m.day[o.s+m.L+o.e-1]+4+m.T
+			a, b := m.day[o.s], m.day[m.lastWeek(o.s, o.e)]+4+m.T
 			for _, k := range l.Packs {
 				if k < 1 || k > m.P {
 					continue
@@ -234,7 +234,7 @@ func (m *model) newNumberer(s *state, limit int) *numberer {
 		}
 		p := &m.projects[pi]
 		o := &p.opts[oi]
-		it := numItem{pi: pi, a: m.day[o.s], b: m.day[o.s+m.L+o.e-1] + 4 + m.T, need: p.packs}
+		it := numItem{pi: pi, a: m.day[o.s], b: m.day[m.lastWeek(o.s, o.e)] + 4 + m.T, need: p.packs}
 		if p.locked && nb.pin(it, p.prevPack) {
 			continue
 		}
@@ -561,7 +561,7 @@ func (m *model) numberWithWindows(s *state) [][]int {
 				continue
 			}
 			o := &p.opts[oi]
-			a, b := m.day[o.s], m.day[o.s+m.L+o.e-1]+4+m.T
+			a, b := m.day[o.s], m.day[m.lastWeek(o.s, o.e)]+4+m.T
 			var pick []int
 			for k := 1; k <= m.P && len(pick) < p.packs; k++ {
 				if _, ok := meets(busy[k], a, b); !ok {
@@ -609,7 +609,7 @@ func (m *model) strictCapacity() []int {
 	reach := make([]int, m.W)
 	for i := range m.projects {
 		for _, o := range m.projects[i].opts {
-			fd := m.day[o.s+m.L+o.e-1] + 4 + m.T
+			fd := m.day[m.lastWeek(o.s, o.e)] + 4 + m.T
 			for t := o.lo; t <= o.hi; t++ {
 				end := fd
 				if t+1 < m.W {

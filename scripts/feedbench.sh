@@ -5,6 +5,8 @@
 #
 #   [ROUNDS=3] [LOOKUP_TTL=-1s] scripts/feedbench.sh [DURATION] [DB_URL]
 #
+# NO_OBSERVE=1 serves without the request observer (request ids, metrics,
+# request log) that classemobile serve puts in front of every request.
 # LOOKUP_TTL=-1s makes every request look its token up in the database
 # (default: lookups reused for 1 s, see web.FeedOptions.LookupTTL).
 # Each measurement runs ROUNDS times, alternating the two servers, and the
@@ -45,6 +47,7 @@ echo "== building the feed server" >&2
 (cd "$ROOT" && go build -o "$WORK/feedbench" ./internal/web/testdata/feedbench)
 args=(-addr "$FEED_ADDR" -bare "$BARE_ADDR" -lookup-ttl "${LOOKUP_TTL:-0s}")
 [ -n "$DB_URL" ] && args+=(-db "$DB_URL")
+[ -n "${NO_OBSERVE:-}" ] && args+=(-no-observe) # without serve's request observer, for comparison
 "$WORK/feedbench" "${args[@]}" >"$WORK/path" 2>"$WORK/feedbench.log" &
 pids+=($!)
 for _ in $(seq 600); do kill -0 "${pids[0]}" 2>/dev/null || { cat "$WORK/feedbench.log" >&2; exit 1; }; [ -s "$WORK/path" ] && curl -sf -o /dev/null "http://$FEED_ADDR$(cat "$WORK/path")" && break; sleep 0.1; done

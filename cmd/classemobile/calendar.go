@@ -22,6 +22,7 @@ const calendarUsage = `Usage: classemobile calendar <subcommand> [flags]
 Subcommands:
   show    print a school year: periods, school weeks, holidays, public holidays, legal loan starts
   import  store the holidays of an official calendar file (fr-en-calendrier-scolaire) in the database
+  policy  show or set the loan policy of a school year (within_period, across_breaks, period_length)
 
 Run 'classemobile calendar <subcommand> -h' for its flags.`
 
@@ -38,6 +39,8 @@ func runCalendar(ctx context.Context, e env, args []string) error {
 		return runCalendarShow(ctx, e, args[1:])
 	case "import":
 		return runCalendarImport(ctx, e, args[1:])
+	case "policy":
+		return runCalendarPolicy(ctx, e, args[1:])
 	default:
 		fmt.Fprintln(e.stderr, calendarUsage)
 		return usagef("calendar: unknown subcommand %q", args[0])
@@ -70,6 +73,7 @@ func runCalendarShow(ctx context.Context, e env, args []string) error {
 	var (
 		y      *calendar.Year
 		source = "données intégrées"
+		policy calendar.LoanPolicy
 		err    error
 	)
 	if useDatabase(*dbURL) {
@@ -81,6 +85,11 @@ func runCalendarShow(ctx context.Context, e env, args []string) error {
 		if y, err = db.CalendarYear(ctx, *year); err != nil {
 			return calendarYearError(*year, err)
 		}
+		set, err := db.YearSettings(ctx, *year)
+		if err != nil {
+			return err
+		}
+		policy = set.LoanPolicy
 		source = "base de données " + string(db.Dialect())
 	} else if y, err = calendar.NewYear(*year, calendar.ZoneC()); err != nil {
 		return calendarYearError(*year, err)
@@ -91,7 +100,7 @@ func runCalendarShow(ctx context.Context, e env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(y.Overview(*loanWeeks))
 	}
-	return printYear(e.stdout, y, *loanWeeks, source)
+	return printYear(e.stdout, y, *loanWeeks, source, policy)
 }
 
 // calendarYearError turns a calendar error into a message for the user.
@@ -135,7 +144,9 @@ func plural(n int, one, many string) string {
 }
 
 // printYear writes the French, human-readable view of a year.
-func printYear(w io.Writer, y *calendar.Year, loanWeeks int, source string) error {
+// policy is the year's loan policy setting, "" when read without a
+// database.
+func printYear(w io.Writer, y *calendar.Year, loanWeeks int, source string, policy calendar.LoanPolicy) error {
 	ew := &errWriter{w: w}
 	weeks := y.Weeks()
 	fmt.Fprintf(ew, "Calendrier scolaire %s, zone %s (%s)\n", y.Name(), y.Zone(), source)
@@ -192,11 +203,47 @@ func printYear(w io.Writer, y *calendar.Year, loanWeeks int, source string) erro
 	}
 	for _, p := range y.Periods() {
 		if p.WeekCount() < loanWeeks {
-			fmt.Fprintf(ew, "Attention : la période %s n'a que %s, aucun prêt de %s ne peut y commencer.\n",
+			fmt.Fprintf(ew, "Attention : la période %s n'a que %s, aucun prêt de %s ne peut y commencer dans une seule période (within_period).\n",
 				p.ID, plural(p.WeekCount(), "semaine", "semaines"), plural(loanWeeks, "semaine", "semaines"))
+			for _, pol := range []calendar.LoanPolicy{calendar.AcrossBreaks, calendar.PeriodLength} {
+				fmt.Fprintf(ew, "  %s : %s\n", pol, policyUse(y, pol, loanWeeks, p))
+			}
 		}
 	}
+	if policy != "" {
+		fmt.Fprintf(ew, "Politique de prêt de l'année : %s (%s).\n", policy, policy.Label())
+	}
 	return ew.err
+}
+
+// policyUse says in French how loans under policy use period p.
+func policyUse(y *calendar.Year, policy calendar.LoanPolicy, loanWeeks int, p calendar.Period) string {
+	var weeks []string
+	base, brk := 0, -1
+	for _, st := range y.LoanStarts(policy, loanWeeks) {
+		if st.Week >= p.FirstWeek && st.Week <= p.LastWeek {
+			weeks = append(weeks, fmt.Sprint(st.Week))
+			base = st.Weeks
+			if st.BreakAfter >= 0 {
+				brk = st.BreakAfter
+			}
+		}
+	}
+	if len(weeks) == 0 {
+		return "aucun prêt ne peut y commencer."
+	}
+	what := "prêts de " + plural(base, "semaine", "semaines")
+	if brk >= 0 {
+		if h, ok := y.BreakBetween(brk); ok {
+			what += " à cheval sur les " + calendar.BreakPhrase(h.Description)
+		} else {
+			what += " à cheval sur les vacances suivantes"
+		}
+	}
+	if len(weeks) == 1 {
+		return fmt.Sprintf("%s, début semaine %s.", what, weeks[0])
+	}
+	return fmt.Sprintf("%s, débuts semaines %s.", what, strings.Join(weeks, ", "))
 }
 
 // errWriter remembers the first write error so printing code stays linear.
@@ -335,5 +382,46 @@ func checkNotShrinking(ctx context.Context, db *store.DB, hs []calendar.Holiday)
 		return fmt.Errorf("calendar import: fichier incomplet pour %s ; choisissez les années avec --years ou forcez avec --force",
 			strings.Join(short, ", "))
 	}
+	return nil
+}
+
+func runCalendarPolicy(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(e, "calendar policy", "calendar policy --year Y [--set P] [--db URL]\n\n"+
+		"Prints the loan policy of a school year, or sets it with --set: within_period (a loan lies\n"+
+		"inside one period), across_breaks (a loan may span one short break, the pack staying at school;\n"+
+		"never the summer) or period_length (a period shorter than a loan gets loans of its own length).\n"+
+		"Rounds run without --loan-policy use it.")
+	year := fs.String("year", "", "school year, e.g. 2026-2027 (required)")
+	set := fs.String("set", "", "the policy to set")
+	dbURL := dbFlag(fs, e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("calendar policy: unexpected argument %q", fs.Arg(0))
+	case *year == "":
+		return usagef("calendar policy: --year is required")
+	}
+	if *set != "" {
+		if _, err := calendar.ParseLoanPolicy(*set); err != nil {
+			return usagef("calendar policy: --set %q: want within_period, across_breaks or period_length", *set)
+		}
+	}
+	db, err := openDB(ctx, e, *dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var ys store.YearSettings
+	if *set != "" {
+		ys, err = db.SetLoanPolicy(ctx, store.Actor{}, *year, calendar.LoanPolicy(*set))
+	} else {
+		ys, err = db.YearSettings(ctx, *year)
+	}
+	if err != nil {
+		return calendarYearError(*year, err)
+	}
+	fmt.Fprintf(e.stdout, "Politique de prêt %s : %s (%s).\n", ys.SchoolYear, ys.LoanPolicy, ys.LoanPolicy.Label())
 	return nil
 }

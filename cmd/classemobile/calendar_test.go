@@ -48,9 +48,32 @@ func TestCalendarShowText(t *testing.T) {
 		"reprise non publiée",
 		"Attention : la période P3 n'a que 5 semaines",
 		"Débuts de prêt possibles (6 semaines dans une même période) : semaines 0, 1, 7, 8, 19, 25",
+		"across_breaks : prêts de 6 semaines à cheval sur les vacances d'hiver, débuts semaines 14, 15, 16, 17, 18.",
+		"period_length : prêts de 5 semaines, début semaine 14.",
 	} {
 		assert.Contains(t, out, want)
 	}
+}
+
+// The school year's loan policy: shown, set, refused when unknown, and
+// shown by calendar show when read from the database.
+func TestCalendarPolicy(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": filepath.Join(t.TempDir(), "cm.db")}
+	code, _, errOut := runCLI(t, env, "migrate")
+	require.Equal(t, 0, code, "migrate: %s", errOut)
+	code, out, errOut := runCLI(t, env, "calendar", "policy", "--year", "2026-2027")
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "Politique de prêt 2026-2027 : within_period")
+	code, _, errOut = runCLI(t, env, "calendar", "policy", "--year", "2026-2027", "--set", "sometimes")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "within_period, across_breaks or period_length")
+	code, out, errOut = runCLI(t, env, "calendar", "policy", "--year", "2026-2027", "--set", "across_breaks")
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "across_breaks")
+	code, out, errOut = runCLI(t, env, "calendar", "show", "--year", "2026-2027")
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "Politique de prêt de l'année : across_breaks")
 }
 
 func TestCalendarShowErrors(t *testing.T) {

@@ -17,10 +17,15 @@ func dbFlag(fs *flag.FlagSet, e env) *string {
 
 // openDB opens and migrates the database, logging to stderr.
 func openDB(ctx context.Context, e env, url string, logger *slog.Logger) (*store.DB, error) {
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return openDBWith(ctx, e, url, store.Options{Logger: logger})
+}
+
+// openDBWith is openDB with the store's options (serve's configuration).
+func openDBWith(ctx context.Context, e env, url string, opts store.Options) (*store.DB, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	db, err := store.Open(ctx, url, store.Options{Logger: logger})
+	db, err := store.Open(ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}

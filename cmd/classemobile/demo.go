@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -79,6 +81,8 @@ type demo struct {
 	out    io.Writer
 	logger *slog.Logger
 	now    time.Time
+	// baseURL starts every URL printed ("http://localhost:8080").
+	baseURL string
 	// schools in CSV order.
 	schools []store.School
 	packs   []store.Pack
@@ -87,26 +91,83 @@ type demo struct {
 	tokens map[string]string
 }
 
-// seedDemo seeds the demo data set into an empty database and prints how
-// to use it. It never touches a database that has schools or users.
+// seedDemo is seedDemoAt for a server at http://localhost:8080.
 func seedDemo(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time) error {
+	return seedDemoAt(ctx, db, out, logger, now, "http://localhost:8080")
+}
+
+// seedDemoAt seeds the demo data set into an empty database and prints,
+// for each demo person, their role, school, e-mail, API token and a
+// one-use sign-in link to baseURL. On a database that has schools or
+// users it seeds nothing and prints fresh sign-in links for the demo
+// people it finds (their API tokens were printed on the first run).
+func seedDemoAt(ctx context.Context, db *store.DB, out io.Writer, logger *slog.Logger, now time.Time, baseURL string) error {
 	var n int
 	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
 		return err
 	}
+	d := &demo{db: db, out: out, logger: logger, now: now, baseURL: strings.TrimRight(baseURL, "/"),
+		users: map[string]store.User{}, tokens: map[string]string{}}
 	if n > 0 {
-		logger.Warn("Database not empty: demo data not seeded (create a token with 'classemobile user add')")
-		return nil
+		logger.Info("Database not empty: demo data not seeded; fresh sign-in links printed for the demo people")
+		if err := d.findDemoPeople(ctx); err != nil {
+			return err
+		}
+		return d.printPeople(ctx, baseURL, false)
 	}
-	d := &demo{db: db, out: out, logger: logger, now: now, users: map[string]store.User{}, tokens: map[string]string{}}
 	for _, step := range demoSteps() {
 		if err := step.run(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
 	}
-	d.printTokens()
-	return nil
+	return d.printPeople(ctx, baseURL, true)
 }
+
+// demoOptions configure seedDemoWith.
+type demoOptions struct {
+	// Out receives what the demo prints (tokens, links, URLs).
+	Out    io.Writer
+	Logger *slog.Logger
+	// Now is the time the demo is seeded at.
+	Now time.Time
+	// BaseURL starts every printed URL.
+	BaseURL string
+	// DatabaseURL names the database in the "start afresh" advice.
+	DatabaseURL string
+}
+
+// seedDemoWith is seedDemoAt; on a database that has data it also says
+// how to start afresh.
+func seedDemoWith(ctx context.Context, db *store.DB, o demoOptions) error {
+	var n int
+	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
+		return err
+	}
+	if n > 0 {
+		printDemoAlreadySeeded(o.Out, db.Dialect(), o.DatabaseURL)
+	}
+	return seedDemoAt(ctx, db, o.Out, o.Logger, o.Now, o.BaseURL)
+}
+
+// printDemoAlreadySeeded tells, on a database that has data, that the demo
+// was not seeded again and how to start afresh or get a token.
+func printDemoAlreadySeeded(w io.Writer, dialect store.Dialect, dbURL string) {
+	fmt.Fprintln(w, "La base contient déjà des données : la démonstration n'est pas ajoutée une seconde fois.")
+	if dialect == store.Postgres {
+		fmt.Fprintln(w, "Pour repartir de zéro : arrêtez le serveur, videz la base PostgreSQL (DROP SCHEMA public CASCADE; CREATE SCHEMA public;)")
+		fmt.Fprintln(w, "ou donnez une autre base avec --db, puis relancez « classemobile serve --demo ».")
+	} else {
+		if dbURL == "" {
+			dbURL = store.DefaultURL
+		}
+		fmt.Fprintf(w, "Pour repartir de zéro : arrêtez le serveur, supprimez %s (et %s-wal, %s-shm s'ils existent)\n", dbURL, dbURL, dbURL)
+		fmt.Fprintln(w, "ou donnez un autre fichier avec --db, puis relancez « classemobile serve --demo ».")
+	}
+	fmt.Fprintln(w, "Pour garder les données : « classemobile user list » montre les personnes, « classemobile user token --email E » donne un nouveau jeton d'API.")
+}
+
+// url returns the URL of a path on the server.
+func (d *demo) url(path string) string { return d.baseURL + path }
 
 func seedDemoSchools(ctx context.Context, d *demo) error {
 	for _, s := range demoSectors {
@@ -159,19 +220,28 @@ func seedDemoPacks(ctx context.Context, d *demo) error {
 	return nil
 }
 
+// demoPeople are the demo's people, one per role.
+var demoPeople = []struct {
+	key string
+	u   store.User
+}{
+	{"coordinator", store.User{Email: "coordination@demo.epinay.fr", Name: "Claire Morel (cheffe de projet)", Role: store.RoleCoordinator}},
+	{"it", store.User{Email: "dsi@demo.epinay.fr", Name: "Karim Benali (DSI)", Role: store.RoleIT}},
+	{"inspection", store.User{Email: "ien@demo.epinay.fr", Name: "Sophie Lambert (IEN)", Role: store.RoleInspection}},
+	{"education", store.User{Email: "education@demo.epinay.fr", Name: "Marc Dubois (direction de l'Éducation)", Role: store.RoleEducation}},
+	{"director:" + demoFirstSchool, store.User{Email: "direction.dumas@demo.epinay.fr", Name: "Nadia Haddad (directrice)", Role: store.RoleDirector, SchoolUAI: demoFirstSchool}},
+	{"teacher:" + demoFirstSchool + ":1", store.User{Email: "enseignant.dumas@demo.epinay.fr", Name: "Julien Martin (CM1)", Role: store.RoleTeacher, SchoolUAI: demoFirstSchool}},
+}
+
+// demoFirstSchool is the first school of demodata/ecoles.csv (Alexandre
+// Dumas), whose director and teacher are demo people.
+const demoFirstSchool = "0931280L"
+
 func seedDemoUsers(ctx context.Context, d *demo) error {
-	first := d.schools[0].UAI
-	for _, u := range []struct {
-		key string
-		u   store.User
-	}{
-		{"coordinator", store.User{Email: "coordination@demo.epinay.fr", Name: "Claire Morel (cheffe de projet)", Role: store.RoleCoordinator}},
-		{"it", store.User{Email: "dsi@demo.epinay.fr", Name: "Karim Benali (DSI)", Role: store.RoleIT}},
-		{"inspection", store.User{Email: "ien@demo.epinay.fr", Name: "Sophie Lambert (IEN)", Role: store.RoleInspection}},
-		{"education", store.User{Email: "education@demo.epinay.fr", Name: "Marc Dubois (direction de l'Éducation)", Role: store.RoleEducation}},
-		{"director:" + first, store.User{Email: "direction.dumas@demo.epinay.fr", Name: "Nadia Haddad (directrice)", Role: store.RoleDirector, SchoolUAI: first}},
-		{"teacher:" + first + ":1", store.User{Email: "enseignant.dumas@demo.epinay.fr", Name: "Julien Martin (CM1)", Role: store.RoleTeacher, SchoolUAI: first}},
-	} {
+	if first := d.schools[0].UAI; first != demoFirstSchool {
+		return fmt.Errorf("first demo school is %s, want %s", first, demoFirstSchool)
+	}
+	for _, u := range demoPeople {
 		if err := d.addUser(ctx, u.key, u.u); err != nil {
 			return err
 		}
@@ -190,14 +260,69 @@ func (d *demo) addUser(ctx context.Context, key string, u store.User) error {
 	return nil
 }
 
-// printTokens tells how to use the demo: one token per role.
-func (d *demo) printTokens() {
-	fmt.Fprintln(d.out, "Demo data seeded. API tokens (Authorization: Bearer <token>):")
-	for _, key := range sortedKeys(d.tokens) {
+// demoEmailDomain is the domain of every demo person's address.
+const demoEmailDomain = "@demo.epinay.fr"
+
+// findDemoPeople loads the demo people of an already seeded database, by
+// their demo e-mail addresses.
+func (d *demo) findDemoPeople(ctx context.Context) error {
+	all, err := d.db.ListUsers(ctx, "", "")
+	if err != nil {
+		return err
+	}
+	for _, u := range all {
+		if strings.HasSuffix(u.Email, demoEmailDomain) {
+			d.users[u.Email] = u
+		}
+	}
+	for _, p := range demoPeople {
+		if u, ok := d.users[p.u.Email]; ok {
+			delete(d.users, p.u.Email)
+			d.users[p.key] = u
+		}
+	}
+	return nil
+}
+
+// printPeople tells how to use the demo: one line per demo person with
+// their role, school, e-mail, API token ("-" when it was printed on an
+// earlier run) and a sign-in link that works once, within 15 minutes.
+func (d *demo) printPeople(ctx context.Context, baseURL string, seeded bool) error {
+	if seeded {
+		fmt.Fprintln(d.out, "Demo data seeded.")
+	}
+	fmt.Fprintf(d.out, "Demo people (role, school, e-mail, API token for Authorization: Bearer, one-use sign-in link valid %d minutes):\n",
+		int(store.LoginTokenTTL.Minutes()))
+	// The first people of the demo come first, one per role; then the
+	// other directors and teachers.
+	var keys []string
+	for _, p := range demoPeople {
+		if _, ok := d.users[p.key]; ok {
+			keys = append(keys, p.key)
+		}
+	}
+	for _, key := range sortedKeys(d.users) {
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	for _, key := range keys {
 		u := d.users[key]
-		fmt.Fprintf(d.out, "  %-12s %-40s %s\n", u.Role, u.Email, d.tokens[key])
+		link, err := d.db.NewLoginLink(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		school, token := u.SchoolUAI, d.tokens[key]
+		if school == "" {
+			school = "-"
+		}
+		if token == "" {
+			token = "-"
+		}
+		fmt.Fprintf(d.out, "  %-12s %-9s %-36s %-46s %s\n", u.Role, school, u.Email, token, app.SignInURL(baseURL, link.Token, ""))
 	}
-	if tok, ok := d.tokens["coordinator"]; ok {
-		fmt.Fprintf(d.out, "Try: curl -H 'Authorization: Bearer %s' http://localhost:8080/api/v1/schools\n", tok)
+	if !seeded {
+		fmt.Fprintln(d.out, "API tokens were printed when the demo was seeded; 'classemobile user link --email E' prints a new sign-in link.")
 	}
+	return nil
 }

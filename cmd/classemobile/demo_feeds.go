@@ -23,7 +23,7 @@ func seedDemoFeeds(ctx context.Context, d *demo) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "iCal feeds (after the server's base URL, e.g. http://localhost:8080):\n  %s: /ics/%s.ics\n  all loans: /ics/%s.ics\n",
-		school.Name, schoolToken, allToken)
+	fmt.Fprintf(d.out, "iCal feeds:\n  %s: %s\n  all loans: %s\n",
+		school.Name, d.url("/ics/"+schoolToken+".ics"), d.url("/ics/"+allToken+".ics"))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -56,6 +57,12 @@ func seedDemoLoans(ctx context.Context, d *demo) error {
 	}
 	starts := demoStarts(y, today)
 	used := map[int64]bool{}
+	type demoLoan struct {
+		loan store.Loan
+		req  store.Request
+		plan demoLoanPlan
+	}
+	var loans []demoLoan
 	for _, plan := range demoLoanPlans {
 		l, req, err := d.reserveDemoLoan(ctx, y, reqs, used, starts[plan.when], plan.trained)
 		if err != nil {
@@ -66,16 +73,43 @@ func seedDemoLoans(ctx context.Context, d *demo) error {
 			continue
 		}
 		used[req.ID] = true
-		if err := d.driveDemoLoan(ctx, l, req, plan.state, today); err != nil {
-			return fmt.Errorf("%s loan %d: %w", plan.state, l.ID, err)
+		loans = append(loans, demoLoan{l, req, plan})
+	}
+	// Driven in time order: a pack goes out to one school at a time, so
+	// the past loans are picked up and returned before the current ones
+	// go out.
+	order := map[string]int{"past": 0, "current": 1, "future": 2, "later": 3}
+	drive := slices.Clone(loans)
+	slices.SortStableFunc(drive, func(a, b demoLoan) int {
+		if c := order[a.plan.when] - order[b.plan.when]; c != 0 {
+			return c
 		}
-		if l, err = d.db.Loan(ctx, l.ID); err != nil {
+		return a.loan.PickupDay.Compare(b.loan.PickupDay)
+	})
+	for _, dl := range drive {
+		if err := d.driveDemoLoan(ctx, dl.loan, dl.req, dl.plan.state, today); err != nil {
+			return fmt.Errorf("%s loan %d: %w", dl.plan.state, dl.loan.ID, err)
+		}
+	}
+	for _, dl := range loans {
+		l, err := d.db.Loan(ctx, dl.loan.ID)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(d.out, "Demo loan %d (%s): %s, packs %v, %s → %s\n", l.ID, plan.state, req.SchoolName,
+		fmt.Fprintf(d.out, "Demo loan %d (%s): %s, packs %v, %s → %s\n", l.ID, dl.plan.state, dl.req.SchoolName,
 			l.PackCodes(), l.PickupDay, l.ReturnDay)
 	}
 	return nil
+}
+
+// demoClock returns the store with its clock at 10:00 UTC on day, or
+// today's when day is later: the demo records each step on its day.
+func (d *demo) demoClock(day, today calendar.Date) *store.DB {
+	if day.After(today) {
+		return d.db
+	}
+	t := day.Time().Add(10 * time.Hour)
+	return d.db.WithClock(func() time.Time { return t })
 }
 
 func boolRank(b bool) int {
@@ -205,7 +239,7 @@ func (d *demo) driveDemoLoan(ctx context.Context, l store.Loan, req store.Reques
 		lines[i] = store.SheetLineInput{ItemID: item.ID, Status: store.ItemPresent, Condition: "bon état"}
 	}
 	pickup := store.SheetInput{SchoolPerson: director.Name, Lines: lines}
-	if _, err := d.db.PickUp(ctx, it, l.ID, pickup); err != nil {
+	if _, err := d.demoClock(l.PickupDay, today).PickUp(ctx, it, l.ID, pickup); err != nil {
 		return err
 	}
 	switch state {
@@ -224,7 +258,7 @@ func (d *demo) driveDemoLoan(ctx context.Context, l store.Loan, req store.Reques
 		ret.Lines[2] = store.SheetLineInput{ItemID: items[2].ID, Status: store.ItemMissing, Note: "Tablette non retrouvée dans la classe ; l'école cherche encore."}
 		ret.TechnicalReport = "Une tablette manquante (" + items[2].Serial + ") : incident ouvert. Le reste du matériel est complet et en bon état."
 	}
-	if _, err := d.db.Return(ctx, it, l.ID, ret); err != nil {
+	if _, err := d.demoClock(l.ReturnDay, today).Return(ctx, it, l.ID, ret); err != nil {
 		return err
 	}
 	if state == store.LoanReturned {

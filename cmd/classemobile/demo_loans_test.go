@@ -60,3 +60,40 @@ func TestSeedDemoLoans(t *testing.T) {
 		})
 	}
 }
+
+// The demo's 2026-2027 round runs under across_breaks: P3 (5 school weeks)
+// gets loans that run over the winter break, which within_period cannot
+// place there.
+func TestSeedDemoRoundUsesP3(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+		require.NoError(t, seedDemo(ctx, db, io.Discard, slog.New(slog.DiscardHandler), now))
+		rounds, err := db.ListRounds(ctx, "2026-2027")
+		require.NoError(t, err)
+		require.Len(t, rounds, 1)
+		r, err := db.Round(ctx, rounds[0].ID)
+		require.NoError(t, err)
+		assert.Equal(t, "across_breaks", r.Params.LoanPolicy, "the round records the year's policy")
+		p3 := 0
+		for _, l := range r.Loans {
+			if l.Period == "P3" {
+				p3++
+				assert.Contains(t, l.Message, "à cheval sur les vacances d'hiver", "explanation of request %d", l.RequestID)
+			}
+		}
+		assert.NotZero(t, p3, "loans starting in P3")
+		// The same year within one period: no loan starts in P3.
+		w, err := db.RunRound(ctx, store.Actor{}, store.RoundInput{SchoolYear: "2026-2027", LoanPolicy: "within_period",
+			Today: r.Params.Today})
+		require.NoError(t, err)
+		assert.Equal(t, "within_period", w.Params.LoanPolicy)
+		for _, l := range w.Loans {
+			if !l.Locked {
+				assert.NotEqual(t, "P3", l.Period, "request %d under within_period", l.RequestID)
+			}
+		}
+		assert.Zero(t, storetest.LoanOverlaps(t, db))
+	})
+}

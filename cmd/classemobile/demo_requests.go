@@ -332,7 +332,13 @@ func seedDemoRequest(ctx context.Context, d *demo, spec demoRequest, year string
 	if spec.state == store.RequestValidated && reason == "" {
 		reason = "Projet retenu par le comité de pilotage."
 	}
-	_, err = d.db.DecideRequest(ctx, decider, q.ID, q.Version, spec.state, reason)
+	override := ""
+	if len(q.Opinions) < len(store.ReferentRoles) {
+		// The steering committee decided without every opinion: the
+		// coordinator records why.
+		decider, override = ca, "Décision du comité de pilotage sans attendre tous les avis (calendrier serré)."
+	}
+	_, err = d.db.DecideRequestOverride(ctx, decider, q.ID, q.Version, spec.state, reason, override)
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
@@ -92,10 +93,11 @@ func runFeed(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// feedBaseURL is the default --base-url: BASE_URL, else the default of serve.
+// feedBaseURL is the default --base-url: BASE_URL, else the one serve
+// derives from its listen address (ADDR, default :8080).
 func feedBaseURL(e env) string {
 	if v := e.getenv("BASE_URL"); v != "" {
 		return strings.TrimRight(v, "/")
 	}
-	return "http://localhost:8080"
+	return config.DefaultBaseURL(envOr(e, "ADDR", ":8080"))
 }

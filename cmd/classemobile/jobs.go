@@ -10,6 +10,7 @@ import (
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/config"
 	"github.com/classemobile/classemobile/internal/jobs"
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -41,8 +42,11 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	smtpURL := fs.String("smtp", e.getenv("SMTP_URL"), "SMTP server, smtp://user:pass@host:587 or smtps://host:465 [SMTP_URL]")
 	outbox := fs.String("outbox", e.getenv("OUTBOX_DIR"), "directory for .eml files when SMTP is not set [OUTBOX_DIR] (default outbox/ beside the SQLite file)")
 	mailFrom := fs.String("mail-from", envOr(e, "MAIL_FROM", "classemobile <noreply@localhost>"), "sender of e-mails [MAIL_FROM]")
-	baseURL := fs.String("base-url", e.getenv("BASE_URL"), "public URL of the service, quoted in e-mails [BASE_URL]")
+	baseURL := fs.String("base-url", feedBaseURL(e), "public URL of the service, for the links in e-mails [BASE_URL] (default http://localhost<ADDR>)")
 	schedule := fs.String("schedule", e.getenv("REMINDER_SCHEDULE"), "reminder offsets override [REMINDER_SCHEDULE]")
+	contactName := fs.String("contact-name", e.getenv("CONTACT_NAME"), "the coordinator named as contact in e-mails [CONTACT_NAME]")
+	contactEmail := fs.String("contact-email", e.getenv("CONTACT_EMAIL"), "the contact's e-mail address [CONTACT_EMAIL]")
+	lease := fs.Duration("lease", 0, "how long a dead run's claim holds its reminders (renewed every third while alive; default 20s)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -69,8 +73,11 @@ func runJobs(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/")}
+	// Info: a run says when it waits for, or takes over, another run's
+	// reminders (a run killed before, another instance).
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts := jobs.RunnerOptions{DB: db, Logger: logger, Schedule: &sched, From: *mailFrom, BaseURL: strings.TrimRight(*baseURL, "/"),
+		Contact: notify.Address{Name: *contactName, Email: *contactEmail}, Lease: *lease}
 	if *dryRun {
 		r, err := jobs.NewRunner(opts)
 		if err != nil {
@@ -89,7 +96,14 @@ func runJobs(ctx context.Context, e env, args []string) error {
 			}
 			fmt.Fprintf(e.stdout, "\n%s\n", p.Message.Text)
 		}
-		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages would be sent; nothing written.\n", night, n, len(previews))
+		digests, err := r.DryRunTaskDigests(ctx, night)
+		if err != nil {
+			return err
+		}
+		for _, m := range digests {
+			fmt.Fprintf(e.stdout, "To: %s\nSubject: %s\nMessage-ID: <%s>\n\n%s\n", m.To[0], m.Subject, m.MessageID, m.Text)
+		}
+		fmt.Fprintf(e.stderr, "Dry run for %s: %d reminders in %d messages and %d task digests would be sent; nothing written.\n", night, n, len(previews), len(digests))
 		return nil
 	}
 	if *outbox == "" {
@@ -107,7 +121,9 @@ func runJobs(ctx context.Context, e env, args []string) error {
 	rep, err := r.Run(ctx, night)
 	fmt.Fprintf(e.stdout, "%s: %d due, %d recorded, %d sent in %d messages, %d skipped, %d failed attempts, %d failed\n",
 		rep.Date, rep.Due, rep.Inserted, rep.Sent, rep.Messages, rep.Skipped, rep.FailedAttempts, rep.Failed)
-	if o, ok := sender.(*notify.Outbox); ok && rep.Messages > 0 {
+	fmt.Fprintf(e.stdout, "%s: %d task digests sent (%d tasks), %d failed attempts, %d failed\n",
+		rep.Date, rep.Digests, rep.DigestTasks, rep.DigestFailedAttempts, rep.DigestsFailed)
+	if o, ok := sender.(*notify.Outbox); ok && rep.Messages+rep.Digests > 0 {
 		fmt.Fprintf(e.stderr, "Messages written to %s\n", o.Dir())
 	}
 	return err
@@ -123,7 +139,7 @@ func envOr(e env, name, def string) string {
 // startJobs starts the nightly reminder scheduler of serve; the returned
 // function stops it (run defers it). On PostgreSQL the instances elect a
 // leader through an advisory lock.
-func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (stop func(), err error) {
+func startJobs(ctx context.Context, cfg config.Config, e env, db *store.DB, logger *slog.Logger, m *metrics.Metrics) (stop func(), err error) {
 	sched, err := jobs.ParseSchedule(e.getenv("REMINDER_SCHEDULE"))
 	if err != nil {
 		return nil, fmt.Errorf("REMINDER_SCHEDULE: %w", err)
@@ -133,9 +149,13 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	o := jobs.Options{
-		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL},
-		Location:      cfg.Location,
-		At:            cfg.JobsAt,
+		RunnerOptions: jobs.RunnerOptions{DB: db, Sender: sender, Logger: logger, Schedule: &sched, From: cfg.MailFrom, BaseURL: cfg.BaseURL,
+			Contact: notify.Address{Name: cfg.ContactName, Email: cfg.ContactEmail}},
+		Location: cfg.Location,
+		At:       cfg.JobsAt,
+		Metrics:  m,
+		// RetentionYears: the nightly job also anonymises old personal data.
+		RetentionYears: cfg.RetentionYears,
 	}
 	var elector *jobs.PGElector
 	if db.Dialect() == store.Postgres {
@@ -147,10 +167,17 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 		return nil, err
 	}
 	s.Start()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	if elector != nil {
+		go watchLeader(watchCtx, elector, m)
+	} else {
+		m.SetLeader(true) // SQLite: one instance, which runs the job
+	}
 	if next, err := s.NextRun(); err == nil {
 		logger.Info("Nightly reminders scheduled", "next_run", next.Format(time.RFC3339), "leader_election", elector != nil)
 	}
 	return func() {
+		stopWatch()
 		if err := s.Shutdown(); err != nil {
 			logger.Warn("Stopping the job scheduler", "error", err)
 		}
@@ -158,4 +185,21 @@ func startJobs(cfg config.Config, e env, db *store.DB, logger *slog.Logger) (sto
 			elector.Close()
 		}
 	}, nil
+}
+
+// watchLeader keeps the leader gauge current: gocron asks the elector only
+// at each run, so between runs the gauge would say nothing. Asking also
+// takes the leadership when it is free, so an instance that starts alone is
+// the leader at once.
+func watchLeader(ctx context.Context, e *jobs.PGElector, m *metrics.Metrics) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		m.SetLeader(e.IsLeader(ctx) == nil)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -52,14 +52,15 @@ func TestJobsRunOnce(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "Subject: classemobile : Retour de la classe mobile dans 7 jours", "dry run shows the message")
 	assert.Contains(t, stdout, "Bonjour Élodie Fontaine,", "and its text")
-	assert.Contains(t, stderr, "1 reminders in 1 messages would be sent", "summary")
+	assert.Contains(t, stderr, "1 reminders in 1 messages and 0 task digests would be sent", "summary")
 	rows, err := db.ListReminders(context.Background(), store.ReminderFilter{})
 	require.NoError(t, err, "ledger")
 	assert.Empty(t, rows, "dry run writes nothing")
 
 	code, stdout, stderr = runCLI(t, env, "jobs", "run-once", "--date", "2026-03-12")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "2026-03-12: 1 due, 1 recorded, 1 sent in 1 messages, 0 skipped, 0 failed attempts, 0 failed\n", stdout, "report")
+	assert.Equal(t, "2026-03-12: 1 due, 1 recorded, 1 sent in 1 messages, 0 skipped, 0 failed attempts, 0 failed\n"+
+		"2026-03-12: 0 task digests sent (0 tasks), 0 failed attempts, 0 failed\n", stdout, "report")
 	entries, err := os.ReadDir(filepath.Join(dir, "outbox"))
 	require.NoError(t, err, "outbox beside the database")
 	require.Len(t, entries, 1, "one .eml")

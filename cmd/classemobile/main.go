@@ -42,13 +42,17 @@ func commands() map[string]command {
 		"serve":    {"migrate, then serve the API, the feeds and the jobs", runServe},
 		"migrate":  {"apply the database migrations", runMigrate},
 		"feed":     {"create, rotate or revoke an iCal feed URL", runFeed},
-		"user":     {"manage users (user add)", runUser},
+		"user":     {"manage people (user add, list, token, disable, import)", runUser},
 		"calendar": {"show or import the school calendar", runCalendar},
 		"plan":     {"solve, evaluate or size an allocation instance file", runPlan},
 		"round":    {"run, publish or show an allocation round on the database", runRound},
 		"pack":     {"manage the dated maintenance windows of packs (pack maintenance)", runPack},
 		"requests": {"export the synthesis table of the validated requests", runRequests},
 		"jobs":     {"run the nightly reminder job once (jobs run-once)", runJobs},
+		"backup":   {"write a consistent copy of the database while it runs", runBackup},
+		"restore":  {"restore a backup into an empty database", runRestore},
+		"data":     {"personal data: export or erase a person, apply the retention", runData},
+		"demo":     {"seed the town demo or a national-size data set (demo --size national)", runDemo},
 	}
 }
 

@@ -84,7 +84,7 @@ func TestUserAdd(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env, "user", "add", "--email", "claire@example.fr", "--name", "Claire", "--role", "it")
 	assert.Equal(t, 1, code, "duplicate e-mail")
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "conflict")
+	assert.Contains(t, stderr, "déjà celle d'une autre personne")
 
 	code, _, stderr = runCLI(t, env, "user", "add", "--email", "t@example.fr", "--name", "T", "--role", "teacher", "--school", "0939999Z")
 	assert.Equal(t, 1, code, "unknown school: %s", stderr)
@@ -126,16 +126,32 @@ func TestSeedDemo(t *testing.T) {
 			assert.NotEmpty(t, users, "a demo user with role %s", role)
 			assert.Contains(t, out.String(), string(role))
 		}
-		// The coordinator's printed token works.
-		var token string
+		// One line per demo person: role, school, e-mail, API token, sign-in
+		// link starting with the base URL. The coordinator's token and
+		// link work.
+		var token, link string
+		lines := 0
 		for _, line := range strings.Split(out.String(), "\n") {
-			if f := strings.Fields(line); len(f) == 3 && f[0] == "coordinator" {
-				token = f[2]
+			f := strings.Fields(line)
+			if len(f) != 5 || !store.Role(f[0]).Valid() {
+				continue
+			}
+			lines++
+			assert.True(t, strings.HasPrefix(f[4], "http://localhost:8080/connexion/lien?jeton="), "link of %s: %s", f[2], f[4])
+			if f[0] == "coordinator" {
+				token, link = f[3], f[4]
 			}
 		}
+		users, err := db.ListUsers(ctx, "", "")
+		require.NoError(t, err)
+		assert.Equal(t, len(users), lines, "one line per demo person")
 		u, err := db.UserByToken(ctx, token)
 		require.NoError(t, err)
 		assert.Equal(t, store.RoleCoordinator, u.Role)
+		jeton := link[strings.Index(link, "jeton=")+len("jeton="):]
+		_, _, su, err := db.ConsumeLoginToken(ctx, jeton, "test")
+		require.NoError(t, err, "the printed link signs in")
+		assert.Equal(t, u.ID, su.ID)
 
 		// One pack is in repair for two weeks of P3, and the published
 		// round planned around it.
@@ -153,10 +169,21 @@ func TestSeedDemo(t *testing.T) {
 		require.Len(t, r.Params.Maintenance, 1, "the round used the window")
 		assert.Equal(t, windows[0].ID, r.Params.Maintenance[0].ID)
 
-		// A second run leaves the database alone.
+		// A second run leaves the database alone and prints fresh links.
 		out.Reset()
 		require.NoError(t, seedDemo(ctx, db, &out, logger, now))
-		assert.Empty(t, out.String())
+		assert.NotContains(t, out.String(), "Demo data seeded.")
+		assert.NotContains(t, out.String(), token, "API tokens are printed once")
+		assert.NotContains(t, out.String(), jeton, "a new link")
+		var again string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(line); len(f) == 5 && f[0] == "coordinator" {
+				again = f[4][strings.Index(f[4], "jeton=")+len("jeton="):]
+			}
+		}
+		_, _, su, err = db.ConsumeLoginToken(ctx, again, "test")
+		require.NoError(t, err, "the fresh link signs in")
+		assert.Equal(t, u.ID, su.ID)
 		schools, err = db.ListSchools(ctx)
 		require.NoError(t, err)
 		assert.Len(t, schools, 15)

@@ -62,6 +62,7 @@ func TestPackMaintenanceCommand(t *testing.T) {
 	assert.Contains(t, stderr, "supprimée")
 	code, _, stderr = runCLI(t, env, "pack", "maintenance", "remove", "--pack", demoPack, "--id", id)
 	assert.Equal(t, 1, code, "removed twice")
+	assert.NotContains(t, stderr, "supprimée", "removed twice: nothing to report as removed")
 	code, out, _ = runCLI(t, env, "pack", "maintenance", "list", "--pack", demoPack)
 	require.Equal(t, 0, code)
 	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 1, "back to the demo window")

@@ -6,17 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/scheduler"
 )
 
 const planUsage = `plan solve --instance F [--out P] [--time-limit D] [--seed N]
        classemobile plan evaluate --instance F --plan P [--json]
-       classemobile plan capacity --instance F [--loan-weeks N] [--packs N] [--time-limit D] [--json]
+       classemobile plan capacity --instance F [--loan-weeks N] [--packs N] [--loan-policy P] [--time-limit D] [--json]
 
 Works on allocation files in the bench/ALLOCATION-SPEC.md formats:
   solve     solve an instance; writes the plan with objective, upper_bound,
@@ -61,18 +63,26 @@ type solveOutput struct {
 }
 
 func runPlanSolve(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "plan solve", "plan solve --instance F [--out P] [--time-limit D] [--seed N]\n\n"+
+	fs := newFlagSet(e, "plan solve", "plan solve --instance F [--out P] [--time-limit D] [--seed N] [--fixed-effort] [--progress]\n\n"+
 		"Solves an allocation instance and writes the plan (JSON) to P or stdout;\n"+
-		"a one-line summary goes to stderr.")
+		"a one-line summary goes to stderr. The search goes on until it proves the plan optimal\n"+
+		"or the time limit stops it; with --fixed-effort it stops after a fixed amount of work\n"+
+		"(the same plan for the same instance). On a terminal, progress (plan, bound, gap,\n"+
+		"elapsed time) is shown on stderr while it runs.")
 	instPath := fs.String("instance", "", "instance file (tablet-pack-allocation/v1) (required)")
 	out := fs.String("out", "", "write the plan to this file instead of stdout")
 	timeLimit := fs.Duration("time-limit", 10*time.Second, "time limit of the solve (Go duration)")
 	seed := fs.Uint64("seed", 1, "seed of the search's pseudo-random choices")
+	fixed := fs.Bool("fixed-effort", false, "stop after a fixed amount of work instead of using the whole time limit (deterministic)")
+	progress := fs.String("progress", "auto", "show progress on stderr: auto (when stderr is a terminal), always or never")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *instPath == "" {
 		return usagef("plan solve: --instance is required")
+	}
+	if *progress != "auto" && *progress != "always" && *progress != "never" {
+		return usagef("plan solve: --progress must be auto, always or never")
 	}
 	if *timeLimit <= 0 {
 		return usagef("plan solve: --time-limit must be positive")
@@ -84,7 +94,14 @@ func runPlanSolve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := scheduler.Solve(ctx, inst, scheduler.Options{TimeLimit: *timeLimit, Seed: *seed})
+	opt := scheduler.Options{TimeLimit: *timeLimit, Seed: *seed, FixedEffort: *fixed}
+	var pw *progressWriter
+	if *progress == "always" || (*progress == "auto" && isTerminal(e.stderr)) {
+		pw = &progressWriter{w: e.stderr}
+		opt.Progress = pw.show
+	}
+	res, err := scheduler.Solve(ctx, inst, opt)
+	pw.done()
 	if err != nil {
 		return fmt.Errorf("solve %s: %w", *instPath, err)
 	}
@@ -109,10 +126,48 @@ func runPlanSolve(ctx context.Context, e env, args []string) error {
 			eligible++
 		}
 	}
-	fmt.Fprintf(e.stderr, "objective=%d upper_bound=%d proved_optimal=%v served=%d/%d time=%v stopped_by=%s\n",
+	fmt.Fprintf(e.stderr, "objective=%d upper_bound=%d proved_optimal=%v served=%d/%d time=%v stopped_by=%s gap=%.5f%% first_plan=%v first_objective=%d\n",
 		res.Objective, res.UpperBound, res.ProvedOptimal, len(res.Plan.Loans), eligible,
-		res.Stats.Elapsed.Round(time.Millisecond), res.Stats.StoppedBy)
+		res.Stats.Elapsed.Round(time.Millisecond), res.Stats.StoppedBy, 100*res.Gap,
+		res.Stats.FirstPlan.Round(time.Millisecond), res.Stats.FirstObjective)
 	return nil
+}
+
+// progressWriter shows the progress of a solve on one terminal line,
+// rewritten at most ten times a second (and at each phase's end).
+type progressWriter struct {
+	w     io.Writer
+	last  time.Duration
+	shown bool
+}
+
+func (p *progressWriter) show(pr scheduler.Progress) {
+	if pr.Phase == "" && p.shown && pr.Elapsed-p.last < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = pr.Elapsed, true
+	bound, gap := "—", "—"
+	if pr.UpperBound < math.MaxInt32 {
+		bound, gap = fmt.Sprint(pr.UpperBound), fmt.Sprintf("%.3f %%", 100*pr.Gap())
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Kplan %d  bound %s  gap %s  %v", pr.Objective, bound, gap, pr.Elapsed.Round(time.Millisecond))
+}
+
+// done ends the progress line.
+func (p *progressWriter) done() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func runPlanEvaluate(e env, args []string) error {
@@ -189,12 +244,13 @@ func printEvaluation(w io.Writer, ev *scheduler.Evaluation) {
 }
 
 func runPlanCapacity(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "plan capacity", "plan capacity --instance F [--loan-weeks N] [--packs N] [--time-limit D] [--json]\n\n"+
+	fs := newFlagSet(e, "plan capacity", "plan capacity --instance F [--loan-weeks N] [--packs N] [--loan-policy P] [--time-limit D] [--json]\n\n"+
 		"Prints the use of the packs per period and the smallest number of packs that\n"+
 		"would serve every eligible project (bisection over the packs, one solve each).")
 	instPath := fs.String("instance", "", "instance file (required)")
 	loanWeeks := fs.Int("loan-weeks", 0, "what if loans lasted N school weeks (default: the instance's)")
 	packs := fs.Int("packs", 0, "what if the city had N packs (default: the instance's)")
+	policy := fs.String("loan-policy", "", "what if loans followed this policy: within_period, across_breaks or period_length (default: the instance's)")
 	timeLimit := fs.Duration("time-limit", 10*time.Second, "time limit of each solve (Go duration)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
@@ -209,11 +265,14 @@ func runPlanCapacity(ctx context.Context, e env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("plan capacity: unexpected argument %q", fs.Arg(0))
 	}
+	if _, err := calendar.ParseLoanPolicy(*policy); err != nil {
+		return usagef("plan capacity: --loan-policy: %v", err)
+	}
 	inst, err := readInstance(*instPath)
 	if err != nil {
 		return err
 	}
-	rep, err := scheduler.PlanCapacity(ctx, inst, scheduler.CapacityOptions{LoanWeeks: *loanWeeks, Packs: *packs,
+	rep, err := scheduler.PlanCapacity(ctx, inst, scheduler.CapacityOptions{LoanWeeks: *loanWeeks, Packs: *packs, LoanPolicy: *policy,
 		Solve: scheduler.Options{TimeLimit: *timeLimit}})
 	if err != nil {
 		return fmt.Errorf("capacity %s: %w", *instPath, err)
@@ -227,8 +286,8 @@ func runPlanCapacity(ctx context.Context, e env, args []string) error {
 		return nil
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "packs=%d loan_weeks=%d served=%d/%d eligible (%d with a legal slot) objective=%d upper_bound=%d\n",
-		rep.Packs, rep.LoanWeeks, rep.Served, rep.Eligible, rep.Schedulable, rep.Objective, rep.UpperBound)
+	fmt.Fprintf(w, "packs=%d loan_weeks=%d loan_policy=%s served=%d/%d eligible (%d with a legal slot) objective=%d upper_bound=%d\n",
+		rep.Packs, rep.LoanWeeks, rep.LoanPolicy, rep.Served, rep.Eligible, rep.Schedulable, rep.Objective, rep.UpperBound)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "period\tweeks\tpack-weeks used\tavailable\tuse %\tloans\tpreferred by\t(packs)\tno preference\t")
 	for _, p := range rep.Periods {

@@ -35,6 +35,8 @@ func TestPlanUsage(t *testing.T) {
 		{name: "solve inconsistent instance", giveArgs: []string{"plan", "solve", "--instance", bad}, wantCode: 1, wantErr: `projects[0] "PR00001": unknown school "E99999"`},
 		{name: "evaluate without plan", giveArgs: []string{"plan", "evaluate", "--instance", "x"}, wantCode: 2, wantErr: "--plan are required"},
 		{name: "capacity bad loan weeks", giveArgs: []string{"plan", "capacity", "--instance", "x", "--loan-weeks", "-1"}, wantCode: 2, wantErr: "must be positive"},
+		{name: "capacity bad loan policy", giveArgs: []string{"plan", "capacity", "--instance", "x", "--loan-policy", "always"}, wantCode: 2, wantErr: "--loan-policy"},
+		{name: "solve bad progress", giveArgs: []string{"plan", "solve", "--instance", "x", "--progress", "maybe"}, wantCode: 2, wantErr: "--progress must be"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -122,4 +124,22 @@ func TestPlanCapacity(t *testing.T) {
 	assert.Contains(t, stdout, "packs=6 loan_weeks=5")
 	assert.Contains(t, stdout, "pack-weeks used")
 	assert.Contains(t, stdout, "packs needed to serve every eligible project")
+}
+
+// Progress goes to stderr when asked (a terminal by default, never a pipe):
+// the plan, the bound and the gap, on one rewritten line, then the summary
+// with how the search ended.
+func TestPlanSolveProgress(t *testing.T) {
+	t.Parallel()
+	inst := filepath.Join(planTestdata, "medium-rerun.json")
+	out := filepath.Join(t.TempDir(), "plan.json")
+	code, _, stderr := runCLI(t, nil, "plan", "solve", "--instance", inst, "--out", out, "--progress", "always")
+	require.Equal(t, 0, code, "solve: %s", stderr)
+	assert.Contains(t, stderr, "\r\x1b[Kplan ", "progress line")
+	assert.Contains(t, stderr, "bound ")
+	assert.Contains(t, stderr, "stopped_by=optimal gap=0.00000%")
+	code, _, stderr = runCLI(t, nil, "plan", "solve", "--instance", inst, "--out", out, "--fixed-effort")
+	require.Equal(t, 0, code, "solve: %s", stderr)
+	assert.NotContains(t, stderr, "\r", "no progress on a pipe")
+	assert.Contains(t, stderr, "first_objective=")
 }

@@ -21,11 +21,10 @@ import (
 func TestRequestsExport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "export.db")
+	dbPath := storetest.NewSQLiteFile(t)
 	env := map[string]string{"DATABASE_URL": dbPath}
 	db, err := store.Open(ctx, dbPath, store.Options{})
 	require.NoError(t, err)
-	require.NoError(t, db.Migrate(ctx))
 	school := storetest.School(t, db, &storetest.SchoolOpts{SectorID: "orgemont", Name: "École Jean Jaurès"})
 	storetest.Pack(t, db, nil)
 	q := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, Pupils: 30, State: store.RequestValidated, PreferredPeriods: []string{"P4"}})

@@ -14,7 +14,7 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-const roundUsage = `round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--save-instance F] [--save-plan P] [--db URL]
+const roundUsage = `round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--loan-policy P] [--date YYYY-MM-DD] [--json] [--save-instance F] [--save-plan P] [--db URL]
        classemobile round publish --id N [--json] [--db URL]
        classemobile round show --id N [--json] [--db URL]
        classemobile round list [--year Y] [--db URL]`
@@ -42,13 +42,14 @@ func runRound(ctx context.Context, e env, args []string) error {
 }
 
 func runRoundRun(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "round run", "round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--date YYYY-MM-DD] [--json] [--db URL]\n\n"+
+	fs := newFlagSet(e, "round run", "round run --year Y [--publish] [--time-limit D] [--loan-weeks N] [--loan-policy P] [--date YYYY-MM-DD] [--json] [--db URL]\n\n"+
 		"Runs the allocation engine on the validated requests of a school year and stores the result\n"+
 		"as a draft round; with --publish, publishes it (creates the loans) at once.")
 	year := fs.String("year", "", "school year, e.g. 2026-2027 (required)")
 	publish := fs.Bool("publish", false, "publish the round: create its loans, supersede the previous round")
 	timeLimit := fs.Duration("time-limit", store.DefaultRoundTimeLimit, "solver time limit")
 	loanWeeks := fs.Int("loan-weeks", 0, "loan length in school weeks [LOAN_WEEKS, else 6]")
+	policy := fs.String("loan-policy", "", "where a loan may lie: within_period, across_breaks (over one short break) or period_length (a short period gets loans of its length); defaults to the school year's setting")
 	date := fs.String("date", "", "run as of this day (YYYY-MM-DD); defaults to today in Paris")
 	asJSON := fs.Bool("json", false, "print the round as JSON")
 	saveInstance := fs.String("save-instance", "", "also write the engine's instance (ALLOCATION-SPEC format) to this file")
@@ -57,7 +58,11 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := store.RoundInput{SchoolYear: strings.TrimSpace(*year), LoanWeeks: *loanWeeks, TimeLimit: *timeLimit}
+	in := store.RoundInput{SchoolYear: strings.TrimSpace(*year), LoanWeeks: *loanWeeks, TimeLimit: *timeLimit,
+		LoanPolicy: calendar.LoanPolicy(*policy)}
+	if _, err := calendar.ParseLoanPolicy(*policy); err != nil {
+		return usagef("round run: --loan-policy %q: want within_period, across_breaks or period_length", *policy)
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usagef("round run: unexpected argument %q", fs.Arg(0))
@@ -118,6 +123,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	fs := newFlagSet(e, "round "+action, "round "+action+" --id N [--json] [--db URL]")
 	id := fs.Int64("id", 0, "round id (required)")
 	asJSON := fs.Bool("json", false, "print the round as JSON")
+	confirm := fs.String("confirm-cancel", "", "publish: the loans the draft cancels, confirmed (comma-separated ids)")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -128,6 +134,17 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	if *id <= 0 {
 		return usagef("round %s: --id is required", action)
 	}
+	var confirmed []int64
+	for _, f := range strings.Split(*confirm, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return usagef("round %s: --confirm-cancel: %q is not a loan id", action, f)
+		}
+		confirmed = append(confirmed, n)
+	}
 	db, err := openDB(ctx, e, *dbURL, nil)
 	if err != nil {
 		return err
@@ -135,7 +152,7 @@ func runRoundByID(ctx context.Context, e env, action string, args []string) erro
 	defer db.Close()
 	var r store.Round
 	if action == "publish" {
-		r, err = db.PublishRound(ctx, store.Actor{}, *id)
+		r, err = db.PublishRoundConfirmed(ctx, store.Actor{}, *id, confirmed)
 	} else {
 		r, err = db.Round(ctx, *id)
 	}
@@ -237,6 +254,9 @@ func printRound(w io.Writer, r store.Round) {
 		p.Packs, strings.Join(p.PackCodes, ", "), p.LoanWeeks, p.TurnaroundDays)
 	fmt.Fprintf(w, "             au %s : première semaine ouverte n° %d, %d demande(s) validée(s), %d prêt(s) verrouillé(s)\n",
 		frDate(p.Today), p.TodayWeek, p.Requests, len(p.Locked))
+	if p.LoanPolicy != "" {
+		fmt.Fprintf(w, "Politique de prêt : %s (%s)\n", p.LoanPolicy, calendar.LoanPolicy(p.LoanPolicy).Label())
+	}
 	for _, m := range p.Maintenance {
 		fmt.Fprintf(w, "Maintenance : pack %s indisponible du %s au %s (%s)\n", m.PackCode, frDate(m.FirstDay), frDate(m.LastDay), m.Reason)
 	}
@@ -250,10 +270,22 @@ func printRound(w io.Writer, r store.Round) {
 		case pin.Kind == store.PinExclude:
 			fmt.Fprintf(w, "Épinglage : demande n° %d exclue\n", pin.RequestID)
 		case pin.StartWeek != nil:
-			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir de la semaine %d\n", pin.RequestID, *pin.StartWeek)
+			start := fmt.Sprintf("de la semaine scolaire n° %d", *pin.StartWeek)
+			for _, l := range r.Loans {
+				if l.RequestID == pin.RequestID && l.StartWeek == *pin.StartWeek {
+					start = "du " + frDate(l.PickupDay)
+				}
+			}
+			fmt.Fprintf(w, "Épinglage : demande n° %d servie à partir %s\n", pin.RequestID, start)
 		default:
 			fmt.Fprintf(w, "Épinglage : demande n° %d servie\n", pin.RequestID)
 		}
+	}
+	for _, c := range r.Cancellations {
+		fmt.Fprintf(w, "À confirmer à la publication (--confirm-cancel %d) : ce tour %s\n", c.LoanID, c.Message)
+	}
+	for _, c := range r.Moves {
+		fmt.Fprintf(w, "Changement : ce tour %s\n", c.Message)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Demandes servies : %d (%d pack(s) prêtés)\n", len(r.Loans), r.Stats.ServedPacks)
@@ -280,7 +312,7 @@ func printRound(w io.Writer, r store.Round) {
 	}
 	t := r.Terms
 	fmt.Fprintln(w)
-	proof := "écart maximal à l'optimum : " + strconv.Itoa(r.UpperBound-r.Objective)
+	proof := fmt.Sprintf("écart maximal à l'optimum : %d, soit %.3f %%", r.UpperBound-r.Objective, 100*r.Stats.Gap)
 	if r.ProvedOptimal || r.UpperBound == r.Objective {
 		proof = "optimum prouvé"
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/internal/store"
+	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
 // demoDB seeds the demo data set as of 28 November 2026 into a new SQLite
@@ -21,11 +21,10 @@ import (
 func demoDB(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "demo.db")
+	path := storetest.NewSQLiteFile(t)
 	db, err := store.Open(ctx, path, store.Options{})
 	require.NoError(t, err)
 	defer db.Close()
-	require.NoError(t, db.Migrate(ctx))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	require.NoError(t, seedDemo(ctx, db, io.Discard, logger, time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)))
 	return path

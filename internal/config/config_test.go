@@ -25,6 +25,7 @@ func TestLoad(t *testing.T) {
 			assert.Equal(t, "classemobile.db", c.DatabaseURL)
 			assert.Equal(t, "http://localhost:8080", c.BaseURL)
 			assert.Equal(t, 6, c.LoanWeeks)
+			assert.Equal(t, 5, c.PickupWindowDays, "pickup window default")
 			assert.Equal(t, "Europe/Paris", c.Location.String())
 			assert.Equal(t, "outbox", c.OutboxDir)
 			assert.Equal(t, "02:00", c.JobsAt)
@@ -32,8 +33,9 @@ func TestLoad(t *testing.T) {
 			assert.Equal(t, 60, c.FeedRatePerMinute)
 			assert.Equal(t, 30, c.FeedBurst)
 		}},
-		{name: "environment", giveEnv: map[string]string{"DATABASE_URL": "/var/lib/cm/data.db", "DEMO": "1", "LOAN_WEEKS": "5", "BASE_URL": "https://cm.example/"},
+		{name: "environment", giveEnv: map[string]string{"DATABASE_URL": "/var/lib/cm/data.db", "DEMO": "1", "LOAN_WEEKS": "5", "BASE_URL": "https://cm.example/", "PICKUP_WINDOW_DAYS": "3"},
 			want: func(t *testing.T, c Config) {
+				assert.Equal(t, 3, c.PickupWindowDays)
 				assert.Equal(t, "/var/lib/cm/data.db", c.DatabaseURL)
 				assert.True(t, c.Demo)
 				assert.Equal(t, 5, c.LoanWeeks)

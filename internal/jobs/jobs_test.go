@@ -1,9 +1,12 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,7 +130,7 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, Pickup: today.AddDays(3), TrainingDone: true, DirectorSigned: true})
 		// F: an extension request waiting for 2 days (coordinator).
 		f := p.loan(t, db, storetest.LoanFixture{TeacherID: p.teacher2.ID, State: "picked_up", Pickup: today.AddDays(-10), Return: today.AddDays(25), TrainingDone: true})
-		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'granted', ?)`,
+		storetest.ExecLoan(t, db, `INSERT INTO loan_extensions (loan_id, weeks, reason, requested_at, state, new_return_day) VALUES (?, 2, 'Projet à terminer', ?, 'requested', ?)`,
 			f, today.AddDays(-2).In(paris).Add(10*time.Hour), today.AddDays(39).String())
 		// G: cancelled, would have had a pickup reminder.
 		p.loan(t, db, storetest.LoanFixture{State: "cancelled", Pickup: today.AddDays(3)})
@@ -139,6 +142,10 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		assert.Equal(t, 11, rep.Inserted, "reminders recorded (one of them too late: C's return - 7)")
 		assert.Equal(t, 10, rep.Sent, "reminders sent")
 		assert.Equal(t, 5, rep.Messages, "messages")
+		var ledgerSkipped int
+		require.NoError(t, db.Bun().NewRaw("SELECT count(*) FROM reminders WHERE status = 'skipped'").Scan(ctx, &ledgerSkipped))
+		assert.Equal(t, 1, ledgerSkipped, "C's return - 7 is too late")
+		assert.Equal(t, ledgerSkipped, rep.Skipped, "the summary counts skipped reminders as the ledger does")
 
 		msgs := byRecipient(srv.Messages())
 		require.Len(t, msgs, 5, "recipients")
@@ -148,7 +155,7 @@ func TestRunSendsOneFrenchMessagePerRecipient(t *testing.T) {
 		teacher := msgs[p.teacher.Email][0]
 		assert.Equal(t, fmt.Sprintf("rappels-2026-03-12-u%d@epinay.example.fr", p.teacher.ID), teacher.MessageID(), "stable Message-ID")
 		assert.Equal(t, "classemobile : 5 rappels pour le jeudi 12 mars 2026", teacher.Subject(), "teacher subject")
-		for _, want := range []string{"Bonjour Élodie Fontaine,", "Formation technique pas encore suivie", "le pack " + pack.Code,
+		for _, want := range []string{"Bonjour Élodie Fontaine,", "Formation technique pas encore suivie", "du pack " + pack.Code,
 			"jeudi 26 mars 2026", "Retour de la classe mobile dans 7 jours", "Retour en retard", "Bilan de l'action à rédiger",
 			"https://classemobile.example.fr"} {
 			assert.Contains(t, teacher.Text, want, "teacher's text")
@@ -508,5 +515,138 @@ func TestCatchUpAfterMissedNight(t *testing.T) {
 		require.Len(t, msgs, 1, "one message")
 		assert.Contains(t, msgs[0].Text, "Retour de la classe mobile dans 6 jours", "caught-up text counts from the 13th")
 		assert.True(t, strings.HasPrefix(msgs[0].MessageID(), "rappels-2026-03-13-"), "Message-ID of the night it went out")
+	})
+}
+
+// TestInvalidMessageFailsAtOnce: a recipient whose name holds a line break
+// (written before names were checked) cannot get a valid message; the
+// reminder fails at the first attempt instead of being retried five times.
+func TestInvalidMessageFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := setupPeople(t, db)
+		loan := p.loan(t, db, storetest.LoanFixture{State: "picked_up", Pickup: today.AddDays(-35), Return: today.AddDays(7), TrainingDone: true})
+		_, err := db.Bun().NewRaw("UPDATE users SET name = ? WHERE id = ?", "Élodie\r\nBcc: x@evil.example", p.teacher.ID).Exec(ctx)
+		require.NoError(t, err)
+		sender, err := notify.New(notify.Options{OutboxDir: t.TempDir(), From: mailFrom})
+		require.NoError(t, err)
+		r := newRunner(t, db, sender, jobs.RunnerOptions{Backoff: time.Millisecond})
+		rep, err := r.Run(ctx, today)
+		require.NoError(t, err, "run")
+		assert.Equal(t, 1, rep.FailedAttempts, "one attempt only")
+		assert.Equal(t, 1, rep.Failed, "failed at once")
+		rows, err := db.ListReminders(ctx, store.ReminderFilter{LoanID: loan, Status: store.ReminderFailed})
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		assert.Equal(t, 1, rows[0].Attempts)
+		assert.Contains(t, rows[0].LastError, "invalid message")
+	})
+}
+
+// blockingSender blocks each Send until release is closed, after saying
+// it started.
+type blockingSender struct {
+	started chan struct{}
+	release chan struct{}
+	inner   jobs.Sender
+}
+
+func (s *blockingSender) Send(ctx context.Context, m notify.Message) error {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.inner.Send(ctx, m)
+}
+
+// TestLiveRunKeepsItsLeases: a run sending slowly (longer than several
+// leases) renews its leases, so a second run does not take its reminders
+// over and nothing is sent twice.
+func TestLiveRunKeepsItsLeases(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := setupPeople(t, db)
+		p.loan(t, db, storetest.LoanFixture{State: "picked_up", Pickup: today.AddDays(-35), Return: today.AddDays(7), TrainingDone: true})
+		dir := t.TempDir()
+		outbox, err := notify.NewOutbox(dir, mailFrom)
+		require.NoError(t, err)
+		slow := &blockingSender{started: make(chan struct{}, 1), release: make(chan struct{}), inner: outbox}
+		// Generous times: the test machine may be loaded, and a lease
+		// that lapses while A is alive is what this test would catch.
+		const lease = 5 * time.Second
+		a := newRunner(t, db, slow, jobs.RunnerOptions{Owner: "run-a", Lease: lease})
+		type result struct {
+			rep jobs.Report
+			err error
+		}
+		resA := make(chan result, 1)
+		go func() {
+			rep, err := a.Run(ctx, today)
+			resA <- result{rep, err}
+		}()
+		select {
+		case <-slow.started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("run A did not start sending")
+		}
+		// Run B waits up to 12 s (over two of A's leases) and leaves the
+		// reminder to A, which is alive and renews its lease.
+		var logs bytes.Buffer
+		b := newRunner(t, db, outbox, jobs.RunnerOptions{Owner: "run-b", Lease: lease, MaxRetryWait: 12 * time.Second,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		repB, err := b.Run(ctx, today)
+		require.NoError(t, err)
+		assert.Zero(t, repB.Sent, "B sent nothing: A still holds the reminder")
+		assert.Contains(t, logs.String(), "Waiting for reminders leased by another run")
+		assert.Contains(t, logs.String(), "other_owner=run-a")
+		assert.NotContains(t, logs.String(), "Taking over")
+		close(slow.release)
+		ra := <-resA
+		require.NoError(t, ra.err)
+		assert.Equal(t, 1, ra.rep.Sent, "A sent it")
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Len(t, entries, 1, "one message in the outbox")
+	})
+}
+
+// TestDeadRunLeasesTakenOver: reminders leased by a run that died (its
+// leases are no longer renewed) are taken over by the next run once the
+// lease expires, and the takeover is logged.
+func TestDeadRunLeasesTakenOver(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := setupPeople(t, db)
+		p.loan(t, db, storetest.LoanFixture{State: "picked_up", Pickup: today.AddDays(-35), Return: today.AddDays(7), TrainingDone: true})
+		// Record the reminders, then lease them to a run that dies at once.
+		r0 := newRunner(t, db, nil, jobs.RunnerOptions{})
+		due, err := r0.Compute(ctx, today)
+		require.NoError(t, err)
+		_, err = db.InsertReminders(ctx, due)
+		require.NoError(t, err)
+		now := time.Now()
+		claimed, err := db.ClaimReminders(ctx, "dead-run", now, now.Add(500*time.Millisecond), 10)
+		require.NoError(t, err)
+		require.NotEmpty(t, claimed)
+
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&logs, nil))
+		dir := t.TempDir()
+		outbox, err := notify.NewOutbox(dir, mailFrom)
+		require.NoError(t, err)
+		r := newRunner(t, db, outbox, jobs.RunnerOptions{Owner: "next-run", Logger: logger, Lease: time.Second})
+		rep, err := r.Run(ctx, today)
+		require.NoError(t, err)
+		assert.Equal(t, len(claimed), rep.Sent, "the dead run's reminders are sent")
+		assert.Contains(t, logs.String(), "Taking over the reminders of a run that stopped")
+		assert.Contains(t, logs.String(), "dead_owner=dead-run")
 	})
 }

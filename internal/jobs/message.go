@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/notify"
@@ -35,25 +36,59 @@ func inDays(n int) string {
 	}
 }
 
-// item is one reminder in a message, in French.
+// item is one reminder in a message, in French, with the page where the
+// recipient acts on it.
 type item struct {
 	Title string
 	Lines []string
+	// Path is the page of the web application where the recipient acts
+	// (see APP-URLS), relative to the base URL.
+	Path string
+	// Link is BaseURL + Path, set by compose.
+	Link string
+}
+
+// packsPhrase names the loan's packs with the right articles: "le pack
+// CM-01" or "les packs CM-01 et CM-02" (the), "du pack CM-01" or "des packs
+// CM-01 et CM-02" (of the), and whether it is plural.
+type packsPhrase struct {
+	The, Of  string
+	Plural   bool
+	Feminine bool // "la classe mobile", when the packs are not known
+}
+
+func packsOf(codes []string) packsPhrase {
+	switch len(codes) {
+	case 0:
+		return packsPhrase{The: "la classe mobile", Of: "de la classe mobile", Feminine: true}
+	case 1:
+		return packsPhrase{The: "le pack " + codes[0], Of: "du pack " + codes[0]}
+	}
+	list := strings.Join(codes[:len(codes)-1], ", ") + " et " + codes[len(codes)-1]
+	return packsPhrase{The: "les packs " + list, Of: "des packs " + list, Plural: true}
+}
+
+// agree picks the participle's form: "rendu" + "e" (feminine) or "s"
+// (plural).
+func (p packsPhrase) agree(participle string) string {
+	switch {
+	case p.Plural:
+		return participle + "s"
+	case p.Feminine:
+		return participle + "e"
+	}
+	return participle
 }
 
 // describe turns a reminder into a French paragraph.
 func describe(rem store.Reminder, l store.ReminderLoan, today calendar.Date) item {
-	packs := "le pack"
-	if len(l.Packs) == 1 {
-		packs = "le pack " + l.Packs[0]
-	} else if len(l.Packs) > 1 {
-		packs = "les packs " + strings.Join(l.Packs, ", ")
-	}
+	packs := packsOf(l.Packs)
+	loanPage := fmt.Sprintf("/prets/%d", l.ID)
 	project := fmt.Sprintf("Projet « %s », %s (prêt n° %d)", l.Title, l.SchoolName, l.ID)
 	switch rem.Kind {
 	case store.ReminderTraining:
-		return item{Title: "Formation technique pas encore suivie", Lines: []string{project,
-			fmt.Sprintf("Le retrait de %s est prévu le %s (%s).", packs, frenchDate(l.PickupDay), inDays(l.PickupDay.DaysSince(today))),
+		return item{Title: "Formation technique pas encore suivie", Path: loanPage, Lines: []string{project,
+			fmt.Sprintf("Le retrait %s est prévu le %s (%s).", packs.Of, frenchDate(l.PickupDay), inDays(l.PickupDay.DaysSince(today))),
 			"La formation technique doit avoir été suivie au moment du retrait : merci de la planifier avec la DSI."}}
 	case store.ReminderAgreement:
 		who := "le directeur ou la directrice d'école et la DSI"
@@ -63,27 +98,27 @@ func describe(rem store.Reminder, l store.ReminderLoan, today calendar.Date) ite
 		case l.ITSigned:
 			who = "le directeur ou la directrice d'école (la DSI a signé)"
 		}
-		return item{Title: "Convention de prêt à signer", Lines: []string{project,
+		return item{Title: "Convention de prêt à signer", Path: loanPage, Lines: []string{project,
 			fmt.Sprintf("La convention de prêt doit être signée par %s avant le retrait prévu le %s.", who, frenchDate(l.PickupDay))}}
 	case store.ReminderPickup:
-		return item{Title: "Retrait de la classe mobile " + inDays(l.PickupDay.DaysSince(today)), Lines: []string{project,
-			fmt.Sprintf("Retrait de %s le %s.", packs, frenchDate(l.PickupDay)),
+		return item{Title: "Retrait de la classe mobile " + inDays(l.PickupDay.DaysSince(today)), Path: loanPage, Lines: []string{project,
+			fmt.Sprintf("Retrait %s le %s.", packs.Of, frenchDate(l.PickupDay)),
 			"À prévoir : la convention de prêt signée, un lieu de stockage sécurisé avec alimentation électrique pour la recharge.",
 			"Une feuille d'inventaire vous sera remise et le matériel sera contrôlé élément par élément avec la DSI."}}
 	case store.ReminderReturn:
-		return item{Title: "Retour de la classe mobile " + inDays(l.ReturnDay.DaysSince(today)), Lines: []string{project,
-			fmt.Sprintf("Retour de %s prévu le %s.", packs, frenchDate(l.ReturnDay)),
+		return item{Title: "Retour de la classe mobile " + inDays(l.ReturnDay.DaysSince(today)), Path: loanPage, Lines: []string{project,
+			fmt.Sprintf("Retour %s prévu le %s.", packs.Of, frenchDate(l.ReturnDay)),
 			"Merci de rassembler tout le matériel (tablettes, valise de recharge, borne) : l'inventaire sera contrôlé avec la DSI."}}
 	case store.ReminderOverdue:
-		return item{Title: "Retour en retard", Lines: []string{project,
-			fmt.Sprintf("%s devait être rendu le %s (%s) et n'est pas encore revenu.", capitalize(packs), frenchDate(l.ReturnDay), inDays(l.ReturnDay.DaysSince(today))),
+		return item{Title: "Retour en retard", Path: loanPage, Lines: []string{project,
+			overdueLine(packs, l.ReturnDay, today),
 			"Merci de prendre contact avec la DSI pour organiser le retour au plus vite."}}
 	case store.ReminderAssessment:
 		returned := l.ReturnedOn
 		if returned.IsZero() {
 			returned = l.ReturnDay
 		}
-		return item{Title: "Bilan de l'action à rédiger", Lines: []string{project,
+		return item{Title: "Bilan de l'action à rédiger", Path: loanPage + "/bilan", Lines: []string{project,
 			fmt.Sprintf("Le matériel a été rendu le %s.", frenchDate(returned)),
 			"Merci de rédiger le bilan (retour d'usage humain et pédagogique), transmis à l'Inspection de l'Éducation nationale."}}
 	case store.ReminderExtension:
@@ -91,16 +126,40 @@ func describe(rem store.Reminder, l store.ReminderLoan, today calendar.Date) ite
 		if !l.ExtensionReturnDay.IsZero() {
 			line += fmt.Sprintf(" Nouvelle date de retour demandée : %s.", frenchDate(l.ExtensionReturnDay))
 		}
-		return item{Title: "Demande de prolongation en attente", Lines: []string{project, line}}
+		return item{Title: "Demande de prolongation en attente", Path: loanPage, Lines: []string{project, line}}
 	}
-	return item{Title: string(rem.Kind), Lines: []string{project}}
+	return item{Title: string(rem.Kind), Path: loanPage, Lines: []string{project}}
 }
 
+// overdueLine says the packs are late, with the verbs agreeing.
+func overdueLine(packs packsPhrase, ret, today calendar.Date) string {
+	if packs.Plural {
+		return fmt.Sprintf("%s devaient être %s le %s (%s) et ne sont pas encore %s.", capitalize(packs.The),
+			packs.agree("rendu"), frenchDate(ret), inDays(ret.DaysSince(today)), packs.agree("revenu"))
+	}
+	return fmt.Sprintf("%s devait être %s le %s (%s) et n'est pas encore %s.", capitalize(packs.The),
+		packs.agree("rendu"), frenchDate(ret), inDays(ret.DaysSince(today)), packs.agree("revenu"))
+}
+
+// capitalize upper-cases the first letter of s (UTF-8 aware).
 func capitalize(s string) string {
-	if s == "" {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// greetingName is the person's name alone, for "Bonjour …,": without a
+// role or service added in parentheses or after a dash or a comma
+// ("Karim Benali (DSI)" → "Karim Benali").
+func greetingName(name string) string {
+	for _, sep := range []string{" (", " — ", " – ", " - ", ","} {
+		if i := strings.Index(name, sep); i > 0 {
+			name = name[:i]
+		}
+	}
+	return strings.TrimSpace(name)
 }
 
 var htmlMessage = template.Must(template.New("message").Parse(`<!DOCTYPE html>
@@ -110,7 +169,9 @@ var htmlMessage = template.Must(template.New("message").Parse(`<!DOCTYPE html>
 <p>{{.Intro}}</p>
 {{range .Items}}<h2 style="font-size: 1.1em">{{.Title}}</h2>
 {{range .Lines}}<p>{{.}}</p>
-{{end}}{{end}}{{if .BaseURL}}<p><a href="{{.BaseURL}}">{{.BaseURL}}</a></p>
+{{end}}{{if .Link}}<p><a href="{{.Link}}">Ouvrir la page du prêt</a></p>
+{{end}}{{end}}{{if .Contact}}<p>Une question ? Contact : {{.Contact}}</p>
+{{end}}{{if .BaseURL}}<p>classemobile : <a href="{{.BaseURL}}">{{.BaseURL}}</a></p>
 {{end}}<p style="color: #666">Message automatique de classemobile, envoyé une fois par nuit au plus. Merci de ne pas y répondre.</p>
 </body></html>
 `))
@@ -119,11 +180,27 @@ var htmlMessage = template.Must(template.New("message").Parse(`<!DOCTYPE html>
 const ReminderIDsHeader = "X-Classemobile-Reminders"
 
 // compose builds the one message a recipient gets tonight for all of
-// their due reminders.
+// their due reminders. The same reminder (loan and kind) due on several
+// days, caught up in one night, is shown once; the heading counts what is
+// shown, the ledger ids header lists every reminder the message settles.
 func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]store.ReminderLoan, today calendar.Date) notify.Message {
+	type key struct {
+		loan int64
+		kind store.ReminderKind
+	}
+	seen := map[key]bool{}
 	items := make([]item, 0, len(rems))
 	for _, rem := range rems {
-		items = append(items, describe(rem, loans[rem.LoanID], today))
+		k := key{rem.LoanID, rem.Kind}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		it := describe(rem, loans[rem.LoanID], today)
+		if r.o.BaseURL != "" && it.Path != "" {
+			it.Link = r.o.BaseURL + it.Path
+		}
+		items = append(items, it)
 	}
 	subject := "classemobile : " + items[0].Title
 	if len(items) > 1 {
@@ -133,16 +210,24 @@ func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]st
 	if len(items) > 1 {
 		intro = fmt.Sprintf("Voici les %d rappels de classemobile du %s.", len(items), frenchDate(today))
 	}
+	name := greetingName(u.Name)
+	contact := r.contactLine()
 	var text strings.Builder
-	fmt.Fprintf(&text, "Bonjour %s,\n\n%s\n", u.Name, intro)
+	fmt.Fprintf(&text, "Bonjour %s,\n\n%s\n", name, intro)
 	for _, it := range items {
 		fmt.Fprintf(&text, "\n== %s ==\n", it.Title)
 		for _, line := range it.Lines {
 			fmt.Fprintf(&text, "%s\n", line)
 		}
+		if it.Link != "" {
+			fmt.Fprintf(&text, "Page du prêt : %s\n", it.Link)
+		}
+	}
+	if contact != "" {
+		fmt.Fprintf(&text, "\nUne question ? Contact : %s\n", contact)
 	}
 	if r.o.BaseURL != "" {
-		fmt.Fprintf(&text, "\n%s\n", r.o.BaseURL)
+		fmt.Fprintf(&text, "\nclassemobile : %s\n", r.o.BaseURL)
 	}
 	text.WriteString("\n-- \nMessage automatique de classemobile, envoyé une fois par nuit au plus. Merci de ne pas y répondre.\n")
 	ids := make([]string, len(rems))
@@ -150,7 +235,8 @@ func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]st
 		ids[i] = strconv.FormatInt(rem.ID, 10)
 	}
 	var html bytes.Buffer
-	_ = htmlMessage.Execute(&html, map[string]any{"Subject": subject, "Name": u.Name, "Intro": intro, "Items": items, "BaseURL": r.o.BaseURL})
+	_ = htmlMessage.Execute(&html, map[string]any{"Subject": subject, "Name": name, "Intro": intro, "Items": items,
+		"BaseURL": r.o.BaseURL, "Contact": contact})
 	return notify.Message{
 		From:      r.from,
 		To:        []notify.Address{{Name: u.Name, Email: u.Email}},
@@ -163,6 +249,19 @@ func (r *Runner) compose(u store.User, rems []store.Reminder, loans map[int64]st
 		// deliveries.
 		Headers: map[string]string{ReminderIDsHeader: strings.Join(ids, ",")},
 	}
+}
+
+// contactLine names the person to write to: "Claire Martin
+// <claire.martin@ville.fr>" from RunnerOptions.Contact.
+func (r *Runner) contactLine() string {
+	c := r.o.Contact
+	switch {
+	case c.Name != "" && c.Email != "":
+		return c.Name + " <" + c.Email + ">"
+	case c.Email != "":
+		return c.Email
+	}
+	return c.Name
 }
 
 // Preview is a message a dry run would send.
@@ -227,12 +326,4 @@ func (r *Runner) DryRun(ctx context.Context, today calendar.Date) ([]Preview, er
 		out = append(out, Preview{Reminders: rems, Message: r.compose(users[uid], rems, loans, today)})
 	}
 	return out, nil
-}
-
-// parisToday returns the Europe/Paris date at t in loc.
-func parisToday(t time.Time, loc *time.Location) calendar.Date {
-	if loc == nil {
-		return calendar.ParisDate(t)
-	}
-	return calendar.DateOf(t.In(loc))
 }

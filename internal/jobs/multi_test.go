@@ -65,7 +65,11 @@ func startInstance(t *testing.T, dsn, name string, srv *notifytest.Server, elect
 		clock: clockwork.NewFakeClockAt(multiNight.In(paris).Add(2*time.Hour - time.Second))}
 	o := jobs.Options{
 		RunnerOptions: jobs.RunnerOptions{DB: in.db, Sender: smtpSender(t, srv, name), From: mailFrom, Clock: in.clock,
-			Logger: storetest.Logger(t), Owner: name},
+			Logger: storetest.Logger(t), Owner: name,
+			// Each instance has its own fake clock, which finish advances
+			// by minutes: leases must outlast that skew (renewal runs on
+			// real time and never fires here).
+			Lease: 15 * time.Minute},
 		Location: paris, At: "02:00",
 		AfterRun: func(rep jobs.Report, err error) { in.reports <- runResult{rep, err} },
 	}

@@ -40,8 +40,12 @@ type RunnerOptions struct {
 	// From is the sender address; its domain ends the Message-IDs.
 	// Defaults to "classemobile <noreply@localhost>".
 	From string
-	// BaseURL is the service's public URL, quoted in messages.
+	// BaseURL is the service's public URL, quoted in messages with the
+	// page where the recipient acts.
 	BaseURL string
+	// Contact is the person every message names for questions (the
+	// coordinator), from the configuration. Defaults to nobody named.
+	Contact notify.Address
 	// MaxLate is how many days past due a reminder may still be sent;
 	// older ones are skipped. Defaults to 7.
 	MaxLate int
@@ -49,9 +53,10 @@ type RunnerOptions struct {
 	// reminders (those older than MaxLate are recorded as skipped).
 	// Defaults to 14.
 	Lookback int
-	// Lease is how long a claim holds before another instance may take
-	// the rows over. Defaults to 15 minutes; it must exceed the sending of
-	// one batch (BatchRecipients messages at the SMTP timeout each).
+	// Lease is how long a claim holds without renewal before another run
+	// may take the rows over. A live run renews its leases every third of
+	// it, so a run that died (killed, machine lost) leaves its reminders to
+	// the next run within one Lease. Defaults to 20 seconds.
 	Lease time.Duration
 	// MaxAttempts is the number of delivery attempts before a reminder is
 	// failed. Defaults to 5.
@@ -127,7 +132,7 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 	}
 	o.Lookback = max(o.Lookback, o.MaxLate)
 	if o.Lease <= 0 {
-		o.Lease = 15 * time.Minute
+		o.Lease = 20 * time.Second
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
@@ -145,9 +150,6 @@ func NewRunner(o RunnerOptions) (*Runner, error) {
 		years: map[string]*calendar.Year{}, yearErr: map[string]bool{}, sendOns: map[sendOnKey]calendar.Date{}}, nil
 }
 
-// Owner returns the lease owner name of this runner.
-func (r *Runner) Owner() string { return r.o.Owner }
-
 // Report sums up one run.
 type Report struct {
 	Date calendar.Date `json:"date"`
@@ -159,13 +161,23 @@ type Report struct {
 	// messages.
 	Sent     int `json:"sent"`
 	Messages int `json:"messages"`
-	// Skipped is the number of claimed reminders found no longer
-	// applicable or too late.
+	// Skipped is the number of reminders this run recorded as skipped:
+	// recorded already too late, or claimed and found no longer
+	// applicable or too late (the ledger's status skipped).
 	Skipped int `json:"skipped"`
 	// FailedAttempts counts reminders whose delivery attempt failed;
 	// Failed those that reached the last attempt.
 	FailedAttempts int `json:"failed_attempts"`
 	Failed         int `json:"failed"`
+	// Notices is the number of round notices sent.
+	Notices int `json:"notices"`
+	// Digests is the number of task digests sent, announcing DigestTasks
+	// tasks; DigestFailedAttempts counts failed deliveries and
+	// DigestsFailed the digests that reached their last attempt.
+	Digests              int `json:"digests"`
+	DigestTasks          int `json:"digest_tasks"`
+	DigestFailedAttempts int `json:"digest_failed_attempts"`
+	DigestsFailed        int `json:"digests_failed"`
 }
 
 // Run is the nightly job as of today (a Europe/Paris date): compute what
@@ -177,13 +189,38 @@ func (r *Runner) Run(ctx context.Context, today calendar.Date) (Report, error) {
 		return rep, err
 	}
 	rep.Due = len(due)
-	if rep.Inserted, err = r.o.DB.InsertReminders(ctx, due); err != nil {
+	// Reminders already too late are recorded as skipped: the report
+	// counts them with the skipped ones, as the ledger does.
+	var pending, late []store.Reminder
+	for _, d := range due {
+		if d.Status == store.ReminderSkipped {
+			late = append(late, d)
+		} else {
+			pending = append(pending, d)
+		}
+	}
+	if rep.Inserted, err = r.o.DB.InsertReminders(ctx, pending); err != nil {
 		return rep, err
 	}
+	n, err := r.o.DB.InsertReminders(ctx, late)
+	if err != nil {
+		return rep, err
+	}
+	rep.Inserted += n
+	rep.Skipped += n
 	err = r.Deliver(ctx, today, &rep)
+	if err == nil && r.o.Sender != nil {
+		rep.Notices, err = r.SendNotices(ctx)
+	}
 	r.logger.InfoContext(ctx, "Reminders run", "date", today.String(), "owner", r.o.Owner, "due", rep.Due,
 		"inserted", rep.Inserted, "sent", rep.Sent, "messages", rep.Messages, "skipped", rep.Skipped,
-		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed)
+		"failed_attempts", rep.FailedAttempts, "failed", rep.Failed, "notices", rep.Notices)
+	if err != nil {
+		return rep, err
+	}
+	err = r.SendTaskDigests(ctx, today, &rep)
+	r.logger.InfoContext(ctx, "Task digests run", "date", today.String(), "owner", r.o.Owner, "digests", rep.Digests,
+		"tasks", rep.DigestTasks, "failed_attempts", rep.DigestFailedAttempts, "failed", rep.DigestsFailed)
 	return rep, err
 }
 
@@ -295,14 +332,24 @@ func (r *Runner) computeSendOn(ctx context.Context, schoolYear string, d calenda
 // against the loan as it is now, and sends one message per recipient. It
 // waits, up to MaxRetryWait, for reminders in backoff and for those leased
 // by other instances, so that a dead instance's work is taken over.
-func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) error {
+func (r *Runner) Deliver(ctx context.Context, today calendar.Date, rep *Report) (err error) {
 	deadline := r.clock.Now().Add(r.o.MaxRetryWait)
 	staff, err := r.o.DB.ReminderStaff(ctx)
 	if err != nil {
 		return err
 	}
+	ctx, stopRenewing := r.renewLeases(ctx)
+	defer func() {
+		if cause := stopRenewing(); err == nil && cause != nil {
+			err = cause
+		}
+	}()
+	announced := map[string]bool{} // other runs' leases already logged
 	for {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.logOtherLeases(ctx, announced); err != nil {
 			return err
 		}
 		now := r.clock.Now()
@@ -390,7 +437,13 @@ func (r *Runner) deliverBatch(ctx context.Context, today calendar.Date, staff st
 				return ctx.Err()
 			}
 			retryAt := now.Add(r.o.Backoff << min(attempts, 20))
-			failed, err := r.o.DB.MarkRemindersAttemptFailed(ctx, r.o.Owner, ids, sendErr.Error(), now, retryAt, r.o.MaxAttempts)
+			maxAttempts := r.o.MaxAttempts
+			if errors.Is(sendErr, notify.ErrInvalidMessage) {
+				// Retrying cannot fix a message that cannot be written
+				// (an address or a name with a line break): fail it now.
+				maxAttempts = 1
+			}
+			failed, err := r.o.DB.MarkRemindersAttemptFailed(ctx, r.o.Owner, ids, sendErr.Error(), now, retryAt, maxAttempts)
 			if err != nil {
 				return err
 			}
@@ -449,4 +502,80 @@ func (r *Runner) check(c store.Reminder, loans map[int64]store.ReminderLoan, use
 // recipient on a night: a resend carries the same one.
 func (r *Runner) MessageID(recipientID int64, night calendar.Date) string {
 	return fmt.Sprintf("rappels-%s-u%d@%s", night, recipientID, r.domain)
+}
+
+// renewLeases renews this run's leases every third of Lease until the
+// returned stop function is called. If a renewal fails, the leases may
+// lapse and another run take the reminders over: the returned context is
+// then cancelled, so this run stops sending rather than send twice; stop
+// returns that cause.
+func (r *Runner) renewLeases(ctx context.Context) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		// The renewal period is real time, not the Clock's: a fake clock
+		// in tests drives the leases' expiry, not this heartbeat.
+		t := time.NewTicker(r.o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := r.o.DB.RenewReminderLeases(ctx, r.o.Owner, r.clock.Now().Add(r.o.Lease)); err != nil {
+				if ctx.Err() == nil {
+					r.logger.ErrorContext(ctx, "Reminder leases not renewed; stopping this run", "owner", r.o.Owner, "error", err)
+					cancel(fmt.Errorf("renew reminder leases: %w", err))
+				}
+				return
+			}
+		}
+	}()
+	return ctx, func() error {
+		close(done)
+		<-stopped
+		cause := context.Cause(ctx)
+		cancel(nil)
+		if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+			return nil // the caller's own cancellation, reported by the caller
+		}
+		return cause
+	}
+}
+
+// logOtherLeases says what this run does about reminders leased by other
+// runs: it waits for a live run's leases, and takes over those of a run
+// that stopped renewing them (dead) once they expire. Each owner is logged
+// once per state.
+func (r *Runner) logOtherLeases(ctx context.Context, announced map[string]bool) error {
+	leases, err := r.o.DB.ReminderLeases(ctx)
+	if err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	for _, l := range leases {
+		if l.Owner == r.o.Owner {
+			continue
+		}
+		if l.Until.Before(now) {
+			if !announced["expired "+l.Owner] {
+				announced["expired "+l.Owner] = true
+				r.logger.WarnContext(ctx, "Taking over the reminders of a run that stopped", "owner", r.o.Owner,
+					"dead_owner", l.Owner, "reminders", l.Reminders, "lease_expired", l.Until.Format(time.RFC3339))
+			}
+			continue
+		}
+		if !announced["live "+l.Owner] {
+			announced["live "+l.Owner] = true
+			r.logger.InfoContext(ctx, "Waiting for reminders leased by another run", "owner", r.o.Owner,
+				"other_owner", l.Owner, "reminders", l.Reminders, "lease_until", l.Until.Format(time.RFC3339),
+				"wait", l.Until.Sub(now).Round(time.Second).String())
+		}
+	}
+	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/metrics"
+	"github.com/classemobile/classemobile/internal/store"
 )
 
 // JobName is the name of the nightly reminder job in gocron and the logs.
@@ -29,6 +31,12 @@ type Options struct {
 	// AfterRun, when set, is called after each scheduled run with its
 	// report (tests, metrics).
 	AfterRun func(Report, error)
+	// Metrics receives each run's duration and counts. Nil records nothing.
+	Metrics *metrics.Metrics
+	// RetentionYears, when positive, makes each night also apply the
+	// personal data retention (store.ApplyRetention) with that many past
+	// school years kept.
+	RetentionYears int
 }
 
 // Scheduler runs the reminder job every night.
@@ -39,6 +47,8 @@ type Scheduler struct {
 	clock  clockwork.Clock
 	logger *slog.Logger
 	after  func(Report, error)
+	m      *metrics.Metrics
+	years  int
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -86,7 +96,7 @@ func New(o Options) (*Scheduler, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, ctx: ctx, cancel: cancel}
+	sc := &Scheduler{s: s, runner: runner, loc: o.Location, clock: o.Clock, logger: o.Logger, after: o.AfterRun, m: o.Metrics, years: o.RetentionYears, ctx: ctx, cancel: cancel}
 	_, err = s.NewJob(
 		gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(hh, mm, 0))),
 		gocron.NewTask(sc.tick),
@@ -104,10 +114,19 @@ func New(o Options) (*Scheduler, error) {
 
 // tick is the job body: today in Europe/Paris, then the runner.
 func (s *Scheduler) tick(ctx context.Context) {
-	today := calendar.DateOf(s.clock.Now().In(s.loc))
+	start := s.clock.Now()
+	today := calendar.DateOf(start.In(s.loc))
 	rep, err := s.runner.Run(ctx, today)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.logger.ErrorContext(ctx, "Reminder job failed", "date", today.String(), "error", err)
+	}
+	s.m.JobRun(JobName, s.clock.Since(start), err)
+	s.m.Reminders(metrics.ReminderSent, rep.Sent)
+	s.m.Reminders(metrics.ReminderSkipped, rep.Skipped)
+	s.m.Reminders(metrics.ReminderFailedAttempt, rep.FailedAttempts)
+	s.m.Reminders(metrics.ReminderFailed, rep.Failed)
+	if s.years > 0 && ctx.Err() == nil {
+		s.retention(ctx, today)
 	}
 	if s.after != nil {
 		s.after(rep, err)
@@ -116,9 +135,6 @@ func (s *Scheduler) tick(ctx context.Context) {
 
 // Start starts the scheduler.
 func (s *Scheduler) Start() { s.s.Start() }
-
-// Runner returns the runner the job uses (run-once, tests).
-func (s *Scheduler) Runner() *Runner { return s.runner }
 
 // NextRun returns the time of the next scheduled run.
 func (s *Scheduler) NextRun() (time.Time, error) {
@@ -135,4 +151,26 @@ func (s *Scheduler) NextRun() (time.Time, error) {
 func (s *Scheduler) Shutdown() error {
 	s.cancel()
 	return s.s.Shutdown()
+}
+
+// RetentionJobName names the retention step in the metrics and logs.
+const RetentionJobName = "retention"
+
+// retention anonymises the personal data past its retention, after the
+// reminders (which need the names of current loans only).
+func (s *Scheduler) retention(ctx context.Context, today calendar.Date) {
+	start := s.clock.Now()
+	rep, err := s.runner.o.DB.ApplyRetention(ctx, store.RetentionOptions{Years: s.years, Today: today})
+	s.m.JobRun(RetentionJobName, s.clock.Since(start), err)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "Retention failed", "error", err)
+		return
+	}
+	s.m.Retention("requests", rep.Requests)
+	s.m.Retention("loans", rep.Loans)
+	s.m.Retention("users", rep.Users)
+	s.m.Retention("audit_events", rep.AuditEvents)
+	s.m.Retention("api_tokens", rep.APITokens)
+	s.logger.InfoContext(ctx, "Retention applied", "kept_from", rep.KeptFrom, "requests", rep.Requests, "loans", rep.Loans,
+		"users", rep.Users, "audit_events", rep.AuditEvents, "api_tokens", rep.APITokens)
 }

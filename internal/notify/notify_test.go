@@ -97,12 +97,17 @@ func TestOutboxWritesEML(t *testing.T) {
 	require.NoError(t, err, "new outbox")
 	m := frenchMessage("rappels-2026-12-04-u7@epinay.example.fr")
 	require.NoError(t, o.Send(context.Background(), m), "first write")
-	require.NoError(t, o.Send(context.Background(), m), "resend replaces the file")
+	require.NoError(t, o.Send(context.Background(), m), "resend")
+	require.NoError(t, o.Send(context.Background(), m), "third send")
 
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err, "read outbox")
-	require.Len(t, entries, 1, "one file per Message-ID, no temporary left")
-	assert.Equal(t, "rappels-2026-12-04-u7@epinay.example.fr.eml", entries[0].Name(), "file name")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"rappels-2026-12-04-u7@epinay.example.fr.2.eml", "rappels-2026-12-04-u7@epinay.example.fr.3.eml",
+		"rappels-2026-12-04-u7@epinay.example.fr.eml"}, names, "a resend never overwrites: each send is a file, no temporary left")
 	b, err := os.ReadFile(o.Path(m.MessageID))
 	require.NoError(t, err, "read file")
 	s := string(b)

@@ -2,15 +2,19 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
 // Outbox writes messages as .eml files into a directory, for installations
-// without an SMTP server. A file is named after the Message-ID, so a resend
-// of the same message replaces its file instead of adding one.
+// without an SMTP server. A file is named after the Message-ID; a resend
+// of the same message (a run killed between sending and recording it)
+// never replaces the first file but adds "<id>.2.eml", "<id>.3.eml"…, so
+// duplicates show in the outbox as they would in a mailbox.
 type Outbox struct {
 	dir  string
 	from Address
@@ -76,5 +80,18 @@ func (o *Outbox) Send(ctx context.Context, m Message) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), o.Path(m.MessageID))
+	defer os.Remove(f.Name())
+	// os.Link fails when the name exists: unlike a rename, it never
+	// replaces a file, and a reader never sees half a message.
+	base := strings.TrimSuffix(o.Path(m.MessageID), ".eml")
+	for n := 1; ; n++ {
+		path := base + ".eml"
+		if n > 1 {
+			path = fmt.Sprintf("%s.%d.eml", base, n)
+		}
+		err := os.Link(f.Name(), path)
+		if !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
 }

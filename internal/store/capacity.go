@@ -87,7 +87,8 @@ func (db *DB) RoundCapacity(ctx context.Context, id int64, timeLimit time.Durati
 		return Capacity{}, err
 	}
 	in := RoundInput{SchoolYear: r.SchoolYear, LoanWeeks: r.Params.LoanWeeks, TurnaroundDays: r.Params.TurnaroundDays,
-		Weights: &r.Weights, Pins: r.Pins, TimeLimit: timeLimit, Today: r.Params.Today}
+		Weights: &r.Weights, Pins: r.Pins, TimeLimit: timeLimit, Today: r.Params.Today,
+		LoanPolicy: calendar.LoanPolicy(r.Params.LoanPolicy)}
 	if in.TurnaroundDays == 0 {
 		in.TurnaroundDays = -1
 	}

@@ -139,7 +139,7 @@ func resolveFeedTarget(ctx context.Context, idb bun.IDB, t FeedTarget) (FeedTarg
 			return t, fmt.Errorf("feed target: no school: %w", ErrNotFound)
 		}
 		if _, err := getSchool(ctx, idb, t.SchoolUAI); err != nil {
-			return t, err
+			return t, unknownFeedTarget(err, "school", "école inconnue")
 		}
 		t.PackID, t.PackCode = 0, ""
 	case FeedPack:
@@ -154,7 +154,7 @@ func resolveFeedTarget(ctx context.Context, idb bun.IDB, t FeedTarget) (FeedTarg
 			return t, fmt.Errorf("feed target: no pack: %w", ErrNotFound)
 		}
 		if err := q.Scan(ctx); err != nil {
-			return t, err
+			return t, unknownFeedTarget(err, "pack", "pack inconnu")
 		}
 		t.PackID, t.PackCode, t.SchoolUAI = row.ID, row.Code, ""
 	case FeedAll:
@@ -205,9 +205,40 @@ func insertFeed(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, t Fe
 	return created.feed(), token, nil
 }
 
+// unknownFeedTarget turns a missing school or pack into a *RuleError on
+// field that still matches ErrNotFound.
+func unknownFeedTarget(err error, field, msg string) error {
+	if !errors.Is(translate(err), ErrNotFound) {
+		return err
+	}
+	re := Invalid(field, "validation_failed", "%s", msg)
+	re.Message = "Données invalides : " + field + " : " + msg
+	re.Err = ErrNotFound
+	return re
+}
+
+// label names the target in French messages.
+func (t FeedTarget) label() string {
+	switch t.Scope {
+	case FeedSchool:
+		return "l'école " + t.SchoolUAI
+	case FeedPack:
+		return "le pack " + t.PackCode
+	}
+	return "tous les prêts"
+}
+
+// noActiveFeed is the refusal to rotate or revoke a feed that is not
+// active; it matches ErrNotFound.
+func noActiveFeed(t FeedTarget, hint string) *RuleError {
+	return &RuleError{Kind: RuleNotFound, Code: "no_active_feed", Message: "Aucun flux actif pour " + t.label() + hint + "."}
+}
+
 // CreateFeed issues the token of a new feed and returns it in clear, once.
-// Returns ErrNotFound if the school or pack does not exist and ErrConflict
-// if the target already has an active feed (rotate it instead).
+// Returns a *RuleError on school or pack (matching ErrNotFound) if the
+// school or pack does not exist, and a *RuleError feed_exists (matching
+// ErrConflict) if the target already has an active feed (rotate it
+// instead).
 func (db *DB) CreateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed, token string, err error) {
 	defer wrapf(&err, "CreateFeed(%s)", t)
 	var f Feed
@@ -218,6 +249,10 @@ func (db *DB) CreateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed
 		}
 		now := db.Now()
 		if f, token, err = insertFeed(ctx, tx, now, actor, t); err != nil {
+			if errors.Is(translate(err), ErrConflict) {
+				return &RuleError{Kind: RuleConflict, Code: "feed_exists", Err: err,
+					Message: "Un flux existe déjà pour " + t.label() + ". Son adresse n'est pas conservée : pour en obtenir une nouvelle, renouvelez-le avec « rotate »: true (l'ancienne adresse cessera aussitôt de fonctionner)."}
+			}
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "feed.create", "feed", f.ID, nil, f)
@@ -226,8 +261,8 @@ func (db *DB) CreateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed
 }
 
 // RotateFeed replaces the active token of a feed with a new one, returned
-// in clear once; the old URL stops working at once. Returns ErrNotFound if
-// the target has no active feed.
+// in clear once; the old URL stops working at once. Returns a *RuleError
+// no_active_feed (matching ErrNotFound) if the target has no active feed.
 func (db *DB) RotateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed, token string, err error) {
 	defer wrapf(&err, "RotateFeed(%s)", t)
 	var f Feed
@@ -238,6 +273,9 @@ func (db *DB) RotateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed
 		}
 		now := db.Now()
 		old, err := endFeed(ctx, tx, now, t, FeedRotated)
+		if errors.Is(translate(err), ErrNotFound) {
+			return noActiveFeed(t, " : créez-le d'abord (sans « rotate »)")
+		}
 		if err != nil {
 			return err
 		}
@@ -261,6 +299,9 @@ func (db *DB) RevokeFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed
 		}
 		now := db.Now()
 		if f, err = endFeed(ctx, tx, now, t, FeedRevoked); err != nil {
+			if errors.Is(translate(err), ErrNotFound) {
+				return noActiveFeed(t, "")
+			}
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "feed.revoke", "feed", f.ID, nil, f)
@@ -619,7 +660,7 @@ func loadRevisions(ctx context.Context, idb bun.IDB, keys []FeedEventKey) (map[F
 	for len(ids) > 0 {
 		n := min(len(ids), revisionChunk)
 		var rows []feedRevisionRow
-		if err := idb.NewSelect().Model(&rows).Where("loan_id IN (?)", bun.In(ids[:n])).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := idb.NewSelect().Model(&rows).Where("loan_id IN (?)", bun.List(ids[:n])).Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		for _, r := range rows {

@@ -124,7 +124,7 @@ func (db *DB) FeedLoans(ctx context.Context, t FeedTarget, since calendar.Date) 
 		if err := db.bun.NewSelect().TableExpr("loan_packs AS lp").
 			ColumnExpr("lp.loan_id, lp.pack_id, p.code").
 			Join("JOIN packs AS p ON p.id = lp.pack_id").
-			Where("lp.loan_id IN (?)", bun.In(ids[:n])).
+			Where("lp.loan_id IN (?)", bun.List(ids[:n])).
 			OrderExpr("lp.loan_id, lp.position").Scan(ctx, &packs); err != nil {
 			return nil, err
 		}

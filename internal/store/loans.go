@@ -113,11 +113,13 @@ type Loan struct {
 	ReturnedAt        *time.Time    `json:"returned_at,omitempty"`
 	ClosedAt          *time.Time    `json:"closed_at,omitempty"`
 	ClosedBy          int64         `json:"closed_by,omitempty"`
-	CancelledAt       *time.Time    `json:"cancelled_at,omitempty"`
-	CancelReason      string        `json:"cancel_reason,omitempty"`
-	Version           int           `json:"version"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at"`
+	// CloseReason says why the loan was closed with incidents still open.
+	CloseReason  string     `json:"close_reason,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	Version      int        `json:"version"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // Live reports whether the loan still holds its packs (not cancelled).
@@ -157,6 +159,7 @@ type loanRow struct {
 	ReturnedAt       *time.Time `bun:"returned_at"`
 	ClosedAt         *time.Time `bun:"closed_at"`
 	ClosedBy         *int64     `bun:"closed_by"`
+	CloseReason      string     `bun:"close_reason,notnull"`
 	CancelledAt      *time.Time `bun:"cancelled_at"`
 	CancelReason     string     `bun:"cancel_reason,notnull"`
 	Version          int        `bun:"version,notnull"`
@@ -184,7 +187,7 @@ func (r loanRow) loan() Loan {
 		TurnaroundDays: r.TurnaroundDays, BusyUntil: r.ReturnDay.Date.AddDays(1 + r.TurnaroundDays),
 		Packs:      []LoanPack{},
 		PickedUpAt: loanTime(r.PickedUpAt), ReturnedAt: loanTime(r.ReturnedAt), ClosedAt: loanTime(r.ClosedAt),
-		CancelledAt: loanTime(r.CancelledAt), CancelReason: r.CancelReason,
+		CancelledAt: loanTime(r.CancelledAt), CancelReason: r.CancelReason, CloseReason: r.CloseReason,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.DirectorSignedBy != nil && r.DirectorSignedAt != nil {
 		l.DirectorSignature = &Signature{UserID: *r.DirectorSignedBy, At: r.DirectorSignedAt.UTC()}
@@ -267,15 +270,90 @@ type NewLoan struct {
 	TurnaroundDays int `json:"turnaround_days,omitempty"`
 	// RoundID is the allocation round creating the loan, if any.
 	RoundID *int64 `json:"round_id,omitempty"`
+	// StartMonday, when set, gives the start week by its Monday instead
+	// of StartWeek (CreateLoan only).
+	StartMonday calendar.Date `json:"start_monday,omitzero"`
+	// LoanPolicy says where the loan may lie (calendar.LoanPolicy); empty
+	// means the school year's setting.
+	LoanPolicy calendar.LoanPolicy `json:"loan_policy,omitempty"`
+}
+
+// Limits of a loan made by hand.
+const (
+	MaxLoanWeeks      = 20
+	MaxTurnaroundDays = 60
+)
+
+// Validate checks what a loan made by hand needs before any data is read:
+// a request, one to MaxPacks packs, a length of at most MaxLoanWeeks
+// weeks and a turnaround of at most MaxTurnaroundDays days. It returns a
+// *RuleError (validation_failed) naming every field at fault.
+func (nl NewLoan) Validate() error {
+	f := FieldErrors{}
+	if nl.RequestID <= 0 {
+		f.Add("request_id", "la demande est obligatoire")
+	}
+	if len(nl.PackIDs) == 0 {
+		f.Add("pack_ids", "au moins un pack est obligatoire")
+	}
+	if len(nl.PackIDs) > MaxPacks {
+		f.Add("pack_ids", "%d packs au plus", MaxPacks)
+	}
+	if nl.Weeks < 0 || nl.Weeks > MaxLoanWeeks {
+		f.Add("weeks", "durée entre 1 et %d semaines scolaires", MaxLoanWeeks)
+	}
+	if nl.TurnaroundDays < -1 || nl.TurnaroundDays > MaxTurnaroundDays {
+		f.Add("turnaround_days", "délai de remise en état entre 0 et %d jours", MaxTurnaroundDays)
+	}
+	if !nl.StartMonday.IsZero() && nl.StartWeek != 0 {
+		f.Add("start_week", "donner soit start_week (indice de semaine scolaire), soit start_monday (lundi de la semaine)")
+	}
+	return f.Err()
+}
+
+// startWeekOfMonday turns the Monday of a week into its school week index
+// in the request's school year.
+func startWeekOfMonday(ctx context.Context, idb bun.IDB, requestID int64, monday calendar.Date) (int, error) {
+	var year string
+	err := idb.NewSelect().Table("requests").Column("school_year").Where("id = ?", requestID).Scan(ctx, &year)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, FieldErrors{"request_id": "demande introuvable"}.Err()
+	}
+	if err != nil {
+		return 0, err
+	}
+	y, err := calendarYearTx(ctx, idb, year)
+	if err != nil {
+		return 0, err
+	}
+	if monday.Weekday() != 1 {
+		return 0, FieldErrors{"start_monday": "la date doit être un lundi"}.Err()
+	}
+	w, ok := y.WeekOf(monday)
+	if !ok {
+		return 0, FieldErrors{"start_monday": "cette semaine n'est pas une semaine de classe de l'année " + year}.Err()
+	}
+	return w.Index, nil
 }
 
 // CreateLoan reserves packs for a validated request by hand, with the same
-// checks as a round (see CreateLoansTx).
+// checks as a round (see CreateLoansTx), after NewLoan.Validate. A start
+// given by its Monday (StartMonday) must be a school week of the request's
+// year.
 func (db *DB) CreateLoan(ctx context.Context, actor Actor, nl NewLoan) (_ Loan, err error) {
 	defer wrapf(&err, "CreateLoan(request %d)", nl.RequestID)
+	if err := nl.Validate(); err != nil {
+		return Loan{}, err
+	}
 	var out []Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
+		if !nl.StartMonday.IsZero() {
+			if nl.StartWeek, err = startWeekOfMonday(ctx, tx, nl.RequestID, nl.StartMonday); err != nil {
+				return err
+			}
+			nl.StartMonday = calendar.Date{}
+		}
 		out, err = db.CreateLoansTx(ctx, tx, actor, []NewLoan{nl})
 		return err
 	})
@@ -353,13 +431,27 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		}
 		years[req.SchoolYear] = y
 	}
-	if !slices.Contains(y.LegalStarts(weeks), nl.StartWeek) {
-		return Loan{}, invalidLoan("start_week", "illegal_start",
-			"La semaine scolaire %d ne permet pas un prêt de %d semaines dans une seule période de l'année %s.", nl.StartWeek, weeks, req.SchoolYear)
+	policy := nl.LoanPolicy
+	if policy == "" {
+		set, err := yearSettingsTx(ctx, tx, req.SchoolYear)
+		if err != nil {
+			return Loan{}, err
+		}
+		policy = set.LoanPolicy
+	}
+	if _, ok := y.BaseWeeks(policy, weeks, nl.StartWeek); !ok {
+		if _, err := calendar.ParseLoanPolicy(string(policy)); err != nil {
+			return Loan{}, invalidLoan("loan_policy", "invalid_loan_policy", "Politique de prêt inconnue : %q.", policy)
+		}
+		msg := fmt.Sprintf("La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		if w, err := y.Week(nl.StartWeek); err == nil {
+			msg = fmt.Sprintf("Un prêt de %d semaines commençant le %s n'est pas possible dans l'année %s (politique de prêt : %s).", weeks, frenchDay(w.First), req.SchoolYear, policy.Label())
+		}
+		return Loan{}, invalidLoan("start_week", "illegal_start", "%s", msg)
 	}
 	pickup, ret, err := y.LoanDays(nl.StartWeek, weeks)
 	if err != nil {
-		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
+		return Loan{}, invalidLoan("start_week", "illegal_start", "La semaine scolaire n° %d est hors de l'année %s.", nl.StartWeek, req.SchoolYear)
 	}
 	week, _ := y.Week(nl.StartWeek)
 	if slices.Contains(loanList(req.ExcludedPeriods), week.Period) {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // Inventory sheet kinds and line statuses.
@@ -293,14 +295,20 @@ func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ L
 // item of the packs is checked present or missing; missing items block the
 // pickup ("items_missing") unless an IT user accepts the difference with a
 // comment. The teacher's participation in the school year is recorded.
+//
+// The pickup opens only Options.PickupWindowDays school days before the
+// planned pickup day ("pickup_too_early"), and never while one of the
+// loan's packs is still out with another loan ("pack_still_out"; the
+// database's pack_occupations keep it even under concurrent pickups).
 func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) (_ Loan, err error) {
 	defer wrapf(&err, "PickUp(%d)", loanID)
-	var out Loan
+	var out, picked Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
 			return err
 		}
+		picked = before
 		if before.State != LoanReserved && before.State != LoanSigned {
 			return stateError("Retrait", before.State, LoanSigned)
 		}
@@ -318,12 +326,15 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if req.TrainingStatus != "done" {
 			status := "non planifiée"
 			if req.TrainingStatus == "planned" {
-				status = "prévue le " + req.TrainingDate.String()
+				status = "prévue le " + frenchDate(req.TrainingDate.Date)
 			}
 			missing = append(missing, "la formation technique de l'enseignant ("+status+")")
 		}
 		if len(missing) > 0 {
 			return loanConflict("pickup_blocked", "Retrait impossible : il manque %s.", strings.Join(missing, " ; "))
+		}
+		if err := db.checkPickupPossible(ctx, tx, before, calendar.ParisDate(db.Now())); err != nil {
+			return err
 		}
 		if strings.TrimSpace(in.SchoolPerson) == "" {
 			return invalidLoan("school_person", "school_person_required", "Le nom de la personne présente pour l'école est obligatoire.")
@@ -371,6 +382,9 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		// The requests' eligibility counts school years of participation.
 		return RecordParticipation(ctx, tx, now, req.TeacherID, req.SchoolUAI, req.SchoolYear, fmt.Sprintf("loan:%d", loanID))
 	})
+	if err != nil && picked.ID != 0 {
+		err = pickupOccupationError(ctx, db, picked, err)
+	}
 	return out, err
 }
 
@@ -447,6 +461,9 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if err != nil {
 			return err
 		}
+		if err := lapseExtensions(ctx, tx, now, loanID, "prêt rendu avant la décision"); err != nil {
+			return err
+		}
 		row.State, row.ReturnedAt = LoanReturned, &now
 		out, err = updateLoan(ctx, tx, now, Actor{UserID: by.ID}, "loan.return", before, &row)
 		return err
@@ -456,7 +473,28 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 
 // CloseLoan closes a returned loan (the inspectorate's closure).
 func (db *DB) CloseLoan(ctx context.Context, actor Actor, loanID int64) (_ Loan, err error) {
+	return db.CloseLoanWithReason(ctx, actor, loanID, "")
+}
+
+// incidentLabel names an incident in French: "Tablette 03 manquante".
+func incidentLabel(inc Incident) string {
+	what := inc.ItemLabel
+	if inc.Serial != "" {
+		what += " " + inc.Serial
+	}
+	if inc.Kind == ItemDamaged {
+		return what + " endommagé(e)"
+	}
+	return what + " manquant(e)"
+}
+
+// CloseLoanWithReason closes a returned loan. Every incident its return
+// opened must be resolved, or reason must say why the loan is closed
+// anyway (recorded with the closure); otherwise the refusal
+// "incidents_open" names the open incidents.
+func (db *DB) CloseLoanWithReason(ctx context.Context, actor Actor, loanID int64, reason string) (_ Loan, err error) {
 	defer wrapf(&err, "CloseLoan(%d)", loanID)
+	reason = strings.TrimSpace(reason)
 	var out Loan
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
@@ -466,12 +504,29 @@ func (db *DB) CloseLoan(ctx context.Context, actor Actor, loanID int64) (_ Loan,
 		if before.State != LoanReturned {
 			return stateError("Clôture", before.State, LoanReturned)
 		}
+		open, err := listIncidents(ctx, tx, IncidentFilter{LoanID: loanID, OpenOnly: true})
+		if err != nil {
+			return err
+		}
+		if len(open) > 0 && reason == "" {
+			names := make([]string, len(open))
+			for i, inc := range open {
+				names[i] = fmt.Sprintf("n° %d (%s, pack %s)", inc.ID, incidentLabel(inc), inc.PackCode)
+			}
+			e := loanConflict("incidents_open", "Clôture impossible : %d incident%s du retour %s encore ouvert%s : %s. Résolvez-les, ou donnez le motif de la clôture malgré tout.",
+				len(open), plural(len(open)), map[bool]string{true: "sont", false: "est"}[len(open) > 1], plural(len(open)), strings.Join(names, ", "))
+			e.Conflict = &Conflict{Kind: "incident", ID: open[0].ID}
+			return e
+		}
 		row, err := loanRowOf(ctx, tx, loanID)
 		if err != nil {
 			return err
 		}
 		now := db.Now()
 		row.State, row.ClosedAt = LoanClosed, &now
+		if len(open) > 0 {
+			row.CloseReason = reason
+		}
 		if actor.UserID != 0 {
 			row.ClosedBy = &actor.UserID
 		}
@@ -502,9 +557,7 @@ func (db *DB) CancelLoan(ctx context.Context, actor Actor, loanID int64, reason 
 		if _, err := tx.NewUpdate().Model((*loanPackRow)(nil)).Set("cancelled = ?", true).Where("loan_id = ?", loanID).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.NewUpdate().Model((*extensionRow)(nil)).Set("state = ?", ExtensionRejected).
-			Set("decision_comment = ?", "prêt annulé").Set("decided_at = ?", now).
-			Where("loan_id = ?", loanID).Where("state = ?", ExtensionGranted).Exec(ctx); err != nil {
+		if err := lapseExtensions(ctx, tx, now, loanID, "prêt annulé"); err != nil {
 			return err
 		}
 		if err := SetRequestLoaned(ctx, tx, before.RequestID, false); err != nil {

@@ -14,16 +14,51 @@ import (
 )
 
 // Extension states. An extension asked by the teacher is checked against
-// the plan at once: granted (the packs, or other free packs for the loans
-// after it, are free for the extension plus the turnaround) or refused
-// (naming the blocking loan). The coordinator then confirms or rejects a
-// granted extension; a confirmed one moves the return day.
+// the plan at once: refused at once when the plan cannot give it (naming
+// the blocking loan), else requested, awaiting the coordinator. The
+// coordinator grants it (the return day moves, only then) or refuses it; a
+// request still pending when the loan is returned or cancelled lapses.
 const (
+	ExtensionRequested ExtensionState = "requested"
 	ExtensionGranted   ExtensionState = "granted"
 	ExtensionRefused   ExtensionState = "refused"
-	ExtensionConfirmed ExtensionState = "confirmed"
-	ExtensionRejected  ExtensionState = "rejected"
+	ExtensionLapsed    ExtensionState = "lapsed"
 )
+
+// ExtensionStates lists the extension states in lifecycle order.
+var ExtensionStates = []ExtensionState{ExtensionRequested, ExtensionGranted, ExtensionRefused, ExtensionLapsed}
+
+// ParseExtensionDecision reads the coordinator's decision on an extension
+// request: "grant" or "refuse", the words of earlier versions ("confirm",
+// "reject") and the French spellings people type ("accorder", "accordée",
+// "refuser", "refusée"…), case and accents ignored. ok is false for
+// anything else.
+func ParseExtensionDecision(s string) (grant, ok bool) {
+	switch foldWord(s) {
+	case "grant", "granted", "confirm", "confirmed", "accept", "accorder", "accorde", "accordee", "accepter", "accepte", "acceptee", "oui":
+		return true, true
+	case "refuse", "refused", "reject", "rejected", "refuser", "refusee", "rejeter", "rejete", "rejetee", "non":
+		return false, true
+	}
+	return false, false
+}
+
+// foldWord lowercases s, trims it and drops French accents, so that the
+// words people type match one spelling.
+func foldWord(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "î", "i", "ï", "i",
+		"ô", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "-", "_", " ", "_").Replace(s)
+}
+
+// lapseExtensions closes the loan's pending extension request as lapsed,
+// inside the caller's transaction (return or cancellation of the loan).
+func lapseExtensions(ctx context.Context, tx bun.IDB, now time.Time, loanID int64, why string) error {
+	_, err := tx.NewUpdate().Model((*extensionRow)(nil)).Set("state = ?", ExtensionLapsed).
+		Set("decision_comment = ?", why).Set("decided_at = ?", now).
+		Where("loan_id = ?", loanID).Where("state = ?", ExtensionRequested).Exec(ctx)
+	return err
+}
 
 // Extension is a request to keep the packs 2 or 6 more school weeks.
 type Extension struct {
@@ -34,6 +69,7 @@ type Extension struct {
 	RequestedBy  int64          `json:"requested_by,omitempty"`
 	RequestedAt  time.Time      `json:"requested_at"`
 	State        ExtensionState `json:"state"`
+	StateLabel   string         `json:"state_label"`
 	NewReturnDay calendar.Date  `json:"new_return_day"`
 	// BlockingLoanID is the loan that made the plan refuse the extension.
 	BlockingLoanID int64 `json:"blocking_loan_id,omitempty"`
@@ -65,7 +101,7 @@ type extensionRow struct {
 
 func (r extensionRow) extension() Extension {
 	e := Extension{ID: r.ID, LoanID: r.LoanID, Weeks: r.Weeks, Reason: r.Reason, RequestedAt: r.RequestedAt.UTC(),
-		State: r.State, NewReturnDay: r.NewReturnDay.Date, PlanNote: r.PlanNote, DecidedAt: loanTime(r.DecidedAt),
+		State: r.State, StateLabel: r.State.Label(), NewReturnDay: r.NewReturnDay.Date, PlanNote: r.PlanNote, DecidedAt: loanTime(r.DecidedAt),
 		DecisionComment: r.DecisionComment}
 	if r.RequestedBy != nil {
 		e.RequestedBy = *r.RequestedBy
@@ -87,8 +123,9 @@ var ExtensionWeeksAllowed = []int{2, 6}
 // date of the request). It is checked against the plan at once: when the
 // loan's packs are busy after it, the later loan is moved to another free
 // pack if it has not been picked up; otherwise the extension is recorded as
-// refused and *LoanError "extension_refused" names the blocking loan. A
-// granted extension waits for the coordinator (DecideExtension).
+// refused and *LoanError "extension_refused" names the blocking loan.
+// Otherwise it is requested and waits for the coordinator
+// (DecideExtension); the return day does not move yet.
 func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, weeks int, reason string, today calendar.Date) (_ Extension, err error) {
 	defer wrapf(&err, "RequestExtension(%d)", loanID)
 	reason = strings.TrimSpace(reason)
@@ -118,7 +155,7 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		var pending int
 		if err := tx.NewSelect().Model((*extensionRow)(nil)).ColumnExpr("count(*)").Where("loan_id = ?", loanID).
-			Where("state = ?", ExtensionGranted).Scan(ctx, &pending); err != nil {
+			Where("state = ?", ExtensionRequested).Scan(ctx, &pending); err != nil {
 			return err
 		}
 		if pending > 0 {
@@ -143,9 +180,9 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 		}
 		if block != nil {
 			row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
+			refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &block.conflict}
 		} else {
-			row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
+			row.State, row.PlanNote = ExtensionRequested, movesNote(moves)
 		}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
@@ -162,14 +199,14 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 	return out, nil
 }
 
-// DecideExtension records the coordinator's decision on the loan's granted
-// extension. A confirmation checks the plan again, moves the later loans
-// that must change pack, then moves the return day and the busy range (the
-// database constraint checks both); it returns the updated loan. Returns
-// *LoanError "no_pending_extension" when nothing awaits a decision, and
-// "extension_refused" when the plan no longer allows it (the extension is
-// then recorded as refused).
-func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, confirm bool, comment string) (_ Extension, _ Loan, err error) {
+// DecideExtension records the coordinator's decision on the loan's
+// requested extension: grant or refuse. A grant checks the plan again,
+// moves the later loans that must change pack, then moves the return day
+// and the busy range (the database constraint checks both); it returns the
+// updated loan. Returns *LoanError "no_pending_extension" when nothing
+// awaits a decision, and "extension_refused" when the plan no longer
+// allows it (the extension is then recorded as refused).
+func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, grant bool, comment string) (_ Extension, _ Loan, err error) {
 	defer wrapf(&err, "DecideExtension(%d)", loanID)
 	comment = strings.TrimSpace(comment)
 	var (
@@ -183,7 +220,7 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			return err
 		}
 		var row extensionRow
-		if err := tx.NewSelect().Model(&row).Where("loan_id = ?", loanID).Where("state = ?", ExtensionGranted).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&row).Where("loan_id = ?", loanID).Where("state = ?", ExtensionRequested).Scan(ctx); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return loanConflict("no_pending_extension", "Aucune demande de prolongation n'attend de décision pour ce prêt.")
 			}
@@ -199,8 +236,8 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			row.DecidedBy = &actor.UserID
 		}
 		loan = l
-		if !confirm {
-			row.State = ExtensionRejected
+		if !grant {
+			row.State = ExtensionRefused
 		} else {
 			newBusy := busyUntil(row.NewReturnDay.Date, l.TurnaroundDays)
 			moves, block, err := planExtension(ctx, tx, l, newBusy)
@@ -209,9 +246,9 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, co
 			}
 			if block != nil {
 				row.State, row.BlockingLoanID, row.PlanNote = ExtensionRefused, block.ref(), block.message
-				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &Conflict{Kind: "loan", ID: block.loanID}}
+				refusal = &RuleError{Kind: RuleConflict, Code: "extension_refused", Message: block.message, Conflict: &block.conflict}
 			} else {
-				row.State, row.PlanNote = ExtensionConfirmed, movesNote(moves)
+				row.State, row.PlanNote = ExtensionGranted, movesNote(moves)
 				lock := make([]int64, 0, len(l.Packs)+len(moves))
 				for _, p := range l.Packs {
 					lock = append(lock, p.PackID)
@@ -266,6 +303,19 @@ type packMove struct {
 type extensionBlock struct {
 	loanID  int64 // 0 when a maintenance window blocks
 	message string
+	// conflict names the blocking loan or maintenance window.
+	conflict Conflict
+}
+
+// loanConflictName names a loan in a conflict: « prêt n° 9, ECOLE … ».
+func loanConflictName(id int64, school string) string {
+	return fmt.Sprintf("prêt n° %d, %s", id, school)
+}
+
+// maintenanceConflictName names a maintenance window in a conflict: its
+// pack, days and reason.
+func maintenanceConflictName(packCode string, first, last calendar.Date, reason string) string {
+	return fmt.Sprintf("maintenance du pack %s du %s au %s (« %s »)", packCode, frenchDate(first), frenchDate(last), reason)
 }
 
 // ref is the blocking loan's id for the row, nil when none.
@@ -309,7 +359,8 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 	if m, err := packMaintenanceBlock(ctx, tx, ids, l.PickupDay, newBusy); err != nil {
 		return nil, nil, err
 	} else if m != nil {
-		return nil, &extensionBlock{message: "Prolongation refusée : " + maintenanceMessage(m) + "."}, nil
+		return nil, &extensionBlock{message: "Prolongation refusée : " + maintenanceMessage(m) + ".",
+			conflict: Conflict{Kind: "maintenance", ID: m.ID, Name: maintenanceConflictName(m.PackCode, m.FirstDay, m.LastDay, m.Reason)}}, nil
 	}
 	for _, p := range l.Packs {
 		var blockers []busyRow
@@ -322,7 +373,7 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 		for _, b := range blockers {
 			from, until := b.PickupDay.Date, b.BusyUntil.Date
 			if b.State != LoanReserved && b.State != LoanSigned {
-				return nil, &extensionBlock{loanID: b.LoanID, message: fmt.Sprintf(
+				return nil, &extensionBlock{loanID: b.LoanID, conflict: Conflict{Kind: "loan", ID: b.LoanID, Name: loanConflictName(b.LoanID, b.School)}, message: fmt.Sprintf(
 					"Prolongation refusée : le pack %s est pris par le prêt n° %d (%s) à partir du %s, déjà retiré : il ne peut pas changer de pack.",
 					p.Code, b.LoanID, b.School, frenchDate(from))}, nil
 			}
@@ -331,7 +382,7 @@ func planExtension(ctx context.Context, tx bun.Tx, l Loan, newBusy calendar.Date
 				return nil, nil, err
 			}
 			if to == 0 {
-				return nil, &extensionBlock{loanID: b.LoanID, message: fmt.Sprintf(
+				return nil, &extensionBlock{loanID: b.LoanID, conflict: Conflict{Kind: "loan", ID: b.LoanID, Name: loanConflictName(b.LoanID, b.School)}, message: fmt.Sprintf(
 					"Prolongation refusée : le pack %s est réservé à partir du %s pour le prêt n° %d (%s), et aucun autre pack n'est libre du %s au %s pour le remplacer.",
 					p.Code, frenchDate(from), b.LoanID, b.School, frenchDate(from), frenchDate(until.AddDays(-1)))}, nil
 			}
@@ -409,6 +460,10 @@ func movesNote(moves []packMove) string {
 
 // frenchDate formats a date the French way ("2 mars 2026").
 func frenchDate(d calendar.Date) string { return d.French(calendar.FrenchDay) }
+
+// frenchDay formats a date with its weekday ("lundi 19 avril 2027"), for
+// the start of a week shown instead of its index.
+func frenchDay(d calendar.Date) string { return d.French(calendar.FrenchLong) }
 
 // FrenchDate formats a date the French way ("1er mars 2026"); it is
 // calendar.Date.French(calendar.FrenchDay), kept for callers of the store.

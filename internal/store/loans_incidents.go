@@ -174,6 +174,9 @@ type LoanDetail struct {
 	// PackFlags are the open incidents on this loan's packs (from any
 	// loan): shown before the pickup.
 	PackFlags []Incident `json:"pack_flags"`
+	// Training is the teacher's technical training (on the request): the
+	// pickup needs it done.
+	Training Training `json:"training"`
 }
 
 // LoanDetail returns a loan with its sheets, extension history, assessment
@@ -185,6 +188,11 @@ func (db *DB) LoanDetail(ctx context.Context, id int64) (_ LoanDetail, err error
 		return LoanDetail{}, err
 	}
 	d := LoanDetail{Loan: l, Extensions: []Extension{}}
+	req, err := getRequest(ctx, db.bun, l.RequestID)
+	if err != nil {
+		return LoanDetail{}, err
+	}
+	d.Training = req.Training
 	sheets, err := getSheets(ctx, db.bun, id)
 	if err != nil {
 		return LoanDetail{}, err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,18 +21,6 @@ func loanErrCode(t *testing.T, err error) string {
 		return le.Code
 	}
 	return ""
-}
-
-// allPresent checks every item of the loan present.
-func allPresent(t *testing.T, db *store.DB, loanID int64) []store.SheetLineInput {
-	t.Helper()
-	items, err := db.LoanItems(context.Background(), loanID)
-	require.NoError(t, err)
-	lines := make([]store.SheetLineInput, len(items))
-	for i, it := range items {
-		lines[i] = store.SheetLineInput{ItemID: it.ID, Status: store.ItemPresent, Condition: "bon état"}
-	}
-	return lines
 }
 
 func TestLoansCreateRules(t *testing.T) {
@@ -125,6 +114,8 @@ func TestLoansExtension(t *testing.T) {
 		var le *store.RuleError
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, b.ID, le.Conflict.ID, "the blocking loan is named")
+		assert.Equal(t, "loan", le.Conflict.Kind, "the conflict is a loan")
+		assert.Regexp(t, fmt.Sprintf(`^prêt n° %d, \S`, b.ID), le.Conflict.Name, "the conflict names the loan with its school")
 		assert.Contains(t, le.Message, "prêt n° ", "message names the loan")
 		assert.Equal(t, store.ExtensionRefused, ext.State)
 		assert.Equal(t, b.ID, ext.BlockingLoanID)
@@ -133,8 +124,11 @@ func TestLoansExtension(t *testing.T) {
 		pack2 := storetest.Pack(t, db, nil)
 		ext, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 2, "Projet de film à terminer", today)
 		require.NoError(t, err)
-		assert.Equal(t, store.ExtensionGranted, ext.State)
+		assert.Equal(t, store.ExtensionRequested, ext.State, "awaits the coordinator")
 		assert.Equal(t, "2026-11-06", ext.NewReturnDay.String(), "two school weeks later (the holiday does not count)")
+		still, err := db.Loan(ctx, a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, a.ReturnDay, still.ReturnDay, "the return day moves only when granted")
 		assert.Contains(t, ext.PlanNote, pack2.Code)
 
 		_, err = db.RequestExtension(ctx, store.Actor{}, a.ID, 6, "encore", today)
@@ -142,7 +136,7 @@ func TestLoansExtension(t *testing.T) {
 
 		ext, la, err := db.DecideExtension(ctx, store.Actor{}, a.ID, true, "D'accord")
 		require.NoError(t, err)
-		assert.Equal(t, store.ExtensionConfirmed, ext.State)
+		assert.Equal(t, store.ExtensionGranted, ext.State)
 		assert.Equal(t, "2026-11-06", la.ReturnDay.String())
 		assert.Equal(t, 2, la.ExtensionWeeks)
 		assert.Equal(t, "2026-11-14", la.BusyUntil.String())

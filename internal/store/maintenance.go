@@ -117,6 +117,8 @@ func (in NewMaintenance) Validate() error {
 		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
 	case in.Reason == "":
 		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Le motif de la maintenance est obligatoire."}
+	case SingleLineProblem(in.Reason) != "":
+		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + SingleLineProblem(in.Reason) + "."}
 	}
 	return nil
 }
@@ -182,7 +184,7 @@ func maintenanceConflict(ctx context.Context, idb bun.IDB, p lockedPack, in NewM
 	}
 	if len(windows) > 0 {
 		w := windows[0]
-		return &RuleError{Kind: RuleConflict, Code: "maintenance_overlap", Conflict: &Conflict{Kind: "maintenance", ID: w.ID, Name: w.Reason}, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleConflict, Code: "maintenance_overlap", Conflict: &Conflict{Kind: "maintenance", ID: w.ID, Name: maintenanceConflictName(p.Code, w.FirstDay.Date, w.LastDay.Date, w.Reason)}, Message: fmt.Sprintf(
 			"Le pack %s a déjà une maintenance du %s au %s (n° %d, « %s ») qui chevauche ces dates.",
 			p.Code, frenchDate(w.FirstDay.Date), frenchDate(w.LastDay.Date), w.ID, w.Reason)}
 	}
@@ -195,7 +197,7 @@ func maintenanceConflict(ctx context.Context, idb bun.IDB, p lockedPack, in NewM
 	}
 	if len(blockers) > 0 {
 		b := blockers[0]
-		return &RuleError{Kind: RuleConflict, Code: "pack_loaned", Conflict: &Conflict{Kind: "loan", ID: b.LoanID, Name: b.School}, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleConflict, Code: "pack_loaned", Conflict: &Conflict{Kind: "loan", ID: b.LoanID, Name: loanConflictName(b.LoanID, b.School)}, Message: fmt.Sprintf(
 			"Le pack %s est occupé par le prêt n° %d (%s, état « %s ») du %s au %s, remise en état comprise : déplacez ou annulez ce prêt avant de programmer la maintenance.",
 			p.Code, b.LoanID, b.School, LoanStateLabel(b.State), frenchDate(b.PickupDay.Date), frenchDate(b.BusyUntil.AddDays(-1)))}
 	}

@@ -33,6 +33,13 @@ type Pack struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	Items     []PackItem `json:"items"`
+	// Holder is the loan that has the pack now (picked up, not returned),
+	// nil when the pack is at the IT department.
+	Holder *PackHolder `json:"holder,omitempty"`
+	// Whereabouts says in French where the pack is now ("à l'école …
+	// (prêt n° 9) depuis le …", "disponible au service informatique",
+	// "en maintenance", "réformé").
+	Whereabouts string `json:"whereabouts"`
 }
 
 // PackItem is one device or accessory of a pack, checked at pickup and return.
@@ -88,11 +95,20 @@ func (db *DB) ListPacks(ctx context.Context) (_ []Pack, err error) {
 	for _, it := range items {
 		byPack[it.PackID] = append(byPack[it.PackID], it.item())
 	}
+	holders, err := packHolders(ctx, db.bun, nil)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Pack, len(rows))
 	for i, r := range rows {
 		out[i] = r.pack()
 		if its := byPack[r.ID]; its != nil {
 			out[i].Items = its
+		}
+		if h, ok := holders[r.ID]; ok {
+			out[i].setWhereabouts(&h)
+		} else {
+			out[i].setWhereabouts(nil)
 		}
 	}
 	return out, nil
@@ -121,6 +137,15 @@ func getPack(ctx context.Context, idb bun.IDB, id int64) (Pack, error) {
 	for _, it := range items {
 		p.Items = append(p.Items, it.item())
 	}
+	holders, err := packHolders(ctx, idb, []int64{id})
+	if err != nil {
+		return Pack{}, err
+	}
+	if h, ok := holders[id]; ok {
+		p.setWhereabouts(&h)
+	} else {
+		p.setWhereabouts(nil)
+	}
 	return p, nil
 }
 
@@ -128,6 +153,9 @@ func getPack(ctx context.Context, idb bun.IDB, id int64) (Pack, error) {
 // Returns ErrConflict if the code or a serial number is already used.
 func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "CreatePack(%s)", p.Code)
+	if err := p.checkText(); err != nil {
+		return Pack{}, err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
 		row := packRow{Code: p.Code, Label: p.Label, Status: p.Status, Notes: p.Notes, Version: 1, CreatedAt: now, UpdatedAt: now}
@@ -155,6 +183,9 @@ func (db *DB) CreatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err 
 // Returns ErrNotFound, ErrStale or ErrConflict.
 func (db *DB) UpdatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err error) {
 	defer wrapf(&err, "UpdatePack(%d)", p.ID)
+	if err := p.checkText(); err != nil {
+		return Pack{}, err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getPack(ctx, tx, p.ID)
 		if err != nil {
@@ -197,7 +228,7 @@ func replaceItems(ctx context.Context, tx bun.Tx, packID int64, items []PackItem
 		}
 	}
 	if _, err := tx.NewDelete().Model((*packItemRow)(nil)).Where("pack_id = ?", packID).
-		Where("id NOT IN (?)", bun.In(keep)).Exec(ctx); err != nil {
+		Where("id NOT IN (?)", bun.List(keep)).Exec(ctx); err != nil {
 		return err
 	}
 	// Move kept items out of the way so positions can be renumbered without

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -325,25 +326,15 @@ RETURNING r.*`, now, reminderLockKey, maxRecipients, owner, until).Scan(ctx, row
 func compareReminders(a, b Reminder) int {
 	switch {
 	case a.RecipientID != b.RecipientID:
-		return cmpInt64(a.RecipientID, b.RecipientID)
+		return cmp.Compare(a.RecipientID, b.RecipientID)
 	case a.LoanID != b.LoanID:
-		return cmpInt64(a.LoanID, b.LoanID)
+		return cmp.Compare(a.LoanID, b.LoanID)
 	case a.DueDate != b.DueDate:
 		return a.DueDate.Compare(b.DueDate)
 	case a.Kind != b.Kind:
 		return slices.Index(ReminderKinds, a.Kind) - slices.Index(ReminderKinds, b.Kind)
 	}
-	return cmpInt64(a.ID, b.ID)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // MarkRemindersSent records that the reminders ids, leased by owner, went

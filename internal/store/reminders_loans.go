@@ -91,7 +91,7 @@ const reminderLoanColumns = `l.id, l.school_year, l.school_uai, l.state, q.teach
 const reminderLoanFrom = `
 FROM loans AS l
 JOIN requests AS q ON q.id = l.request_id
-LEFT JOIN loan_extensions AS e ON e.loan_id = l.id AND e.state = 'granted'
+LEFT JOIN loan_extensions AS e ON e.loan_id = l.id AND e.state = 'requested'
 LEFT JOIN loan_assessments AS a ON a.loan_id = l.id
 `
 

@@ -121,8 +121,21 @@ type Logistics struct {
 type Training struct {
 	// Status is TrainingNotPlanned, TrainingPlanned or TrainingDone.
 	Status TrainingStatus `json:"status"`
+	// StatusLabel is Status in French.
+	StatusLabel string `json:"status_label,omitempty"`
 	// Date is the day it is planned or was done; nil when not planned.
 	Date *calendar.Date `json:"date,omitempty"`
+	// PlannedOn is the planned day (kept once the training is done).
+	PlannedOn *calendar.Date `json:"planned_on,omitempty"`
+	// DoneOn is the day it was done, when done.
+	DoneOn *calendar.Date `json:"done_on,omitempty"`
+	// By says who gave (or will give) the training.
+	By string `json:"by,omitempty"`
+	// RecordedBy and RecordedByName name who last recorded it (IT, the
+	// coordinator or the teacher), at RecordedAt.
+	RecordedBy     int64      `json:"recorded_by,omitempty"`
+	RecordedByName string     `json:"recorded_by_name,omitempty"`
+	RecordedAt     *time.Time `json:"recorded_at,omitempty"`
 }
 
 // Opinion is one referent role's opinion on a request.
@@ -189,13 +202,16 @@ type Request struct {
 	ExtensionWeeks     int          `json:"extension_weeks"`
 	// Packs is the number of packs needed: PacksFor(Pupils) unless the
 	// coordinator overrode it, in which case PacksReason says why.
-	Packs          int        `json:"packs"`
-	PacksReason    string     `json:"packs_reason,omitempty"`
-	RefusalReason  string     `json:"refusal_reason,omitempty"`
-	DecisionReason string     `json:"decision_reason,omitempty"`
-	DecidedBy      int64      `json:"decided_by,omitempty"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
-	WithdrawReason string     `json:"withdraw_reason,omitempty"`
+	Packs          int    `json:"packs"`
+	PacksReason    string `json:"packs_reason,omitempty"`
+	RefusalReason  string `json:"refusal_reason,omitempty"`
+	DecisionReason string `json:"decision_reason,omitempty"`
+	// DecisionOverride is the coordinator's reason for deciding before the
+	// three referents gave their opinion.
+	DecisionOverride string     `json:"decision_override,omitempty"`
+	DecidedBy        int64      `json:"decided_by,omitempty"`
+	DecidedAt        *time.Time `json:"decided_at,omitempty"`
+	WithdrawReason   string     `json:"withdraw_reason,omitempty"`
 	// HasLoan is maintained by the loans (SetRequestLoaned).
 	HasLoan     bool        `json:"has_loan"`
 	Version     int         `json:"version"`
@@ -207,13 +223,20 @@ type Request struct {
 }
 
 // MissingForSubmission returns the fields that submission requires and r
-// lacks: the four commitments and the secure charging storage.
+// lacks: the pedagogical fields of the form (objectives, links with the
+// school project and the curriculum, digital skills), the four
+// commitments and the secure charging storage.
 func (r Request) MissingForSubmission() []string {
 	var out []string
+	filled := func(s string) bool { return strings.TrimSpace(s) != "" }
 	for _, c := range []struct {
 		field string
 		ok    bool
 	}{
+		{"motivation", filled(r.Motivation)},
+		{"school_project_links", filled(r.SchoolProjectLinks)},
+		{"curriculum_links", filled(r.CurriculumLinks)},
+		{"digital_skills", filled(r.DigitalSkills)},
 		{"commitments.secure_use", r.Commitments.SecureUse},
 		{"commitments.visits", r.Commitments.Visits},
 		{"commitments.parents_informed", r.Commitments.ParentsInformed},
@@ -317,6 +340,10 @@ type requestRow struct {
 	OtherPartnerScheme bool           `bun:"other_partner_scheme,notnull"`
 	TrainingStatus     TrainingStatus `bun:"training_status,notnull"`
 	TrainingDate       requestDate    `bun:"training_date,type:date"`
+	TrainingPlannedOn  requestDate    `bun:"training_planned_on,type:date"`
+	TrainingBy         string         `bun:"training_by,notnull"`
+	TrainingRecordedBy *int64         `bun:"training_recorded_by"`
+	TrainingRecordedAt *time.Time     `bun:"training_recorded_at"`
 	PreferredPeriods   string         `bun:"preferred_periods,notnull"`
 	ExcludedPeriods    string         `bun:"excluded_periods,notnull"`
 	ExtensionWeeks     int            `bun:"extension_weeks,notnull"`
@@ -324,6 +351,7 @@ type requestRow struct {
 	PacksReason        string         `bun:"packs_reason,notnull"`
 	RefusalReason      string         `bun:"refusal_reason,notnull"`
 	DecisionReason     string         `bun:"decision_reason,notnull"`
+	DecisionOverride   string         `bun:"decision_override,notnull"`
 	DecidedBy          *int64         `bun:"decided_by"`
 	DecidedAt          *time.Time     `bun:"decided_at"`
 	WithdrawnReason    string         `bun:"withdrawn_reason,notnull"`
@@ -337,6 +365,25 @@ type requestRow struct {
 	SchoolName  string  `bun:"school_name,scanonly"`
 	SectorID    *string `bun:"sector_id,scanonly"`
 	TeacherName string  `bun:"teacher_name,scanonly"`
+	// TrainingRecorderName is the name of training_recorded_by.
+	TrainingRecorderName *string `bun:"training_recorder_name,scanonly"`
+}
+
+func (r requestRow) training() Training {
+	t := Training{Status: r.TrainingStatus, StatusLabel: r.TrainingStatus.Label(), Date: r.TrainingDate.d,
+		PlannedOn: r.TrainingPlannedOn.d, By: r.TrainingBy, RecordedAt: utcPtr(r.TrainingRecordedAt)}
+	if r.TrainingStatus == TrainingDone {
+		t.DoneOn = r.TrainingDate.d
+	} else if t.PlannedOn == nil {
+		t.PlannedOn = r.TrainingDate.d
+	}
+	if r.TrainingRecordedBy != nil {
+		t.RecordedBy = *r.TrainingRecordedBy
+	}
+	if r.TrainingRecorderName != nil {
+		t.RecordedByName = *r.TrainingRecorderName
+	}
+	return t
 }
 
 type opinionRow struct {
@@ -378,10 +425,10 @@ func (r requestRow) request() Request {
 		Logistics: Logistics{SecureStorage: r.SecureStorage, ClassroomWifi: r.ClassroomWifi,
 			Printing: r.Printing, Backups: r.Backups},
 		OtherPartnerScheme: r.OtherPartnerScheme,
-		Training:           Training{Status: r.TrainingStatus, Date: r.TrainingDate.d},
+		Training:           r.training(),
 		PreferredPeriods:   splitList(r.PreferredPeriods), ExcludedPeriods: splitList(r.ExcludedPeriods),
 		ExtensionWeeks: r.ExtensionWeeks, Packs: r.Packs, PacksReason: r.PacksReason,
-		RefusalReason: r.RefusalReason, DecisionReason: r.DecisionReason, DecidedAt: utcPtr(r.DecidedAt),
+		RefusalReason: r.RefusalReason, DecisionReason: r.DecisionReason, DecisionOverride: r.DecisionOverride, DecidedAt: utcPtr(r.DecidedAt),
 		WithdrawReason: r.WithdrawnReason, HasLoan: r.HasLoan, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SubmittedAt: utcPtr(r.SubmittedAt),
 		Opinions: []Opinion{}}
@@ -413,6 +460,10 @@ func (r *requestRow) setContent(q Request) {
 	if r.TrainingStatus == TrainingNotPlanned {
 		r.TrainingDate = requestDate{}
 	}
+	r.TrainingPlannedOn = requestDate{}
+	if r.TrainingStatus == TrainingPlanned {
+		r.TrainingPlannedOn = r.TrainingDate
+	}
 	r.PreferredPeriods = strings.Join(q.PreferredPeriods, ",")
 	r.ExcludedPeriods = strings.Join(q.ExcludedPeriods, ",")
 	r.ExtensionWeeks = q.ExtensionWeeks
@@ -426,8 +477,10 @@ func requestSelect(idb bun.IDB, rows any) *bun.SelectQuery {
 	return idb.NewSelect().Model(rows).
 		ColumnExpr("r.*").
 		ColumnExpr("s.name AS school_name, s.sector_id AS sector_id, u.name AS teacher_name").
+		ColumnExpr("tu.name AS training_recorder_name").
 		Join("JOIN schools AS s ON s.uai = r.school_uai").
-		Join("JOIN users AS u ON u.id = r.teacher_id")
+		Join("JOIN users AS u ON u.id = r.teacher_id").
+		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by")
 }
 
 // participationYearSQL counts the earlier participations of the request's
@@ -536,13 +589,21 @@ func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, e
 }
 
 // CreateRequest inserts a draft request for q.TeacherID at q.SchoolUAI.
-// Packs are computed from the pupils. Returns ErrInvalidReference if the
-// school or teacher does not exist.
+// Packs are computed from the pupils. The request is validated against
+// its school year (Request.Validate): a *RuleError (validation_failed)
+// names every field at fault. Returns ErrInvalidReference if the school or
+// teacher does not exist.
 func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Request, err error) {
 	defer wrapf(&err, "CreateRequest(%s, %d)", q.SchoolUAI, q.TeacherID)
+	if err := q.checkText(); err != nil {
+		return Request{}, err
+	}
 	now := db.Now()
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkRequestCreate(ctx, tx, actor, q); err != nil {
+			return err
+		}
+		if err := validateRequestTx(ctx, tx, q); err != nil {
 			return err
 		}
 		row := requestRow{SchoolYear: q.SchoolYear, SchoolUAI: q.SchoolUAI, TeacherID: q.TeacherID,
@@ -632,11 +693,19 @@ func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int
 // when the request is no longer a draft.
 func (db *DB) UpdateRequest(ctx context.Context, actor Actor, q Request) (_ Request, err error) {
 	defer wrapf(&err, "UpdateRequest(%d)", q.ID)
+	if err := q.checkText(); err != nil {
+		return Request{}, err
+	}
 	if q.Version <= 0 {
 		return Request{}, ErrStale
 	}
 	return db.transition(ctx, actor, q.ID, q.Version, ActRequestUpdate, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			// The school year is the stored request's: it cannot change.
+			q.SchoolYear = r.SchoolYear
+			if err := validateRequestTx(ctx, tx, q); err != nil {
+				return err
+			}
 			r.setContent(q)
 			return nil
 		})
@@ -648,6 +717,9 @@ func (db *DB) SubmitRequest(ctx context.Context, actor Actor, id int64, version 
 	defer wrapf(&err, "SubmitRequest(%d)", id)
 	return db.transition(ctx, actor, id, version, ActRequestSubmit, []RequestState{RequestDraft},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			if err := validateRequestTx(ctx, tx, r.request()); err != nil {
+				return err
+			}
 			if missing := r.request().MissingForSubmission(); len(missing) > 0 {
 				return incompleteError(missing)
 			}
@@ -671,6 +743,9 @@ func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, versi
 // director's reason.
 func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "RefuseRequest(%d)", id)
+	if err := checkReason(reason, "du refus"); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestRefuse, []RequestState{RequestSubmitted},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
 			r.State, r.RefusalReason, r.SubmittedAt = string(RequestDraft), reason, nil
@@ -682,6 +757,9 @@ func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version 
 // with the coordinator's reason; packs 0 goes back to the computed count.
 func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, version int, packs int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "OverrideRequestPacks(%d)", id)
+	if err := checkPacks(packs, reason); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestPacks,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
@@ -700,10 +778,19 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if err := checkOpinion(o); err != nil {
+		return Request{}, err
+	}
 	if u, ok, err := actingPerson(ctx, db.bun, actor); err != nil {
 		return Request{}, err
-	} else if ok && !u.HasRole(o.Role) {
-		return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+	} else if ok {
+		if o.Role == "" {
+			// The person gives their opinion as the referent role they hold.
+			o.Role, _ = u.ReferentRole()
+		}
+		if o.Role == "" || !u.HasRole(o.Role) {
+			return Request{}, Forbidden("forbidden", "Votre rôle ne permet pas cette action.")
+		}
 	}
 	return db.transition(ctx, actor, id, version, ActRequestOpinion, []RequestState{RequestAuthorised, RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
@@ -730,12 +817,51 @@ func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, vers
 // *RequestStateError when the request is not in review (already decided by
 // someone else, for one).
 func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason string) (_ Request, err error) {
+	return db.DecideRequestOverride(ctx, actor, id, version, decision, reason, "")
+}
+
+// DecideRequestOverride is DecideRequest with the coordinator's override:
+// a decision needs the opinions of the three referents (inspection, IT,
+// education); without them it is refused ("opinions_missing", naming the
+// missing ones) unless the coordinator gives override, the reason to
+// decide without them, recorded with the decision and shown in the
+// synthesis.
+func (db *DB) DecideRequestOverride(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason, override string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
+	override = strings.TrimSpace(override)
 	if decision != RequestValidated && decision != RequestRejected {
 		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
 	}
+	if decision == RequestRejected {
+		if err := checkReason(reason, "du rejet"); err != nil {
+			return Request{}, err
+		}
+	}
 	return db.transition(ctx, actor, id, version, ActRequestDecide, []RequestState{RequestInReview},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {
+			var given []Role
+			if err := tx.NewRaw("SELECT role FROM request_opinions WHERE request_id = ?", id).Scan(ctx, &given); err != nil {
+				return err
+			}
+			var missing []string
+			for _, role := range ReferentRoles {
+				if !slices.Contains(given, role) {
+					missing = append(missing, referentName(role))
+				}
+			}
+			r.DecisionOverride = ""
+			if len(missing) > 0 {
+				if override == "" {
+					return Conflicting("opinions_missing",
+						"Décision impossible : il manque l'avis de %s. La coordination peut décider sans attendre en donnant le motif (override_reason).",
+						strings.Join(missing, ", "))
+				}
+				u, err := getUser(ctx, tx, actor.UserID)
+				if err != nil || !u.HasRole(RoleCoordinator) {
+					return Forbidden("override_forbidden", "Seule la coordination peut décider sans les trois avis.")
+				}
+				r.DecisionOverride = override
+			}
 			if decision == RequestValidated {
 				year, err := participationYear(ctx, tx, r.TeacherID, r.SchoolUAI, r.SchoolYear)
 				if err != nil {
@@ -752,6 +878,19 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 			}
 			return nil
 		})
+}
+
+// referentName names a referent role in French, for messages.
+func referentName(r Role) string {
+	switch r {
+	case RoleInspection:
+		return "l'inspection"
+	case RoleIT:
+		return "la DSI"
+	case RoleEducation:
+		return "la direction de l'éducation"
+	}
+	return string(r)
 }
 
 // WithdrawRequest withdraws a request that has no loan, from any state but

@@ -44,6 +44,10 @@ var flagMessages = map[string]string{
 func FlagMessage(code string) string { return flagMessages[code] }
 
 var missingMessages = map[string]string{
+	"motivation":                   "les objectifs du projet sont obligatoires pour soumettre la demande",
+	"school_project_links":         "le lien avec le projet d'école est obligatoire pour soumettre la demande",
+	"curriculum_links":             "le lien avec les programmes est obligatoire pour soumettre la demande",
+	"digital_skills":               "les compétences numériques travaillées sont obligatoires pour soumettre la demande",
 	"commitments.secure_use":       "engagement obligatoire : usage sécurisé du matériel",
 	"commitments.visits":           "engagement obligatoire : accepter la présence des formateurs et partenaires",
 	"commitments.parents_informed": "engagement obligatoire : informer les parents",
@@ -76,6 +80,7 @@ var auditActions = map[Action]string{
 	ActRequestAuthorize: "request.authorize", ActRequestRefuse: "request.refuse",
 	ActRequestOpinion: "request.opinion", ActRequestDecide: "request.decide",
 	ActRequestWithdraw: "request.withdraw", ActRequestPacks: "request.packs",
+	ActTrainingRecord: "request.training",
 }
 
 // actingPerson loads the person behind an actor; ok is false for the
@@ -184,6 +189,25 @@ func (q Request) Validate(periods []calendar.Period) error {
 }
 
 func (q Request) validate(periods []calendar.Period, f FieldErrors) {
+	CheckText(f, "school_year", q.SchoolYear, 9)
+	CheckText(f, "title", q.Title, MaxTitleLen)
+	CheckText(f, "motivation", q.Motivation, MaxTextLen)
+	CheckText(f, "curriculum_links", q.CurriculumLinks, MaxTextLen)
+	CheckText(f, "school_project_links", q.SchoolProjectLinks, MaxTextLen)
+	CheckText(f, "coherence", q.Coherence, MaxTextLen)
+	CheckText(f, "digital_skills", q.DigitalSkills, MaxTextLen)
+	switch q.Training.Status {
+	case TrainingNotPlanned, "":
+		if q.Training.Date != nil {
+			f.Add("training.date", "pas de date quand la formation n'est pas prévue")
+		}
+	case TrainingPlanned, TrainingDone:
+		if q.Training.Date == nil {
+			f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
+		}
+	default:
+		f.Add("training.status", "statut de formation attendu : not_planned, planned ou done")
+	}
 	if q.Title == "" {
 		f.Add("title", "le titre du projet est obligatoire")
 	}
@@ -242,10 +266,24 @@ func (db *DB) ValidateRequest(ctx context.Context, q Request) error {
 	return q.Validate(periods)
 }
 
+// validateRequestTx is ValidateRequest read through idb, inside the
+// transaction that writes the request.
+func validateRequestTx(ctx context.Context, idb bun.IDB, q Request) error {
+	periods, err := yearPeriodsTx(ctx, idb, q.SchoolYear, "school_year")
+	if err != nil {
+		return err
+	}
+	return q.Validate(periods)
+}
+
 // YearPeriods returns the periods of a school year; an unknown or
 // malformed year is a *RuleError on field.
 func (db *DB) YearPeriods(ctx context.Context, year, field string) ([]calendar.Period, error) {
-	y, err := db.CalendarYear(ctx, year)
+	return yearPeriodsTx(ctx, db.bun, year, field)
+}
+
+func yearPeriodsTx(ctx context.Context, idb bun.IDB, year, field string) ([]calendar.Period, error) {
+	y, err := calendarYearTx(ctx, idb, year)
 	switch {
 	case errors.Is(err, calendar.ErrInvalidYear):
 		return nil, FieldErrors{field: fmt.Sprintf("année scolaire invalide « %s » : format attendu 2026-2027", year)}.Err()

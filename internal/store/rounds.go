@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,6 +47,12 @@ const (
 type RoundParams struct {
 	// LoanWeeks is the base length of a loan in school weeks.
 	LoanWeeks int `json:"loan_weeks"`
+	// LoanPolicy is the loan policy the round used (calendar.LoanPolicy):
+	// its own, or the school year's setting. ShortStarts lists the legal
+	// starts whose base length is not LoanWeeks (a short period under
+	// period_length).
+	LoanPolicy  string               `json:"loan_policy"`
+	ShortStarts []calendar.LoanStart `json:"short_starts,omitempty"`
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// the return Friday.
 	TurnaroundDays int `json:"turnaround_days"`
@@ -142,16 +149,23 @@ type RoundUnserved struct {
 
 // RoundStats are informative counts of a round.
 type RoundStats struct {
-	Served              int             `json:"served"`
-	Unserved            int             `json:"unserved"`
-	Eligible            int             `json:"eligible"`
-	ServedPacks         int             `json:"served_packs"`
-	PreferencesHonoured int             `json:"preferences_honoured"`
-	ExtensionsGranted   int             `json:"extensions_granted"`
-	Churn               scheduler.Churn `json:"churn"`
-	// Solver statistics: time spent, why it stopped.
-	ElapsedMS int64  `json:"elapsed_ms"`
-	StoppedBy string `json:"stopped_by"`
+	Served              int `json:"served"`
+	Unserved            int `json:"unserved"`
+	Eligible            int `json:"eligible"`
+	ServedPacks         int `json:"served_packs"`
+	PreferencesHonoured int `json:"preferences_honoured"`
+	ExtensionsGranted   int `json:"extensions_granted"`
+	// Cancelled and Moved count the live loans of earlier rounds a draft
+	// cancels or moves when published.
+	Cancelled int             `json:"cancelled"`
+	Moved     int             `json:"moved"`
+	Churn     scheduler.Churn `json:"churn"`
+	// Solver statistics: time spent, why it stopped ("optimal", "effort",
+	// "time-limit", "cancelled"), and the final gap (UpperBound −
+	// Objective) / UpperBound, 0 when proved optimal.
+	ElapsedMS int64   `json:"elapsed_ms"`
+	StoppedBy string  `json:"stopped_by"`
+	Gap       float64 `json:"gap"`
 }
 
 // Round is one run of the allocation engine for a school year.
@@ -177,6 +191,11 @@ type Round struct {
 	Pins            []RoundPin      `json:"pins"`
 	Loans           []RoundLoan     `json:"loans"`
 	Unserved        []RoundUnserved `json:"unserved"`
+	// Cancellations and Moves are, for a draft, the live loans of earlier
+	// rounds its publication cancels (to be confirmed one by one) or
+	// replaces by a loan on other dates or packs.
+	Cancellations []RoundChange `json:"cancellations"`
+	Moves         []RoundChange `json:"moves"`
 }
 
 // roundStateError refuses to publish or discard a round that is no
@@ -304,6 +323,9 @@ func getRound(ctx context.Context, idb bun.IDB, id int64) (Round, error) {
 		return Round{}, err
 	}
 	if err := attachRoundDetails(ctx, idb, &r); err != nil {
+		return Round{}, err
+	}
+	if err := attachRoundChanges(ctx, idb, &r); err != nil {
 		return Round{}, err
 	}
 	return r, nil
@@ -563,10 +585,29 @@ func (db *DB) runPublishHook(step string) error {
 // a *LoanError or ErrConflict when a request changed meanwhile (withdrawn,
 // served by hand).
 func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round, err error) {
+	return db.PublishRoundConfirmed(ctx, actor, id, nil)
+}
+
+// PublishRoundConfirmed is PublishRound for a draft that cancels loans of
+// an earlier round: confirmed must list exactly the loans it cancels
+// (Round.Cancellations), else *LoanError "cancellations_unconfirmed" names
+// them and nothing changes. Publishing computes the round's notices, one
+// per person (ListNotices, RoundNotices), sent once by the e-mail job.
+func (db *DB) PublishRoundConfirmed(ctx context.Context, actor Actor, id int64, confirmed []int64) (_ Round, err error) {
 	defer wrapf(&err, "PublishRound(%d)", id)
 	var out Round
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
+		if db.dialect == Postgres {
+			// Lock the draft first, so that concurrent publishes of one
+			// draft queue here and the later ones find it published
+			// (round_not_draft), as on SQLite where BEGIN IMMEDIATE
+			// serialises them; without it they raced to the previous
+			// round's row and lost as "superseded".
+			if _, err := tx.NewRaw("SELECT id FROM rounds WHERE id = ? FOR UPDATE", id).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		r, err := getRound(ctx, tx, id)
 		if err != nil {
 			return err
@@ -587,6 +628,10 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 		if current != prev {
 			return roundSuperseded()
 		}
+		if err := checkCancellationsConfirmed(r, confirmed); err != nil {
+			return err
+		}
+		changes := append(slices.Clone(r.Cancellations), r.Moves...)
 		if prev != 0 {
 			// Row lock in PostgreSQL: of two publishes built on the same
 			// round, the second waits here, then finds it superseded.
@@ -629,6 +674,13 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 			return err
 		}
 		if out, err = getRound(ctx, tx, id); err != nil {
+			return err
+		}
+		notices, err := roundNotices(ctx, tx, r.ID, freshLoans(r, &out), changes)
+		if err != nil {
+			return err
+		}
+		if err := saveRoundNotices(ctx, tx, now, notices); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "round.publish", "round", id,
@@ -684,7 +736,7 @@ func (db *DB) cancelReplacedLoans(ctx context.Context, tx bun.Tx, now time.Time,
 
 // cancelLoanTx cancels a reserved loan inside the caller's transaction, as
 // CancelLoan does in its own: the packs are freed, a pending extension is
-// rejected, the request may be served again.
+// lapses, the request may be served again.
 func cancelLoanTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, loanID, requestID int64, reason string) error {
 	res, err := tx.NewRaw(`UPDATE loans SET state = 'cancelled', cancelled_at = ?, cancel_reason = ?,
 		version = version + 1, updated_at = ? WHERE id = ? AND state = 'reserved'`, now, reason, now, loanID).Exec(ctx)
@@ -697,8 +749,7 @@ func cancelLoanTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, lo
 	if _, err := tx.NewRaw(`UPDATE loan_packs SET cancelled = ? WHERE loan_id = ?`, true, loanID).Exec(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.NewRaw(`UPDATE loan_extensions SET state = 'rejected', decision_comment = ?, decided_at = ?
-		WHERE loan_id = ? AND state = 'granted'`, "prêt annulé", now, loanID).Exec(ctx); err != nil {
+	if err := lapseExtensions(ctx, tx, now, loanID, "prêt annulé"); err != nil {
 		return err
 	}
 	if _, err := tx.NewRaw(`UPDATE requests SET has_loan = ?, updated_at = ? WHERE id = ?`, false, now, requestID).Exec(ctx); err != nil {
@@ -718,7 +769,7 @@ func (db *DB) createRoundLoans(ctx context.Context, tx bun.Tx, now time.Time, ac
 		}
 		roundID := r.ID
 		created, err := db.CreateLoansTx(ctx, tx, actor, []NewLoan{{RequestID: l.RequestID, PackIDs: l.PackIDs,
-			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks,
+			SchoolYear: r.SchoolYear, StartWeek: l.StartWeek, Weeks: l.Weeks, LoanPolicy: roundPolicy(r.Params),
 			TurnaroundDays: turnaroundArg(r.Params.TurnaroundDays), RoundID: &roundID}})
 		if err != nil {
 			return nil, err
@@ -761,3 +812,12 @@ func turnaroundArg(days int) int {
 // RoundStateLabel returns the French label of a round state ("brouillon",
 // "publié" …), or the state itself when unknown.
 func RoundStateLabel[S ~string](state S) string { return RoundState(state).Label() }
+
+// roundPolicy is the loan policy of a round; rounds stored before loan
+// policies existed used the rule of one period.
+func roundPolicy(p RoundParams) calendar.LoanPolicy {
+	if p.LoanPolicy == "" {
+		return calendar.WithinPeriod
+	}
+	return calendar.LoanPolicy(p.LoanPolicy)
+}

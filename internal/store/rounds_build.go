@@ -3,8 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +24,18 @@ type RoundInput struct {
 	// LoanWeeks is the base loan length in school weeks. 0 means
 	// DefaultLoanWeeks.
 	LoanWeeks int
+	// LoanPolicy says where a loan may lie (calendar.LoanPolicy); empty
+	// means the school year's setting (YearSettings).
+	LoanPolicy calendar.LoanPolicy
 	// TurnaroundDays is the number of calendar days a pack stays busy after
 	// a return. 0 means DefaultTurnaroundDays; negative means none.
 	TurnaroundDays int
-	// Weights of the objective; nil means scheduler.DefaultWeights.
+	// Weights of the objective; nil means scheduler.DefaultWeights (on a
+	// re-run, the round's).
 	Weights *scheduler.Weights
+	// WeightsByName overrides some weights by their JSON name (see
+	// WeightNames) on top of Weights; an unknown name is refused.
+	WeightsByName map[string]int
 	// Pins are the coordinator's decisions: serve a request (at a start
 	// week when given) or exclude it.
 	Pins []RoundPin
@@ -40,17 +49,38 @@ type RoundInput struct {
 	Replaces int64
 }
 
+// MaxRoundPins bounds the requests a round pins or excludes.
+const MaxRoundPins = 1000
+
+// schoolYearRE is the form of a school year name.
+var schoolYearRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
+
+// ValidSchoolYear reports whether year has the form of a school year
+// ("2026-2027").
+func ValidSchoolYear(year string) bool { return schoolYearRE.MatchString(year) }
+
 // validate checks the input and fills in the defaults.
 func (in *RoundInput) validate() error {
 	e := FieldErrors{}
-	if _, err := strconv.Atoi(strings.SplitN(in.SchoolYear, "-", 2)[0]); err != nil || in.SchoolYear == "" {
-		e.Add("year", "année scolaire invalide : %q (format attendu : 2026-2027)", in.SchoolYear)
+	if !ValidSchoolYear(in.SchoolYear) {
+		e.Add("year", "année scolaire attendue au format 2026-2027")
+	}
+	if in.TurnaroundDays < -1 {
+		e.Add("turnaround_days", "délai de remise en état hors de 0 à 60 jours")
+	}
+	if len(in.Pins) > MaxRoundPins {
+		e.Add("pins", "%d demandes épinglées ou exclues au plus", MaxRoundPins)
 	}
 	if in.LoanWeeks == 0 {
 		in.LoanWeeks = DefaultLoanWeeks
 	}
 	if in.LoanWeeks < 1 || in.LoanWeeks > 20 {
 		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+	}
+	if in.LoanPolicy != "" {
+		if _, err := calendar.ParseLoanPolicy(string(in.LoanPolicy)); err != nil {
+			e.Add("loan_policy", "politique de prêt inconnue : %q (within_period, across_breaks ou period_length)", in.LoanPolicy)
+		}
 	}
 	switch {
 	case in.TurnaroundDays == 0:
@@ -69,6 +99,22 @@ func (in *RoundInput) validate() error {
 	if in.Weights == nil {
 		w := scheduler.DefaultWeights()
 		in.Weights = &w
+	}
+	if in.WeightsByName != nil {
+		w := *in.Weights
+		fields := weightFields(&w)
+		for name, v := range in.WeightsByName {
+			p, ok := fields[name]
+			switch {
+			case !ok:
+				e.Add("weights."+name, "poids inconnu")
+			case v < 0 || v > 100000:
+				e.Add("weights."+name, "poids hors de 0 à 100000")
+			default:
+				*p = v
+			}
+		}
+		in.Weights, in.WeightsByName = &w, nil
 	}
 	for name, v := range weightFields(in.Weights) {
 		if *v < 0 || *v > 100000 {
@@ -101,17 +147,6 @@ func weightFields(w *scheduler.Weights) map[string]*int {
 		"churn_extension": &w.ChurnExtension, "churn_drop": &w.ChurnDrop}
 }
 
-// WeightNames lists the JSON names of the objective weights.
-func WeightNames() []string {
-	var w scheduler.Weights
-	names := make([]string, 0, 11)
-	for n := range weightFields(&w) {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // noSector is the sector of schools that have none: without a cap.
 const noSector = "sans-secteur"
 
@@ -122,6 +157,9 @@ type roundBuild struct {
 	year   *calendar.Year
 	weeks  []calendar.Week
 	params RoundParams
+	// starts are the legal starts of a loan under the round's policy, by
+	// start week.
+	starts map[int]calendar.LoanStart
 	// inst is solved (pins as locked loans); base is the same problem
 	// without the pins, on which the plan is scored.
 	inst, base *scheduler.Instance
@@ -157,9 +195,13 @@ func (db *DB) RunRound(ctx context.Context, actor Actor, in RoundInput) (_ Round
 	if err != nil {
 		return Round{}, err
 	}
+	start := time.Now()
 	r, err := b.solve(ctx)
 	if err != nil {
 		return Round{}, err
+	}
+	if db.onSolve != nil {
+		db.onSolve(time.Since(start), r.Objective, r.UpperBound, r.ProvedOptimal)
 	}
 	if err := db.insertRound(ctx, actor, &r, in.Replaces); err != nil {
 		return Round{}, err
@@ -192,8 +234,14 @@ func RoundPlan(r Round) *scheduler.Plan {
 	plan := &scheduler.Plan{Format: scheduler.PlanFormat, Instance: "round-" + r.SchoolYear,
 		ProducedBy: fmt.Sprintf("classemobile round %d", r.ID), Loans: []scheduler.Loan{}}
 	for _, l := range r.Loans {
+		base := r.Params.LoanWeeks
+		for _, st := range r.Params.ShortStarts {
+			if st.Week == l.StartWeek {
+				base = st.Weeks
+			}
+		}
 		sl := scheduler.Loan{Project: projectID(l.RequestID), StartWeek: l.StartWeek,
-			ExtensionWeeks: l.Weeks + l.ExtensionWeeks - r.Params.LoanWeeks, Packs: []int{}}
+			ExtensionWeeks: max(0, l.Weeks+l.ExtensionWeeks-base), Packs: []int{}}
 		for _, id := range l.PackIDs {
 			if i := slices.Index(r.Params.PackIDs, id); i >= 0 {
 				sl.Packs = append(sl.Packs, i+1)
@@ -207,10 +255,14 @@ func RoundPlan(r Round) *scheduler.Plan {
 }
 
 // RerunRound computes a new draft from the parameters of round id, changed
-// by the non-zero fields of in (pins are replaced when in.Pins is not nil).
+// by the non-zero fields of in (pins are replaced when in.Pins is not nil;
+// in.SchoolYear must be empty: a re-run keeps the round's year).
 // When round id is a draft it is discarded. Returns ErrNotFound.
 func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInput) (_ Round, err error) {
 	defer wrapf(&err, "RerunRound(%d)", id)
+	if in.SchoolYear != "" {
+		return Round{}, FieldErrors{"year": "un nouveau calcul garde l'année du tour"}.Err()
+	}
 	old, err := getRound(ctx, db.bun, id)
 	if err != nil {
 		return Round{}, err
@@ -231,6 +283,9 @@ func (db *DB) RerunRound(ctx context.Context, actor Actor, id int64, in RoundInp
 	}
 	if in.TimeLimit == 0 {
 		in.TimeLimit, _ = time.ParseDuration(old.Params.TimeLimit)
+	}
+	if in.LoanPolicy == "" {
+		in.LoanPolicy = calendar.LoanPolicy(old.Params.LoanPolicy)
 	}
 	if in.Pins == nil {
 		in.Pins = old.Pins
@@ -274,7 +329,23 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		}
 	}
 	L := in.LoanWeeks
-	b.params = RoundParams{LoanWeeks: L, TurnaroundDays: in.TurnaroundDays, Today: today, TodayWeek: todayWeek,
+	if in.LoanPolicy == "" {
+		set, err := yearSettingsTx(ctx, db.bun, in.SchoolYear)
+		if err != nil {
+			return nil, err
+		}
+		in.LoanPolicy = set.LoanPolicy
+		b.in.LoanPolicy = set.LoanPolicy
+	}
+	b.starts = map[int]calendar.LoanStart{}
+	var short []calendar.LoanStart
+	for _, st := range y.LoanStarts(in.LoanPolicy, L) {
+		b.starts[st.Week] = st
+		if st.Weeks != L {
+			short = append(short, st)
+		}
+	}
+	b.params = RoundParams{LoanWeeks: L, LoanPolicy: string(in.LoanPolicy), ShortStarts: short, TurnaroundDays: in.TurnaroundDays, Today: today, TodayWeek: todayWeek,
 		MaxParticipationYear: MaxParticipationYears, SchoolPeriodFree: defaultSchoolPeriodFree,
 		SchoolYearFree: defaultSchoolYearFree, TimeLimit: in.TimeLimit.String(),
 		PackIDs: []int64{}, PackCodes: []string{}, Locked: []int64{}}
@@ -351,7 +422,6 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 	// Pins.
 	ie := FieldErrors{}
 	pins := map[int64]RoundPin{}
-	legal := y.LegalStarts(L)
 	for i, p := range in.Pins {
 		field := fmt.Sprintf("pins[%d]", i)
 		r, ok := b.requests[p.RequestID]
@@ -369,7 +439,7 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		}
 		if b.locked[r.ID] {
 			if p.StartWeek != nil && *p.StartWeek != b.live[r.ID].StartWeek {
-				ie.Add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence en semaine %d", r.ID, b.live[r.ID].StartWeek)
+				ie.Add(field+".start_week", "la demande n° %d a un prêt verrouillé qui commence le %s", r.ID, frenchDay(b.live[r.ID].PickupDay))
 			}
 			continue // served anyway
 		}
@@ -393,13 +463,15 @@ func (db *DB) buildRound(ctx context.Context, in RoundInput) (*roundBuild, error
 		if p.StartWeek != nil {
 			s := *p.StartWeek
 			switch {
-			case !slices.Contains(legal, s):
-				ie.Add(field+".start_week", "la semaine %d ne permet pas un prêt de %d semaines dans une seule période", s, L)
+			case s < 0 || s >= len(b.weeks):
+				ie.Add(field+".start_week", "semaine hors de l'année scolaire")
+			case !b.legal(s):
+				ie.Add(field+".start_week", "un prêt de %d semaines commençant le %s n'est pas possible (politique de prêt : %s)", L, frenchDay(b.weeks[s].First), in.LoanPolicy.Label())
 			case s < todayWeek:
-				ie.Add(field+".start_week", "la semaine %d a déjà commencé (première semaine possible : %d)", s, todayWeek)
+				ie.Add(field+".start_week", "la semaine du %s a déjà commencé (premier début possible : %s)", frenchDay(b.weeks[s].First), b.weekStart(todayWeek))
 			case slices.Contains(r.ExcludedPeriods, b.weeks[s].Period):
 				ie.Add(field+".start_week", "la période %s est exclue par la demande n° %d", b.weeks[s].Period, r.ID)
-			case s+L+p.ExtensionWeeks > len(b.weeks):
+			case s+b.baseAt(s)+p.ExtensionWeeks > len(b.weeks):
 				ie.Add(field+".extension_weeks", "la prolongation dépasse la fin de l'année scolaire")
 			}
 		}
@@ -447,7 +519,11 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 		Params: scheduler.Params{Packs: b.params.Packs, LoanWeeks: L, TurnaroundDays: b.in.TurnaroundDays,
 			TodayWeek: b.params.TodayWeek, MaxParticipationYear: MaxParticipationYears,
 			SchoolPeriodFree: defaultSchoolPeriodFree, SchoolYearFree: defaultSchoolYearFree,
-			Weights: *b.in.Weights}}
+			Weights: *b.in.Weights, LoanPolicy: string(b.in.LoanPolicy)}}
+	if hol, err := json.Marshal(b.year.Holidays()); err == nil {
+		cal.Holidays = hol
+		inst.Calendar.Holidays = hol
+	}
 	for _, w := range b.params.Maintenance {
 		inst.PackUnavailability = append(inst.PackUnavailability, scheduler.PackUnavailability{
 			Pack: w.Pack, FromDay: w.FromDay, ToDay: w.ToDay, Reason: w.Reason})
@@ -492,8 +568,9 @@ func (b *roundBuild) instance(pins map[int64]RoundPin) (*scheduler.Instance, err
 		if !ok {
 			continue
 		}
-		ext := max(0, l.Weeks+l.ExtensionWeeks-L)
-		if b.locked[id] && l.StartWeek+L+ext > len(b.weeks) {
+		base := b.baseAt(l.StartWeek)
+		ext := max(0, l.Weeks+l.ExtensionWeeks-base)
+		if b.locked[id] && l.StartWeek+base+ext > len(b.weeks) {
 			return nil, FieldErrors{"loan_weeks": fmt.Sprintf(
 				"le prêt n° %d (verrouillé) ne tient pas dans l'année avec des prêts de %d semaines", l.ID, L)}.Err()
 		}
@@ -600,7 +677,7 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 		}
 		r := b.requests[b.in.Pins[i].RequestID]
 		var starts []int
-		for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+		for _, s := range b.legalStarts() {
 			if s >= b.params.TodayWeek && !slices.Contains(r.ExcludedPeriods, b.weeks[s].Period) {
 				starts = append(starts, s)
 			}
@@ -638,7 +715,6 @@ func (b *roundBuild) solve(ctx context.Context) (Round, error) {
 
 // round maps a solved plan to a draft round.
 func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
-	L := b.in.LoanWeeks
 	r := Round{SchoolYear: b.in.SchoolYear, State: RoundDraft, Params: b.params, Weights: *b.in.Weights,
 		Objective: res.Objective, UpperBound: res.UpperBound, ProvedOptimal: res.ProvedOptimal, Terms: res.Terms,
 		Pins: b.in.Pins, Loans: []RoundLoan{}, Unserved: []RoundUnserved{}}
@@ -678,7 +754,11 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		r.Objective, r.Terms = ev.Objective, ev.Terms
 	}
 	r.UpperBound = max(r.UpperBound, r.Objective)
-	r.Stats = RoundStats{Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
+	gap := 0.0
+	if r.UpperBound > r.Objective && r.UpperBound > 0 {
+		gap = float64(r.UpperBound-r.Objective) / float64(r.UpperBound)
+	}
+	r.Stats = RoundStats{Gap: gap, Served: ev.Stats.Served, Eligible: ev.Stats.Eligible, ServedPacks: ev.Stats.ServedPacks,
 		PreferencesHonoured: ev.Stats.PreferencesHonoured, ExtensionsGranted: ev.Stats.ExtensionsGranted,
 		Churn: ev.Stats.Churn, ElapsedMS: res.Stats.Elapsed.Milliseconds(), StoppedBy: res.Stats.StoppedBy}
 
@@ -695,9 +775,10 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 		served[id] = true
 		req := b.requests[id]
 		rl := RoundLoan{RequestID: id, RequestTitle: req.Title, SchoolUAI: req.SchoolUAI, SchoolName: req.SchoolName,
-			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: L, ExtensionWeeks: pl.ExtensionWeeks}
+			Packs: req.Packs, StartWeek: pl.StartWeek, Weeks: b.baseAt(pl.StartWeek), ExtensionWeeks: pl.ExtensionWeeks}
 		if e, ok := why[pl.Project]; ok && e.Served && e.Code != "" {
 			rl.Code, rl.Message = explanationText(e)
+			rl.Message = b.datedWeeks(rl.Message)
 		}
 		live, hasLive := b.live[id]
 		if b.locked[id] {
@@ -707,11 +788,9 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			for _, p := range live.Packs {
 				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, p.PackID), append(rl.PackCodes, p.Code)
 			}
-			if rl.Code == "" {
-				rl.Code, rl.Message = "locked", "Prêt déjà commencé, signé ou réservé à la main : conservé tel quel."
-			}
+			rl.Code, rl.Message = "locked", lockedLoanText(live)
 		} else {
-			pickup, ret, err := b.year.LoanDays(pl.StartWeek, L+pl.ExtensionWeeks)
+			pickup, ret, err := b.year.LoanDays(pl.StartWeek, rl.Weeks+pl.ExtensionWeeks)
 			if err != nil {
 				return Round{}, fmt.Errorf("loan days of request %d: %w", id, err)
 			}
@@ -722,7 +801,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 				}
 				rl.PackIDs, rl.PackCodes = append(rl.PackIDs, b.params.PackIDs[n-1]), append(rl.PackCodes, b.params.PackCodes[n-1])
 			}
-			if hasLive && live.StartWeek == pl.StartWeek && live.Weeks == L && live.ExtensionWeeks == pl.ExtensionWeeks &&
+			if hasLive && live.StartWeek == pl.StartWeek && live.Weeks == rl.Weeks && live.ExtensionWeeks == pl.ExtensionWeeks &&
 				samePacks(live, rl.PackIDs) {
 				rl.LoanID = &live.ID // unchanged: the loan stays
 			}
@@ -731,7 +810,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			rl.Period = b.weeks[rl.StartWeek].Period
 		}
 		if b.pinned(id) && !rl.Locked {
-			rl.Code, rl.Message = "pinned", fmt.Sprintf("Épinglée par le coordinateur : servie en %s à partir de la semaine %d.", rl.Period, rl.StartWeek)
+			rl.Code, rl.Message = "pinned", fmt.Sprintf("Épinglée par le coordinateur : servie en %s à partir du %s.", rl.Period, frenchDay(rl.PickupDay))
 		}
 		if rl.Code == "" {
 			switch {
@@ -758,6 +837,7 @@ func (b *roundBuild) round(res *scheduler.Result) (Round, error) {
 			u.Code, u.Message = "excluded", "Exclue de ce tour par le coordinateur."
 		case ok && !e.Served && e.Code != "":
 			u.Code, u.Message = explanationText(e)
+			u.Message = b.datedWeeks(u.Message)
 		case req.Eligibility.ParticipationYear > MaxParticipationYears:
 			u.Code, u.Message = "ineligible", fmt.Sprintf("Non éligible : %de année de participation (%d au plus).",
 				req.Eligibility.ParticipationYear, MaxParticipationYears)
@@ -781,7 +861,7 @@ func (b *roundBuild) hasSlot(req Request) bool { return len(b.openPeriods(req)) 
 // openPeriods lists the periods where a request could still start a loan.
 func (b *roundBuild) openPeriods(req Request) []string {
 	var out []string
-	for _, s := range b.year.LegalStarts(b.in.LoanWeeks) {
+	for _, s := range b.legalStarts() {
 		p := b.weeks[s].Period
 		if s >= b.params.TodayWeek && !slices.Contains(req.ExcludedPeriods, p) && !slices.Contains(out, p) {
 			out = append(out, p)
@@ -818,7 +898,7 @@ func clonePlan(p *scheduler.Plan) *scheduler.Plan {
 // else the engine's, else the lowest free numbers. It reports false when
 // some loan finds no free pack (the caller keeps the engine's numbering).
 func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
-	L, T := b.in.LoanWeeks, b.in.TurnaroundDays
+	T := b.in.TurnaroundDays
 	day := func(w int) int { return b.weeks[w].Monday.DaysSince(b.weeks[0].Monday) }
 	busy := make([][][2]int, b.params.Packs+1)
 	for _, w := range b.params.Maintenance {
@@ -841,7 +921,7 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 	}
 	var locked, rest []item
 	for i, l := range plan.Loans {
-		last := l.StartWeek + L + l.ExtensionWeeks - 1
+		last := l.StartWeek + b.baseAt(l.StartWeek) + l.ExtensionWeeks - 1
 		if l.StartWeek < 0 || last >= len(b.weeks) {
 			return false
 		}
@@ -896,6 +976,33 @@ func (b *roundBuild) assignPacks(plan *scheduler.Plan) bool {
 	return true
 }
 
+// legal reports whether a loan may start at school week s under the
+// round's policy.
+func (b *roundBuild) legal(s int) bool {
+	_, ok := b.starts[s]
+	return ok
+}
+
+// legalStarts lists the legal start weeks under the round's policy, in
+// order.
+func (b *roundBuild) legalStarts() []int {
+	out := make([]int, 0, len(b.starts))
+	for s := range b.starts {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// baseAt returns the base length of a loan starting at week s: the
+// policy's (a short period's length under period_length), else LoanWeeks.
+func (b *roundBuild) baseAt(s int) int {
+	if st, ok := b.starts[s]; ok {
+		return st.Weeks
+	}
+	return b.in.LoanWeeks
+}
+
 // pinned reports whether the coordinator pinned the request to be served.
 func (b *roundBuild) pinned(id int64) bool {
 	return slices.ContainsFunc(b.in.Pins, func(p RoundPin) bool { return p.RequestID == id && p.Kind == PinServe })
@@ -911,6 +1018,42 @@ func explanationText(e scheduler.Explanation) (code, msg string) {
 		msg += " Pour la servir : " + strings.TrimSuffix(e.Fix, ".") + "."
 	}
 	return code, msg
+}
+
+var weekIndexRE = regexp.MustCompile(`à partir de la semaine (\d+)`)
+
+// datedWeeks replaces the engine's school week indices in a message by
+// the dates people read: "à partir du lundi 19 avril 2027".
+func (b *roundBuild) datedWeeks(msg string) string {
+	return weekIndexRE.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(weekIndexRE.FindStringSubmatch(m)[1])
+		if err != nil || n < 0 || n >= len(b.weeks) {
+			return m
+		}
+		return "à partir du " + frenchDay(b.weeks[n].First)
+	})
+}
+
+// weekStart names the first school day of week i, or "aucun" past the
+// year's last week.
+func (b *roundBuild) weekStart(i int) string {
+	if i < 0 || i >= len(b.weeks) {
+		return "aucun"
+	}
+	return frenchDay(b.weeks[i].First)
+}
+
+// lockedLoanText says why a live loan is kept as it is, by its state.
+func lockedLoanText(l Loan) string {
+	switch {
+	case l.State == LoanPickedUp || l.State == LoanReturned || l.State == LoanClosed:
+		return "Prêt déjà commencé (matériel retiré) : conservé tel quel."
+	case l.State == LoanSigned:
+		return "Convention de prêt déjà signée : prêt conservé tel quel."
+	case l.RoundID == nil:
+		return "Prêt réservé à la main par la coordination : conservé tel quel."
+	}
+	return "Prêt verrouillé : conservé tel quel."
 }
 
 // sentence capitalises a message and ends it with a full stop.

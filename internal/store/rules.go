@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"unicode/utf8"
 )
 
 // Action is something a person may do in classemobile. Every route, page
@@ -33,6 +35,7 @@ const (
 	ActRequestDecide    Action = "request.decide"
 	ActRequestWithdraw  Action = "request.withdraw"
 	ActRequestPacks     Action = "request.packs"
+	ActTrainingRecord   Action = "request.training"
 	ActSynthesisRead    Action = "synthesis.read"
 
 	ActRoundRead  Action = "round.read"
@@ -83,6 +86,7 @@ var actionRoles = map[Action][]Role{
 	ActRequestDecide:    {RoleCoordinator, RoleInspection},
 	ActRequestWithdraw:  {RoleTeacher, RoleCoordinator},
 	ActRequestPacks:     {RoleCoordinator},
+	ActTrainingRecord:   {RoleIT, RoleCoordinator, RoleTeacher},
 	ActSynthesisRead:    staffRoles,
 
 	ActRoundRead:  staffRoles,
@@ -302,6 +306,20 @@ type FieldErrors map[string]string
 func (f FieldErrors) Add(field, format string, args ...any) {
 	if _, ok := f[field]; !ok {
 		f[field] = fmt.Sprintf(format, args...)
+	}
+}
+
+// CheckText records a problem with text a person sends on field: invalid
+// UTF-8, a NUL byte, or more than maxLen characters (no limit when maxLen
+// is 0).
+func CheckText(f FieldErrors, field, s string, maxLen int) {
+	switch {
+	case !utf8.ValidString(s):
+		f.Add(field, "texte qui n'est pas de l'UTF-8 valide")
+	case strings.IndexByte(s, 0) >= 0:
+		f.Add(field, "caractère nul interdit")
+	case maxLen > 0 && utf8.RuneCountInString(s) > maxLen:
+		f.Add(field, "texte trop long (%d caractères au plus)", maxLen)
 	}
 }
 

@@ -30,6 +30,7 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActRequestDecide:    {store.RoleCoordinator, store.RoleInspection},
 	store.ActRequestWithdraw:  {store.RoleTeacher, store.RoleCoordinator},
 	store.ActRequestPacks:     {store.RoleCoordinator},
+	store.ActTrainingRecord:   {store.RoleIT, store.RoleCoordinator, store.RoleTeacher},
 	store.ActSynthesisRead:    {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
 	store.ActRoundRead:        {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
 	store.ActRoundWrite:       {store.RoleCoordinator},

@@ -100,6 +100,9 @@ func (r sectorRow) sector() Sector { return Sector{ID: r.ID, Name: r.Name, Perio
 // SaveSector creates a sector or updates its name and cap.
 func (db *DB) SaveSector(ctx context.Context, actor Actor, s Sector) (err error) {
 	defer wrapf(&err, "SaveSector(%s)", s.ID)
+	if err := s.checkText(); err != nil {
+		return err
+	}
 	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		row := sectorRow{ID: s.ID, Name: s.Name, PeriodCap: s.PeriodCap}
 		if _, err := tx.NewInsert().Model(&row).
@@ -143,6 +146,9 @@ func getSchool(ctx context.Context, idb bun.IDB, uai string) (School, error) {
 // ErrInvalidReference if the sector does not.
 func (db *DB) CreateSchool(ctx context.Context, actor Actor, s School) (_ School, err error) {
 	defer wrapf(&err, "CreateSchool(%s)", s.UAI)
+	if err := s.checkText(); err != nil {
+		return School{}, err
+	}
 	now := db.Now()
 	s.Version, s.CreatedAt, s.UpdatedAt = 1, now, now
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -159,6 +165,9 @@ func (db *DB) CreateSchool(ctx context.Context, actor Actor, s School) (_ School
 // version. Returns ErrNotFound, or ErrStale if someone else updated it first.
 func (db *DB) UpdateSchool(ctx context.Context, actor Actor, s School) (_ School, err error) {
 	defer wrapf(&err, "UpdateSchool(%s)", s.UAI)
+	if err := s.checkText(); err != nil {
+		return School{}, err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getSchool(ctx, tx, s.UAI)
 		if err != nil {

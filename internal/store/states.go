@@ -14,7 +14,7 @@ type RoundState string
 // PackStatus is the status of a pack (PackAvailable…).
 type PackStatus string
 
-// ExtensionState is the state of an extension (ExtensionGranted…).
+// ExtensionState is the state of an extension (ExtensionRequested…).
 type ExtensionState string
 
 // OpinionVerdict is a referent's opinion on a request (OpinionFavourable…).
@@ -55,8 +55,8 @@ var packStatusLabels = map[PackStatus]string{
 func (s PackStatus) Label() string { return labelOr(packStatusLabels, s) }
 
 var extensionStateLabels = map[ExtensionState]string{
-	ExtensionGranted: "accordée sous réserve de confirmation", ExtensionRefused: "refusée (packs non disponibles)",
-	ExtensionConfirmed: "confirmée", ExtensionRejected: "rejetée par le coordinateur",
+	ExtensionRequested: "demandée, en attente de la coordination", ExtensionGranted: "accordée",
+	ExtensionRefused: "refusée", ExtensionLapsed: "caduque (non décidée avant la fin du prêt)",
 }
 
 // Label returns the French name of the state.

@@ -4,76 +4,25 @@ import (
 	"context"
 	"slices"
 
-	"github.com/uptrace/bun"
-
 	"github.com/classemobile/classemobile/calendar"
 )
 
-// AllocationRequest is what the allocation engine needs of one validated
-// request (a "project" of the allocation spec).
-type AllocationRequest struct {
+// SynthesisRow is one validated request in the synthesis table.
+type SynthesisRow struct {
 	RequestID   int64    `json:"request_id"`
 	SchoolUAI   string   `json:"school_uai"`
 	SchoolName  string   `json:"school_name"`
 	SectorID    string   `json:"sector_id"`
-	TeacherID   int64    `json:"teacher_id"`
+	SectorName  string   `json:"sector_name"`
+	TeacherName string   `json:"teacher_name"`
+	Title       string   `json:"title"`
 	ClassLevels []string `json:"class_levels"`
 	Pupils      int      `json:"pupils"`
-	// Packs is authoritative (coordinator overrides included).
-	Packs             int      `json:"packs"`
-	ParticipationYear int      `json:"participation_year"`
-	TrainingDone      bool     `json:"training_done"`
-	PreferredPeriods  []string `json:"preferred_periods"`
-	ExcludedPeriods   []string `json:"excluded_periods"`
-	// ExtensionWeeks is the wish: 0, 2 or 6 school weeks.
-	ExtensionWeeks int `json:"extension_weeks"`
-	// HasLoan is true when a loan of the request exists already.
-	HasLoan bool `json:"has_loan"`
-}
-
-// ValidatedRequests returns the validated requests of a school year with
-// what the allocation engine needs, by request id.
-func (db *DB) ValidatedRequests(ctx context.Context, year string) (_ []AllocationRequest, err error) {
-	defer wrapf(&err, "ValidatedRequests(%s)", year)
-	return ListValidatedRequests(ctx, db.bun, year)
-}
-
-// ListValidatedRequests is ValidatedRequests inside the caller's
-// transaction (for an allocation round that reads and writes in one).
-func ListValidatedRequests(ctx context.Context, idb bun.IDB, year string) ([]AllocationRequest, error) {
-	var rows []requestRow
-	if err := requestSelect(idb, &rows).Where("r.school_year = ?", year).
-		Where("r.state = ?", string(RequestValidated)).OrderExpr("r.id").Scan(ctx); err != nil {
-		return nil, translate(err)
-	}
-	qs, err := completeRequests(ctx, idb, rows)
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := make([]AllocationRequest, len(qs))
-	for i, q := range qs {
-		out[i] = AllocationRequest{RequestID: q.ID, SchoolUAI: q.SchoolUAI, SchoolName: q.SchoolName,
-			SectorID: q.SectorID, TeacherID: q.TeacherID, ClassLevels: q.ClassLevels, Pupils: q.Pupils,
-			Packs: q.Packs, ParticipationYear: q.Eligibility.ParticipationYear,
-			TrainingDone: q.Training.Status == TrainingDone, PreferredPeriods: q.PreferredPeriods,
-			ExcludedPeriods: q.ExcludedPeriods, ExtensionWeeks: q.ExtensionWeeks, HasLoan: q.HasLoan}
-	}
-	return out, nil
-}
-
-// SynthesisRow is one validated request in the synthesis table.
-type SynthesisRow struct {
-	RequestID          int64    `json:"request_id"`
-	SchoolUAI          string   `json:"school_uai"`
-	SchoolName         string   `json:"school_name"`
-	SectorID           string   `json:"sector_id"`
-	SectorName         string   `json:"sector_name"`
-	TeacherName        string   `json:"teacher_name"`
-	Title              string   `json:"title"`
-	ClassLevels        []string `json:"class_levels"`
-	Pupils             int      `json:"pupils"`
-	Packs              int      `json:"packs"`
-	PacksReason        string   `json:"packs_reason,omitempty"`
+	Packs       int      `json:"packs"`
+	PacksReason string   `json:"packs_reason,omitempty"`
+	// DecisionOverride is the coordinator's reason for validating before
+	// the three referents gave their opinion.
+	DecisionOverride   string   `json:"decision_override,omitempty"`
 	PreferredPeriods   []string `json:"preferred_periods"`
 	ExcludedPeriods    []string `json:"excluded_periods"`
 	ParticipationYear  int      `json:"participation_year"`
@@ -162,7 +111,7 @@ func (db *DB) Synthesis(ctx context.Context, year string, periods []calendar.Per
 	for _, q := range qs {
 		row := SynthesisRow{RequestID: q.ID, SchoolUAI: q.SchoolUAI, SchoolName: q.SchoolName,
 			SectorID: q.SectorID, SectorName: sectorName[q.SectorID], TeacherName: q.TeacherName, Title: q.Title,
-			ClassLevels: q.ClassLevels, Pupils: q.Pupils, Packs: q.Packs, PacksReason: q.PacksReason,
+			ClassLevels: q.ClassLevels, Pupils: q.Pupils, Packs: q.Packs, PacksReason: q.PacksReason, DecisionOverride: q.DecisionOverride,
 			PreferredPeriods: q.PreferredPeriods, ExcludedPeriods: q.ExcludedPeriods,
 			ParticipationYear: q.Eligibility.ParticipationYear, OtherPartnerScheme: q.OtherPartnerScheme,
 			Training: q.Training, Opinions: map[Role]Opinion{}, ExtensionWeeks: q.ExtensionWeeks}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"time"
 
@@ -102,10 +103,14 @@ func HashSecret(token string) string {
 }
 
 // CreateUser inserts a user and a first API token for it, returned in
-// clear once; only its hash is stored. Returns ErrConflict if the e-mail is
-// taken and ErrInvalidReference if the school does not exist.
+// clear once; only its hash is stored. Returns a *RuleError: email_taken
+// (matching ErrConflict) if the e-mail is taken, unknown_school (matching
+// ErrInvalidReference) if the school does not exist.
 func (db *DB) CreateUser(ctx context.Context, actor Actor, u User) (_ User, token string, err error) {
 	defer wrapf(&err, "CreateUser(%s)", u.Email)
+	if err := u.checkText(); err != nil {
+		return User{}, "", err
+	}
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		u, token, err = createUser(ctx, tx, db.Now(), actor, u)
@@ -155,6 +160,12 @@ func createUser(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, u Us
 		row.SchoolUAI = &roles[0].SchoolUAI
 	}
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		switch {
+		case isUniqueEmail(err):
+			return User{}, "", emailTaken(u.Email)
+		case errors.Is(translate(err), ErrInvalidReference):
+			return User{}, "", unknownSchool(u.SchoolUAI)
+		}
 		return User{}, "", err
 	}
 	for _, ur := range roles {
@@ -222,7 +233,7 @@ func withRoles(ctx context.Context, idb bun.IDB, users []User) error {
 		ids[i] = u.ID
 	}
 	var rows []userRoleRow
-	if err := idb.NewSelect().Model(&rows).Where("user_id IN (?)", bun.In(ids)).
+	if err := idb.NewSelect().Model(&rows).Where("user_id IN (?)", bun.List(ids)).
 		OrderExpr("user_id, role, school_uai").Scan(ctx); err != nil {
 		return err
 	}

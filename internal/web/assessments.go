@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/sheet"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -131,14 +131,9 @@ var AssessmentsHeader = []string{
 
 // WriteAssessmentsCSV writes the assessments as a CSV file that French
 // Excel opens as is: UTF-8 with a byte order mark, ';' separator, CRLF line
-// ends, DD/MM/YYYY dates.
+// ends, DD/MM/YYYY dates; a teacher's text that would start a formula is
+// neutralised (see sheet.Write).
 func WriteAssessmentsCSV(w io.Writer, entries []store.AssessmentEntry, names AssessmentNames) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	cw.UseCRLF = true
 	records := [][]string{AssessmentsHeader}
 	for _, e := range entries {
 		l, a := e.Loan, e.Assessment
@@ -153,8 +148,8 @@ func WriteAssessmentsCSV(w io.Writer, entries []store.AssessmentEntry, names Ass
 			a.Human, a.Pedagogical, strings.Join(a.Productions, " "), again, loanDayShort(updated),
 		})
 	}
-	if err := cw.WriteAll(records); err != nil {
-		return fmt.Errorf("write assessments csv: %w", err)
+	if err := sheet.Write(w, records); err != nil {
+		return fmt.Errorf("write assessments: %w", err)
 	}
 	return nil
 }

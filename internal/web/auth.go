@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -17,9 +16,7 @@ const userKey ctxKey = 0
 // request; the handler runs only with a valid token.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		token = strings.TrimSpace(token)
+		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok || token == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="classemobile"`)
 			s.writeError(w, r, errUnauthenticated)
@@ -55,12 +52,12 @@ func actor(r *http.Request) store.Actor {
 // route names its action, so a route without allow is unreachable (deny
 // by default).
 func (s *Server) allow(act store.Action, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return &allowed{act: act, next: s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	return &allowed{act: act, next: s.checkPathValues(s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if !currentUser(r).Can(act) {
 			return errForbidden
 		}
 		return h(w, r)
-	}))}
+	})))}
 }
 
 // allowed is a route behind allow: it keeps its action so that the router

@@ -30,5 +30,32 @@ func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, http.StatusOK, y.Overview(int(weeks)))
+	set, err := s.db.YearSettings(r.Context(), year)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, calendarView{Overview: y.Overview(int(weeks)), LoanPolicy: set.LoanPolicy})
+}
+
+// calendarView is a school year with its loan policy setting.
+type calendarView struct {
+	calendar.Overview
+	LoanPolicy calendar.LoanPolicy `json:"loan_policy"`
+}
+
+// setLoanPolicy answers PUT /api/v1/calendar/{year}/loan-policy
+// ({"loan_policy": "across_breaks"}): the school year's loan policy, used
+// by the rounds that do not choose one.
+func (s *Server) setLoanPolicy(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		LoanPolicy string `json:"loan_policy"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	set, err := s.db.SetLoanPolicy(r.Context(), actor(r), r.PathValue("year"), calendar.LoanPolicy(in.LoanPolicy))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, set)
 }

@@ -7,18 +7,38 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/classemobile/classemobile/internal/store"
 )
 
 // maxBodyBytes bounds every JSON request body.
 const maxBodyBytes = 1 << 20
 
-// decodeJSON reads a JSON body into v: at most maxBodyBytes (413 beyond),
-// valid UTF-8 without NUL bytes (422: databases would reject or mangle
-// them), one JSON value with no unknown field (400 otherwise).
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+// bodyOption adjusts decodeJSON.
+type bodyOption int
+
+const (
+	// bodyOptional accepts an empty body (or only whitespace), leaving v
+	// as it is: actions whose fields are all optional may be posted empty.
+	bodyOptional bodyOption = iota + 1
+	// bodyNULPerField leaves escaped NULs (\u0000) in strings to the
+	// per-field checks, which name the field (raw NUL bytes are refused
+	// all the same).
+	bodyNULPerField
+)
+
+// jsonSpace is the whitespace JSON allows between tokens (RFC 8259 §2).
+const jsonSpace = " \t\r\n"
+
+// decodeJSON reads the JSON body of every API request into v: at most
+// maxBodyBytes (413 beyond), valid UTF-8 without NUL bytes (422: databases
+// would reject or mangle them), one JSON value with no unknown field and
+// nothing but whitespace after it (400 otherwise).
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, opts ...bodyOption) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -27,10 +47,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return Errorf(http.StatusBadRequest, "malformed_body", "Lecture du corps de la requête impossible.")
 	}
+	if slices.Contains(opts, bodyOptional) && len(bytes.Trim(body, jsonSpace)) == 0 {
+		return nil
+	}
 	if !utf8.Valid(body) {
 		return Errorf(http.StatusUnprocessableEntity, "invalid_utf8", "Le corps de la requête n'est pas de l'UTF-8 valide.")
 	}
-	if bytes.IndexByte(body, 0) >= 0 || bytes.Contains(body, []byte(`\u0000`)) {
+	if bytes.IndexByte(body, 0) >= 0 || !slices.Contains(opts, bodyNULPerField) && bytes.Contains(body, []byte(`\u0000`)) {
 		return Errorf(http.StatusUnprocessableEntity, "nul_byte", "Le texte ne doit pas contenir de caractère nul (U+0000).")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -38,8 +61,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête doit contenir un seul objet JSON.")
+	if rest := bytes.Trim(body[dec.InputOffset():], jsonSpace); len(rest) > 0 {
+		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête doit contenir un seul objet JSON, sans rien après (octet %d).", dec.InputOffset())
 	}
 	return nil
 }
@@ -112,18 +135,7 @@ func queryInt(r *http.Request, name string) (int64, bool, error) {
 	return n, true, nil
 }
 
-// checkText reports a field problem for text that users send: NUL bytes
-// and invalid UTF-8 are refused (decodeJSON already refuses them in JSON
-// bodies; query strings and forms go through here).
-func checkText(f FieldErrors, field, s string, maxLen int) {
-	switch {
-	case !utf8.ValidString(s):
-		f.Add(field, "texte qui n'est pas de l'UTF-8 valide")
-	case strings.IndexByte(s, 0) >= 0:
-		f.Add(field, "caractère nul interdit")
-	case maxLen > 0 && utf8.RuneCountInString(s) > maxLen:
-		f.Add(field, "texte trop long (%d caractères au plus)", maxLen)
-	}
-}
+// checkText is store.CheckText: text limits are the store's.
+func checkText(f FieldErrors, field, s string, maxLen int) { store.CheckText(f, field, s, maxLen) }
 
 func itoa(i int) string { return strconv.Itoa(i) }

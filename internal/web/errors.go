@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -58,6 +59,8 @@ type errorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RequestID identifies the request in the server's logs.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // toError maps any error a handler returns to the error sent to the client.
@@ -136,7 +139,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
 	}
-	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}})
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields,
+		RequestID: observe.RequestID(r.Context())}})
 }
 
 // writeJSON writes v as the JSON response body with the given status.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -79,20 +78,6 @@ func (in *feedInput) target(u store.User) (store.FeedTarget, error) {
 	return t, store.CheckFeedTarget(u, t)
 }
 
-// feedTargetError turns a store error about a feed target into the API's.
-func feedTargetError(err error, t store.FeedTarget) error {
-	if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	switch t.Scope {
-	case store.FeedSchool:
-		return FieldErrors{"school": "école inconnue"}.Err()
-	case store.FeedPack:
-		return FieldErrors{"pack": "pack inconnu"}.Err()
-	}
-	return err
-}
-
 // createFeed issues (or, with "rotate": true, reissues) a feed token.
 func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
 	var in feedInput
@@ -110,21 +95,11 @@ func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
 	)
 	if in.Rotate {
 		f, token, err = s.db.RotateFeed(r.Context(), actor(r), t)
-		if errors.Is(err, store.ErrNotFound) {
-			if !feedTargetExists(r, s, t) {
-				return feedTargetError(err, t)
-			}
-			return Errorf(http.StatusNotFound, "no_active_feed", "Aucun flux actif pour %s : créez-le d'abord (sans « rotate »).", feedLabel(t))
-		}
 	} else {
 		f, token, err = s.db.CreateFeed(r.Context(), actor(r), t)
-		if errors.Is(err, store.ErrConflict) {
-			return Errorf(http.StatusConflict, "feed_exists",
-				"Un flux existe déjà pour %s. Son adresse n'est pas conservée : pour en obtenir une nouvelle, renouvelez-le avec « rotate »: true (l'ancienne adresse cessera aussitôt de fonctionner).", feedLabel(t))
-		}
 	}
 	if err != nil {
-		return feedTargetError(err, t)
+		return err
 	}
 	if in.Rotate {
 		s.feeds.forgetTarget(f.FeedTarget)
@@ -137,37 +112,6 @@ func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, status, feedResponse{Feed: f, URL: httpURL, WebcalURL: webcal, Rotated: in.Rotate})
 }
 
-// feedTargetExists reports whether the school or pack of a target exists.
-func feedTargetExists(r *http.Request, s *Server, t store.FeedTarget) bool {
-	switch t.Scope {
-	case store.FeedSchool:
-		_, err := s.db.School(r.Context(), t.SchoolUAI)
-		return err == nil
-	case store.FeedPack:
-		packs, err := s.db.ListPacks(r.Context())
-		if err != nil {
-			return true
-		}
-		for _, p := range packs {
-			if p.Code == t.PackCode {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-func feedLabel(t store.FeedTarget) string {
-	switch t.Scope {
-	case store.FeedSchool:
-		return "l'école " + t.SchoolUAI
-	case store.FeedPack:
-		return "le pack " + t.PackCode
-	}
-	return "tous les prêts"
-}
-
 // deleteFeed revokes a feed: DELETE /api/v1/feeds?scope=school&school=UAI
 // (or scope=pack&pack=CODE, or scope=all).
 func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
@@ -178,12 +122,6 @@ func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f, err := s.db.RevokeFeed(r.Context(), actor(r), t)
-	if errors.Is(err, store.ErrNotFound) {
-		if !feedTargetExists(r, s, t) {
-			return feedTargetError(err, t)
-		}
-		return Errorf(http.StatusNotFound, "no_active_feed", "Aucun flux actif pour %s.", feedLabel(t))
-	}
 	if err != nil {
 		return err
 	}

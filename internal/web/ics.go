@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -286,11 +287,13 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, file string) 
 	h := w.Header()
 	token, ok := strings.CutSuffix(file, ".ics")
 	if !ok || !validFeedToken(token) {
+		s.metrics.Feed(metrics.FeedNotFound)
 		feedNotFound(w)
 		return
 	}
 	now := s.now()
 	if ok, wait := s.feeds.limiter.allow(token, now); !ok {
+		s.metrics.Feed(metrics.FeedRateLimited)
 		h["Content-Type"] = hTextPlain
 		h["Cache-Control"] = hNoStore
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
@@ -303,6 +306,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, file string) 
 	ctx := r.Context()
 	poll, err := s.feeds.pollToken(ctx, token, now)
 	if errors.Is(err, store.ErrNotFound) {
+		s.metrics.Feed(metrics.FeedNotFound)
 		feedNotFound(w)
 		return
 	}
@@ -310,7 +314,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, file string) 
 		s.feedError(w, r, err)
 		return
 	}
-	ent, err := s.feedEntry(ctx, poll, now)
+	ent, rendered, err := s.feedEntry(ctx, poll, now)
 	if err != nil {
 		s.feedError(w, r, err)
 		return
@@ -327,8 +331,14 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, file string) 
 	if feedNotModified(r, ent) {
 		// net/http drops Content-Type from a 304 anyway.
 		delete(h, "Content-Encoding")
+		s.metrics.Feed(metrics.FeedNotModified)
 		w.WriteHeader(http.StatusNotModified)
 		return
+	}
+	if rendered {
+		s.metrics.Feed(metrics.FeedRender)
+	} else {
+		s.metrics.Feed(metrics.FeedHit)
 	}
 	h["Content-Type"] = hCalendarType
 	h["Content-Length"] = rep.hLength
@@ -394,6 +404,7 @@ func (s *Server) feedError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
+	s.metrics.Feed(metrics.FeedError)
 	s.logger.ErrorContext(r.Context(), "Feed failed", "path", "/ics/…", "error", err)
 	w.Header()["Cache-Control"] = hNoStore
 	w.WriteHeader(http.StatusInternalServerError)
@@ -426,12 +437,13 @@ func feedNotModified(r *http.Request, ent *feedEntry) bool {
 }
 
 // feedEntry returns the rendering of a feed for today, from the cache when
-// its generation and day still hold.
-func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll, now time.Time) (*feedEntry, error) {
+// its generation and day still hold; rendered is true when this request
+// rendered it (a cache miss).
+func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll, now time.Time) (_ *feedEntry, rendered bool, _ error) {
 	fs := s.feeds
 	today := fs.parisDate(now)
 	if ent := fs.cached(poll, today, now); ent != nil {
-		return ent, nil
+		return ent, false, nil
 	}
 	// One render per feed at a time in this instance: concurrent requests
 	// for the same feed and generation share it, and one that comes just
@@ -449,9 +461,9 @@ func (s *Server) feedEntry(ctx context.Context, poll store.FeedPoll, now time.Ti
 		return ent, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return v.(*feedEntry), nil
+	return v.(*feedEntry), true, nil
 }
 
 // cached returns the cached rendering of a feed if it is still current:

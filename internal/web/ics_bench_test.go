@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/metrics"
+	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -93,9 +98,15 @@ func BenchmarkFeedRequest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := New(Deps{DB: db, Logger: storetest.Logger(b), Feeds: FeedOptions{RatePerMinute: -1}})
+	m := metrics.New(prometheus.NewRegistry())
+	s, err := New(Deps{DB: db, Logger: storetest.Logger(b), Feeds: FeedOptions{RatePerMinute: -1}, Metrics: m})
 	if err != nil {
 		b.Fatal(err)
+	}
+	var srv http.Handler = s
+	if os.Getenv("FEED_BENCH_OBSERVED") != "0" {
+		// As serve runs it: behind the request observer (FEED_BENCH_OBSERVED=0: without, for comparison).
+		srv = observe.Handler(s, observe.Options{Metrics: m, Logger: storetest.Logger(b)})
 	}
 	path := "/ics/" + token + ".ics"
 	first := httptest.NewRecorder()

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -113,29 +112,12 @@ func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	f := FieldErrors{}
-	if in.RequestID <= 0 {
-		f.Add("request_id", "la demande est obligatoire")
-	}
-	if len(in.PackIDs) == 0 {
-		f.Add("pack_ids", "au moins un pack est obligatoire")
-	}
-	if len(in.PackIDs) > store.MaxPacks {
-		f.Add("pack_ids", "%d packs au plus", store.MaxPacks)
-	}
+	// Which of start_week and start_monday was sent is a matter of
+	// decoding; every range is checked by the store (NewLoan.Validate).
 	if (in.StartWeek == nil) == in.StartMonday.IsZero() {
-		f.Add("start_week", "donner soit start_week (indice de semaine scolaire), soit start_monday (lundi de la semaine)")
+		return FieldErrors{"start_week": "donner soit start_week (indice de semaine scolaire), soit start_monday (lundi de la semaine)"}.Err()
 	}
-	if in.Weeks < 0 || in.Weeks > 20 {
-		f.Add("weeks", "durée entre 1 et 20 semaines scolaires")
-	}
-	if in.TurnaroundDays != nil && (*in.TurnaroundDays < 0 || *in.TurnaroundDays > 60) {
-		f.Add("turnaround_days", "délai de remise en état entre 0 et 60 jours")
-	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	nl := store.NewLoan{RequestID: in.RequestID, PackIDs: in.PackIDs, Weeks: in.Weeks}
+	nl := store.NewLoan{RequestID: in.RequestID, PackIDs: in.PackIDs, Weeks: in.Weeks, StartMonday: in.StartMonday}
 	if nl.Weeks == 0 {
 		nl.Weeks = s.loanWeeks
 	}
@@ -147,12 +129,6 @@ func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.StartWeek != nil {
 		nl.StartWeek = *in.StartWeek
-	} else {
-		week, err := s.weekOfMonday(r, in.RequestID, in.StartMonday)
-		if err != nil {
-			return err
-		}
-		nl.StartWeek = week
 	}
 	l, err := s.db.CreateLoan(r.Context(), actor(r), nl)
 	if err != nil {
@@ -161,46 +137,13 @@ func (s *Server) createLoan(w http.ResponseWriter, r *http.Request) error {
 	return s.writeLoanDetail(w, r, http.StatusCreated, l.ID)
 }
 
-// weekOfMonday turns the Monday of a week into its school week index in
-// the request's school year.
-func (s *Server) weekOfMonday(r *http.Request, requestID int64, monday calendar.Date) (int, error) {
-	req, err := s.db.Request(r.Context(), requestID)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, FieldErrors{"request_id": "demande introuvable"}.Err()
-	}
-	if err != nil {
-		return 0, err
-	}
-	y, err := s.db.CalendarYear(r.Context(), req.SchoolYear)
-	if err != nil {
-		return 0, err
-	}
-	if monday.Weekday() != 1 {
-		return 0, FieldErrors{"start_monday": "la date doit être un lundi"}.Err()
-	}
-	w, ok := y.WeekOf(monday)
-	if !ok {
-		return 0, FieldErrors{"start_monday": "cette semaine n'est pas une semaine de classe de l'année " + req.SchoolYear}.Err()
-	}
-	return w.Index, nil
-}
-
-// optionalJSON decodes a body when there is one (actions without a
-// payload may be posted empty).
-func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(w, r, v)
-}
-
 func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.visibleLoan(r)
 	if err != nil {
 		return err
 	}
 	var in struct{}
-	if err := optionalJSON(w, r, &in); err != nil {
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
 	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
@@ -317,7 +260,7 @@ func (s *Server) requestExtension(w http.ResponseWriter, r *http.Request) error 
 
 // extensionDecisionInput is the body of POST /loans/{id}/extension/decision.
 type extensionDecisionInput struct {
-	Decision string `json:"decision"` // confirm or reject
+	Decision string `json:"decision"` // grant or refuse (see store.ParseExtensionDecision)
 	Comment  string `json:"comment"`
 }
 
@@ -331,14 +274,15 @@ func (s *Server) decideExtension(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := FieldErrors{}
-	if in.Decision != "confirm" && in.Decision != "reject" {
-		f.Add("decision", "décision attendue : confirm ou reject")
+	grant, ok := store.ParseExtensionDecision(in.Decision)
+	if !ok {
+		f.Add("decision", "décision attendue : grant (accorder) ou refuse (refuser)")
 	}
 	checkText(f, "comment", in.Comment, 2000)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, in.Decision == "confirm", in.Comment); err != nil {
+	if _, _, err := s.db.DecideExtension(r.Context(), actor(r), l.ID, grant, in.Comment); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
@@ -349,11 +293,19 @@ func (s *Server) closeLoan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct{}
-	if err := optionalJSON(w, r, &in); err != nil {
+	var in struct {
+		// Reason says why the loan is closed with incidents still open.
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	if _, err := s.db.CloseLoan(r.Context(), actor(r), l.ID); err != nil {
+	f := FieldErrors{}
+	checkText(f, "reason", in.Reason, 2000)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if _, err := s.db.CloseLoanWithReason(r.Context(), actor(r), l.ID, in.Reason); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -314,4 +315,20 @@ func (s *Server) inventoryPageHandler(w http.ResponseWriter, r *http.Request) er
 	}
 	p.Pickup, p.Return = view(d.PickupSheet), view(d.ReturnSheet)
 	return s.renderLoanPage(w, "inventaire", p)
+}
+
+// LoanPrintable renders the printable agreement ("convention") or
+// inventory sheet ("inventaire") of the loan named by the request's {id}
+// path value for u, signed in by the web application's session; u sees
+// what the Bearer routes would show them. Errors are returned, not
+// written, so the caller renders them its own way.
+func (s *Server) LoanPrintable(w http.ResponseWriter, r *http.Request, u store.User, kind string) error {
+	r = r.WithContext(context.WithValue(r.Context(), userKey, u))
+	switch kind {
+	case "convention":
+		return s.conventionPageHandler(w, r)
+	case "inventaire":
+		return s.inventoryPageHandler(w, r)
+	}
+	return errNotFound
 }

@@ -118,7 +118,7 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true})
 		assert.Equal(t, http.StatusConflict, res.Status)
 		assert.Equal(t, "pickup_blocked", res.ErrorCode())
-		assert.Equal(t, "Retrait impossible : il manque la signature de la convention par le directeur de l'école ; la signature de la convention par la DSI ; la formation technique de l'enseignant (prévue le 2026-09-10).", errMessage(res))
+		assert.Equal(t, "Retrait impossible : il manque la signature de la convention par le directeur de l'école ; la signature de la convention par la DSI ; la formation technique de l'enseignant (prévue le 10 septembre 2026).", errMessage(res))
 
 		// Agreement.
 		res = call(t, ts, "POST", path+"/agreement", c.otherDir, nil)
@@ -132,7 +132,7 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		assert.Equal(t, http.StatusConflict, res.Status)
 		assert.Equal(t, "La convention est déjà signée par la direction de l'école.", errMessage(res))
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true})
-		assert.Equal(t, "Retrait impossible : il manque la signature de la convention par la DSI ; la formation technique de l'enseignant (prévue le 2026-09-10).", errMessage(res))
+		assert.Equal(t, "Retrait impossible : il manque la signature de la convention par la DSI ; la formation technique de l'enseignant (prévue le 10 septembre 2026).", errMessage(res))
 		res = call(t, ts, "POST", path+"/agreement", c.it, nil)
 		require.Equal(t, http.StatusOK, res.Status)
 		assert.Equal(t, "signed", loanState(t, res))
@@ -142,7 +142,7 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		assert.Equal(t, "Signature de la convention impossible : le prêt est à l'état « convention signée » (état attendu : « réservé »).", errMessage(res))
 
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true})
-		assert.Equal(t, "Retrait impossible : il manque la formation technique de l'enseignant (prévue le 2026-09-10).", errMessage(res))
+		assert.Equal(t, "Retrait impossible : il manque la formation technique de l'enseignant (prévue le 10 septembre 2026).", errMessage(res))
 		storetest.SetTrainingStatus(t, db, c.req.ID, "done")
 
 		// Pickup: a missing tablet blocks unless the IT user accepts it.
@@ -187,8 +187,8 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		assert.Equal(t, "no_pending_extension", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/extension", c.teacher, map[string]any{"weeks": 2, "reason": "Finir le film d'animation"})
 		require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
-		assert.Equal(t, "granted", res.JSON["state"])
-		res = call(t, ts, "POST", path+"/extension/decision", c.coord, map[string]any{"decision": "confirm", "comment": "Accordé"})
+		assert.Equal(t, "requested", res.JSON["state"])
+		res = call(t, ts, "POST", path+"/extension/decision", c.coord, map[string]any{"decision": "accordée", "comment": "Accordé"})
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		assert.Equal(t, "2026-11-06", res.JSON["return_day"], "two school weeks later, over the holiday")
 		assert.Equal(t, float64(2), res.JSON["extension_weeks"])

@@ -1,14 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
@@ -44,35 +39,6 @@ func viewOf(q store.Request) requestView {
 	return v
 }
 
-// decodeBody reads a JSON body like decodeJSON, except that a NUL escape
-// is left to the per-field checks, which name the field; an empty body is
-// accepted when emptyOK (actions whose fields are all optional).
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "Le corps de la requête dépasse %d Kio.", maxBodyBytes>>10)
-		}
-		return Errorf(http.StatusBadRequest, "malformed_body", "Lecture du corps de la requête impossible.")
-	}
-	if emptyOK && len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if !utf8.Valid(body) {
-		return Errorf(http.StatusUnprocessableEntity, "invalid_utf8", "Le corps de la requête n'est pas de l'UTF-8 valide.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return Errorf(http.StatusBadRequest, "malformed_json", "Le corps de la requête doit contenir un seul objet JSON.")
-	}
-	return nil
-}
-
 // trainingInput is the training status as sent: the date is text so that
 // a malformed date is a 422 naming the field.
 type trainingInput struct {
@@ -105,18 +71,17 @@ type requestInput struct {
 // apply copies the present fields onto q, checking what needs no
 // calendar; check then validates the result against the year's periods.
 func (in requestInput) apply(q *store.Request, f FieldErrors) {
-	set := func(dst *string, src *string, field string, maxLen int) {
+	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
-			checkText(f, field, *src, maxLen)
 		}
 	}
-	set(&q.Title, in.Title, "title", store.MaxTitleLen)
-	set(&q.Motivation, in.Motivation, "motivation", store.MaxTextLen)
-	set(&q.CurriculumLinks, in.CurriculumLinks, "curriculum_links", store.MaxTextLen)
-	set(&q.SchoolProjectLinks, in.SchoolProjectLinks, "school_project_links", store.MaxTextLen)
-	set(&q.Coherence, in.Coherence, "coherence", store.MaxTextLen)
-	set(&q.DigitalSkills, in.DigitalSkills, "digital_skills", store.MaxTextLen)
+	set(&q.Title, in.Title)
+	set(&q.Motivation, in.Motivation)
+	set(&q.CurriculumLinks, in.CurriculumLinks)
+	set(&q.SchoolProjectLinks, in.SchoolProjectLinks)
+	set(&q.Coherence, in.Coherence)
+	set(&q.DigitalSkills, in.DigitalSkills)
 	if in.ClassLevels != nil {
 		q.ClassLevels = make([]string, 0, len(*in.ClassLevels))
 		for _, l := range *in.ClassLevels {
@@ -140,21 +105,19 @@ func (in requestInput) apply(q *store.Request, f FieldErrors) {
 		if q.Training.Status == "" {
 			q.Training.Status = store.TrainingNotPlanned
 		}
-		checkText(f, "training.date", in.Training.Date, 10)
-		switch q.Training.Status {
-		case store.TrainingNotPlanned:
-			if in.Training.Date != "" {
-				f.Add("training.date", "pas de date quand la formation n'est pas prévue")
-			}
-		case store.TrainingPlanned, store.TrainingDone:
+		// Parsing only: whether a date goes with the status is the
+		// store's rule (Request.Validate).
+		if in.Training.Date != "" {
 			d, err := calendar.ParseDate(in.Training.Date)
-			if err != nil {
-				f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
-			} else {
+			switch {
+			case err == nil:
 				q.Training.Date = &d
+			case q.Training.Status == store.TrainingNotPlanned:
+				// Any date is one too many: the store says so.
+				q.Training.Date = &calendar.Date{}
+			default:
+				f.Add("training.date", "date de formation invalide : format AAAA-MM-JJ attendu (ex. 2026-12-09)")
 			}
-		default:
-			f.Add("training.status", "statut de formation attendu : not_planned, planned ou done")
 		}
 	}
 	if in.PreferredPeriods != nil {
@@ -193,20 +156,16 @@ func (s *Server) visibleRequest(r *http.Request) (store.Request, error) {
 
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 	var in requestInput
-	if err := decodeBody(w, r, &in, false); err != nil {
+	if err := decodeJSON(w, r, &in, bodyNULPerField); err != nil {
 		return err
 	}
 	q := store.NewRequestFor(currentUser(r), s.currentYear())
 	f := FieldErrors{}
 	if in.SchoolYear != nil {
 		q.SchoolYear = strings.TrimSpace(*in.SchoolYear)
-		checkText(f, "school_year", q.SchoolYear, 9)
 	}
 	in.apply(&q, f)
 	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
 	q, err := s.db.CreateRequest(r.Context(), actor(r), q)
@@ -257,7 +216,7 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in requestInput
-	if err := decodeBody(w, r, &in, false); err != nil {
+	if err := decodeJSON(w, r, &in, bodyNULPerField); err != nil {
 		return err
 	}
 	f := FieldErrors{}
@@ -269,9 +228,6 @@ func (s *Server) updateRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.apply(&q, f)
 	if err := f.Err(); err != nil {
-		return err
-	}
-	if err := s.db.ValidateRequest(r.Context(), q); err != nil {
 		return err
 	}
 	q.Version = in.Version
@@ -291,6 +247,9 @@ type actionInput struct {
 	Comment  string `json:"comment"`
 	Decision string `json:"decision"`
 	Packs    *int   `json:"packs"`
+	// OverrideReason lets the coordinator decide before the three
+	// referents gave their opinion.
+	OverrideReason string `json:"override_reason"`
 }
 
 // action runs one workflow step on a visible request: decode the body,
@@ -302,13 +261,14 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 			return err
 		}
 		var in actionInput
-		if err := decodeBody(w, r, &in, true); err != nil {
+		if err := decodeJSON(w, r, &in, bodyOptional, bodyNULPerField); err != nil {
 			return err
 		}
 		f := FieldErrors{}
 		in.Reason, in.Comment = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Comment)
 		checkText(f, "reason", in.Reason, store.MaxTextLen)
 		checkText(f, "comment", in.Comment, store.MaxTextLen)
+		checkText(f, "override_reason", in.OverrideReason, store.MaxTextLen)
 		if in.Version < 0 {
 			f.Add("version", "version invalide")
 		}
@@ -361,8 +321,8 @@ func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
-		role, _ := u.ReferentRole()
-		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Role: role, Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
+		// The store picks the referent role the person speaks for.
+		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 
@@ -379,7 +339,7 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
-		return s.db.DecideRequest(ctx, a, q.ID, in.Version, store.RequestState(in.Decision), in.Reason)
+		return s.db.DecideRequestOverride(ctx, a, q.ID, in.Version, store.RequestState(in.Decision), in.Reason, in.OverrideReason)
 	})(w, r)
 }
 

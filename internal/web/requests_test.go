@@ -399,7 +399,7 @@ func TestSynthesisCSV(t *testing.T) {
 				"Avis éducation", "Commentaire éducation", "Prolongation souhaitée (semaines)"},
 			{fmt.Sprint(q.ID), c.school.Name, c.school.UAI, "Quartier centre-ville", c.teacher.Name, "Radio; l'école \"en direct\"",
 				"CM1, CM2", "27", "2", "", "P2, P4", "P5", "1", "non", "faite", "05/10/2026",
-				"favorable", "Projet solide.", "", "", "", "", "6"},
+				"favorable", "Projet solide.", "favorable", "D'accord.", "favorable", "D'accord.", "6"},
 			pad(),
 			pad("Totaux par période", "Libellé", "Semaines de classe", "Demandes (période souhaitée)", "Packs demandés",
 				"Demandes excluant la période", "Packs disponibles", "Prêts possibles par pack", "Capacité (prêts de packs)"),

@@ -2,12 +2,10 @@ package web
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
-	"github.com/classemobile/classemobile/scheduler"
 )
 
 // roundInput is the body of POST /rounds and POST /rounds/{id}/rerun.
@@ -24,6 +22,9 @@ type roundInput struct {
 	// requests out of the round.
 	Pins     []pinInput `json:"pins"`
 	Excludes []int64    `json:"excludes"`
+	// LoanPolicy is within_period, across_breaks or period_length;
+	// defaults to the school year's setting (on a re-run, the round's).
+	LoanPolicy string `json:"loan_policy"`
 	// TimeLimit is a Go duration ("5s"); defaults to 10s.
 	TimeLimit string `json:"time_limit"`
 	// Date is the day the round is run as of ("YYYY-MM-DD"); defaults to
@@ -37,64 +38,24 @@ type pinInput struct {
 	ExtensionWeeks int   `json:"extension_weeks"`
 }
 
-var schoolYearRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
-
-// storeInput validates the body and turns it into the store's input;
-// base holds the weights the given ones override.
-func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.RoundInput, error) {
+// storeInput turns the body into the store's input; every rule on it is
+// the store's (RunRound, RerunRound). Only the text forms of durations and
+// dates are parsed here.
+func (in *roundInput) storeInput() (store.RoundInput, error) {
 	f := FieldErrors{}
-	out := store.RoundInput{LoanWeeks: in.LoanWeeks}
-	if !rerun {
-		if !schoolYearRE.MatchString(in.Year) {
-			f.Add("year", "année scolaire attendue au format 2026-2027")
-		}
-		out.SchoolYear = in.Year
-	} else if in.Year != "" {
-		f.Add("year", "un nouveau calcul garde l'année du tour")
-	}
-	if in.LoanWeeks < 0 || in.LoanWeeks > 20 {
-		f.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines")
-	}
+	out := store.RoundInput{SchoolYear: in.Year, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
 	if in.TurnaroundDays != nil {
-		switch d := *in.TurnaroundDays; {
-		case d < 0 || d > 60:
-			f.Add("turnaround_days", "délai de remise en état hors de 0 à 60 jours")
-		case d == 0:
-			out.TurnaroundDays = -1
-		default:
-			out.TurnaroundDays = d
+		out.TurnaroundDays = *in.TurnaroundDays
+		if out.TurnaroundDays == 0 {
+			out.TurnaroundDays = -1 // no turnaround
 		}
-	}
-	if in.Weights != nil {
-		w := base
-		fields := map[string]*int{"base": &w.Base, "first_year": &w.FirstYear, "training_done": &w.TrainingDone,
-			"preferred_period": &w.PreferredPeriod, "extension_granted": &w.ExtensionGranted,
-			"school_period_excess": &w.SchoolPeriodExcess, "school_year_excess": &w.SchoolYearExcess,
-			"sector_period_excess": &w.SectorPeriodExcess, "churn_move": &w.ChurnMove,
-			"churn_extension": &w.ChurnExtension, "churn_drop": &w.ChurnDrop}
-		for name, v := range in.Weights {
-			p, ok := fields[name]
-			switch {
-			case !ok:
-				f.Add("weights."+name, "poids inconnu")
-			case v < 0 || v > 100000:
-				f.Add("weights."+name, "poids hors de 0 à 100000")
-			default:
-				*p = v
-			}
-		}
-		out.Weights = &w
 	}
 	if in.TimeLimit != "" {
 		d, err := time.ParseDuration(in.TimeLimit)
-		switch {
-		case err != nil:
+		if err != nil {
 			f.Add("time_limit", "durée attendue au format 10s, 1m30s…")
-		case d <= 0 || d > store.MaxRoundTimeLimit:
-			f.Add("time_limit", "temps de calcul hors de 0 à %s", store.MaxRoundTimeLimit)
-		default:
-			out.TimeLimit = d
 		}
+		out.TimeLimit = d
 	}
 	if in.Date != "" {
 		d, err := calendar.ParseDate(in.Date)
@@ -102,9 +63,6 @@ func (in *roundInput) storeInput(base scheduler.Weights, rerun bool) (store.Roun
 			f.Add("date", "date attendue au format AAAA-MM-JJ")
 		}
 		out.Today = d
-	}
-	if len(in.Pins)+len(in.Excludes) > 1000 {
-		f.Add("pins", "1000 demandes épinglées ou exclues au plus")
 	}
 	if in.Pins != nil || in.Excludes != nil {
 		out.Pins = []store.RoundPin{}
@@ -126,7 +84,7 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	si, err := in.storeInput(scheduler.DefaultWeights(), false)
+	si, err := in.storeInput()
 	if err != nil {
 		return err
 	}
@@ -158,11 +116,7 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	old, err := s.db.Round(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	si, err := in.storeInput(old.Weights, true)
+	si, err := in.storeInput()
 	if err != nil {
 		return err
 	}
@@ -180,7 +134,7 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 // listRounds answers GET /api/v1/rounds[?year=2026-2027], newest first.
 func (s *Server) listRounds(w http.ResponseWriter, r *http.Request) error {
 	year := r.URL.Query().Get("year")
-	if year != "" && !schoolYearRE.MatchString(year) {
+	if year != "" && !store.ValidSchoolYear(year) {
 		return FieldErrors{"year": "année scolaire attendue au format 2026-2027"}.Err()
 	}
 	rounds, err := s.db.ListRoundsFor(r.Context(), currentUser(r), year)
@@ -212,11 +166,46 @@ func (s *Server) publishRound(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	round, err := s.db.PublishRound(r.Context(), actor(r), id)
+	var in struct {
+		// ConfirmCancellations lists the loans of earlier rounds the
+		// draft cancels (its "cancellations"), confirmed one by one.
+		ConfirmCancellations []int64 `json:"confirm_cancellations"`
+	}
+	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
+		return err
+	}
+	if len(in.ConfirmCancellations) > 10000 {
+		return FieldErrors{"confirm_cancellations": "10000 prêts au plus"}.Err()
+	}
+	round, err := s.db.PublishRoundConfirmed(r.Context(), actor(r), id, in.ConfirmCancellations)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, round)
+}
+
+// roundNotices answers GET /api/v1/rounds/{id}/notices: what each person
+// is (or, for a draft, would be) told about the round.
+func (s *Server) roundNotices(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ns, preview, err := s.db.RoundNotices(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"round_id": id, "preview": preview, "notices": ns})
+}
+
+// myNotices answers GET /api/v1/notices: the current user's notices of
+// published rounds.
+func (s *Server) myNotices(w http.ResponseWriter, r *http.Request) error {
+	ns, err := s.db.ListNotices(r.Context(), store.NoticeFilter{UserID: currentUser(r).ID})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
 }
 
 // discardRound answers POST /api/v1/rounds/{id}/discard.

@@ -8,6 +8,7 @@ import "github.com/classemobile/classemobile/internal/store"
 func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /healthz", s.handle(s.healthz))
+	m.Handle("GET /readyz", s.handle(s.readyz))
 	m.Handle("/api/", s.handle(s.notFound))
 	m.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI)) // public: see getOpenAPI
 
@@ -27,6 +28,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/packs/{id}/maintenance/{mid}", s.allow(store.ActMaintenanceWrite, s.deleteMaintenance))
 	m.Handle("GET /api/v1/maintenance", s.allow(store.ActRead, s.listMaintenance))
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(store.ActRead, s.getCalendar))
+	m.Handle("PUT /api/v1/calendar/{year}/loan-policy", s.allow(store.ActRoundWrite, s.setLoanPolicy))
 
 	// Requests (issue 3).
 	m.Handle("POST /api/v1/requests", s.allow(store.ActRequestCreate, s.createRequest))
@@ -40,6 +42,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/requests/{id}/decision", s.allow(store.ActRequestDecide, s.decideRequest))
 	m.Handle("POST /api/v1/requests/{id}/withdraw", s.allow(store.ActRequestWithdraw, s.withdrawRequest))
 	m.Handle("POST /api/v1/requests/{id}/packs", s.allow(store.ActRequestPacks, s.packsRequest))
+	m.Handle("POST /api/v1/requests/{id}/training", s.allow(store.ActTrainingRecord, s.recordRequestTraining))
 	m.Handle("GET /api/v1/synthesis", s.allow(store.ActSynthesisRead, s.getSynthesis))
 
 	// Rounds (issue 4).
@@ -49,6 +52,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/rounds/{id}/publish", s.allow(store.ActRoundWrite, s.publishRound))
 	m.Handle("POST /api/v1/rounds/{id}/rerun", s.allow(store.ActRoundWrite, s.rerunRound))
 	m.Handle("POST /api/v1/rounds/{id}/discard", s.allow(store.ActRoundWrite, s.discardRound))
+	m.Handle("GET /api/v1/rounds/{id}/notices", s.allow(store.ActRoundWrite, s.roundNotices))
+	m.Handle("GET /api/v1/notices", s.allow(store.ActRead, s.myNotices))
 
 	// Loans (issue 5).
 	m.Handle("GET /api/v1/loans", s.allow(store.ActLoanRead, s.listLoans))
@@ -57,6 +62,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/loans/{id}/agreement", s.allow(store.ActLoanSign, s.signAgreement))
 	m.Handle("POST /api/v1/loans/{id}/pickup", s.allow(store.ActLoanPickup, s.pickUpLoan))
 	m.Handle("POST /api/v1/loans/{id}/pickup-time", s.allow(store.ActLoanPickup, s.setPickupTime))
+	m.Handle("POST /api/v1/loans/{id}/training", s.allow(store.ActTrainingRecord, s.recordLoanTraining))
 	m.Handle("POST /api/v1/loans/{id}/extension", s.allow(store.ActExtensionRequest, s.requestExtension))
 	m.Handle("POST /api/v1/loans/{id}/extension/decision", s.allow(store.ActExtensionDecide, s.decideExtension))
 	m.Handle("POST /api/v1/loans/{id}/return", s.allow(store.ActLoanReturn, s.returnLoan))
@@ -75,7 +81,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/feeds", s.allow(store.ActFeedManage, s.listFeeds))
 	m.Handle("POST /api/v1/feeds", s.allow(store.ActFeedManage, s.createFeed))
 	m.Handle("DELETE /api/v1/feeds", s.allow(store.ActFeedManage, s.deleteFeed))
-	m.HandleFunc("GET /ics/{file}", s.getFeedICS) // and HEAD; no auth: the token is the secret
+	m.HandleFunc(feedPattern, s.getFeedICS) // and HEAD; no auth: the token is the secret
 
 	// Reminders (issue 7).
 	m.Handle("GET /api/v1/reminders", s.allow(store.ActReminderManage, s.listReminders))

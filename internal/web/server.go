@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -32,6 +33,8 @@ type Deps struct {
 	NowFunc func() time.Time
 	// Feeds configure the iCal feeds (rate limit, cache); zero values get defaults.
 	Feeds FeedOptions
+	// Metrics receives the feeds' cache results. Nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Server serves the HTTP API.
@@ -43,12 +46,13 @@ type Server struct {
 	loc       *time.Location
 	now       func() time.Time
 	feeds     *feedService // iCal feeds: cache, rate limiter, token lookup
+	metrics   *metrics.Metrics
 	mux       *routeMux
 }
 
 // New returns the HTTP handler of the service.
 func New(d Deps) (*Server, error) {
-	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc}
+	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc, metrics: d.Metrics}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -79,6 +83,7 @@ func New(d Deps) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["X-Content-Type-Options"] = hNosniff
 	if file, ok := feedPath(r); ok {
+		r.Pattern = feedPattern // the route the mux would have matched, for the request's observer
 		s.serveFeed(w, r, file)
 		return
 	}

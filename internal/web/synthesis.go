@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/sheet"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -118,16 +118,11 @@ func SynthesisRecords(syn store.Synthesis) [][]string {
 // WriteSynthesisCSV writes the synthesis as a CSV file that French Excel
 // opens as is: UTF-8 with a byte order mark (else Excel reads it as
 // Windows-1252), ';' as separator (',' is the decimal mark in French),
-// CRLF line ends, French headers and DD/MM/YYYY dates.
+// CRLF line ends, French headers and DD/MM/YYYY dates; cells that would
+// start a formula are neutralised (see sheet.Write).
 func WriteSynthesisCSV(w io.Writer, syn store.Synthesis) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	cw.UseCRLF = true
-	if err := cw.WriteAll(SynthesisRecords(syn)); err != nil {
-		return fmt.Errorf("write synthesis csv: %w", err)
+	if err := sheet.Write(w, SynthesisRecords(syn)); err != nil {
+		return fmt.Errorf("write synthesis: %w", err)
 	}
 	return nil
 }

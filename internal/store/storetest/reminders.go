@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
@@ -203,26 +202,6 @@ func ExecLoan(t testing.TB, db *store.DB, query string, args ...any) {
 	if _, err := db.Bun().NewRaw(query, args...).Exec(context.Background()); err != nil {
 		t.Fatalf("exec %q: %v", query, err)
 	}
-}
-
-// NewPostgresURL creates a fresh, migrated PostgreSQL schema (dropped at the
-// end of the test) and returns a URL selecting it, so a test can open
-// several independent store handles, as several instances would.
-func NewPostgresURL(t testing.TB) string {
-	t.Helper()
-	db := NewPostgres(t)
-	var schema string
-	if err := db.Bun().NewRaw("SELECT current_schema()").Scan(context.Background(), &schema); err != nil {
-		t.Fatalf("current schema: %v", err)
-	}
-	u, err := url.Parse(PostgresURL(t))
-	if err != nil {
-		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema+",public")
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // OpenURL opens (without migrating) another handle on a test database,

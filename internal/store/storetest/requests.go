@@ -122,8 +122,23 @@ func DriveRequest(ctx context.Context, db *store.DB, q *store.Request, state sto
 	}
 	*q, err = db.SetRequestOpinion(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version,
 		store.Opinion{Role: store.RoleInspection, Verdict: store.OpinionFavourable, Comment: "Projet solide."})
-	if err != nil || state == store.RequestInReview {
+	if err != nil {
 		return err
+	}
+	// A decision needs the three referents' opinions: a request in review
+	// has them all.
+	for _, role := range []store.Role{store.RoleIT, store.RoleEducation} {
+		ref, err := newUser(role, "")
+		if err != nil {
+			return err
+		}
+		if *q, err = db.SetRequestOpinion(ctx, store.Actor{UserID: ref.ID}, q.ID, q.Version,
+			store.Opinion{Role: role, Verdict: store.OpinionFavourable, Comment: "D'accord."}); err != nil {
+			return err
+		}
+	}
+	if state == store.RequestInReview {
+		return nil
 	}
 	switch state {
 	case store.RequestValidated:

@@ -21,7 +21,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/metrics"
+	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
@@ -33,6 +37,7 @@ func main() {
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling)")
 	lookupTTL := flag.Duration("lookup-ttl", 0, "web.FeedOptions.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
 	plain := flag.Bool("plain-server", false, "serve with a plain http.Server (no timeouts, no web.Listener) instead of web.HTTPServer, for comparison")
+	noObserve := flag.Bool("no-observe", false, "serve without the request observer (request ids, metrics, request log) that serve puts in front, for comparison")
 	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
@@ -41,13 +46,13 @@ func main() {
 	if *pprofAddr != "" {
 		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
 	}
-	if err := run(*dbURL, *addr, *bareAddr, *loans, *lookupTTL, *plain); err != nil {
+	if err := run(*dbURL, *addr, *bareAddr, *loans, *lookupTTL, *plain, *noObserve); err != nil {
 		fmt.Fprintln(os.Stderr, "feedbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plainServer bool) error {
+func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plainServer, noObserve bool) error {
 	ctx := context.Background()
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "feedbench")
@@ -79,6 +84,11 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plain
 	if err != nil {
 		return err
 	}
+	var h http.Handler = srv
+	if !noObserve {
+		// As serve runs it: request ids, metrics and the request log.
+		h = observe.Handler(srv, observe.Options{Metrics: metrics.New(prometheus.NewRegistry()), Logger: logger})
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -92,11 +102,11 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plain
 	fmt.Println(path)
 	if plainServer {
 		// The settings this program had before web.HTTPServer, for comparison.
-		hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 		return hs.Serve(ln)
 	}
 	// The server classemobile serve runs.
-	return web.HTTPServer(srv, logger).Serve(web.Listener(ln))
+	return web.HTTPServer(h, logger).Serve(web.Listener(ln))
 }
 
 // seed writes a school with n loans (a mix of states) and returns the token
@@ -112,7 +122,7 @@ func seed(ctx context.Context, db *store.DB, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	states := []string{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
+	states := []store.LoanState{store.LoanClosed, store.LoanReturned, store.LoanPickedUp, store.LoanSigned, store.LoanReserved}
 	start := calendar.MustParseDate("2026-09-07")
 	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	b := db.Bun()

@@ -1,0 +1,2 @@
+DROP TABLE task_notices;
+DROP TABLE task_digests;

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS school_year_settings;
