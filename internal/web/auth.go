@@ -52,10 +52,19 @@ func actor(r *http.Request) store.Actor {
 // route names its action, so a route without allow is unreachable (deny
 // by default).
 func (s *Server) allow(act store.Action, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return s.checkPathValues(s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	return &allowed{act: act, next: s.checkPathValues(s.authenticate(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if !currentUser(r).Can(act) {
 			return errForbidden
 		}
 		return h(w, r)
-	})))
+	})))}
 }
+
+// allowed is a route behind allow: it keeps its action so that the router
+// can list who may call each route (see Server.Routes).
+type allowed struct {
+	act  store.Action
+	next http.Handler
+}
+
+func (a *allowed) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.next.ServeHTTP(w, r) }

@@ -71,7 +71,7 @@ func newFeedBundle(t *testing.T, db *store.DB, opts web.FeedOptions) feedBundle 
 	require.NoError(t, err)
 	// The connection hook of classemobile serve (web.HTTPServer): every
 	// feed test goes through its one-write responses.
-	ts := httptest.NewUnstartedServer(srv)
+	ts := httptest.NewUnstartedServer(checkedAPI(t, srv))
 	ts.Config.ConnContext = web.ConnContext
 	ts.Listener = web.Listener(ts.Listener)
 	ts.Start()

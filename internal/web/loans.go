@@ -51,7 +51,7 @@ func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status 
 // listLoans answers GET /api/v1/loans?year=&school=&state=&pack=.
 func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
+	f := store.LoanFilter{SchoolYear: schoolYearParam(q), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
 	pack, _, err := queryInt(r, "pack")
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func newLoanServer(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
 	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), NowFunc: func() time.Time { return loanNow }})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(checkedAPI(t, srv))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -10,6 +10,7 @@ func (s *Server) routes() {
 	m.Handle("GET /healthz", s.handle(s.healthz))
 	m.Handle("GET /readyz", s.handle(s.readyz))
 	m.Handle("/api/", s.handle(s.notFound))
+	m.Handle("GET /api/v1/openapi.json", s.handle(s.getOpenAPI)) // public: see getOpenAPI
 
 	// Foundation: schools, packs, calendar, current user.
 	m.Handle("GET /api/v1/me", s.allow(store.ActRead, s.getMe))

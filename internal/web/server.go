@@ -9,6 +9,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/classemobile/classemobile/internal/metrics"
@@ -46,7 +47,7 @@ type Server struct {
 	now       func() time.Time
 	feeds     *feedService // iCal feeds: cache, rate limiter, token lookup
 	metrics   *metrics.Metrics
-	mux       *http.ServeMux
+	mux       *routeMux
 }
 
 // New returns the HTTP handler of the service.
@@ -72,7 +73,7 @@ func New(d Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	s.feeds = newFeedService(d, s.baseURL, s.db)
-	s.mux = http.NewServeMux()
+	s.mux = &routeMux{ServeMux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
@@ -99,4 +100,38 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 	return errNotFound
+}
+
+// Route is one registered route: its ServeMux pattern and, for a route
+// behind allow, the action it performs ("" for a route without a role
+// check: the health check, the feeds, the API description).
+type Route struct {
+	Pattern string
+	Action  store.Action
+}
+
+// Routes lists the registered routes in registration order, so that the
+// API description can be checked against the router.
+func (s *Server) Routes() []Route { return slices.Clone(s.mux.routes) }
+
+// routeMux is the server's ServeMux; it remembers each pattern and the
+// action of the routes registered through allow.
+type routeMux struct {
+	*http.ServeMux
+	routes []Route
+}
+
+// Handle registers h for pattern, like http.ServeMux.Handle.
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	rt := Route{Pattern: pattern}
+	if a, ok := h.(*allowed); ok {
+		rt.Action = a.act
+	}
+	m.routes = append(m.routes, rt)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers h for pattern, like http.ServeMux.HandleFunc.
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
 }

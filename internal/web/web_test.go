@@ -22,7 +22,7 @@ func newTestServer(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
 	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: "https://classemobile.example"})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(checkedAPI(t, srv))
 	t.Cleanup(ts.Close)
 	return ts
 }
