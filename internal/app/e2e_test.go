@@ -329,6 +329,9 @@ func journey(t *testing.T, e *e2e, db *store.DB, people map[string]store.User, v
 		chromedp.Click(chromedp.CSS("#class_levels-CM1")),
 		chromedp.SendKeys(chromedp.CSS("#pupils"), "40"), // one mistake: 35 pupils at most
 		chromedp.SendKeys(chromedp.CSS("#motivation"), "Écrire, illustrer et enregistrer un album avec les élèves."),
+		chromedp.SendKeys(chromedp.CSS("#curriculum_links"), "Français : écrire des textes ; arts plastiques."),
+		chromedp.SendKeys(chromedp.CSS("#school_project_links"), "Axe 2 du projet d'école : la maîtrise de la langue."),
+		chromedp.SendKeys(chromedp.CSS("#digital_skills"), "Créer des documents multimédias (CRCN 3.1)."),
 		chromedp.Click(chromedp.CSS("#commitments-secure_use")),
 		chromedp.Click(chromedp.CSS("#commitments-visits")),
 		chromedp.Click(chromedp.CSS("#commitments-parents_informed")),

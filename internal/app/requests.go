@@ -546,18 +546,24 @@ var _ = url.QueryEscape
 
 type textField struct {
 	Name, Label, Hint, Value string
+	// Required is the store's rule: submission needs the field.
+	Required bool
 }
 
 // TextFields are the project's free texts.
 func (p *requestFormPage) TextFields() []textField {
 	q := p.Request
-	return []textField{
-		{"motivation", "Motivation", "Pourquoi des tablettes, pour quels élèves, quelles activités.", q.Motivation},
-		{"curriculum_links", "Liens avec les programmes", "Les domaines et compétences des programmes travaillés.", q.CurriculumLinks},
-		{"school_project_links", "Liens avec le projet d'école", "", q.SchoolProjectLinks},
-		{"coherence", "Cohérence de la démarche", "Comment le projet s'inscrit dans l'année de la classe.", q.Coherence},
-		{"digital_skills", "Compétences numériques travaillées", "Par exemple celles du cadre de référence des compétences numériques (CRCN).", q.DigitalSkills},
+	fields := []textField{
+		{Name: "motivation", Label: "Objectifs et motivation", Hint: "Pourquoi des tablettes, pour quels élèves, quelles activités.", Value: q.Motivation},
+		{Name: "curriculum_links", Label: "Liens avec les programmes", Hint: "Les domaines et compétences des programmes travaillés.", Value: q.CurriculumLinks},
+		{Name: "school_project_links", Label: "Liens avec le projet d'école", Hint: "L'axe du projet d'école que la classe mobile sert.", Value: q.SchoolProjectLinks},
+		{Name: "coherence", Label: "Cohérence de la démarche", Hint: "Comment le projet s'inscrit dans l'année de la classe.", Value: q.Coherence},
+		{Name: "digital_skills", Label: "Compétences numériques travaillées", Hint: "Par exemple celles du cadre de référence des compétences numériques (CRCN).", Value: q.DigitalSkills},
 	}
+	for i := range fields {
+		fields[i].Required = store.RequiredForSubmission(fields[i].Name)
+	}
+	return fields
 }
 
 type checkField struct {

@@ -20,7 +20,7 @@ func TestDigestTasksPerRole(t *testing.T) {
 		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI})
 		submitted := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID, State: store.RequestSubmitted})
 		// DriveRequest makes a director (and referents) per request it drives.
-		inReview := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID, State: store.RequestInReview})
+		inReview := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID, State: store.RequestInReview, InspectionOnly: true})
 		rejected := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID, State: store.RequestRejected})
 		storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID, State: store.RequestWithdrawn})
 		storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: school.UAI, TeacherID: teacher.ID}) // draft
@@ -41,12 +41,18 @@ func TestDigestTasksPerRole(t *testing.T) {
 		directors, err := db.ListUsers(ctx, store.RoleDirector, school.UAI)
 		require.NoError(t, err)
 		n := len(directors)
+		// Driving the rejected request made referents too: every IT and
+		// education referent owes an opinion on the request in review.
+		its, err := db.ListUsers(ctx, store.RoleIT, "")
+		require.NoError(t, err)
+		edus, err := db.ListUsers(ctx, store.RoleEducation, "")
+		require.NoError(t, err)
 		assert.Equal(t, map[key]int{
 			{store.DigestAuthorise, store.RoleDirector, submitted.ID}: n,
 			// In review with the inspection's opinion: the IT and
 			// education referents still owe theirs.
-			{store.DigestOpinion, store.RoleIT, inReview.ID}:        1,
-			{store.DigestOpinion, store.RoleEducation, inReview.ID}: 1,
+			{store.DigestOpinion, store.RoleIT, inReview.ID}:        len(its),
+			{store.DigestOpinion, store.RoleEducation, inReview.ID}: len(edus),
 			{store.DigestDecided, store.RoleTeacher, rejected.ID}:   1,
 			{store.DigestDecided, store.RoleDirector, rejected.ID}:  n,
 		}, got)

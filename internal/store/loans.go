@@ -67,7 +67,15 @@ func stateError(action string, state LoanState, allowed ...LoanState) *RuleError
 type Signature struct {
 	UserID int64     `json:"user_id"`
 	At     time.Time `json:"at"`
+	// Name is the signer's name; Role the party signed for (director or
+	// it) and RoleLabel its French label.
+	Name      string `json:"name"`
+	Role      Role   `json:"role"`
+	RoleLabel string `json:"role_label"`
 }
+
+// LoanLabel is the French label of a loan shown to people: « prêt n° 9 ».
+func LoanLabel(id int64) string { return fmt.Sprintf("prêt n° %d", id) }
 
 // LoanPack is one pack lent by a loan.
 type LoanPack struct {
@@ -81,14 +89,19 @@ type LoanPack struct {
 // request, for a range of school days. Every change bumps Version and
 // UpdatedAt: feeds and reminders use them as the change marker.
 type Loan struct {
-	ID           int64     `json:"id"`
-	RequestID    int64     `json:"request_id"`
-	RequestTitle string    `json:"request_title"`
-	TeacherID    int64     `json:"teacher_id"`
-	SchoolYear   string    `json:"school_year"`
-	SchoolUAI    string    `json:"school_uai"`
-	RoundID      *int64    `json:"round_id,omitempty"`
-	State        LoanState `json:"state"`
+	ID           int64  `json:"id"`
+	RequestID    int64  `json:"request_id"`
+	RequestTitle string `json:"request_title"`
+	TeacherID    int64  `json:"teacher_id"`
+	SchoolYear   string `json:"school_year"`
+	SchoolUAI    string `json:"school_uai"`
+	// Label (« prêt n° 9 »), SchoolName and TeacherName name the loan,
+	// its school and its teacher beside their ids.
+	Label       string    `json:"label"`
+	SchoolName  string    `json:"school_name"`
+	TeacherName string    `json:"teacher_name"`
+	RoundID     *int64    `json:"round_id,omitempty"`
+	State       LoanState `json:"state"`
 	// StartWeek is the school week index of the first week; Weeks the base
 	// length in school weeks; ExtensionWeeks the confirmed extensions.
 	StartWeek      int `json:"start_week"`
@@ -113,6 +126,7 @@ type Loan struct {
 	ReturnedAt        *time.Time    `json:"returned_at,omitempty"`
 	ClosedAt          *time.Time    `json:"closed_at,omitempty"`
 	ClosedBy          int64         `json:"closed_by,omitempty"`
+	ClosedByName      string        `json:"closed_by_name,omitempty"`
 	// CloseReason says why the loan was closed with incidents still open.
 	CloseReason  string     `json:"close_reason,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
@@ -169,6 +183,19 @@ type loanRow struct {
 	// From the request, read only.
 	TeacherID    int64  `bun:"teacher_id,scanonly"`
 	RequestTitle string `bun:"request_title,scanonly"`
+	// Names, read only.
+	SchoolName         string  `bun:"school_name,scanonly"`
+	TeacherName        string  `bun:"teacher_name,scanonly"`
+	DirectorSignerName *string `bun:"director_signer_name,scanonly"`
+	ITSignerName       *string `bun:"it_signer_name,scanonly"`
+	ClosedByName       *string `bun:"closed_by_name,scanonly"`
+}
+
+func strOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func loanTime(t *time.Time) *time.Time {
@@ -188,15 +215,19 @@ func (r loanRow) loan() Loan {
 		Packs:      []LoanPack{},
 		PickedUpAt: loanTime(r.PickedUpAt), ReturnedAt: loanTime(r.ReturnedAt), ClosedAt: loanTime(r.ClosedAt),
 		CancelledAt: loanTime(r.CancelledAt), CancelReason: r.CancelReason, CloseReason: r.CloseReason,
-		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Label: LoanLabel(r.ID), SchoolName: r.SchoolName, TeacherName: r.TeacherName}
 	if r.DirectorSignedBy != nil && r.DirectorSignedAt != nil {
-		l.DirectorSignature = &Signature{UserID: *r.DirectorSignedBy, At: r.DirectorSignedAt.UTC()}
+		l.DirectorSignature = &Signature{UserID: *r.DirectorSignedBy, At: r.DirectorSignedAt.UTC(),
+			Name: strOr(r.DirectorSignerName), Role: RoleDirector, RoleLabel: RoleDirector.Label()}
 	}
 	if r.ITSignedBy != nil && r.ITSignedAt != nil {
-		l.ITSignature = &Signature{UserID: *r.ITSignedBy, At: r.ITSignedAt.UTC()}
+		l.ITSignature = &Signature{UserID: *r.ITSignedBy, At: r.ITSignedAt.UTC(),
+			Name: strOr(r.ITSignerName), Role: RoleIT, RoleLabel: RoleIT.Label()}
 	}
 	if r.ClosedBy != nil {
 		l.ClosedBy = *r.ClosedBy
+		l.ClosedByName = strOr(r.ClosedByName)
 	}
 	if r.PickupTime != nil {
 		l.PickupTime = *r.PickupTime
@@ -530,7 +561,14 @@ func loanList(s string) []string {
 func loanSelect(idb bun.IDB, rows any) *bun.SelectQuery {
 	return idb.NewSelect().Model(rows).ColumnExpr("l.*").
 		ColumnExpr("r.teacher_id AS teacher_id, r.title AS request_title").
-		Join("JOIN requests AS r ON r.id = l.request_id")
+		ColumnExpr("ls.name AS school_name, lt.name AS teacher_name").
+		ColumnExpr("lds.name AS director_signer_name, lis.name AS it_signer_name, lcb.name AS closed_by_name").
+		Join("JOIN requests AS r ON r.id = l.request_id").
+		Join("JOIN schools AS ls ON ls.uai = l.school_uai").
+		Join("JOIN users AS lt ON lt.id = r.teacher_id").
+		Join("LEFT JOIN users AS lds ON lds.id = l.director_signed_by").
+		Join("LEFT JOIN users AS lis ON lis.id = l.it_signed_by").
+		Join("LEFT JOIN users AS lcb ON lcb.id = l.closed_by")
 }
 
 // getLoan reads one loan with its packs; forUpdate locks the row in

@@ -210,6 +210,7 @@ type Request struct {
 	// three referents gave their opinion.
 	DecisionOverride string     `json:"decision_override,omitempty"`
 	DecidedBy        int64      `json:"decided_by,omitempty"`
+	DecidedByName    string     `json:"decided_by_name,omitempty"`
 	DecidedAt        *time.Time `json:"decided_at,omitempty"`
 	WithdrawReason   string     `json:"withdraw_reason,omitempty"`
 	// HasLoan is maintained by the loans (SetRequestLoaned).
@@ -220,6 +221,10 @@ type Request struct {
 	SubmittedAt *time.Time  `json:"submitted_at,omitempty"`
 	Eligibility Eligibility `json:"eligibility"`
 	Opinions    []Opinion   `json:"opinions"`
+	// Warnings are remarks that do not stop the request (a preferred
+	// period shorter than a loan), computed from the calendar and the
+	// year's loan policy.
+	Warnings []RequestWarning `json:"warnings"`
 }
 
 // MissingForSubmission returns the fields that submission requires and r
@@ -367,6 +372,7 @@ type requestRow struct {
 	TeacherName string  `bun:"teacher_name,scanonly"`
 	// TrainingRecorderName is the name of training_recorded_by.
 	TrainingRecorderName *string `bun:"training_recorder_name,scanonly"`
+	DecidedByName        *string `bun:"decided_by_name,scanonly"`
 }
 
 func (r requestRow) training() Training {
@@ -434,6 +440,9 @@ func (r requestRow) request() Request {
 		Opinions: []Opinion{}}
 	if r.DecidedBy != nil {
 		q.DecidedBy = *r.DecidedBy
+		if r.DecidedByName != nil {
+			q.DecidedByName = *r.DecidedByName
+		}
 	}
 	if r.SectorID != nil {
 		q.SectorID = *r.SectorID
@@ -477,10 +486,11 @@ func requestSelect(idb bun.IDB, rows any) *bun.SelectQuery {
 	return idb.NewSelect().Model(rows).
 		ColumnExpr("r.*").
 		ColumnExpr("s.name AS school_name, s.sector_id AS sector_id, u.name AS teacher_name").
-		ColumnExpr("tu.name AS training_recorder_name").
+		ColumnExpr("tu.name AS training_recorder_name, du.name AS decided_by_name").
 		Join("JOIN schools AS s ON s.uai = r.school_uai").
 		Join("JOIN users AS u ON u.id = r.teacher_id").
-		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by")
+		Join("LEFT JOIN users AS tu ON tu.id = r.training_recorded_by").
+		Join("LEFT JOIN users AS du ON du.id = r.decided_by")
 }
 
 // participationYearSQL counts the earlier participations of the request's
@@ -546,6 +556,9 @@ func completeRequests(ctx context.Context, idb bun.IDB, rows []requestRow) ([]Re
 			q.Opinions = os
 		}
 		out[i] = q
+	}
+	if err := withWarnings(ctx, idb, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -624,8 +637,9 @@ func (db *DB) CreateRequest(ctx context.Context, actor Actor, q Request) (_ Requ
 // auditView is what the audit log keeps of a request: everything but the
 // joined names and the computed flags.
 func auditView(q Request) Request {
-	q.SchoolName, q.TeacherName, q.SectorID = "", "", ""
+	q.SchoolName, q.TeacherName, q.SectorID, q.DecidedByName = "", "", "", ""
 	q.Eligibility = Eligibility{ParticipationYear: q.Eligibility.ParticipationYear}
+	q.Warnings = nil
 	for i := range q.Opinions {
 		q.Opinions[i].AuthorName = ""
 	}
@@ -778,6 +792,9 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if v, ok := ParseOpinionVerdict(string(o.Verdict)); ok {
+		o.Verdict = v
+	}
 	if err := checkOpinion(o); err != nil {
 		return Request{}, err
 	}
@@ -829,8 +846,9 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 func (db *DB) DecideRequestOverride(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason, override string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
 	override = strings.TrimSpace(override)
-	if decision != RequestValidated && decision != RequestRejected {
-		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated ou rejected")
+	decision, ok := ParseRequestDecision(string(decision))
+	if !ok {
+		return Request{}, Invalid("decision", "validation_failed", "décision attendue : validated (validée) ou rejected (rejetée)")
 	}
 	if decision == RequestRejected {
 		if err := checkReason(reason, "du rejet"); err != nil {

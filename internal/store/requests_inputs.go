@@ -22,7 +22,7 @@ func checkOpinion(o Opinion) error {
 	switch o.Verdict {
 	case OpinionFavourable, OpinionReserved, OpinionUnfavourable:
 	default:
-		return Invalid("verdict", "validation_failed", "avis attendu : favourable, reserved ou unfavourable")
+		return Invalid("verdict", "validation_failed", "avis attendu : favourable (favorable), reserved (réservé) ou unfavourable (défavorable)")
 	}
 	if utf8.RuneCountInString(o.Comment) > MaxTextLen {
 		return Invalid("comment", "too_long", "le commentaire dépasse %d caractères", MaxTextLen)

@@ -43,6 +43,14 @@ var flagMessages = map[string]string{
 // FlagMessage returns the French message of an eligibility flag code.
 func FlagMessage(code string) string { return flagMessages[code] }
 
+// RequiredForSubmission reports whether submitting a request needs the
+// field filled in (see Request.MissingForSubmission): the forms mark the
+// other fields as optional.
+func RequiredForSubmission(field string) bool {
+	_, ok := missingMessages[field]
+	return ok
+}
+
 var missingMessages = map[string]string{
 	"motivation":                   "les objectifs du projet sont obligatoires pour soumettre la demande",
 	"school_project_links":         "le lien avec le projet d'école est obligatoire pour soumettre la demande",
@@ -258,22 +266,24 @@ func (q Request) validate(periods []calendar.Period, f FieldErrors) {
 // ValidateRequest checks a request against the calendar of its school
 // year: an unknown or malformed year is a *RuleError on school_year, the
 // rest as Request.Validate.
+//
+// A preferred period in which no loan could start under any loan policy
+// is refused too, with the reason.
 func (db *DB) ValidateRequest(ctx context.Context, q Request) error {
-	periods, err := db.YearPeriods(ctx, q.SchoolYear, "school_year")
-	if err != nil {
-		return err
-	}
-	return q.Validate(periods)
+	return validateRequestTx(ctx, db.bun, q)
 }
 
 // validateRequestTx is ValidateRequest read through idb, inside the
 // transaction that writes the request.
 func validateRequestTx(ctx context.Context, idb bun.IDB, q Request) error {
-	periods, err := yearPeriodsTx(ctx, idb, q.SchoolYear, "school_year")
+	y, err := yearTx(ctx, idb, q.SchoolYear, "school_year")
 	if err != nil {
 		return err
 	}
-	return q.Validate(periods)
+	f := FieldErrors{}
+	q.validate(y.Periods(), f)
+	checkPreferredStarts(y, q.PreferredPeriods, f)
+	return f.Err()
 }
 
 // YearPeriods returns the periods of a school year; an unknown or
@@ -283,6 +293,16 @@ func (db *DB) YearPeriods(ctx context.Context, year, field string) ([]calendar.P
 }
 
 func yearPeriodsTx(ctx context.Context, idb bun.IDB, year, field string) ([]calendar.Period, error) {
+	y, err := yearTx(ctx, idb, year, field)
+	if err != nil {
+		return nil, err
+	}
+	return y.Periods(), nil
+}
+
+// yearTx returns the calendar of a school year; an unknown or malformed
+// year is a *RuleError on field.
+func yearTx(ctx context.Context, idb bun.IDB, year, field string) (*calendar.Year, error) {
 	y, err := calendarYearTx(ctx, idb, year)
 	switch {
 	case errors.Is(err, calendar.ErrInvalidYear):
@@ -292,7 +312,7 @@ func yearPeriodsTx(ctx context.Context, idb bun.IDB, year, field string) ([]cale
 	case err != nil:
 		return nil, err
 	}
-	return y.Periods(), nil
+	return y, nil
 }
 
 // RequestFor returns a request the person may see: teachers their own,

@@ -75,3 +75,15 @@ var trainingStatusLabels = map[TrainingStatus]string{
 
 // Label returns the French name of the status.
 func (s TrainingStatus) Label() string { return labelOr(trainingStatusLabels, s) }
+
+var roleLabels = map[Role]string{
+	RoleCoordinator: "coordination",
+	RoleInspection:  "inspection",
+	RoleEducation:   "direction de l'éducation",
+	RoleDirector:    "directeur ou directrice d'école",
+	RoleIT:          "DSI",
+	RoleTeacher:     "enseignant ou enseignante",
+}
+
+// Label returns the French label of a role (its code when it has none).
+func (r Role) Label() string { return labelOr(roleLabels, r) }

@@ -40,7 +40,7 @@ func TestTasksPerRole(t *testing.T) {
 		submitted := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: s.UAI, TeacherID: teacher.ID, State: store.RequestSubmitted})
 		elsewhere := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: other.UAI, State: store.RequestSubmitted})
 		authorised := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: s.UAI, TeacherID: teacher.ID, State: store.RequestAuthorised})
-		inReview := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: s.UAI, TeacherID: teacher.ID, State: store.RequestInReview})
+		inReview := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: s.UAI, TeacherID: teacher.ID, State: store.RequestInReview, InspectionOnly: true})
 		allOpinions := storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: s.UAI, TeacherID: teacher.ID, State: store.RequestInReview})
 		for _, u := range []store.User{it} {
 			role, _ := u.ReferentRole()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,3 +140,12 @@ func queryInt(r *http.Request, name string) (int64, bool, error) {
 func checkText(f FieldErrors, field, s string, maxLen int) { store.CheckText(f, field, s, maxLen) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// schoolYearParam returns the school year of a query: school_year, or
+// year, its older name, still accepted.
+func schoolYearParam(q url.Values) string {
+	if y := q.Get("school_year"); y != "" {
+		return y
+	}
+	return q.Get("year")
+}

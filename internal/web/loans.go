@@ -61,7 +61,7 @@ func (s *Server) writeLoanDetail(w http.ResponseWriter, r *http.Request, status 
 // listLoans answers GET /api/v1/loans?year=&school=&state=&pack=.
 func (s *Server) listLoans(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.LoanFilter{SchoolYear: q.Get("year"), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
+	f := store.LoanFilter{SchoolYear: schoolYearParam(q), SchoolUAI: q.Get("school"), State: store.LoanState(q.Get("state"))}
 	errs := FieldErrors{}
 	checkText(errs, "year", f.SchoolYear, 9)
 	checkText(errs, "school", f.SchoolUAI, 8)

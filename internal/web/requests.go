@@ -177,7 +177,7 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	qv := r.URL.Query()
-	f := store.RequestFilter{SchoolYear: qv.Get("year"), State: store.RequestState(qv.Get("state")), SchoolUAI: qv.Get("school")}
+	f := store.RequestFilter{SchoolYear: schoolYearParam(qv), State: store.RequestState(qv.Get("state")), SchoolUAI: qv.Get("school")}
 	fe := FieldErrors{}
 	checkText(fe, "year", f.SchoolYear, 9)
 	checkText(fe, "school", f.SchoolUAI, 8)
@@ -313,32 +313,16 @@ func (s *Server) refuseRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) opinionRequest(w http.ResponseWriter, r *http.Request) error {
-	check := func(in *actionInput, f FieldErrors) {
-		switch store.OpinionVerdict(in.Verdict) {
-		case store.OpinionFavourable, store.OpinionReserved, store.OpinionUnfavourable:
-		default:
-			f.Add("verdict", "avis attendu : favourable, reserved ou unfavourable")
-		}
-	}
-	return s.action(check, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
-		// The store picks the referent role the person speaks for.
+	return s.action(nil, func(ctx context.Context, a store.Actor, u store.User, q store.Request, in actionInput) (store.Request, error) {
+		// The store parses the verdict and picks the referent role the
+		// person speaks for.
 		return s.db.SetRequestOpinion(ctx, a, q.ID, in.Version, store.Opinion{Verdict: store.OpinionVerdict(in.Verdict), Comment: in.Comment})
 	})(w, r)
 }
 
 func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) error {
-	check := func(in *actionInput, f FieldErrors) {
-		switch store.RequestState(in.Decision) {
-		case store.RequestValidated:
-		case store.RequestRejected:
-			if in.Reason == "" {
-				f.Add("reason", "le motif du rejet est obligatoire")
-			}
-		default:
-			f.Add("decision", "décision attendue : validated ou rejected")
-		}
-	}
-	return s.action(check, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
+	return s.action(nil, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
+		// The store parses the decision and requires the rejection's reason.
 		return s.db.DecideRequestOverride(ctx, a, q.ID, in.Version, store.RequestState(in.Decision), in.Reason, in.OverrideReason)
 	})(w, r)
 }

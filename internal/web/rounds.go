@@ -12,6 +12,9 @@ import (
 // Every field but year is optional; on a re-run, absent fields keep the
 // values of the round re-run.
 type roundInput struct {
+	// SchoolYear is the round's school year; Year is its older name,
+	// still accepted.
+	SchoolYear     string `json:"school_year"`
 	Year           string `json:"year"`
 	LoanWeeks      int    `json:"loan_weeks"`
 	TurnaroundDays *int   `json:"turnaround_days"`
@@ -43,7 +46,10 @@ type pinInput struct {
 // dates are parsed here.
 func (in *roundInput) storeInput() (store.RoundInput, error) {
 	f := FieldErrors{}
-	out := store.RoundInput{SchoolYear: in.Year, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
+	if in.SchoolYear == "" {
+		in.SchoolYear = in.Year
+	}
+	out := store.RoundInput{SchoolYear: in.SchoolYear, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
 	if in.TurnaroundDays != nil {
 		out.TurnaroundDays = *in.TurnaroundDays
 		if out.TurnaroundDays == 0 {
@@ -133,7 +139,7 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 
 // listRounds answers GET /api/v1/rounds[?year=2026-2027], newest first.
 func (s *Server) listRounds(w http.ResponseWriter, r *http.Request) error {
-	year := r.URL.Query().Get("year")
+	year := schoolYearParam(r.URL.Query())
 	if year != "" && !store.ValidSchoolYear(year) {
 		return FieldErrors{"year": "année scolaire attendue au format 2026-2027"}.Err()
 	}

@@ -131,7 +131,7 @@ func WriteSynthesisCSV(w io.Writer, syn store.Synthesis) error {
 // year defaults to the current school year.
 func (s *Server) exportQuery(r *http.Request) (year, format string, err error) {
 	q := r.URL.Query()
-	year, format = q.Get("year"), q.Get("format")
+	year, format = schoolYearParam(q), q.Get("format")
 	f := FieldErrors{}
 	checkText(f, "year", year, 9)
 	if year != "" && !validYearName(year) {

@@ -25,6 +25,10 @@ type RequestOpts struct {
 	ExtensionWeeks   int
 	// Incomplete leaves the commitments and the secure storage unchecked.
 	Incomplete bool
+	// InspectionOnly leaves a request in review with the inspection's
+	// opinion alone (IT and the education department still to give
+	// theirs); by default a request in review has all three.
+	InspectionOnly bool
 }
 
 // RequestContent returns complete, submittable content for a request of
@@ -84,7 +88,7 @@ func Request(t testing.TB, db *store.DB, opts *RequestOpts) store.Request {
 	if err != nil {
 		t.Fatalf("create request: %v", err)
 	}
-	if err := DriveRequest(ctx, db, &q, opts.State); err != nil {
+	if err := driveRequest(ctx, db, &q, opts.State, opts.InspectionOnly); err != nil {
 		t.Fatalf("drive request %d to %s: %v", q.ID, opts.State, err)
 	}
 	return q
@@ -93,6 +97,10 @@ func Request(t testing.TB, db *store.DB, opts *RequestOpts) store.Request {
 // DriveRequest moves a draft request to state through the workflow, with
 // new users of the right roles as actors.
 func DriveRequest(ctx context.Context, db *store.DB, q *store.Request, state store.RequestState) error {
+	return driveRequest(ctx, db, q, state, false)
+}
+
+func driveRequest(ctx context.Context, db *store.DB, q *store.Request, state store.RequestState, inspectionOnly bool) error {
 	if state == "" || state == store.RequestDraft {
 		return nil
 	}
@@ -122,7 +130,7 @@ func DriveRequest(ctx context.Context, db *store.DB, q *store.Request, state sto
 	}
 	*q, err = db.SetRequestOpinion(ctx, store.Actor{UserID: insp.ID}, q.ID, q.Version,
 		store.Opinion{Role: store.RoleInspection, Verdict: store.OpinionFavourable, Comment: "Projet solide."})
-	if err != nil {
+	if err != nil || (state == store.RequestInReview && inspectionOnly) {
 		return err
 	}
 	// A decision needs the three referents' opinions: a request in review
