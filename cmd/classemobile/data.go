@@ -85,8 +85,9 @@ func runData(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Retention (kept from %s, cutoff %s): %d requests, %d loans, %d users, %d audit entries anonymised; %d revoked API tokens deleted\n",
-			rep.KeptFrom, rep.Cutoff.Format("2006-01-02"), rep.Requests, rep.Loans, rep.Users, rep.AuditEvents, rep.APITokens)
+		fmt.Fprintf(e.stdout, "Retention (kept from %s, cutoff %s): %d requests, %d loans, %d users, %d audit entries anonymised; %d revoked API tokens, %d expired sign-in links, %d ended sessions, %d old link requests deleted\n",
+			rep.KeptFrom, rep.Cutoff.Format("2006-01-02"), rep.Requests, rep.Loans, rep.Users, rep.AuditEvents, rep.APITokens,
+			rep.LoginTokens, rep.Sessions, rep.LoginAttempts)
 		return nil
 	}
 }

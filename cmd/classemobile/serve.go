@@ -79,7 +79,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: srv, Printer: srv, Logger: logger,
-		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location})
+		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location, Metrics: m})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -45,6 +46,8 @@ type Deps struct {
 	Location *time.Location
 	// NowFunc returns the current time. Defaults to time.Now.
 	NowFunc func() time.Time
+	// Metrics counts sign-ins; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // App is the web application's handler.
@@ -62,6 +65,7 @@ type App struct {
 	pages   *templates
 	mux     *http.ServeMux
 	handler http.Handler
+	metrics *metrics.Metrics
 	mailWG  sync.WaitGroup // sign-in e-mails being sent
 }
 
@@ -72,7 +76,7 @@ func New(d Deps) (*App, error) {
 		return nil, errors.New("app: DB and Mailer are required")
 	}
 	a := &App{db: d.DB, mailer: d.Mailer, api: d.API, printer: d.Printer, logger: d.Logger,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), town: d.Town, loc: d.Location, now: d.NowFunc}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), town: d.Town, loc: d.Location, now: d.NowFunc, metrics: d.Metrics}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -41,13 +42,57 @@ func benchData(b *testing.B, db *store.DB) map[string]store.User {
 	return people
 }
 
+// nationalPeople picks, in a database seeded by « classemobile demo
+// --size national », one person of each role the pages are measured for:
+// the teacher of a request in review, that school's director, the
+// referents and the coordinator.
+func nationalPeople(b *testing.B, db *store.DB) map[string]store.User {
+	ctx := context.Background()
+	people := map[string]store.User{}
+	var row struct {
+		ID        int64  `bun:"id"`
+		TeacherID int64  `bun:"teacher_id"`
+		SchoolUAI string `bun:"school_uai"`
+	}
+	require.NoError(b, db.Bun().NewRaw(`SELECT id, teacher_id, school_uai FROM requests WHERE state = 'in_review' ORDER BY id LIMIT 1`).Scan(ctx, &row))
+	people["request"] = store.User{ID: row.ID}
+	pick := func(key, query string, args ...any) {
+		var id int64
+		require.NoError(b, db.Bun().NewRaw(query, args...).Scan(ctx, &id), key)
+		u, err := db.User(ctx, id)
+		require.NoError(b, err, key)
+		people[key] = u
+	}
+	pick("teacher", "SELECT ?", row.TeacherID)
+	pick("director", "SELECT user_id FROM user_roles WHERE role = 'director' AND school_uai = ? ORDER BY user_id LIMIT 1", row.SchoolUAI)
+	for _, r := range []store.Role{store.RoleCoordinator, store.RoleInspection, store.RoleIT, store.RoleEducation} {
+		pick(string(r), "SELECT user_id FROM user_roles WHERE role = ? ORDER BY user_id LIMIT 1", string(r))
+	}
+	return people
+}
+
 // BenchmarkPages measures the server time of the main pages with data of
 // the demo's size (SQLite), and reports the median and 95th percentile.
+// With BENCH_NATIONAL_DB naming a SQLite file seeded by « classemobile
+// demo --size national --db FILE » (2,000 schools, 8,000 requests), it
+// measures the same pages on it too (sessions are added to that file).
 //
 //	go test -run '^$' -bench Pages ./internal/app
+//	BENCH_NATIONAL_DB=/tmp/national.db go test -run '^$' -bench Pages ./internal/app
 func BenchmarkPages(b *testing.B) {
-	db := storetest.NewSQLite(b)
-	people := benchData(b, db)
+	b.Run("demo", func(b *testing.B) {
+		db := storetest.NewSQLite(b)
+		benchPages(b, db, benchData(b, db))
+	})
+	if f := os.Getenv("BENCH_NATIONAL_DB"); f != "" {
+		b.Run("national", func(b *testing.B) {
+			db := storetest.OpenURL(b, "sqlite:"+f)
+			benchPages(b, db, nationalPeople(b, db))
+		})
+	}
+}
+
+func benchPages(b *testing.B, db *store.DB, people map[string]store.User) {
 	a, err := New(Deps{DB: db, Mailer: &mailbox{}, BaseURL: "http://localhost:8080"})
 	require.NoError(b, err)
 	cookie := func(u store.User) *http.Cookie {

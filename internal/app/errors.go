@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
@@ -149,9 +150,13 @@ func (a *App) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	p := &errorPage{Layout: Layout{Title: pe.Title}, Status: pe.Status, Message: nbsp(pe.Message), Conflict: nbsp(pe.Conflict),
 		Back: pe.Back, BackLabel: pe.BackLabel}
 	if pe.Status >= 500 {
-		b := make([]byte, 6)
-		rand.Read(b)
-		p.Reference = hex.EncodeToString(b)
+		// The request id, when the observer gave one, is the reference: the
+		// same as in the X-Request-Id header and the access log line.
+		if p.Reference = observe.RequestID(r.Context()); p.Reference == "" {
+			b := make([]byte, 6)
+			rand.Read(b)
+			p.Reference = hex.EncodeToString(b)
+		}
 		a.logger.ErrorContext(r.Context(), "Page failed", "method", r.Method, "path", r.URL.Path, "reference", p.Reference, "error", err)
 	} else if pe.Err != nil {
 		a.logger.DebugContext(r.Context(), "Page refused", "method", r.Method, "path", r.URL.Path, "status", pe.Status, "error", pe.Err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
@@ -52,6 +53,7 @@ type testBundle struct {
 
 type bundleOpts struct {
 	baseURL string // defaults to the test server's URL
+	metrics *metrics.Metrics
 }
 
 func newBundle(t *testing.T, db *store.DB, opts *bundleOpts) *testBundle {
@@ -69,7 +71,7 @@ func newBundle(t *testing.T, db *store.DB, opts *bundleOpts) *testBundle {
 	if base == "" {
 		base = b.srv.URL
 	}
-	b.app, err = New(Deps{DB: db, Mailer: b.mail, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: base})
+	b.app, err = New(Deps{DB: db, Mailer: b.mail, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: base, Metrics: opts.metrics})
 	require.NoError(t, err)
 	return b
 }

@@ -69,6 +69,10 @@ func TestPagesByRole(t *testing.T) {
 		pages := []string{"/", "/demandes", "/demandes?annee=2026-2027&etat=soumise&tri=ecole", "/demandes/nouvelle",
 			reqA, reqB, editA, "/ecole", "/avis", fmt.Sprintf("/avis?demande=%d", c.auth.ID), "/validation",
 			"/validation?etat=avis-manquants", conv, inv, "/accessibilite", "/mentions-legales", "/pas-de-page"}
+		adminPages := []string{"/admin/personnes", "/admin/personnes?role=teacher&ecole=" + c.schoolB.UAI + "&page=2",
+			"/admin/personnes/nouvelle", "/admin/personnes/import", fmt.Sprintf("/admin/personnes/%d", c.people["teacherA"].ID),
+			fmt.Sprintf("/admin/personnes/%d/desactivation", c.people["teacherA"].ID)}
+		pages = append(pages, adminPages...)
 		ok, forbid, hidden := http.StatusOK, http.StatusForbidden, http.StatusNotFound
 		want := map[string]map[string]int{
 			"teacherA": {"/demandes/nouvelle": ok, reqA: ok, reqB: hidden, editA: http.StatusSeeOther, "/ecole": forbid, "/avis": forbid,
@@ -85,6 +89,15 @@ func TestPagesByRole(t *testing.T) {
 				fmt.Sprintf("/avis?demande=%d", c.auth.ID): ok, "/validation": forbid, "/validation?etat=avis-manquants": forbid, conv: ok, inv: ok},
 			"coordinator": {"/demandes/nouvelle": forbid, reqA: ok, reqB: ok, editA: forbid, "/ecole": forbid, "/avis": forbid,
 				fmt.Sprintf("/avis?demande=%d", c.auth.ID): forbid, "/validation": ok, "/validation?etat=avis-manquants": ok, conv: ok, inv: ok},
+		}
+		// The people administration is the coordinator's alone.
+		for role, statuses := range want {
+			for _, path := range adminPages {
+				statuses[path] = forbid
+				if role == "coordinator" {
+					statuses[path] = ok
+				}
+			}
 		}
 		for role, statuses := range want {
 			t.Run(role, func(t *testing.T) {
@@ -123,6 +136,7 @@ func TestPagesByRole(t *testing.T) {
 				assert.Equal(t, statuses["/ecole"] == ok, strings.Contains(home.Body, `href="/ecole"`), "%s: Mon école in the navigation", role)
 				assert.Equal(t, statuses["/avis"] == ok, strings.Contains(home.Body, `href="/avis"`), "%s: Avis in the navigation", role)
 				assert.Equal(t, statuses["/validation"] == ok, strings.Contains(home.Body, `href="/validation"`), "%s: Validation in the navigation", role)
+				assert.Equal(t, statuses["/admin/personnes"] == ok, strings.Contains(home.Body, `href="/admin/personnes"`), "%s: Personnes in the navigation", role)
 				assert.Contains(t, home.Body, c.people[role].Name, "the header names the person")
 				assert.Contains(t, home.Body, "Se déconnecter")
 			})

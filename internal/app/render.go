@@ -229,8 +229,11 @@ func navFor(u store.User, path string) []NavItem {
 		label = "Mes demandes"
 	}
 	items = append(items, NavItem{Label: label, Href: "/demandes"})
+	if u.Can(store.ActPeopleManage) {
+		items = append(items, NavItem{Label: "Personnes", Href: "/admin/personnes"})
+	}
 	for i := range items {
-		items[i].Current = items[i].Href == path
+		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/"))
 	}
 	return items
 }

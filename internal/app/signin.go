@@ -82,14 +82,17 @@ func (a *App) signInSend(w http.ResponseWriter, r *http.Request) error {
 	link, err := a.db.RequestLoginLink(r.Context(), email, clientIP(r))
 	switch {
 	case errors.Is(err, store.ErrRateLimited):
+		a.metrics.SignIn("link", "rate_limited")
 		return &pageError{Status: http.StatusTooManyRequests, Title: "Trop de demandes",
 			Message: fmt.Sprintf("Trop de liens de connexion ont été demandés en peu de temps. Attendez %d minutes, puis recommencez\u00a0; le dernier lien reçu reste valable 15 minutes.", int(store.LoginWindow.Minutes())),
 			Back:    "/connexion", BackLabel: "Revenir à la connexion"}
 	case errors.Is(err, store.ErrNotFound):
 		// Same answer as for a known address.
+		a.metrics.SignIn("link", "unknown")
 	case err != nil:
 		return err
 	default:
+		a.metrics.SignIn("link", "sent")
 		a.sendSignInLink(link, suite)
 	}
 	to := "/connexion/envoye"
@@ -170,6 +173,7 @@ func (a *App) signInConsume(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, secret, u, err := a.db.ConsumeLoginToken(r.Context(), token, r.UserAgent())
 	if errors.Is(err, store.ErrLoginTokenInvalid) {
+		a.metrics.SignIn("token", "refused")
 		return &pageError{Status: http.StatusGone, Title: "Lien expiré ou déjà utilisé",
 			Message: "Ce lien de connexion n'est plus valable\u00a0: un lien ne sert qu'une fois et expire au bout de 15 minutes. Demandez-en un nouveau\u00a0; il arrive en quelques instants.",
 			Back:    back, BackLabel: "Recevoir un nouveau lien"}
@@ -183,6 +187,7 @@ func (a *App) signInConsume(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a.setSessionCookie(w, secret)
+	a.metrics.SignIn("token", "ok")
 	return a.redirect(w, r, orHome(suite), "Bonjour "+u.Name+", vous êtes connecté·e.")
 }
 
@@ -193,5 +198,6 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	a.clearSessionCookie(w)
+	a.metrics.SignIn("session", "signed_out")
 	return a.redirect(w, r, "/connexion", "Vous êtes déconnecté·e. À bientôt\u00a0!")
 }

@@ -171,6 +171,10 @@ func (s *Scheduler) retention(ctx context.Context, today calendar.Date) {
 	s.m.Retention("users", rep.Users)
 	s.m.Retention("audit_events", rep.AuditEvents)
 	s.m.Retention("api_tokens", rep.APITokens)
+	s.m.Retention("login_tokens", rep.LoginTokens)
+	s.m.Retention("sessions", rep.Sessions)
+	s.m.Retention("login_attempts", rep.LoginAttempts)
 	s.logger.InfoContext(ctx, "Retention applied", "kept_from", rep.KeptFrom, "requests", rep.Requests, "loans", rep.Loans,
-		"users", rep.Users, "audit_events", rep.AuditEvents, "api_tokens", rep.APITokens)
+		"users", rep.Users, "audit_events", rep.AuditEvents, "api_tokens", rep.APITokens,
+		"login_tokens", rep.LoginTokens, "sessions", rep.Sessions, "login_attempts", rep.LoginAttempts)
 }

@@ -301,3 +301,9 @@ func (m *Metrics) RequestCounter(kind, route, method, code string) prometheus.Co
 func (m *Metrics) FeedCounter(result string) prometheus.Counter {
 	return m.feeds.WithLabelValues(result)
 }
+
+// SignInCounter returns the sign-in counter of one method and result
+// (tests).
+func (m *Metrics) SignInCounter(method, result string) prometheus.Counter {
+	return m.signIns.WithLabelValues(method, result)
+}

@@ -449,3 +449,9 @@ func (db *DB) person(ctx context.Context, id int64) (Person, error) {
 	}
 	return peopleOf(ctx, db.bun, rows[:1])
 }
+
+// Person returns one person, disabled or not, by id. Returns ErrNotFound.
+func (db *DB) Person(ctx context.Context, id int64) (_ Person, err error) {
+	defer wrapf(&err, "Person(%d)", id)
+	return db.person(ctx, id)
+}

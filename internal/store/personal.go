@@ -47,6 +47,12 @@ type RetentionReport struct {
 	Users       int       `json:"users"`
 	AuditEvents int       `json:"audit_events"`
 	APITokens   int       `json:"api_tokens"`
+	// Sign-in data past its use, deleted whatever the cutoff: login
+	// tokens expired, sessions ended (revoked, expired or idle too long),
+	// link requests older than the rate-limit window.
+	LoginTokens   int `json:"login_tokens"`
+	Sessions      int `json:"sessions"`
+	LoginAttempts int `json:"login_attempts"`
 }
 
 // ApplyRetention anonymises the personal data the service no longer needs
@@ -59,7 +65,10 @@ type RetentionReport struct {
 // keep the actor's role, not the actor, and lose the personal fields of
 // their before/after states; accounts disabled before the cutoff lose
 // their name and e-mail; API tokens revoked before it are deleted. Each
-// row is anonymised once.
+// row is anonymised once. Sign-in data is deleted as soon as it is
+// useless: expired login tokens, ended sessions (revoked, past their end
+// or idle longer than SessionIdle) and link requests older than
+// LoginWindow.
 func (db *DB) ApplyRetention(ctx context.Context, o RetentionOptions) (_ RetentionReport, err error) {
 	defer wrapf(&err, "ApplyRetention")
 	if o.Years <= 0 {
@@ -108,12 +117,34 @@ func (db *DB) ApplyRetention(ctx context.Context, o RetentionOptions) (_ Retenti
 		}
 		n, _ := res.RowsAffected()
 		rep.APITokens = int(n)
+		if rep.LoginTokens, rep.Sessions, rep.LoginAttempts, err = deleteSignInData(ctx, tx, now); err != nil {
+			return err
+		}
 		if rep.Requests+rep.Users+rep.AuditEvents+rep.APITokens > 0 {
 			return Audit(ctx, tx, now, Actor{}, "retention.apply", "retention", rep.KeptFrom, nil, rep)
 		}
 		return nil
 	})
 	return rep, err
+}
+
+// deleteSignInData deletes the sign-in rows that can no longer serve:
+// they hold who signed in when, from which browser.
+func deleteSignInData(ctx context.Context, tx bun.Tx, now time.Time) (tokens, sessions, attempts int, err error) {
+	counts := make([]int, 3)
+	for i, q := range []*bun.RawQuery{
+		tx.NewRaw("DELETE FROM login_tokens WHERE expires_at <= ?", now),
+		tx.NewRaw("DELETE FROM sessions WHERE revoked_at IS NOT NULL OR expires_at <= ? OR last_seen_at <= ?", now, now.Add(-SessionIdle)),
+		tx.NewRaw("DELETE FROM login_attempts WHERE at <= ?", now.Add(-LoginWindow)),
+	} {
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		n, _ := res.RowsAffected()
+		counts[i] = int(n)
+	}
+	return counts[0], counts[1], counts[2], nil
 }
 
 // anonymiseRequests replaces the personal data of requests ids and of

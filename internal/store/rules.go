@@ -56,6 +56,7 @@ const (
 	ActIncidentResolve  Action = "incident.resolve"
 	ActFeedManage       Action = "feed.manage"
 	ActReminderManage   Action = "reminder.manage"
+	ActPeopleManage     Action = "people.manage"
 )
 
 // Role groups of the action table.
@@ -107,6 +108,7 @@ var actionRoles = map[Action][]Role{
 	ActIncidentResolve:  {RoleCoordinator, RoleIT},
 	ActFeedManage:       {RoleCoordinator, RoleDirector},
 	ActReminderManage:   {RoleCoordinator},
+	ActPeopleManage:     {RoleCoordinator},
 }
 
 // Actions lists every action, sorted.

@@ -49,6 +49,7 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActIncidentResolve:  {store.RoleCoordinator, store.RoleIT},
 	store.ActFeedManage:       {store.RoleCoordinator, store.RoleDirector},
 	store.ActReminderManage:   {store.RoleCoordinator},
+	store.ActPeopleManage:     {store.RoleCoordinator},
 }
 
 func TestActionTable(t *testing.T) {

@@ -192,3 +192,69 @@ func TestSessionsOfDisabledPerson(t *testing.T) {
 		assert.ErrorIs(t, err, store.ErrNotFound, "no link for a disabled person")
 	})
 }
+
+func TestRetentionDeletesSignInData(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)}
+		db.SetNowFunc(c.now)
+		u, _ := storetest.User(t, db, nil)
+		count := func(table string) int {
+			var n int
+			require.NoError(t, db.Bun().NewRaw("SELECT count(*) FROM "+table).Scan(ctx, &n))
+			return n
+		}
+		signIn := func() string {
+			link, err := db.NewLoginLink(ctx, u.ID)
+			require.NoError(t, err)
+			_, secret, _, err := db.ConsumeLoginToken(ctx, link.Token, "")
+			require.NoError(t, err)
+			return secret
+		}
+
+		// Early in the day: a session left idle, a revoked one, an old
+		// link request and a link never used.
+		idle := signIn()
+		require.NoError(t, db.RevokeSession(ctx, signIn()))
+		_, err := db.RequestLoginLink(ctx, u.Email, "192.0.2.1")
+		require.NoError(t, err)
+		old := count("login_attempts")
+		require.Positive(t, old)
+		c.add(store.SessionIdle + time.Minute)
+
+		// Now: a live session, a link still valid, a fresh link request.
+		live := signIn()
+		fresh, err := db.RequestLoginLink(ctx, u.Email, "192.0.2.1")
+		require.NoError(t, err)
+		require.Equal(t, 5, count("login_tokens"))
+		require.Equal(t, 3, count("sessions"))
+		recent := count("login_attempts") - old
+		require.Positive(t, recent)
+
+		rep, err := db.ApplyRetention(ctx, store.RetentionOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 3, rep.LoginTokens, "the expired links, used or not")
+		assert.Equal(t, 2, rep.Sessions, "the idle and the revoked sessions")
+		assert.Equal(t, old, rep.LoginAttempts, "the request older than the rate-limit window")
+		assert.Equal(t, 2, count("login_tokens"), "the live session's link and the fresh one, not yet expired")
+		assert.Equal(t, 1, count("sessions"))
+		assert.Equal(t, recent, count("login_attempts"))
+
+		_, _, err = db.SessionUser(ctx, live)
+		assert.NoError(t, err, "the live session survives")
+		_, _, err = db.SessionUser(ctx, idle)
+		assert.ErrorIs(t, err, store.ErrNoSession)
+		_, _, _, err = db.ConsumeLoginToken(ctx, fresh.Token, "")
+		assert.NoError(t, err, "the valid link still works")
+
+		// Past the session's absolute end, it goes too.
+		c.add(store.SessionMax)
+		rep, err = db.ApplyRetention(ctx, store.RetentionOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 2, rep.Sessions, "both remaining sessions ended")
+		assert.Zero(t, count("sessions"))
+		assert.Zero(t, count("login_attempts"))
+		assert.Zero(t, count("login_tokens"))
+	})
+}
