@@ -1,4 +1,5 @@
-// Package jobs runs classemobile's nightly job: the reminders of issue 7.
+// Package jobs runs classemobile's nightly job: the loan reminders, the
+// round notices, the task digests and the retention of personal data.
 //
 // A Runner computes, for a Europe/Paris date, every reminder due by that day
 // from the loans as they are (training, agreement, pickup, return, overdue,

@@ -36,7 +36,9 @@ type Schedule struct {
 	ExtensionAfter []int
 }
 
-// DefaultSchedule returns the offsets of issue 7.
+// DefaultSchedule returns the default reminder offsets: for each kind, the
+// days before (or after) its loan date on which a reminder is due.
+// REMINDER_SCHEDULE overrides them.
 func DefaultSchedule() Schedule {
 	return Schedule{
 		TrainingBefore:  []int{14, 7},

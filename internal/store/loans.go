@@ -255,7 +255,7 @@ type loanPackRow struct {
 	Label string `bun:"label,scanonly"`
 }
 
-// loanRequest is what loans need of a request (table of issue 3).
+// loanRequest is what loans need of a request (a row of the requests table).
 type loanRequest struct {
 	ID              int64
 	SchoolYear      string

@@ -15,8 +15,9 @@ import (
 // ReminderKind names what a reminder is about.
 type ReminderKind string
 
-// The reminder kinds (issue 7). Offsets and recipients are decided by the
-// jobs package; the store only keeps the ledger.
+// The reminder kinds, one per loan step that needs a nudge. Offsets and
+// recipients are decided by the jobs package; the store only keeps the
+// ledger.
 const (
 	// ReminderTraining: the teacher's training is still not done before pickup.
 	ReminderTraining ReminderKind = "training"

@@ -30,7 +30,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/calendar/{year}", s.allow(store.ActRead, s.getCalendar))
 	m.Handle("PUT /api/v1/calendar/{year}/loan-policy", s.allow(store.ActRoundWrite, s.setLoanPolicy))
 
-	// Requests (issue 3).
+	// Requests: the call for projects, from draft to decision.
 	m.Handle("POST /api/v1/requests", s.allow(store.ActRequestCreate, s.createRequest))
 	m.Handle("GET /api/v1/requests", s.allow(store.ActRequestRead, s.listRequests))
 	m.Handle("GET /api/v1/requests/{id}", s.allow(store.ActRequestRead, s.getRequest))
@@ -45,7 +45,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/requests/{id}/training", s.allow(store.ActTrainingRecord, s.recordRequestTraining))
 	m.Handle("GET /api/v1/synthesis", s.allow(store.ActSynthesisRead, s.getSynthesis))
 
-	// Rounds (issue 4).
+	// Allocation rounds.
 	m.Handle("POST /api/v1/rounds", s.allow(store.ActRoundWrite, s.createRound))
 	m.Handle("GET /api/v1/rounds", s.allow(store.ActRoundRead, s.listRounds))
 	m.Handle("GET /api/v1/rounds/{id}", s.allow(store.ActRoundRead, s.getRound))
@@ -55,7 +55,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/rounds/{id}/notices", s.allow(store.ActRoundWrite, s.roundNotices))
 	m.Handle("GET /api/v1/notices", s.allow(store.ActRead, s.myNotices))
 
-	// Loans (issue 5).
+	// Loans: agreement, pickup, extension, return, closure, assessment.
 	m.Handle("GET /api/v1/loans", s.allow(store.ActLoanRead, s.listLoans))
 	m.Handle("POST /api/v1/loans", s.allow(store.ActLoanCreate, s.createLoan))
 	m.Handle("GET /api/v1/loans/{id}", s.allow(store.ActLoanRead, s.getLoan))
@@ -77,13 +77,13 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/incidents/{id}/resolve", s.allow(store.ActIncidentResolve, s.resolveIncident))
 	m.Handle("GET /api/v1/assessments", s.allow(store.ActAssessmentRead, s.listAssessments))
 
-	// Feeds (issue 6).
+	// iCal feeds.
 	m.Handle("GET /api/v1/feeds", s.allow(store.ActFeedManage, s.listFeeds))
 	m.Handle("POST /api/v1/feeds", s.allow(store.ActFeedManage, s.createFeed))
 	m.Handle("DELETE /api/v1/feeds", s.allow(store.ActFeedManage, s.deleteFeed))
 	m.HandleFunc(feedPattern, s.getFeedICS) // and HEAD; no auth: the token is the secret
 
-	// Reminders (issue 7).
+	// The reminders' ledger.
 	m.Handle("GET /api/v1/reminders", s.allow(store.ActReminderManage, s.listReminders))
 	m.Handle("POST /api/v1/reminders/{id}/retry", s.allow(store.ActReminderManage, s.retryReminder))
 }

@@ -1,4 +1,4 @@
--- Loans (issue 5): a validated request gets one or more packs for a range
+-- Loans: a validated request gets one or more packs for a range
 -- of school days. One row per (loan, pack) in loan_packs carries the busy
 -- range [pickup_day, busy_until), busy_until being the return day plus the
 -- turnaround; an exclusion constraint keeps the busy ranges of one pack

@@ -1,4 +1,4 @@
--- Allocation rounds (issue 4): one run of the allocation engine for a school
+-- Allocation rounds: one run of the allocation engine for a school
 -- year, stored as a draft with the parameters and weights it used, the loans
 -- it proposes, the requests it leaves unserved (with the engine's reason)
 -- and the coordinator's pins. Publishing creates the loans and supersedes

@@ -1,4 +1,4 @@
--- Reminders (issue 7): the ledger of the nightly job. One row per
+-- Reminders: the ledger of the nightly job. One row per
 -- (loan, kind, due date, recipient), inserted idempotently each night for
 -- what is due, then claimed with a lease, sent (or skipped with a reason)
 -- and marked. The unique key is what makes a reminder go out at most once

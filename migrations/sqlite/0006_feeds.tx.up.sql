@@ -1,4 +1,4 @@
--- iCal feeds (issue 6): secret feed tokens per scope (a school, a pack, or
+-- iCal feeds: secret feed tokens per scope (a school, a pack, or
 -- everything for the coordinator), and the revisions of feed events.
 
 -- One row per token ever issued. Only the SHA-256 of the token is kept. A

@@ -36,7 +36,7 @@ type LoanRequest struct {
 }
 
 // ValidatedRequest inserts a request already in state validated, directly
-// in the table of issue 3 (so loan tests do not walk the whole request
+// in the requests table (so loan tests do not walk the whole request
 // workflow).
 func ValidatedRequest(t testing.TB, db *store.DB, opts *ValidatedRequestOpts) LoanRequest {
 	t.Helper()
