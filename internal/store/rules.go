@@ -297,6 +297,10 @@ func errRoleForbidden() *RuleError {
 
 // errHidden is the refusal of a resource the person may not see: like a
 // resource that does not exist.
+// Hidden is the answer to a person who may not see a resource: it does
+// not exist for them (not_found).
+func Hidden() *RuleError { return errHidden() }
+
 func errHidden() *RuleError {
 	return &RuleError{Kind: RuleNotFound, Code: "not_found", Message: "Ressource introuvable."}
 }
