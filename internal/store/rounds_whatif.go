@@ -175,7 +175,6 @@ func (db *DB) SaveWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfIn
 	return db.WhatIf(ctx, row.ID)
 }
 
-
 // WhatIf returns a what-if with its difference from its round. Returns
 // ErrNotFound.
 func (db *DB) WhatIf(ctx context.Context, id int64) (_ WhatIf, err error) {
