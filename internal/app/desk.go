@@ -148,10 +148,10 @@ func (a *App) deskAgenda(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Tables = append(p.Tables, t)
 	}
-	table("Retours en retard", "Retours et retraits en retard, les retours d'abord", "Aucun retour en retard.", ag.Overdue)
-	table("Cette semaine, du "+deskDay(ag.Monday)+" au "+deskDay(ag.Monday.AddDays(6)), "Retraits et retours de cette semaine",
+	table("En retard", "Retours et retraits en retard, les retours d'abord", "Aucun retour ni retrait en retard.", ag.Overdue)
+	table("Cette semaine, du "+deskDay(ag.Monday)+" au "+deskDay(ag.Monday.AddDays(4)), "Retraits et retours de cette semaine",
 		"Aucun retrait ni retour prévu cette semaine.", ag.ThisWeek)
-	table("La semaine prochaine, du "+deskDay(ag.NextMonday)+" au "+deskDay(ag.NextMonday.AddDays(6)), "Retraits et retours de la semaine prochaine",
+	table("La semaine prochaine, du "+deskDay(ag.NextMonday)+" au "+deskDay(ag.NextMonday.AddDays(4)), "Retraits et retours de la semaine prochaine",
 		"Aucun retrait ni retour prévu la semaine prochaine.", ag.NextWeek)
 	return a.render(w, r, http.StatusOK, "desk_agenda", p)
 }

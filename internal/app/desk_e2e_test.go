@@ -4,23 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // TestBrowserDesk runs the pickup and return desk in chromium on a
@@ -37,36 +33,9 @@ func TestBrowserDesk(t *testing.T) {
 	now := calendar.MustParseDate("2026-11-02").Time().Add(8 * time.Hour)
 	db := base.WithClock(func() time.Time { return now })
 	ctx := context.Background()
-	school := storetest.School(t, db, &storetest.SchoolOpts{Name: "École élémentaire Alexandre Dumas"})
-	people := map[string]store.User{}
-	for _, p := range []struct {
-		key  string
-		opts storetest.UserOpts
-	}{
-		{"teacher", storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI, Email: "julien.martin@example.fr", Name: "Julien Martin"}},
-		{"director", storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: school.UAI, Email: "nadia.haddad@example.fr", Name: "Nadia Haddad"}},
-		{"it", storetest.UserOpts{Role: store.RoleIT, Email: "dsi@example.fr", Name: "Karim Benali"}},
-		{"coordinator", storetest.UserOpts{Role: store.RoleCoordinator, Email: "coordination@example.fr", Name: "Claire Morel"}},
-	} {
-		u, _ := storetest.User(t, db, &p.opts)
-		people[p.key] = u
-	}
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL,
-		NowFunc: func() time.Time { return now }})
-	require.NoError(t, err)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 1280))...)
+	site := newBrowserSite(t, db, func() time.Time { return now })
+	school, people, srv, a, outbox := site.school, site.people, site.srv, site.app, site.outbox
+	allocCtx, cancel := browserAllocator(ctx, chromium, 1280, 1280)
 	defer cancel()
 	shots := os.Getenv("SCREENSHOTS")
 

@@ -14,12 +14,25 @@ import (
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
-// countRows counts the rows of a query.
-func countRows(t *testing.T, db *store.DB, query string, args ...any) int {
+// deskCount counts the rows of a query.
+func deskCount(t *testing.T, db *store.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, db.Bun().NewRaw(query, args...).Scan(context.Background(), &n))
 	return n
+}
+
+// deskLoan creates a loan of a validated request on the pack from the
+// school week, signed by both parties when sign is set.
+func deskLoan(t *testing.T, db *store.DB, packID int64, week int, sign bool) store.Loan {
+	t.Helper()
+	req := storetest.ValidatedRequest(t, db, nil)
+	l, err := db.CreateLoan(context.Background(), store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{packID}, StartWeek: week})
+	require.NoError(t, err)
+	if sign {
+		signLoan(t, db, l)
+	}
+	return l
 }
 
 // TestDeskIdempotentSheets: the desk checklist posted twice with the same
@@ -34,14 +47,7 @@ func TestDeskIdempotentSheets(t *testing.T) {
 		it, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleIT})
 		pack := storetest.Pack(t, db, nil)
 		other := storetest.Pack(t, db, nil)
-		req := storetest.ValidatedRequest(t, db, nil)
-		req2 := storetest.ValidatedRequest(t, db, nil)
-		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{pack.ID}, StartWeek: 0})
-		require.NoError(t, err)
-		l2, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req2.ID, PackIDs: []int64{other.ID}, StartWeek: 0})
-		require.NoError(t, err)
-		signLoan(t, db, l)
-		signLoan(t, db, l2)
+		l, l2 := deskLoan(t, db, pack.ID, 0, true), deskLoan(t, db, other.ID, 0, true)
 		day := at(db, "2026-09-01")
 
 		lines := allPresent(t, db, l.ID)
@@ -52,7 +58,7 @@ func TestDeskIdempotentSheets(t *testing.T) {
 
 		bad := in
 		bad.IdempotencyKey = "court"
-		_, err = day.PickUp(ctx, it, l.ID, bad)
+		_, err := day.PickUp(ctx, it, l.ID, bad)
 		require.Error(t, err, "a malformed key is refused")
 
 		// Two posts racing with one key, then a third after both.
@@ -71,8 +77,8 @@ func TestDeskIdempotentSheets(t *testing.T) {
 		got, err := day.PickUp(ctx, it, l.ID, in)
 		require.NoError(t, err, "the same form posted again is answered, not refused")
 		assert.Equal(t, store.LoanPickedUp, got.State)
-		assert.Equal(t, 1, countRows(t, db, "SELECT count(*) FROM loan_sheets WHERE loan_id = ?", l.ID))
-		assert.Equal(t, 1, countRows(t, db, "SELECT count(*) FROM audit_events WHERE action = 'loan.pickup' AND entity_id = ?", strconv.FormatInt(l.ID, 10)))
+		assert.Equal(t, 1, deskCount(t, db, "SELECT count(*) FROM loan_sheets WHERE loan_id = ?", l.ID))
+		assert.Equal(t, 1, deskCount(t, db, "SELECT count(*) FROM audit_events WHERE action = 'loan.pickup' AND entity_id = ?", strconv.FormatInt(l.ID, 10)))
 
 		// The key of loan l cannot record loan l2's pickup.
 		in2 := store.SheetInput{SchoolPerson: "Paul", Lines: allPresent(t, db, l2.ID), IdempotencyKey: in.IdempotencyKey}
@@ -97,7 +103,7 @@ func TestDeskIdempotentSheets(t *testing.T) {
 		got, err = at(db, "2026-10-09").Return(ctx, it, l.ID, ret)
 		require.NoError(t, err)
 		assert.Equal(t, store.LoanReturned, got.State)
-		assert.Equal(t, 2, countRows(t, db, "SELECT count(*) FROM loan_sheets WHERE loan_id = ?", l.ID))
+		assert.Equal(t, 2, deskCount(t, db, "SELECT count(*) FROM loan_sheets WHERE loan_id = ?", l.ID))
 		d, err = db.LoanDetail(ctx, l.ID)
 		require.NoError(t, err)
 		require.Len(t, d.Incidents, 1, "the tablet found opens nothing")
@@ -121,19 +127,11 @@ func TestDeskAgenda(t *testing.T) {
 		ctx := context.Background()
 		it, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleIT})
 		p1, p2 := storetest.Pack(t, db, nil), storetest.Pack(t, db, nil)
-		r1, r2, r3 := storetest.ValidatedRequest(t, db, nil), storetest.ValidatedRequest(t, db, nil), storetest.ValidatedRequest(t, db, nil)
 		// a: p1 weeks 0–5, out and late; b: p1 from 2 November (pack not
 		// back); c: p2 from 2 November, training not done, not signed.
-		a, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: r1.ID, PackIDs: []int64{p1.ID}, StartWeek: 0})
-		require.NoError(t, err)
-		b, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: r2.ID, PackIDs: []int64{p1.ID}, StartWeek: 7})
-		require.NoError(t, err)
-		c, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: r3.ID, PackIDs: []int64{p2.ID}, StartWeek: 7})
-		require.NoError(t, err)
-		storetest.SetTrainingStatus(t, db, r3.ID, "planned")
-		signLoan(t, db, a)
-		signLoan(t, db, b)
-		_, err = at(db, "2026-09-01").PickUp(ctx, it, a.ID, store.SheetInput{SchoolPerson: "X", Lines: allPresent(t, db, a.ID)})
+		a, b, c := deskLoan(t, db, p1.ID, 0, true), deskLoan(t, db, p1.ID, 7, true), deskLoan(t, db, p2.ID, 7, false)
+		storetest.SetTrainingStatus(t, db, c.RequestID, "planned")
+		_, err := at(db, "2026-09-01").PickUp(ctx, it, a.ID, store.SheetInput{SchoolPerson: "X", Lines: allPresent(t, db, a.ID)})
 		require.NoError(t, err)
 
 		today := calendar.MustParseDate("2026-10-28") // Wednesday, during the All Saints' holiday
@@ -160,7 +158,7 @@ func TestDeskAgenda(t *testing.T) {
 		assert.False(t, ec.AgreementSigned)
 		assert.True(t, ec.PacksBack)
 
-		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: r1.SchoolUAI})
+		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: a.SchoolUAI})
 		_, err = db.DeskAgendaFor(ctx, teacher, today)
 		assert.Equal(t, "forbidden", loanErrCode(t, err))
 	})
@@ -228,9 +226,7 @@ func TestPackItems(t *testing.T) {
 
 		// A loan checks the items in service only; the pack out refuses a
 		// retirement.
-		req := storetest.ValidatedRequest(t, db, nil)
-		l, err := db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: req.ID, PackIDs: []int64{p.ID}, StartWeek: 0})
-		require.NoError(t, err)
+		l := deskLoan(t, db, p.ID, 0, false)
 		items, err := db.LoanItems(ctx, l.ID)
 		require.NoError(t, err)
 		assert.Len(t, items, 15)
