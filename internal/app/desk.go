@@ -267,6 +267,16 @@ func (a *App) deskPage(r *http.Request, kind string) (*deskFormPage, error) {
 			if d.Training.Status != store.TrainingDone {
 				p.Blockers = append(p.Blockers, "La formation technique de l'enseignant·e n'est pas faite ("+d.Training.Status.Label()+").")
 			}
+			for _, lp := range d.Packs {
+				pk, err := a.db.Pack(r.Context(), lp.PackID)
+				if err != nil {
+					return nil, err
+				}
+				if h := pk.Holder; h != nil && h.LoanID != d.ID {
+					p.Blockers = append(p.Blockers, fmt.Sprintf("Le pack %s est encore à l'école %s (%s) : son retour doit être enregistré d'abord.",
+						pk.Code, h.SchoolName, store.LoanLabel(h.LoanID)))
+				}
+			}
 		default:
 			p.Done = "Ce prêt n'attend pas de retrait (état\u00a0: " + store.LoanStateLabel(d.State) + ")."
 		}
