@@ -237,9 +237,9 @@ type loanPage struct {
 	Assessment *store.Assessment
 	// The actions the person may take now.
 	CanSign, CanTraining, CanPickupTime, CanAskExtension, CanDecideExtension, CanClose, CanAssess bool
-	SignAs                                                                                       string
-	Today                                                                                        string
-	TimeValue                                                                                    string
+	SignAs                                                                                        string
+	Today                                                                                         string
+	TimeValue                                                                                     string
 }
 
 // Msg returns the error message of a field.

@@ -13,9 +13,9 @@ import (
 
 // agreementCase is a reserved loan with its two signers.
 type agreementCase struct {
-	loan               store.Loan
+	loan                store.Loan
 	director, it, coord store.User
-	teacher            store.User
+	teacher             store.User
 }
 
 func newAgreementCase(t *testing.T, db *store.DB) agreementCase {
