@@ -17,6 +17,10 @@ type feedView struct {
 	LastUsed string
 }
 
+// feedForgetter drops the cached lookups of a feed's tokens (the JSON
+// API's server, which serves the feeds).
+type feedForgetter interface{ ForgetFeed(t store.FeedTarget) }
+
 // newFeedView is a calendar link just created: its address is shown once.
 type newFeedView struct {
 	Name string
@@ -105,6 +109,9 @@ func (a *App) revokeSchoolFeed(w http.ResponseWriter, r *http.Request) error {
 	f, err := a.db.RevokeFeedByID(r.Context(), u, id)
 	if err != nil {
 		return err
+	}
+	if fg, ok := a.api.(feedForgetter); ok {
+		fg.ForgetFeed(f.FeedTarget)
 	}
 	name := f.Name
 	if name == "" {

@@ -49,3 +49,8 @@ func (s *Server) LoanCalendar(r *http.Request, u store.User, loanID int64) ([]by
 	}
 	return calendar.MarshalICS(cal)
 }
+
+// ForgetFeed drops this instance's cached lookups of a target's feed
+// tokens after one was revoked by the pages, so a revoked link stops at
+// once here (other instances forget it within the lookup cache's TTL).
+func (s *Server) ForgetFeed(t store.FeedTarget) { s.feeds.forgetTarget(t) }
