@@ -144,7 +144,7 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 		}
 
 		linkRe := regexp.MustCompile(`https?://[^\s"<>]+`)
-		pages := map[string]bool{}
+		seen := map[string]bool{}
 		opened := 0
 		for _, set := range []map[string]notify.Message{digests, reminders, notices} {
 			for email, m := range set {
@@ -160,16 +160,16 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 					require.True(t, strings.HasPrefix(link, srv.URL), "link %s starts with BASE_URL", link)
 					status, at, body := b.get(link)
 					l, _ := url.Parse(link)
-					pages[regexp.MustCompile(`\d+`).ReplaceAllString(l.Path, "{id}")] = true
+					seen[regexp.MustCompile(`\d+`).ReplaceAllString(l.Path, "{id}")] = true
 					opened++
 					assert.Equal(t, http.StatusOK, status, "%s (%s) opens %s (%s), ended at %s: %.300s", u.Name, u.Role, link, m.Subject, at, body)
 				}
 			}
 		}
 		assert.Greater(t, opened, 12, "links opened")
-		assert.True(t, pages["/prets/{id}"], "reminders link the loan's page: %v", pages)
-		assert.True(t, pages["/prets/{id}/bilan"], "the assessment reminder links the assessment form: %v", pages)
-		t.Logf("links opened: %d; pages: %v", opened, pages)
+		assert.True(t, seen["/prets/{id}"], "reminders link the loan's page: %v", seen)
+		assert.True(t, seen["/prets/{id}/bilan"], "the assessment reminder links the assessment form: %v", seen)
+		t.Logf("links opened: %d; pages: %v", opened, seen)
 
 		// Not signed in yet: the link goes through the sign-in and on to
 		// the page (suite).
