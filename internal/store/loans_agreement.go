@@ -96,7 +96,7 @@ func partyLabel(p Role) string {
 	if p == RoleDirector {
 		return "direction de l'école"
 	}
-	return "DSI (Ville)"
+	return "direction des systèmes d'information"
 }
 
 // SignAgreement records signer's signature of the loan agreement with a
@@ -238,4 +238,21 @@ func resetAgreement(ctx context.Context, tx bun.Tx, now time.Time, row *loanRow,
 	row.DirectorSignedBy, row.DirectorSignedAt, row.ITSignedBy, row.ITSignedAt = nil, nil, nil, nil
 	row.State = LoanReserved
 	return true, nil
+}
+
+// ActiveSignatures returns the active signature of each party among sigs
+// (nil when that party has not signed the current terms).
+func ActiveSignatures(sigs []AgreementSignature) (director, it *AgreementSignature) {
+	for i := range sigs {
+		s := &sigs[i]
+		if s.SupersededAt != nil {
+			continue
+		}
+		if s.Party == RoleDirector {
+			director = s
+		} else {
+			it = s
+		}
+	}
+	return director, it
 }

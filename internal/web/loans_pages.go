@@ -144,6 +144,9 @@ type conventionPage struct {
 	// Signed is the agreement's terms as signed by both parties, stored
 	// then: a signed agreement prints from it, so it never changes.
 	Signed template.HTML
+	// Amendments are the changes granted after the signature, once the
+	// packs are picked up (an extension): listed below the signed text.
+	Amendments []string
 }
 
 // inventoryRow is one item line of templates/inventaire.html.
@@ -260,23 +263,30 @@ func (s *Server) conventionPageHandler(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	for _, sig := range sigs {
-		if sig.SupersededAt != nil {
-			continue
+	view := func(sig *store.AgreementSignature) *loanSignatureView {
+		return &loanSignatureView{Name: sig.Name, Role: sig.Role, Date: s.loanTime(sig.SignedAt), Hash: sig.TextSHA256}
+	}
+	if dir, it := store.ActiveSignatures(sigs); dir != nil || it != nil {
+		if dir != nil {
+			p.DirectorSignature = view(dir)
 		}
-		v := &loanSignatureView{Name: sig.Name, Role: sig.Role, Date: s.loanTime(sig.SignedAt), Hash: sig.TextSHA256}
-		if sig.Party == store.RoleDirector {
-			p.DirectorSignature = v
-		} else {
-			p.ITSignature = v
+		if it != nil {
+			p.ITSignature = view(it)
 		}
 	}
-	if text, _, ok, err := s.db.SignedAgreement(r.Context(), d.ID); err != nil {
+	if text, active, ok, err := s.db.SignedAgreement(r.Context(), d.ID); err != nil {
 		return err
 	} else if ok {
 		// The stored text is this package's own rendering, escaped when
 		// it was rendered and stored as is.
 		p.Signed = template.HTML(text)
+		signedAt := active[len(active)-1].SignedAt
+		for _, e := range d.Extensions {
+			if e.State == store.ExtensionGranted && e.DecidedAt != nil && e.DecidedAt.After(signedAt) {
+				p.Amendments = append(p.Amendments, fmt.Sprintf("Prolongation de %d semaines accordée le %s : retour le %s.",
+					e.Weeks, s.loanTime(*e.DecidedAt), loanDayLong(e.NewReturnDay)))
+			}
+		}
 	}
 	return s.renderLoanPage(w, "convention", p)
 }
