@@ -172,3 +172,56 @@ func ruleCode(err error) string {
 	}
 	return ""
 }
+
+// TestAgreementResetByRerun: a published re-run that moves a loan whose
+// agreement one party signed replaces it in the publish transaction: the
+// loan served now has no signature (« à signer » for both parties), and
+// the earlier signature stays with the cancelled loan.
+func TestAgreementResetByRerun(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 4})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		require.NoError(t, err)
+		first, err = db.PublishRound(ctx, coord, first.ID)
+		require.NoError(t, err)
+		before := liveLoans(t, db, d.Year)
+		require.NotEmpty(t, first.Loans)
+		moved := first.Loans[len(first.Loans)-1]
+		old := before[moved.RequestID]
+		director, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: moved.SchoolUAI})
+		_, err = db.SignAgreementText(ctx, director, old.ID, "<p>v1</p>")
+		require.NoError(t, err)
+
+		in := roundInput(d.Year)
+		week := 25
+		if moved.StartWeek == week {
+			week = 26
+		}
+		in.Pins = []store.RoundPin{{RequestID: moved.RequestID, Kind: store.PinServe, StartWeek: &week}}
+		second, err := db.RunRound(ctx, coord, in)
+		require.NoError(t, err)
+		_, err = db.PublishRound(ctx, coord, second.ID)
+		require.NoError(t, err)
+
+		after := liveLoans(t, db, d.Year)
+		fresh, ok := after[moved.RequestID]
+		require.True(t, ok, "the request is still served")
+		require.NotEqual(t, old.ID, fresh.ID, "the moved loan is a new loan")
+		assert.Equal(t, week, fresh.StartWeek)
+		assert.Equal(t, store.LoanReserved, fresh.State, "« à signer »")
+		assert.Nil(t, fresh.DirectorSignature, "the director signs the new terms")
+		assert.Nil(t, fresh.ITSignature)
+		sigs, err := db.AgreementSignatures(ctx, fresh.ID)
+		require.NoError(t, err)
+		assert.Empty(t, sigs)
+		gone, err := db.Loan(ctx, old.ID)
+		require.NoError(t, err)
+		assert.Equal(t, store.LoanCancelled, gone.State)
+		kept, err := db.AgreementSignatures(ctx, old.ID)
+		require.NoError(t, err)
+		assert.Len(t, kept, 1, "the signature given stays in the history")
+	})
+}
