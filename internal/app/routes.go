@@ -59,6 +59,7 @@ func (a *App) routes() {
 	m.Handle("GET /prets/{id}/inventaire", a.signedIn("", a.printable("inventaire")))
 
 	a.routesDesk()
+	a.routesLoans()
 
 	// Anything else is a 404, after sign-in: a link to a page that does not
 	// exist yet (an e-mail of a later version) still lands somewhere.
