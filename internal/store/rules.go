@@ -57,6 +57,10 @@ const (
 	ActFeedManage       Action = "feed.manage"
 	ActReminderManage   Action = "reminder.manage"
 	ActPeopleManage     Action = "people.manage"
+
+	// ActFeedAdmin is managing every calendar feed from the
+	// administration (directors manage their school's from their page).
+	ActFeedAdmin Action = "feed.admin"
 )
 
 // Role groups of the action table.
@@ -109,6 +113,8 @@ var actionRoles = map[Action][]Role{
 	ActFeedManage:       {RoleCoordinator, RoleDirector},
 	ActReminderManage:   {RoleCoordinator},
 	ActPeopleManage:     {RoleCoordinator},
+
+	ActFeedAdmin: {RoleCoordinator},
 }
 
 // Actions lists every action, sorted.
