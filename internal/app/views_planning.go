@@ -91,7 +91,7 @@ func (a *App) yearGrid(r *http.Request, q planningQuery, opt planning.Options) (
 	case errors.Is(err, calendar.ErrUnknownYear), errors.Is(err, calendar.ErrInvalidYear):
 		return g, &pageError{Status: http.StatusNotFound, Title: "Calendrier inconnu",
 			Message: nbsp(fmt.Sprintf("Le calendrier de l'année scolaire %s n'est pas connu (pas encore publié ou non importé).", q.Year)),
-			Back: "/planning", BackLabel: "Revenir au planning de l'année en cours"}
+			Back:    "/planning", BackLabel: "Revenir au planning de l'année en cours"}
 	}
 	return g, err
 }

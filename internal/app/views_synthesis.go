@@ -86,13 +86,9 @@ func (a *App) syntheseYear(r *http.Request) (string, error) {
 	return year, nil
 }
 
-// synthesis builds the store's synthesis of a year, as the JSON API does.
+// synthesis builds the store's synthesis of a year.
 func (a *App) synthesis(r *http.Request, year string) (store.Synthesis, error) {
-	periods, err := a.db.YearPeriods(r.Context(), year, "annee")
-	if err != nil {
-		return store.Synthesis{}, err
-	}
-	return a.db.Synthesis(r.Context(), year, periods, store.DefaultLoanWeeks)
+	return a.db.YearSynthesis(r.Context(), year)
 }
 
 func (a *App) synthesisPage(w http.ResponseWriter, r *http.Request) error {
