@@ -147,10 +147,13 @@ func (a *App) synthesisPage(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, r, http.StatusOK, "synthese", p)
 }
 
+// referentShort names the referents in the synthèse's opinions column.
+var referentShort = map[store.Role]string{store.RoleInspection: "IEN", store.RoleIT: "DSI", store.RoleEducation: "Éducation"}
+
 func synthesisRowOf(row store.SynthesisRow) synthesisRowView {
 	var ops []string
 	for _, role := range store.ReferentRoles {
-		label := roleLabels[role] + "\u00a0: "
+		label := referentShort[role] + "\u00a0: "
 		if o, ok := row.Opinions[role]; ok {
 			label += o.Verdict.Label()
 		} else {
