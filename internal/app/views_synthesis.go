@@ -26,7 +26,15 @@ type synthesisPage struct {
 	Sector     string
 	Period     string
 	Filtered   bool
+	// RowCount counts the rows matching the filters; Page is the page of
+	// rows shown.
+	RowCount           int
+	Page               int
+	PrevHref, NextHref string
+	// Loans are the first loans of the year (MoreLoans counts the others,
+	// in the planning and its CSV).
 	Loans      []loanView
+	MoreLoans  int
 	// CanAssessments is true for the people who read the assessments;
 	// Assessments are then listed.
 	CanAssessments bool
@@ -34,6 +42,10 @@ type synthesisPage struct {
 	CSVHref        string
 	AssessCSVHref  string
 }
+
+// synthesisPageSize is how many requests (and loans) the synthèse lists
+// on one page.
+const synthesisPageSize = 100
 
 // synthesisRowView is one validated request of the synthèse.
 type synthesisRowView struct {
@@ -111,19 +123,52 @@ func (a *App) synthesisPage(w http.ResponseWriter, r *http.Request) error {
 		p.Periods = append(p.Periods, option{Value: per.PeriodID, Label: per.PeriodID + " · " + per.Label, Selected: per.PeriodID == p.Period})
 	}
 	p.Filtered = p.Sector != "" || p.Period != ""
+	var rows []store.SynthesisRow
 	for _, row := range syn.Rows {
 		if (p.Sector != "" && row.SectorID != p.Sector) || (p.Period != "" && !slices.Contains(row.PreferredPeriods, p.Period)) {
 			continue
 		}
+		rows = append(rows, row)
+	}
+	p.RowCount = len(rows)
+	// A national year has thousands of rows: the page shows them by
+	// pages, the CSV has them all.
+	p.Page = 1
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 && (n-1)*synthesisPageSize < len(rows) {
+		p.Page = n
+	}
+	from := (p.Page - 1) * synthesisPageSize
+	for _, row := range rows[from:min(from+synthesisPageSize, len(rows))] {
 		p.Rows = append(p.Rows, synthesisRowOf(row))
 	}
 	v := url.Values{"annee": {year}}
 	p.CSVHref = "/synthese/synthese.csv?" + v.Encode()
 	p.AssessCSVHref = "/synthese/bilans.csv?" + v.Encode()
+	pageHref := func(n int) string {
+		w := url.Values{"annee": {year}}
+		if p.Sector != "" {
+			w.Set("secteur", p.Sector)
+		}
+		if p.Period != "" {
+			w.Set("periode", p.Period)
+		}
+		w.Set("page", strconv.Itoa(n))
+		return "/synthese?" + w.Encode() + "#demandes"
+	}
+	if p.Page > 1 {
+		p.PrevHref = pageHref(p.Page - 1)
+	}
+	if p.Page*synthesisPageSize < len(rows) {
+		p.NextHref = pageHref(p.Page + 1)
+	}
 
 	loans, err := a.db.ListLoansFor(r.Context(), u, store.LoanFilter{SchoolYear: year})
 	if err != nil {
 		return err
+	}
+	if len(loans) > synthesisPageSize {
+		p.MoreLoans = len(loans) - synthesisPageSize
+		loans = loans[:synthesisPageSize]
 	}
 	for _, l := range loans {
 		p.Loans = append(p.Loans, loanView{ID: l.ID, RequestID: l.RequestID, Title: l.RequestTitle, School: l.SchoolName,
