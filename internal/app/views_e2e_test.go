@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,6 +156,12 @@ func TestBrowserViews(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5, set.LoanWeeks)
 	assert.Equal(t, calendar.AcrossBreaks, set.LoanPolicy)
+	e.open("/admin/calendrier", http.StatusOK, "Calendrier scolaire")
+	file := filepath.Join(t.TempDir(), "fr-en-calendrier-scolaire.csv")
+	require.NoError(t, os.WriteFile(file, officialCSV(storetest.LoanYear), 0o644))
+	require.NoError(t, chromedp.Do(e.ctx, chromedp.SetUploadFiles(chromedp.CSS("#fichier"), []string{file})))
+	e.submit("form[action='/admin/calendrier'] button[type=submit]", http.StatusOK, "dates changées", "Calendrier scolaire (aperçu)")
+	e.submit("form[action='/admin/calendrier/application'] button[type=submit]", http.StatusOK, "Calendrier importé", "Calendrier scolaire (importé)")
 	e.open("/admin/relances", http.StatusOK, "Relances")
 	e.open("/admin/flux", http.StatusOK, "Flux de calendrier")
 	require.NoError(t, chromedp.Do(e.ctx, chromedp.SetValue(chromedp.CSS("#scope"), "all")))

@@ -33,8 +33,8 @@ type synthesisPage struct {
 	PrevHref, NextHref string
 	// Loans are the first loans of the year (MoreLoans counts the others,
 	// in the planning and its CSV).
-	Loans      []loanView
-	MoreLoans  int
+	Loans     []loanView
+	MoreLoans int
 	// CanAssessments is true for the people who read the assessments;
 	// Assessments are then listed.
 	CanAssessments bool

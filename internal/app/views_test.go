@@ -54,7 +54,7 @@ func TestViewsByRole(t *testing.T) {
 					"/planning": ok, "/planning?periode=P2&secteur=nulle-part": ok, "/planning.csv": ok,
 					"/synthese": forbid, "/synthese?secteur=x&periode=P1": forbid, "/synthese/synthese.csv": forbid, "/synthese/bilans.csv": forbid,
 					"/admin": forbid, "/admin/ecoles": forbid, "/admin/ecoles/" + schoolA: forbid, "/admin/annee": forbid,
-					"/admin/relances": forbid, "/admin/relances?etat=failed": forbid, "/admin/flux": forbid,
+					"/admin/relances": forbid, "/admin/relances?etat=failed": forbid, "/admin/flux": forbid, "/admin/calendrier": forbid,
 				}
 				if staff[role] {
 					want["/synthese"], want["/synthese?secteur=x&periode=P1"], want["/synthese/synthese.csv"] = ok, ok, ok
@@ -63,7 +63,7 @@ func TestViewsByRole(t *testing.T) {
 					want["/synthese/bilans.csv"] = ok
 				}
 				if role == "coordinator" {
-					for _, p := range []string{"/admin", "/admin/ecoles", "/admin/ecoles/" + schoolA, "/admin/annee", "/admin/relances", "/admin/relances?etat=failed", "/admin/flux"} {
+					for _, p := range []string{"/admin", "/admin/ecoles", "/admin/ecoles/" + schoolA, "/admin/annee", "/admin/relances", "/admin/relances?etat=failed", "/admin/flux", "/admin/calendrier"} {
 						want[p] = ok
 					}
 				}
@@ -279,5 +279,63 @@ func TestAdminActions(t *testing.T) {
 			fmt.Sprintf("/admin/relances/%d/relance", claimed[0].ID), fmt.Sprintf("/admin/personnes/%d/reactivation", teacher.ID)} {
 			assert.Equal(t, http.StatusForbidden, dir.post(path, url.Values{"scope": {"school"}, "school": {uai}}).Status, "POST %s", path)
 		}
+	})
+}
+
+// officialCSV writes the official export's rows for the embedded
+// holidays of year, the first one's return moved a week later.
+func officialCSV(year string) []byte {
+	var b strings.Builder
+	b.WriteString("\uFEFFdescription;population;start_date;end_date;location;zones;annee_scolaire\n")
+	first := true
+	for _, h := range calendar.ZoneC() {
+		if h.SchoolYear != year {
+			continue
+		}
+		resume := h.Resume
+		if resume.IsZero() { // the last summer: its return is not published yet
+			resume = h.First.AddDays(60)
+		}
+		if first {
+			resume, first = resume.AddDays(7), false
+		}
+		fmt.Fprintf(&b, "%s;Élèves;%sT00:00:00+01:00;%sT00:00:00+01:00;Créteil;Zone C;%s\n", h.Description, h.First, resume, year)
+	}
+	return []byte(b.String())
+}
+
+// TestCalendarImportPage previews the official file, then applies it.
+func TestCalendarImportPage(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		b := newBundle(t, db, nil)
+		coord, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleCoordinator})
+		cl := b.client(t)
+		cl.signIn(coord)
+		require.Equal(t, http.StatusOK, cl.get("/admin/calendrier").Status)
+		r := cl.upload("/admin/calendrier", "calendrier.csv", []byte("pas un calendrier"))
+		assert.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		assert.Contains(t, r.Body, "export officiel")
+		r = cl.upload("/admin/calendrier", "fr-en-calendrier-scolaire.csv", officialCSV("2026-2027"))
+		require.Equal(t, http.StatusOK, r.Status, r.Body)
+		assert.Contains(t, r.Body, "dates changées", "the preview shows the change")
+		assert.Contains(t, r.Body, "inchangée")
+		stored, err := db.CalendarHolidays(ctx, "2026-2027")
+		require.NoError(t, err)
+		assert.Empty(t, stored, "the preview stores nothing")
+		m := hiddenData.FindStringSubmatch(r.Body)
+		require.Len(t, m, 2)
+		r = cl.post("/admin/calendrier/application", url.Values{"donnees": {m[1]}, "source": {"fr-en-calendrier-scolaire.csv"}})
+		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
+		stored, err = db.CalendarHolidays(ctx, "2026-2027")
+		require.NoError(t, err)
+		assert.NotEmpty(t, stored, "applied")
+		assert.Equal(t, http.StatusBadRequest, cl.post("/admin/calendrier/application", url.Values{"donnees": {"%%%"}}).Status)
+		dir, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleIT})
+		other := b.client(t)
+		other.signIn(dir)
+		assert.Equal(t, http.StatusForbidden, other.get("/admin/calendrier").Status)
+		assert.Equal(t, http.StatusForbidden, other.post("/admin/calendrier/application", url.Values{"donnees": {m[1]}}).Status)
 	})
 }

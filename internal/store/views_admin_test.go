@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -147,5 +148,54 @@ func TestSetYearSettings(t *testing.T) {
 		set, err = db.YearSettings(ctx, "2025-2026")
 		require.NoError(t, err)
 		assert.Equal(t, store.DefaultLoanWeeks, set.LoanWeeks)
+	})
+}
+
+func TestCalendarImportPreviewAndApply(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var hs []calendar.Holiday
+		for _, h := range calendar.ZoneC() {
+			if h.SchoolYear == "2026-2027" {
+				hs = append(hs, h)
+			}
+		}
+		require.NotEmpty(t, hs)
+		moved := hs[0]
+		moved.Resume = moved.Resume.AddDays(7)
+		next := append([]calendar.Holiday{moved}, hs[1:]...)
+
+		p, err := db.PreviewCalendarImport(ctx, next)
+		require.NoError(t, err)
+		assert.True(t, p.OK())
+		assert.Equal(t, []string{"2026-2027"}, p.Years)
+		kinds := map[store.CalendarChangeKind]int{}
+		for _, c := range p.Changes {
+			kinds[c.Kind]++
+		}
+		assert.Equal(t, map[store.CalendarChangeKind]int{store.CalendarChanged: 1, store.CalendarUnchanged: len(hs) - 1}, kinds)
+		assert.NotEqual(t, p.Changes[0].Before, p.Changes[0].After, "both dates shown")
+
+		// A partial file is refused, nothing stored.
+		_, err = db.ApplyCalendarImport(ctx, store.Actor{}, "partiel.csv", next[:2])
+		re, ok := store.AsRule(err)
+		require.True(t, ok, "%v", err)
+		assert.Equal(t, "calendar_shrinks", re.Code)
+		stored, err := db.CalendarHolidays(ctx, "2026-2027")
+		require.NoError(t, err)
+		assert.Empty(t, stored, "nothing imported")
+
+		years, err := db.ApplyCalendarImport(ctx, store.Actor{}, "officiel.csv", next)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"2026-2027"}, years)
+		stored, err = db.CalendarHolidays(ctx, "2026-2027")
+		require.NoError(t, err)
+		assert.Len(t, stored, len(hs))
+		p, err = db.PreviewCalendarImport(ctx, next)
+		require.NoError(t, err)
+		for _, c := range p.Changes {
+			assert.Equal(t, store.CalendarUnchanged, c.Kind, "%s after the import", c.Description)
+		}
 	})
 }
