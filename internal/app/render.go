@@ -242,8 +242,10 @@ func navFor(u store.User, path string) []NavItem {
 	if u.Can(store.ActPeopleManage) {
 		items = append(items, NavItem{Label: "Personnes", Href: "/admin/personnes"})
 	}
+	items = append(items, viewsNav(u)...)
 	for i := range items {
-		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/"))
+		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/")) ||
+			(items[i].Href == "/admin" && strings.HasPrefix(path, "/admin/") && !strings.HasPrefix(path, "/admin/personnes"))
 	}
 	return items
 }

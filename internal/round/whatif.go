@@ -33,8 +33,8 @@ func validateWhatIf(in *store.WhatIfInput, base store.Round) error {
 	if in.PacksDelta < 0 && -in.PacksDelta >= base.Params.Packs {
 		e.Add("packs_delta", "le tour n'a que %d packs : il doit en rester au moins un", base.Params.Packs)
 	}
-	if in.LoanWeeks != 0 && (in.LoanWeeks < 1 || in.LoanWeeks > 20) {
-		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+	if in.LoanWeeks != 0 {
+		store.CheckLoanWeeks(e, "loan_weeks", in.LoanWeeks)
 	}
 	if in.LoanWeeks == base.Params.LoanWeeks {
 		in.LoanWeeks = 0
