@@ -232,6 +232,9 @@ func navFor(u store.User, path string) []NavItem {
 	if u.Can(store.ActPeopleManage) {
 		items = append(items, NavItem{Label: "Personnes", Href: "/admin/personnes"})
 	}
+	if u.Can(store.ActRoundRead) {
+		items = append(items, NavItem{Label: "Tours d'affectation", Href: "/tours"})
+	}
 	for i := range items {
 		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/"))
 	}
