@@ -40,6 +40,15 @@ func (a *App) routesRounds() {
 	m.Handle("GET /tours/{id}/capacite", a.signedIn(store.ActRoundRead, a.capacityPage))
 }
 
+// maxChanges bounds each list of a difference (added, moved, removed);
+// the rest is counted. unservedPageSize is the number of unserved
+// projects per page of a round.
+const (
+	maxChanges       = 100
+	maxNotices       = 200
+	unservedPageSize = 50
+)
+
 // gridPageSize is the number of packs per page of a round's grid: a
 // town's packs fit on one page, the national data set pages.
 const gridPageSize = 25
@@ -175,6 +184,15 @@ func (a *App) viewSolve(s store.RoundSolve) *solveView {
 		v.Bound = strconv.Itoa(*s.UpperBound)
 	}
 	return v
+}
+
+// timeLimitText says a stored time limit (a Go duration) in French.
+func timeLimitText(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	return seconds(d)
 }
 
 // seconds says a duration as « 1,5 s ».
@@ -403,6 +421,19 @@ func (a *App) showSolve(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, r, http.StatusOK, "round_solve", p)
 }
 
+// unservedPage reads ?np=, the page of the unserved projects.
+func unservedPage(r *http.Request, n int) (int, error) {
+	v := r.URL.Query().Get("np")
+	if v == "" {
+		return 1, nil
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || (p-1)*unservedPageSize >= max(n, 1) {
+		return 0, errBadFilter("Page des projets non servis invalide.")
+	}
+	return p, nil
+}
+
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
@@ -440,14 +471,17 @@ type changeView struct {
 }
 
 type changesView struct {
-	Labels    planning.ChangeLabels
-	Added     []changeView
-	Moved     []changeView
-	Removed   []changeView
-	Unchanged int
-	Summary   string
-	Periods   []periodUseView
-	Empty     bool
+	Labels  planning.ChangeLabels
+	Added   []changeView
+	Moved   []changeView
+	Removed []changeView
+	// MoreAdded, MoreMoved and MoreRemoved count the changes beyond
+	// maxChanges, not listed.
+	MoreAdded, MoreMoved, MoreRemoved int
+	Unchanged                         int
+	Summary                           string
+	Periods                           []periodUseView
+	Empty                             bool
 }
 
 type periodUseView struct {
@@ -459,14 +493,16 @@ type periodUseView struct {
 
 func viewChanges(c planning.Changes) changesView {
 	v := changesView{Labels: c.Labels, Unchanged: len(c.Unchanged), Summary: c.Summary, Empty: c.Empty()}
-	conv := func(cs []planning.Change) []changeView {
-		out := make([]changeView, 0, len(cs))
-		for _, x := range cs {
+	conv := func(cs []planning.Change) ([]changeView, int) {
+		out := make([]changeView, 0, min(len(cs), maxChanges))
+		for _, x := range cs[:min(len(cs), maxChanges)] {
 			out = append(out, changeView{Title: x.Title, School: x.SchoolName, What: x.What, Signed: x.Signed})
 		}
-		return out
+		return out, len(cs) - len(out)
 	}
-	v.Added, v.Moved, v.Removed = conv(c.Added), conv(c.Moved), conv(c.Removed)
+	v.Added, v.MoreAdded = conv(c.Added)
+	v.Moved, v.MoreMoved = conv(c.Moved)
+	v.Removed, v.MoreRemoved = conv(c.Removed)
 	for _, p := range c.Periods {
 		v.Periods = append(v.Periods, periodUseView{Period: p.Period, Label: p.Label, AvailBefore: p.AvailableBefore, AvailAfter: p.AvailableAfter,
 			UsedBefore: p.UsedBefore, UsedAfter: p.UsedAfter, Delta: fmt.Sprintf("%+d", p.Delta())})
@@ -489,32 +525,35 @@ type gridView struct {
 
 type roundPage struct {
 	Layout
-	ID           int64
-	Year         string
-	State        string
-	StateLabel   string
-	Draft        bool
-	CanWrite     bool
-	CanPublish   bool
-	Created      string
-	Published    string
-	Objective    int
-	Bound        int
-	Proved       bool
-	Gap          string
-	StoppedBy    string
-	Elapsed      string
-	Terms        string
-	Params       []string
-	Grid         gridView
-	Unserved     []unservedItem
-	Pins         []pinView
-	Edits        []pinView
-	Changes      changesView
-	WhatIfs      []whatIfItem
-	Packs        []choice
-	Running      *solveView
-	HasPublished bool
+	ID         int64
+	Year       string
+	State      string
+	StateLabel string
+	Draft      bool
+	CanWrite   bool
+	CanPublish bool
+	Created    string
+	Published  string
+	Objective  int
+	Bound      int
+	Proved     bool
+	Gap        string
+	StoppedBy  string
+	Elapsed    string
+	Terms      string
+	Params     []string
+	Grid       gridView
+	Unserved   []unservedItem
+	// The unserved projects are listed by pages.
+	UnservedTotal, UnservedPage, UnservedPages int
+	UnservedPrev, UnservedNext                 string
+	Pins                                       []pinView
+	Edits                                      []pinView
+	Changes                                    changesView
+	WhatIfs                                    []whatIfItem
+	Packs                                      []choice
+	Running                                    *solveView
+	HasPublished                               bool
 }
 
 type whatIfItem struct {
@@ -657,7 +696,7 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 		fmt.Sprintf("Prêts de %d semaines de classe, %s.", rd.Params.LoanWeeks, calendar.LoanPolicy(rd.Params.LoanPolicy).Label()),
 		fmt.Sprintf("Remise en état\u00a0: %s après chaque retour.", plural(rd.Params.TurnaroundDays, "jour", "jours")),
 		fmt.Sprintf("%s disponibles, %s validées, temps de calcul au plus %s.", plural(rd.Params.Packs, "pack", "packs"),
-			plural(rd.Params.Requests, "demande", "demandes"), rd.Params.TimeLimit),
+			plural(rd.Params.Requests, "demande", "demandes"), timeLimitText(rd.Params.TimeLimit)),
 		fmt.Sprintf("Calculé au %s.", rd.Params.Today.French(calendar.FrenchLong)),
 	}
 	path := fmt.Sprintf("/tours/%d", rd.ID)
@@ -707,7 +746,18 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 		p.Edits = append(p.Edits, pinView{RequestID: e.RequestID, Title: n[0], School: n[1], Kind: e.Kind,
 			What: pinText(e.Kind, e.StartWeek), Reason: e.Reason, Pending: true})
 	}
-	for _, un := range rd.Unserved {
+	np, err := unservedPage(r, len(rd.Unserved))
+	if err != nil {
+		return err
+	}
+	p.UnservedTotal, p.UnservedPage, p.UnservedPages = len(rd.Unserved), np, max(1, (len(rd.Unserved)+unservedPageSize-1)/unservedPageSize)
+	if np > 1 {
+		p.UnservedPrev = fmt.Sprintf("%s?np=%d#non-servis", path, np-1)
+	}
+	if np < p.UnservedPages {
+		p.UnservedNext = fmt.Sprintf("%s?np=%d#non-servis", path, np+1)
+	}
+	for _, un := range rd.Unserved[(np-1)*unservedPageSize : min(np*unservedPageSize, len(rd.Unserved))] {
 		it := unservedItem{RequestID: un.RequestID, Title: un.RequestTitle, School: un.SchoolName, Message: nbsp(un.Message)}
 		if fix, ok := store.UnservedWhatIf(un); ok && p.CanWrite {
 			it.FixDelta, it.FixLabel = fix.PacksDelta, "Essayer\u00a0: "+fix.Label()
@@ -1077,6 +1127,8 @@ type publishPage struct {
 	Year          string
 	Draft         bool
 	Notices       []noticeView
+	NoticesTotal  int
+	NoticesMore   int
 	Cancellations []cancellationView
 	Changes       changesView
 }
@@ -1100,7 +1152,8 @@ func (a *App) publishPageOf(r *http.Request, rd store.Round) (*publishPage, erro
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range notices {
+	p.NoticesTotal, p.NoticesMore = len(notices), max(0, len(notices)-maxNotices)
+	for _, n := range notices[:min(len(notices), maxNotices)] {
 		v := noticeView{Name: n.UserName, Email: n.Email, Role: roleLabels[n.Role], Href: "/"}
 		for _, it := range n.Items {
 			v.Items = append(v.Items, nbsp(it.Text))
