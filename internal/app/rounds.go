@@ -991,6 +991,8 @@ func whatIfInput(r *http.Request) (store.WhatIfInput, error) {
 		in.LoanWeeks = n
 	case "sans-prolongation":
 		in.NoExtensions = true
+	case "a-cheval":
+		in.LoanPolicy = string(calendar.AcrossBreaks)
 	case "indisponible":
 		id, err := strconv.ParseInt(r.PostFormValue("pack"), 10, 64)
 		if err != nil {

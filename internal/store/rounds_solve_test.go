@@ -238,3 +238,28 @@ func assertField(t *testing.T, err error, field string) {
 	assert.Equal(t, store.RuleInvalid, re.Kind)
 	assert.Contains(t, re.Fields, field, "%v", re.FieldMessages)
 }
+
+func TestWhatIfLoanPolicy(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 6})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		in := roundInput(d.Year)
+		in.LoanPolicy = "within_period"
+		r, err := db.RunRound(ctx, coord, in)
+		require.NoError(t, err)
+		w, err := db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "across_breaks"})
+		require.NoError(t, err)
+		assert.Equal(t, "prêts à cheval sur les vacances", w.Label)
+		assert.Equal(t, "across_breaks", w.Round.Params.LoanPolicy, "the what-if solves under the other policy")
+		_, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "within_period"})
+		assertField(t, err, "what_if")
+		_, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "n'importe"})
+		assertField(t, err, "loan_policy")
+		// Without a policy of its own, a what-if keeps the round's.
+		w, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{NoExtensions: true})
+		require.NoError(t, err)
+		assert.Equal(t, "within_period", w.Round.Params.LoanPolicy)
+	})
+}

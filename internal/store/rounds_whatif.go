@@ -52,6 +52,9 @@ type WhatIfInput struct {
 	LoanWeeks int `json:"loan_weeks,omitempty"`
 	// NoExtensions grants no extension (locked loans keep theirs).
 	NoExtensions bool `json:"no_extensions,omitempty"`
+	// LoanPolicy, when set, replaces the round's loan policy
+	// (calendar.LoanPolicy: across_breaks lets loans span a short break).
+	LoanPolicy string `json:"loan_policy,omitempty"`
 	// TimeLimit bounds the solver; 0 means DefaultWhatIfTimeLimit.
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
 }
@@ -82,6 +85,14 @@ func (in WhatIfInput) Label() string {
 	}
 	if in.NoExtensions {
 		parts = append(parts, "sans les prolongations")
+	}
+	switch calendar.LoanPolicy(in.LoanPolicy) {
+	case calendar.AcrossBreaks:
+		parts = append(parts, "prêts à cheval sur les vacances")
+	case calendar.WithinPeriod:
+		parts = append(parts, "prêts dans une seule période")
+	case calendar.PeriodLength:
+		parts = append(parts, "prêts raccourcis dans les périodes courtes")
 	}
 	return strings.Join(parts, " ; ")
 }
@@ -179,6 +190,13 @@ func (in *WhatIfInput) validate(base Round) error {
 	if in.LoanWeeks == base.Params.LoanWeeks {
 		in.LoanWeeks = 0
 	}
+	if in.LoanPolicy != "" {
+		if _, err := calendar.ParseLoanPolicy(in.LoanPolicy); err != nil {
+			e.Add("loan_policy", "politique de prêt inconnue : %q (within_period, across_breaks ou period_length)", in.LoanPolicy)
+		} else if calendar.LoanPolicy(in.LoanPolicy) == roundPolicy(base.Params) {
+			in.LoanPolicy = ""
+		}
+	}
 	if len(in.Unavailable) > maxWhatIfWindows {
 		e.Add("unavailable", "au plus %d indisponibilités", maxWhatIfWindows)
 	}
@@ -198,8 +216,8 @@ func (in *WhatIfInput) validate(base Round) error {
 			in.Unavailable[i].PackCode = base.Params.PackCodes[j]
 		}
 	}
-	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions {
-		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée des prêts ou retirez les prolongations")
+	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions && in.LoanPolicy == "" {
+		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée ou la politique des prêts ou retirez les prolongations")
 	}
 	return e.Err()
 }
@@ -230,7 +248,10 @@ func (db *DB) RunWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInp
 		return WhatIf{}, err
 	}
 	ri := RoundInput{SchoolYear: base.SchoolYear, LoanWeeks: base.Params.LoanWeeks, TurnaroundDays: base.Params.TurnaroundDays,
-		Weights: &base.Weights, Pins: base.Pins, TimeLimit: in.TimeLimit, Today: base.Params.Today}
+		Weights: &base.Weights, Pins: base.Pins, TimeLimit: in.TimeLimit, Today: base.Params.Today, LoanPolicy: roundPolicy(base.Params)}
+	if in.LoanPolicy != "" {
+		ri.LoanPolicy = calendar.LoanPolicy(in.LoanPolicy)
+	}
 	if ri.TurnaroundDays == 0 {
 		ri.TurnaroundDays = -1
 	}
