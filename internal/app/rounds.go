@@ -565,9 +565,13 @@ type whatIfItem struct {
 
 // termsText says the objective's terms in words: « 38 projets servis sur
 // 40 éligibles ; 2 prolongations accordées ; pénalité de secteur : 0 ».
-func termsText(rd store.Round) string {
+func termsText(rd store.Round, firstYear int) string {
+	served := plural(rd.Stats.Served, "projet servi", "projets servis")
+	if firstYear >= 0 {
+		served += fmt.Sprintf(" dont %d en première année", firstYear)
+	}
 	parts := []string{
-		plural(rd.Stats.Served, "projet servi", "projets servis") + fmt.Sprintf(" sur %d éligible%s", rd.Stats.Eligible, pl(rd.Stats.Eligible)),
+		served + fmt.Sprintf(" (sur %d éligible%s)", rd.Stats.Eligible, pl(rd.Stats.Eligible)),
 		plural(rd.Stats.PreferencesHonoured, "période préférée respectée", "périodes préférées respectées"),
 		plural(rd.Stats.ExtensionsGranted, "prolongation accordée", "prolongations accordées"),
 		fmt.Sprintf("pénalité de secteur\u00a0: %d", rd.Terms.SectorPeriodPenalty),
@@ -686,7 +690,12 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 		Created: frenchTime(rd.CreatedAt.In(a.loc)), Objective: rd.Objective, Bound: rd.UpperBound, Proved: rd.ProvedOptimal,
 		Gap:       strings.Replace(strconv.FormatFloat(100*rd.Stats.Gap, 'f', 2, 64), ".", ",", 1) + "\u00a0%",
 		StoppedBy: stoppedLabels[rd.Stats.StoppedBy], Elapsed: seconds(time.Duration(rd.Stats.ElapsedMS) * time.Millisecond),
-		Terms: termsText(rd), HasPublished: rd.PreviousRoundID != nil}
+		HasPublished: rd.PreviousRoundID != nil}
+	firstYear, err := a.db.RoundServedFirstYear(ctx, rd.ID)
+	if err != nil {
+		return err
+	}
+	p.Terms = termsText(rd, firstYear)
 	p.CanWrite = p.Draft && u.Can(store.ActRoundWrite)
 	p.CanPublish = p.CanWrite
 	if rd.PublishedAt != nil {
@@ -1081,7 +1090,7 @@ func (a *App) showWhatIf(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &whatIfPage{Layout: Layout{Title: "Hypothèse\u00a0: " + wi.Label}, ID: wi.ID, RoundID: wi.RoundID, Label: wi.Label,
 		Objective: wi.Round.Objective, Bound: wi.Round.UpperBound, Proved: wi.Round.ProvedOptimal, BaseObj: base.Objective,
-		Terms: termsText(wi.Round), Changes: viewChanges(wi.Changes), Adoptable: wi.Adoptable, NotAdoptable: nbsp(wi.NotAdoptable)}
+		Terms: termsText(wi.Round, -1), Changes: viewChanges(wi.Changes), Adoptable: wi.Adoptable, NotAdoptable: nbsp(wi.NotAdoptable)}
 	if wi.AdoptedRoundID != nil {
 		p.Adopted = *wi.AdoptedRoundID
 	}

@@ -312,3 +312,14 @@ func (db *DB) RequestRoundOutcomeFor(ctx context.Context, u User, requestID int6
 	}
 	return o, nil
 }
+
+// RoundServedFirstYear counts the requests a round serves whose class
+// takes part for the first year (« 38 projets servis dont 27 en première
+// année »).
+func (db *DB) RoundServedFirstYear(ctx context.Context, id int64) (_ int, err error) {
+	defer wrapf(&err, "RoundServedFirstYear(%d)", id)
+	var n int
+	err = db.bun.NewRaw(`SELECT count(*) FROM round_loans AS rl JOIN requests AS r ON r.id = rl.request_id
+		WHERE rl.round_id = ? AND `+participationYearSQL+` = 1`, id).Scan(ctx, &n)
+	return n, err
+}
