@@ -672,7 +672,8 @@ func (a *App) viewGrid(r *http.Request, g planning.Grid, opt planning.Options, p
 }
 
 func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
-	rd, u, err := a.roundOf(r)
+	u, _ := currentUser(r.Context())
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -681,10 +682,11 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	g, err := a.db.RoundGridFor(ctx, u, rd.ID, calendar.Date{}, opt)
+	view, err := a.db.RoundViewFor(ctx, u, id, calendar.Date{}, &opt)
 	if err != nil {
 		return gridError(err)
 	}
+	rd, g := view.Round, view.Grid
 	p := &roundPage{Layout: Layout{Title: fmt.Sprintf("Tour d'affectation n°\u00a0%d (%s)", rd.ID, rd.SchoolYear)}, ID: rd.ID, Year: rd.SchoolYear,
 		State: rd.State, StateLabel: store.RoundStateLabel(rd.State), Draft: rd.State == store.RoundDraft,
 		Created: frenchTime(rd.CreatedAt.In(a.loc)), Objective: rd.Objective, Bound: rd.UpperBound, Proved: rd.ProvedOptimal,
@@ -773,11 +775,7 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Unserved = append(p.Unserved, it)
 	}
-	ch, err := a.db.RoundChangesFor(ctx, u, rd.ID)
-	if err != nil {
-		return err
-	}
-	p.Changes = viewChanges(ch)
+	p.Changes = viewChanges(view.Changes)
 	wis, err := a.db.ListWhatIfsFor(ctx, u, rd.ID)
 	if err != nil {
 		return err
@@ -1145,18 +1143,24 @@ type publishPage struct {
 }
 
 func (a *App) publishPreview(w http.ResponseWriter, r *http.Request) error {
-	rd, _, err := a.roundOf(r)
+	u, _ := currentUser(r.Context())
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	p, err := a.publishPageOf(r, rd)
+	view, err := a.db.RoundViewFor(r.Context(), u, id, calendar.Date{}, nil)
+	if err != nil {
+		return err
+	}
+	p, err := a.publishPageOf(r, view)
 	if err != nil {
 		return err
 	}
 	return a.render(w, r, http.StatusOK, "round_publish", p)
 }
 
-func (a *App) publishPageOf(r *http.Request, rd store.Round) (*publishPage, error) {
+func (a *App) publishPageOf(r *http.Request, view store.RoundView) (*publishPage, error) {
+	rd := view.Round
 	p := &publishPage{Layout: Layout{Title: fmt.Sprintf("Publier le tour n°\u00a0%d", rd.ID)}, RoundID: rd.ID, Year: rd.SchoolYear,
 		Draft: rd.State == store.RoundDraft}
 	notices, _, err := a.db.RoundNotices(r.Context(), rd.ID)
@@ -1172,10 +1176,7 @@ func (a *App) publishPageOf(r *http.Request, rd store.Round) (*publishPage, erro
 		}
 		p.Notices = append(p.Notices, v)
 	}
-	ch, err := a.db.RoundChanges(r.Context(), rd.ID)
-	if err != nil {
-		return nil, err
-	}
+	ch := view.Changes
 	p.Changes = viewChanges(ch)
 	signed := map[int64]bool{}
 	for _, c := range ch.Removed {
@@ -1208,7 +1209,11 @@ func (a *App) publishRoundPage(w http.ResponseWriter, r *http.Request) error {
 		if !ok || re.Code != "cancellations_unconfirmed" {
 			return err
 		}
-		p, perr := a.publishPageOf(r, rd)
+		view, verr := a.db.RoundViewFor(r.Context(), u, rd.ID, calendar.Date{}, nil)
+		if verr != nil {
+			return verr
+		}
+		p, perr := a.publishPageOf(r, view)
 		if perr != nil {
 			return perr
 		}
