@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -28,7 +29,7 @@ const (
 // SolveHeartbeat is how often a running solve records that it is alive;
 // SolveStaleAfter how long without a heartbeat makes it abandoned.
 const (
-	SolveHeartbeat  = 2 * time.Second
+	SolveHeartbeat  = time.Second
 	SolveStaleAfter = time.Minute
 )
 
@@ -168,12 +169,11 @@ func (db *DB) StartRoundSolve(ctx context.Context, actor Actor, in RoundInput) (
 	}
 	spec := solveSpec(in)
 	spec.TimeLimitMS = check.TimeLimit.Milliseconds()
-	s, err := db.claimSolve(ctx, actor, in.SchoolYear, 0, spec, check.TimeLimit)
+	s, err := db.ClaimRoundSolve(ctx, actor, in.SchoolYear, 0, spec)
 	if err != nil {
 		return RoundSolve{}, err
 	}
-	db.solves.Add(1)
-	go db.runSolve(s.ID, actor, func(ctx context.Context) (Round, error) { return db.RunRound(ctx, actor, in) })
+	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) { return db.RunRound(ctx, actor, in) })
 	return s, nil
 }
 
@@ -214,12 +214,11 @@ func (db *DB) StartRoundRerun(ctx context.Context, actor Actor, id int64, in Rou
 	}
 	spec := solveSpec(in)
 	spec.TimeLimitMS = check.TimeLimit.Milliseconds()
-	s, err := db.claimSolve(ctx, actor, old.SchoolYear, id, spec, check.TimeLimit)
+	s, err := db.ClaimRoundSolve(ctx, actor, old.SchoolYear, id, spec)
 	if err != nil {
 		return RoundSolve{}, err
 	}
-	db.solves.Add(1)
-	go db.runSolve(s.ID, actor, func(ctx context.Context) (Round, error) { return db.RerunRound(ctx, actor, id, in) })
+	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) { return db.RerunRound(ctx, actor, id, in) })
 	return s, nil
 }
 
@@ -227,12 +226,16 @@ func (db *DB) StartRoundRerun(ctx context.Context, actor Actor, id int64, in Rou
 // (tests, and serve before it exits).
 func (db *DB) WaitSolves() { db.solves.Wait() }
 
-// claimSolve records a running solve for year, in one transaction that
-// first marks the year's stale solve abandoned; the partial unique index
-// refuses a second running one.
-func (db *DB) claimSolve(ctx context.Context, actor Actor, year string, source int64, spec SolveSpec, limit time.Duration) (RoundSolve, error) {
+// ClaimRoundSolve records a running solve of year (re-running round
+// source when not 0), in one transaction that first marks the year's
+// stale solve abandoned; the partial unique index refuses a second
+// running one: a *RuleError conflict "solve_running" naming it. RunSolve
+// then runs it.
+func (db *DB) ClaimRoundSolve(ctx context.Context, actor Actor, year string, source int64, spec SolveSpec) (_ RoundSolve, err error) {
+	defer wrapf(&err, "ClaimRoundSolve(%s)", year)
+	limit := time.Duration(spec.TimeLimitMS) * time.Millisecond
 	var out RoundSolve
-	err := db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
 		if _, err := tx.NewUpdate().Model((*roundSolveRow)(nil)).Set("state = ?", SolveAbandoned).Set("finished_at = ?", now).
 			Set("error_code = ?", "abandoned").Set("error = ?", "Calcul interrompu (le serveur s'est arrêté pendant le calcul).").
@@ -286,12 +289,46 @@ func durationFrench(d time.Duration) string {
 	return fmt.Sprintf("%d\u00a0min", int(d.Minutes()))
 }
 
-// runSolve computes the round of solve id and records the outcome.
-func (db *DB) runSolve(id int64, actor Actor, run func(context.Context) (Round, error)) {
+// SolveProgress is where a running solve stands, as the engine reports
+// it: its phase, and once found the best plan's objective and the bound.
+type SolveProgress struct {
+	Phase      string
+	Objective  *int
+	UpperBound *int
+}
+
+// RunSolve runs claimed solve id in the background (WaitSolves waits for
+// it): run computes the round, reporting its progress as it goes; the
+// solve records a heartbeat with the latest progress every SolveHeartbeat,
+// then the round stored, or the error (its French message for a
+// *RuleError).
+func (db *DB) RunSolve(id int64, run func(ctx context.Context, progress func(SolveProgress)) (Round, error)) {
+	db.solves.Add(1)
+	go db.runSolve(id, run)
+}
+
+func (db *DB) runSolve(id int64, run func(ctx context.Context, progress func(SolveProgress)) (Round, error)) {
 	defer db.solves.Done()
 	ctx := context.Background()
 	start := time.Now()
+	var latest atomic.Pointer[SolveProgress]
+	latest.Store(&SolveProgress{Phase: "calcul"})
 	done := make(chan struct{})
+	beat := func() {
+		p := latest.Load()
+		q := db.bun.NewUpdate().Model((*roundSolveRow)(nil)).Set("heartbeat_at = ?", db.Now()).
+			Set("elapsed_ms = ?", time.Since(start).Milliseconds()).Set("phase = ?", p.Phase).
+			Where("id = ?", id).Where("state = ?", SolveRunning)
+		if p.Objective != nil {
+			q = q.Set("objective = ?", *p.Objective)
+		}
+		if p.UpperBound != nil {
+			q = q.Set("upper_bound = ?", *p.UpperBound)
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			db.logger.Error("Solve heartbeat failed", "solve", id, "error", err)
+		}
+	}
 	go func() {
 		t := time.NewTicker(SolveHeartbeat)
 		defer t.Stop()
@@ -300,15 +337,11 @@ func (db *DB) runSolve(id int64, actor Actor, run func(context.Context) (Round, 
 			case <-done:
 				return
 			case <-t.C:
-				if _, err := db.bun.NewUpdate().Model((*roundSolveRow)(nil)).Set("heartbeat_at = ?", db.Now()).
-					Set("elapsed_ms = ?", time.Since(start).Milliseconds()).Set("phase = ?", "calcul").
-					Where("id = ?", id).Where("state = ?", SolveRunning).Exec(ctx); err != nil {
-					db.logger.Error("Solve heartbeat failed", "solve", id, "error", err)
-				}
+				beat()
 			}
 		}
 	}()
-	r, err := run(ctx)
+	r, err := run(ctx, func(p SolveProgress) { latest.Store(&p) })
 	close(done)
 	now := db.Now()
 	q := db.bun.NewUpdate().Model((*roundSolveRow)(nil)).Set("finished_at = ?", now).Set("heartbeat_at = ?", now).

@@ -266,3 +266,38 @@ func TestWhatIfLoanPolicy(t *testing.T) {
 		assert.Equal(t, "within_period", w.Round.Params.LoanPolicy)
 	})
 }
+
+func TestRoundSolveRecordsProgress(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		defer db.WaitSolves()
+		ctx := context.Background()
+		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 1})
+		coord := store.Actor{UserID: d.Coordinator.ID}
+		s, err := db.ClaimRoundSolve(ctx, coord, d.Year, 0, store.SolveSpec{TimeLimitMS: 5000})
+		require.NoError(t, err)
+		release := make(chan struct{})
+		db.RunSolve(s.ID, func(ctx context.Context, progress func(store.SolveProgress)) (store.Round, error) {
+			obj, bound := 120, 130
+			progress(store.SolveProgress{Phase: "lns", Objective: &obj, UpperBound: &bound})
+			<-release
+			return store.Round{}, store.Conflicting("test_refusal", "Refusé pour l'essai.")
+		})
+		var got store.RoundSolve
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if got, err = db.RoundSolve(ctx, s.ID); err == nil && got.Objective != nil {
+				break
+			}
+		}
+		require.NotNil(t, got.Objective, "the heartbeat records the best plan so far")
+		assert.Equal(t, 120, *got.Objective)
+		assert.Equal(t, 130, *got.UpperBound)
+		assert.Equal(t, "lns", got.Phase)
+		assert.True(t, got.Running())
+		close(release)
+		got = waitSolve(t, db, s.ID)
+		assert.Equal(t, store.SolveFailed, got.State)
+		assert.Equal(t, "test_refusal", got.ErrorCode)
+		assert.Equal(t, "Refusé pour l'essai.", got.Error)
+	})
+}
