@@ -770,6 +770,11 @@ func (a *App) showRound(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, un := range rd.Unserved[(np-1)*unservedPageSize : min(np*unservedPageSize, len(rd.Unserved))] {
 		it := unservedItem{RequestID: un.RequestID, Title: un.RequestTitle, School: un.SchoolName, Message: nbsp(un.Message)}
+		for _, pin := range rd.Pins {
+			if pin.RequestID == un.RequestID && pin.Kind == store.PinExclude && pin.Reason != "" {
+				it.Message += nbsp(" Raison : " + pin.Reason + ".")
+			}
+		}
 		if fix, ok := store.UnservedWhatIf(un); ok && p.CanWrite {
 			it.FixDelta, it.FixLabel = fix.PacksDelta, "Essayer\u00a0: "+fix.Label()
 		}

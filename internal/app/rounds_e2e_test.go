@@ -64,7 +64,7 @@ func TestBrowserPlanner(t *testing.T) {
 	db.SetNowFunc(func() time.Time { return plannerNow })
 	t.Cleanup(db.WaitSolves)
 	ctx := context.Background()
-	d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 7, Sectors: 2})
+	d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 10, Sectors: 3, TwoPacks: []int{4}})
 	coord := d.Coordinator
 	outbox := t.TempDir()
 	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
@@ -102,7 +102,7 @@ func TestBrowserPlanner(t *testing.T) {
 	first := e.waitRound("Tour d'affectation (brouillon)")
 	r1, err := db.Round(ctx, first)
 	require.NoError(t, err)
-	require.NotEmpty(t, r1.Unserved, "one pack cannot serve seven projects")
+	require.NotEmpty(t, r1.Unserved, "two packs cannot serve ten projects")
 	text, err := chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("#non-servis + ul")))
 	require.NoError(t, err)
 	assert.Contains(t, text, "Pourquoi", "each unserved project says why")
