@@ -135,6 +135,12 @@ func TestBrowserPlanner(t *testing.T) {
 	assert.Contains(t, text, "Prêts ajoutés", "the difference with the published plan")
 	e.screenshot("tour-apres-epinglage.png")
 
+	// Capacity of the year under this round.
+	e.open(fmt.Sprintf("/tours/%d/capacite", second), http.StatusOK, "Capacité")
+	text, err = chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("main")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "tous les projets éligibles")
+
 	// Preview, then publish.
 	e.open(fmt.Sprintf("/tours/%d/publication", second), http.StatusOK, "Publier (aperçu)")
 	text, err = chromedp.Run(e.ctx, chromedp.Text(chromedp.CSS("main")))

@@ -218,7 +218,9 @@ func (db *DB) StartRoundRerun(ctx context.Context, actor Actor, id int64, in Rou
 	if err != nil {
 		return RoundSolve{}, err
 	}
-	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) { return db.RerunRound(ctx, actor, id, in) })
+	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) {
+		return db.RerunRound(ctx, actor, id, in)
+	})
 	return s, nil
 }
 
