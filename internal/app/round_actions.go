@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -219,7 +220,7 @@ func (a *App) runWhatIfPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	wi, err := a.db.RunWhatIf(r.Context(), store.Actor{UserID: u.ID}, rd.ID, in)
+	wi, err := round.WhatIf(r.Context(), a.db, store.Actor{UserID: u.ID}, rd.ID, in)
 	if err != nil {
 		if re, ok := store.AsRule(err); ok && re.Kind == store.RuleInvalid {
 			msg := re.Message
@@ -415,7 +416,7 @@ func (a *App) publishRoundPage(w http.ResponseWriter, r *http.Request) error {
 type capacityPage struct {
 	Layout
 	RoundID int64
-	C       store.Capacity
+	C       round.Capacity
 }
 
 func (a *App) capacityPage(w http.ResponseWriter, r *http.Request) error {
@@ -423,7 +424,7 @@ func (a *App) capacityPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.db.RoundCapacityFor(r.Context(), u, rd.ID, 0)
+	c, err := round.RoundCapacityFor(r.Context(), a.db, u, rd.ID, 0)
 	if err != nil {
 		return err
 	}

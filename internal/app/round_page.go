@@ -11,6 +11,7 @@ import (
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -403,7 +404,7 @@ func (a *App) rerunRoundPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.db.StartRoundRerun(r.Context(), store.Actor{UserID: u.ID}, rd.ID, store.RoundInput{})
+	s, err := round.StartRerun(r.Context(), a.db, store.Actor{UserID: u.ID}, rd.ID, round.Input{})
 	if err != nil {
 		if ok, err := a.solveRunning(w, r, err, rd.SchoolYear); ok {
 			return err

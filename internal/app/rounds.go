@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/scheduler"
 )
@@ -224,7 +225,7 @@ func (a *App) defaultRunForm(r *http.Request, year string) (runForm, error) {
 		return runForm{}, err
 	}
 	f := runForm{LoanWeeks: strconv.Itoa(store.DefaultLoanWeeks), TurnaroundDays: strconv.Itoa(store.DefaultTurnaroundDays),
-		TimeLimit: strconv.Itoa(int(store.DefaultRoundTimeLimit.Seconds()))}
+		TimeLimit: strconv.Itoa(int(round.DefaultTimeLimit.Seconds()))}
 	for _, p := range calendar.LoanPolicies() {
 		f.Policies = append(f.Policies, choice{Value: string(p), Label: p.Label(), Selected: p == set.LoanPolicy})
 	}
@@ -290,13 +291,13 @@ func formInt(r *http.Request, name, label string, errs *[]FieldError) int {
 
 // runInput reads the run form into a round's input and the form as
 // typed.
-func (a *App) runInput(r *http.Request, year string) (store.RoundInput, runForm, []FieldError, error) {
+func (a *App) runInput(r *http.Request, year string) (round.Input, runForm, []FieldError, error) {
 	f, err := a.defaultRunForm(r, year)
 	if err != nil {
-		return store.RoundInput{}, f, nil, err
+		return round.Input{}, f, nil, err
 	}
 	var errs []FieldError
-	in := store.RoundInput{SchoolYear: year, LoanWeeks: formInt(r, "loan_weeks", "Durée des prêts", &errs),
+	in := round.Input{SchoolYear: year, LoanWeeks: formInt(r, "loan_weeks", "Durée des prêts", &errs),
 		LoanPolicy: calendar.LoanPolicy(r.PostFormValue("loan_policy")), WeightsByName: map[string]int{}}
 	f.LoanWeeks = r.PostFormValue("loan_weeks")
 	for i := range f.Policies {
@@ -354,7 +355,7 @@ func (a *App) startRound(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(errs) == 0 {
-		s, err := a.db.StartRoundSolve(r.Context(), store.Actor{UserID: u.ID}, in)
+		s, err := round.Start(r.Context(), a.db, store.Actor{UserID: u.ID}, in)
 		if err == nil {
 			return a.redirect(w, r, fmt.Sprintf("/calculs/%d", s.ID), "Calcul lancé.")
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -30,8 +31,8 @@ func BenchmarkRoundPage(b *testing.B) {
 	b.Run("town", func(b *testing.B) {
 		db := storetest.NewSQLite(b)
 		d := storetest.Rounds(b, db, &storetest.RoundOpts{Packs: 6, Requests: 40, Sectors: 5, TwoPacks: []int{3, 9, 17}})
-		r, err := db.RunRound(context.Background(), store.Actor{UserID: d.Coordinator.ID},
-			store.RoundInput{SchoolYear: d.Year, Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
+		r, err := round.Run(context.Background(), db, store.Actor{UserID: d.Coordinator.ID},
+			round.Input{SchoolYear: d.Year, Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
 		require.NoError(b, err)
 		benchRound(b, db, d.Coordinator, r.ID)
 	})

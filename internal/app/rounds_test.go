@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -39,16 +40,16 @@ func newPlannerCast(t *testing.T, db *store.DB) plannerCast {
 	}
 	coord := store.Actor{UserID: c.d.Coordinator.ID}
 	var err error
-	c.round, err = db.RunRound(ctx, coord, store.RoundInput{SchoolYear: c.d.Year, Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
+	c.round, err = round.Run(ctx, db, coord, round.Input{SchoolYear: c.d.Year, Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
 	require.NoError(t, err)
 	require.NotEmpty(t, c.round.Unserved)
 	c.unserved = c.round.Unserved[0].RequestID
-	c.whatIf, err = db.RunWhatIf(ctx, coord, c.round.ID, store.WhatIfInput{NoExtensions: true})
+	c.whatIf, err = round.WhatIf(ctx, db, coord, c.round.ID, store.WhatIfInput{NoExtensions: true})
 	require.NoError(t, err)
 	// A solve that fails: a pin on a request the year does not have.
-	in := store.RoundInput{SchoolYear: "2025-2026", TimeLimit: time.Second,
+	in := round.Input{SchoolYear: "2025-2026", TimeLimit: time.Second,
 		Pins: []store.RoundPin{{RequestID: 999999, Kind: store.PinExclude, Reason: "essai"}}}
-	c.solve, err = db.StartRoundSolve(ctx, coord, in)
+	c.solve, err = round.Start(ctx, db, coord, in)
 	require.NoError(t, err)
 	db.WaitSolves()
 	return c
@@ -217,7 +218,7 @@ func TestRoundActionsByRole(t *testing.T) {
 		// The old draft, discarded, stays readable.
 		assert.Equal(t, http.StatusOK, cl.get(rd).Status)
 		// Discard a fresh draft.
-		fresh, err := db.RunRound(ctx, store.Actor{UserID: c.d.Coordinator.ID}, store.RoundInput{SchoolYear: c.d.Year, Today: storetest.RoundToday, TimeLimit: time.Second})
+		fresh, err := round.Run(ctx, db, store.Actor{UserID: c.d.Coordinator.ID}, round.Input{SchoolYear: c.d.Year, Today: storetest.RoundToday, TimeLimit: time.Second})
 		require.NoError(t, err)
 		r = cl.post(fmt.Sprintf("/tours/%d/abandon", fresh.ID), nil)
 		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
@@ -225,7 +226,7 @@ func TestRoundActionsByRole(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, store.RoundDiscarded, got.State)
 		// Adopt a what-if of the published round: a new draft.
-		wi2, err := db.RunWhatIf(ctx, store.Actor{UserID: c.d.Coordinator.ID}, pubID(t, newRound), store.WhatIfInput{NoExtensions: true})
+		wi2, err := round.WhatIf(ctx, db, store.Actor{UserID: c.d.Coordinator.ID}, pubID(t, newRound), store.WhatIfInput{NoExtensions: true})
 		require.NoError(t, err)
 		r = cl.post(fmt.Sprintf("/hypotheses/%d/adoption", wi2.ID), nil)
 		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)

@@ -58,6 +58,7 @@ func (a *App) routes() {
 	m.Handle("GET /prets/{id}/convention", a.signedIn("", a.printable("convention")))
 	m.Handle("GET /prets/{id}/inventaire", a.signedIn("", a.printable("inventaire")))
 
+	a.routesDesk()
 	a.routesRounds()
 
 	// Anything else is a 404, after sign-in: a link to a page that does not

@@ -230,6 +230,22 @@ func (db *DB) RoundPinEdits(ctx context.Context, id int64) (_ []PinEdit, err err
 	return out, nil
 }
 
+// RerunPins returns the pins of round id's next re-run: the round's,
+// changed by the pins and exclusions asked on it since (SetRoundPin).
+// Returns ErrNotFound.
+func (db *DB) RerunPins(ctx context.Context, id int64) (_ []RoundPin, err error) {
+	defer wrapf(&err, "RerunPins(%d)", id)
+	r, err := db.Round(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	edits, err := db.RoundPinEdits(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return applyPinEdits(r.Pins, edits), nil
+}
+
 // applyPinEdits returns the pins of a re-run: the round's, changed by the
 // edits asked since.
 func applyPinEdits(pins []RoundPin, edits []PinEdit) []RoundPin {

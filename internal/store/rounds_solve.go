@@ -123,9 +123,9 @@ func (r roundSolveRow) solve(now time.Time) RoundSolve {
 	return s
 }
 
-// checkPinReasons refuses a pin reason that is too long or not a line of
-// text.
-func checkPinReasons(pins []RoundPin) error {
+// CheckPinReasons refuses a pin reason that is too long or not a line of
+// text (a validation_failed *RuleError on pins[i].reason).
+func CheckPinReasons(pins []RoundPin) error {
 	e := FieldErrors{}
 	for i, p := range pins {
 		field := fmt.Sprintf("pins[%d].reason", i)
@@ -136,92 +136,6 @@ func checkPinReasons(pins []RoundPin) error {
 		}
 	}
 	return e.Err()
-}
-
-// solveSpec records the input of a solve.
-func solveSpec(in RoundInput) SolveSpec {
-	return SolveSpec{LoanWeeks: in.LoanWeeks, LoanPolicy: string(in.LoanPolicy), TurnaroundDays: in.TurnaroundDays,
-		Weights: in.WeightsByName, TimeLimitMS: in.TimeLimit.Milliseconds(), Pins: in.Pins}
-}
-
-// StartRoundSolve starts computing a new round of in.SchoolYear in the
-// background and returns at once with the running solve; RoundSolve
-// follows it. The input is checked first (a *RuleError, nothing
-// started). Returns a *RuleError conflict "solve_running" naming the
-// running solve when one runs for the year already.
-func (db *DB) StartRoundSolve(ctx context.Context, actor Actor, in RoundInput) (_ RoundSolve, err error) {
-	defer wrapf(&err, "StartRoundSolve(%s)", in.SchoolYear)
-	if in.Replaces != 0 {
-		return RoundSolve{}, FieldErrors{"replaces": "un nouveau tour ne remplace pas de brouillon : relancez le brouillon"}.Err()
-	}
-	check := in
-	if err := check.validate(); err != nil {
-		return RoundSolve{}, err
-	}
-	if err := checkPinReasons(in.Pins); err != nil {
-		return RoundSolve{}, err
-	}
-	if _, err := db.CalendarYear(ctx, in.SchoolYear); err != nil {
-		// The same refusal as RunRound's, before anything starts.
-		if _, err := db.buildRound(ctx, check); err != nil {
-			return RoundSolve{}, err
-		}
-	}
-	spec := solveSpec(in)
-	spec.TimeLimitMS = check.TimeLimit.Milliseconds()
-	s, err := db.ClaimRoundSolve(ctx, actor, in.SchoolYear, 0, spec)
-	if err != nil {
-		return RoundSolve{}, err
-	}
-	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) { return db.RunRound(ctx, actor, in) })
-	return s, nil
-}
-
-// StartRoundRerun starts re-running round id in the background with its
-// parameters changed by the non-zero fields of in (as RerunRound), and
-// the pins and exclusions asked on it since (SetRoundPin) applied: the
-// draft stored replaces round id when it is a draft. Returns ErrNotFound,
-// the errors of StartRoundSolve.
-func (db *DB) StartRoundRerun(ctx context.Context, actor Actor, id int64, in RoundInput) (_ RoundSolve, err error) {
-	defer wrapf(&err, "StartRoundRerun(%d)", id)
-	if in.SchoolYear != "" {
-		return RoundSolve{}, FieldErrors{"year": "un nouveau calcul garde l'année du tour"}.Err()
-	}
-	old, err := getRound(ctx, db.bun, id)
-	if err != nil {
-		return RoundSolve{}, err
-	}
-	if in.Pins == nil {
-		edits, err := db.RoundPinEdits(ctx, id)
-		if err != nil {
-			return RoundSolve{}, err
-		}
-		in.Pins = applyPinEdits(old.Pins, edits)
-	}
-	if err := checkPinReasons(in.Pins); err != nil {
-		return RoundSolve{}, err
-	}
-	check := in
-	check.SchoolYear = old.SchoolYear
-	if check.TimeLimit == 0 {
-		check.TimeLimit, _ = time.ParseDuration(old.Params.TimeLimit)
-	}
-	if check.LoanWeeks == 0 {
-		check.LoanWeeks = old.Params.LoanWeeks
-	}
-	if err := check.validate(); err != nil {
-		return RoundSolve{}, err
-	}
-	spec := solveSpec(in)
-	spec.TimeLimitMS = check.TimeLimit.Milliseconds()
-	s, err := db.ClaimRoundSolve(ctx, actor, old.SchoolYear, id, spec)
-	if err != nil {
-		return RoundSolve{}, err
-	}
-	db.RunSolve(s.ID, func(ctx context.Context, _ func(SolveProgress)) (Round, error) {
-		return db.RerunRound(ctx, actor, id, in)
-	})
-	return s, nil
 }
 
 // WaitSolves returns when the solves started by this process are over

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -31,7 +32,7 @@ func TestRoundSolveInBackground(t *testing.T) {
 		in := roundInput(d.Year)
 		in.LoanWeeks = 5
 		in.WeightsByName = map[string]int{"first_year": 500}
-		s, err := db.StartRoundSolve(ctx, coord, in)
+		s, err := round.Start(ctx, db, coord, in)
 		require.NoError(t, err)
 		assert.Equal(t, store.SolveRunning, s.State)
 		assert.True(t, s.Running())
@@ -55,11 +56,11 @@ func TestRoundSolveInBackground(t *testing.T) {
 		// Bad input starts nothing.
 		bad := roundInput(d.Year)
 		bad.LoanWeeks = 40
-		_, err = db.StartRoundSolve(ctx, coord, bad)
+		_, err = round.Start(ctx, db, coord, bad)
 		re, ok := store.AsRule(err)
 		require.True(t, ok, "%v", err)
 		assert.Equal(t, store.RuleInvalid, re.Kind)
-		_, err = db.StartRoundSolve(ctx, coord, store.RoundInput{SchoolYear: "1990-1991"})
+		_, err = round.Start(ctx, db, coord, round.Input{SchoolYear: "1990-1991"})
 		re, ok = store.AsRule(err)
 		require.True(t, ok, "%v", err)
 		assert.Equal(t, "unknown_year", re.Code)
@@ -67,7 +68,7 @@ func TestRoundSolveInBackground(t *testing.T) {
 		// A failed solve says why in French: a pin on an unknown request.
 		pinned := roundInput(d.Year)
 		pinned.Pins = []store.RoundPin{{RequestID: 999999, Kind: store.PinExclude, Reason: "test"}}
-		s, err = db.StartRoundSolve(ctx, coord, pinned)
+		s, err = round.Start(ctx, db, coord, pinned)
 		require.NoError(t, err)
 		got = waitSolve(t, db, s.ID)
 		assert.Equal(t, store.SolveFailed, got.State)
@@ -87,7 +88,7 @@ func TestRoundSolveOnePerYear(t *testing.T) {
 		storetest.ExecLoan(t, db, `INSERT INTO round_solves (school_year, state, spec, time_limit_ms, started_at, heartbeat_at)
 			VALUES (?, 'running', '{}', 1000, ?, ?)`, d.Year, now, now)
 		for range 2 {
-			_, err := db.StartRoundSolve(ctx, coord, roundInput(d.Year))
+			_, err := round.Start(ctx, db, coord, roundInput(d.Year))
 			re, ok := store.AsRule(err)
 			require.True(t, ok, "%v", err)
 			assert.Equal(t, "solve_running", re.Code)
@@ -101,7 +102,7 @@ func TestRoundSolveOnePerYear(t *testing.T) {
 		// Another year is free; once the solve is over, the next one starts.
 		storetest.ExecLoan(t, db, `UPDATE round_solves SET state = 'failed' WHERE school_year = ?`, d.Year)
 		// Once it is over, the next one starts.
-		s, err := db.StartRoundSolve(ctx, coord, roundInput(d.Year))
+		s, err := round.Start(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Equal(t, store.SolveDone, waitSolve(t, db, s.ID).State)
 	})
@@ -123,7 +124,7 @@ func TestRoundSolveStaleIsAbandoned(t *testing.T) {
 		require.NotNil(t, running)
 		assert.True(t, running.Stale, "its heartbeat stopped")
 		assert.False(t, running.Running())
-		s, err := db.StartRoundSolve(ctx, coord, roundInput(d.Year))
+		s, err := round.Start(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err, "a stale solve does not block the year")
 		assert.Equal(t, store.SolveDone, waitSolve(t, db, s.ID).State)
 		prev, err := db.RoundSolve(ctx, running.ID)
@@ -139,7 +140,7 @@ func TestRoundPinsWithReasons(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 1, Requests: 5})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.NotEmpty(t, r.Unserved, "one pack cannot serve five")
 		require.NotEmpty(t, r.Loans)
@@ -173,7 +174,7 @@ func TestRoundPinsWithReasons(t *testing.T) {
 		edits, err := db.RoundPinEdits(ctx, r.ID)
 		require.NoError(t, err)
 		require.Len(t, edits, 2)
-		s, err := db.StartRoundRerun(ctx, coord, r.ID, store.RoundInput{Today: storetest.RoundToday})
+		s, err := round.StartRerun(ctx, db, coord, r.ID, round.Input{Today: storetest.RoundToday})
 		require.NoError(t, err)
 		got := waitSolve(t, db, s.ID)
 		require.Equal(t, store.SolveDone, got.State, got.Error)
@@ -250,18 +251,18 @@ func TestWhatIfLoanPolicy(t *testing.T) {
 		coord := store.Actor{UserID: d.Coordinator.ID}
 		in := roundInput(d.Year)
 		in.LoanPolicy = "within_period"
-		r, err := db.RunRound(ctx, coord, in)
+		r, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
-		w, err := db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "across_breaks"})
+		w, err := round.WhatIf(ctx, db, coord, r.ID, store.WhatIfInput{LoanPolicy: "across_breaks"})
 		require.NoError(t, err)
 		assert.Equal(t, "prêts à cheval sur les vacances", w.Label)
 		assert.Equal(t, "across_breaks", w.Round.Params.LoanPolicy, "the what-if solves under the other policy")
-		_, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "within_period"})
+		_, err = round.WhatIf(ctx, db, coord, r.ID, store.WhatIfInput{LoanPolicy: "within_period"})
 		assertField(t, err, "what_if")
-		_, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{LoanPolicy: "n'importe"})
+		_, err = round.WhatIf(ctx, db, coord, r.ID, store.WhatIfInput{LoanPolicy: "n'importe"})
 		assertField(t, err, "loan_policy")
 		// Without a policy of its own, a what-if keeps the round's.
-		w, err = db.RunWhatIf(ctx, coord, r.ID, store.WhatIfInput{NoExtensions: true})
+		w, err = round.WhatIf(ctx, db, coord, r.ID, store.WhatIfInput{NoExtensions: true})
 		require.NoError(t, err)
 		assert.Equal(t, "within_period", w.Round.Params.LoanPolicy)
 	})

@@ -5,12 +5,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/classemobile/classemobile/calendar"
 )
+
+// schoolYearRE is the form of a school year name.
+var schoolYearRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}$`)
+
+// ValidSchoolYear reports whether year has the form of a school year
+// ("2026-2027").
+func ValidSchoolYear(year string) bool { return schoolYearRE.MatchString(year) }
 
 // YearSettings are the coordinator's settings of one school year.
 type YearSettings struct {

@@ -31,8 +31,10 @@
 //     ListFeedsFor, CheckFeedTarget; another school's resource is
 //     ErrNotFound.
 //   - What input is valid: Request.Validate (and ValidateRequest with the
-//     year's calendar), RoundInput's checks, the loan and maintenance
-//     checks of each method.
+//     year's calendar), the loan and maintenance checks of each method.
+//     A round's input and pins are checked by package round, the use
+//     case that computes a round; the store stores, publishes and
+//     discards rounds and does not depend on the allocation engine.
 //   - How a broken rule reads: one error type, *RuleError, with its Kind
 //     (invalid, conflict, forbidden, not_found), a stable Code, the
 //     Field(s) at fault, a French Message written where the rule is
