@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,10 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // plannerNow is the day of the planner's journey: a school year under
@@ -66,29 +62,16 @@ func TestBrowserPlanner(t *testing.T) {
 	ctx := context.Background()
 	d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 10, Sectors: 3, TwoPacks: []int{4}})
 	coord := d.Coordinator
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL,
-		NowFunc: func() time.Time { return plannerNow }})
-	require.NoError(t, err)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	site := newBrowserSite(t, db, func() time.Time { return plannerNow })
+	allocCtx, cancel := browserAllocator(ctx, chromium, 1280, 900)
 	defer cancel()
 	bctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
 	bctx, cancelT := context.WithTimeout(bctx, 8*time.Minute)
 	defer cancelT()
-	_, err = chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
+	_, err := chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
 	require.NoError(t, err)
-	e := &e2e{t: t, ctx: bctx, base: srv.URL, app: a, outbox: outbox, axe: axe, start: time.Now(), shots: os.Getenv("SCREENSHOTS")}
+	e := &e2e{t: t, ctx: bctx, base: site.srv.URL, app: site.app, outbox: site.outbox, axe: axe, start: time.Now(), shots: os.Getenv("SCREENSHOTS")}
 	if e.shots != "" {
 		require.NoError(t, os.MkdirAll(e.shots, 0o755))
 	}
