@@ -61,6 +61,7 @@ func (a *App) routes() {
 
 	a.routesDesk()
 	a.routesLoans()
+	a.routesRounds()
 
 	// Anything else is a 404, after sign-in: a link to a page that does not
 	// exist yet (an e-mail of a later version) still lands somewhere.

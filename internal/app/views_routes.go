@@ -29,15 +29,3 @@ func (a *App) routesViews() {
 	m.Handle("POST /admin/flux/revocation", a.signedIn(store.ActFeedAdmin, a.revokeFeedAdmin))
 	m.Handle("POST /admin/personnes/{id}/reactivation", a.signedIn(store.ActPeopleManage, a.enablePerson))
 }
-
-// viewsNav returns the header's links to these views for u.
-func viewsNav(u store.User) []NavItem {
-	items := []NavItem{{Label: "Planning des packs", Href: "/planning"}}
-	if u.Can(store.ActSynthesisRead) {
-		items = append(items, NavItem{Label: "Synthèse", Href: "/synthese"})
-	}
-	if u.Can(store.ActPeopleManage) {
-		items = append(items, NavItem{Label: "Administration", Href: "/admin"})
-	}
-	return items
-}

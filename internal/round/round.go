@@ -42,6 +42,9 @@ type Input struct {
 	// Replaces is a draft that the new round replaces (a re-run): it is
 	// discarded when the new one is stored.
 	Replaces int64
+	// progress, when set, receives the engine's progress (background
+	// solves, Start).
+	progress func(store.SolveProgress)
 }
 
 // MaxPins bounds the requests a round pins or excludes.

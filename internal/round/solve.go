@@ -19,7 +19,7 @@ import (
 // week (trying each legal start week when the engine left one out), and
 // maps the plan back to the database.
 func (b *builder) solve(ctx context.Context) (store.Round, error) {
-	opt := scheduler.Options{TimeLimit: b.in.TimeLimit}
+	opt := scheduler.Options{TimeLimit: b.in.TimeLimit, Progress: reportProgress(b.in.progress)}
 	inst := b.inst
 	res, err := scheduler.Solve(ctx, inst, opt)
 	if err != nil {
