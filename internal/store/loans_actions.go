@@ -236,64 +236,6 @@ func insertSheet(ctx context.Context, tx bun.Tx, s sheetRow, items []LoanItem, l
 	return err
 }
 
-// SignAgreement records signer's signature of the loan agreement: as the
-// school's director (role director, of the loan's school) or as the IT
-// department (role it). When both have signed, the loan moves to signed.
-// Returns ErrNotFound for a director of another school, *LoanError when the
-// loan is not reserved, the role cannot sign, or this party already signed.
-func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ Loan, err error) {
-	defer wrapf(&err, "SignAgreement(%d)", loanID)
-	var out Loan
-	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		before, err := getLoan(ctx, tx, loanID, true)
-		if err != nil {
-			return err
-		}
-		if !signer.SeesSchool(before.SchoolUAI) {
-			return errHidden()
-		}
-		// The party the person signs for: the school's direction, or the
-		// IT department.
-		party := Role("")
-		switch {
-		case signer.HasRoleAt(RoleDirector, before.SchoolUAI):
-			party = RoleDirector
-		case signer.HasRole(RoleIT):
-			party = RoleIT
-		}
-		if before.State != LoanReserved {
-			return stateError("Signature de la convention", before.State, LoanReserved)
-		}
-		row, err := loanRowOf(ctx, tx, loanID)
-		if err != nil {
-			return err
-		}
-		now := db.Now()
-		switch party {
-		case RoleDirector:
-			if row.DirectorSignedBy != nil {
-				return loanConflict("already_signed", "La convention est déjà signée par la direction de l'école.")
-			}
-			row.DirectorSignedBy, row.DirectorSignedAt = &signer.ID, &now
-		case RoleIT:
-			if row.ITSignedBy != nil {
-				return loanConflict("already_signed", "La convention est déjà signée par la DSI.")
-			}
-			row.ITSignedBy, row.ITSignedAt = &signer.ID, &now
-		default:
-			return loanConflict("cannot_sign", "Seuls le directeur de l'école et la DSI signent la convention de prêt.")
-		}
-		action := "loan.sign"
-		if row.DirectorSignedBy != nil && row.ITSignedBy != nil {
-			row.State = LoanSigned
-			action = "loan.signed"
-		}
-		out, err = updateLoan(ctx, tx, now, Actor{UserID: signer.ID}, action, before, &row)
-		return err
-	})
-	return out, err
-}
-
 // PickUp records the pickup (retrait) with its inventory sheet. It needs
 // the agreement signed by both parties and the teacher's training done
 // (*LoanError "pickup_blocked" naming everything missing otherwise). Every

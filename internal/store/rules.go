@@ -61,6 +61,9 @@ const (
 	// ActPackRead sees the packs' pages with who holds each pack and its
 	// next loan (staff only: schools see other schools' loans as "prêté").
 	ActPackRead Action = "pack.read"
+	// ActFeedAdmin is managing every calendar feed from the
+	// administration (directors manage their school's from their page).
+	ActFeedAdmin Action = "feed.admin"
 )
 
 // Role groups of the action table.
@@ -115,6 +118,7 @@ var actionRoles = map[Action][]Role{
 	ActPeopleManage:     {RoleCoordinator},
 
 	ActPackRead: staffRoles,
+	ActFeedAdmin: {RoleCoordinator},
 }
 
 // Actions lists every action, sorted.
@@ -303,6 +307,10 @@ func errRoleForbidden() *RuleError {
 
 // errHidden is the refusal of a resource the person may not see: like a
 // resource that does not exist.
+// Hidden is the answer to a person who may not see a resource: it does
+// not exist for them (not_found).
+func Hidden() *RuleError { return errHidden() }
+
 func errHidden() *RuleError {
 	return &RuleError{Kind: RuleNotFound, Code: "not_found", Message: "Ressource introuvable."}
 }

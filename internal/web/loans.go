@@ -127,7 +127,11 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
+	text, err := s.agreementTerms(r, l)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.SignAgreementText(r.Context(), currentUser(r), l.ID, text); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
