@@ -8,12 +8,10 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +23,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // browserRequired reports whether a missing browser (or axe-core) fails
@@ -262,21 +258,8 @@ func TestBrowserJourney(t *testing.T) {
 		u, _ := storetest.User(t, db, &p.opts)
 		people[p.key] = u
 	}
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
-	require.NoError(t, err)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	a, srv, outbox := browserApp(t, db)
+	allocCtx, cancel := browserAllocator(ctx, chromium)
 	defer cancel()
 
 	shots := ""
