@@ -85,15 +85,10 @@ func viewsData(t *testing.T, db *store.DB) map[string]store.User {
 	return people
 }
 
-// TestBrowserViews visits the planning, the synthèse and every
-// administration page in chromium, with axe-core on each: the coordinator
-// edits a school (one mistake first), sets the year, creates a feed; a
-// director then reads the planning with the other schools as « prêté ».
-func TestBrowserViews(t *testing.T) {
-	chromium := findChromium(t)
-	axe := axeSource(t)
-	db := storetest.NewSQLite(t)
-	people := viewsData(t, db)
+// browserApp serves the application on db with e-mails in an outbox
+// directory, for a browser journey.
+func browserApp(t *testing.T, db *store.DB) (*App, *httptest.Server, string) {
+	t.Helper()
 	outbox := t.TempDir()
 	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
 	require.NoError(t, err)
@@ -104,17 +99,26 @@ func TestBrowserViews(t *testing.T) {
 	t.Cleanup(srv.Close)
 	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
 	require.NoError(t, err)
+	return a, srv, outbox
+}
 
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+// TestBrowserViews visits the planning, the synthèse and every
+// administration page in chromium, with axe-core on each: the coordinator
+// edits a school (one mistake first), sets the year, creates a feed; a
+// director then reads the planning with the other schools as « prêté ».
+func TestBrowserViews(t *testing.T) {
+	chromium := findChromium(t)
+	axe := axeSource(t)
+	db := storetest.NewSQLite(t)
+	people := viewsData(t, db)
+	a, srv, outbox := browserApp(t, db)
+	allocCtx, cancel := browserAllocator(context.Background(), chromium, 1280, 900)
 	defer cancel()
 	bctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
 	bctx, cancelT := context.WithTimeout(bctx, 6*time.Minute)
 	defer cancelT()
-	_, err = chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
+	_, err := chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
 	require.NoError(t, err)
 	e := &e2e{t: t, ctx: bctx, base: srv.URL, app: a, outbox: outbox, axe: axe, start: time.Now(), shots: os.Getenv("SCREENSHOTS")}
 	if e.shots != "" {
