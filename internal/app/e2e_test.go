@@ -240,14 +240,11 @@ func (e *e2e) signOut() {
 	require.Contains(e.t, text, "Vous êtes déconnecté·e")
 }
 
-// TestBrowserJourney takes a request from a teacher's draft to its
-// validation in Debian's chromium, with and without JavaScript, and runs
-// axe-core on every page of the journey.
-func TestBrowserJourney(t *testing.T) {
-	chromium := findChromium(t)
-	axe := axeSource(t)
-	db := storetest.NewSQLite(t)
-	ctx := context.Background()
+// journeyPeople creates the school of the browser journeys and its
+// people, by key (teacher, director, inspection, it, education,
+// coordinator).
+func journeyPeople(t *testing.T, db *store.DB) (store.School, map[string]store.User) {
+	t.Helper()
 	school := storetest.School(t, db, &storetest.SchoolOpts{Name: "École élémentaire Alexandre Dumas"})
 	people := map[string]store.User{}
 	for _, p := range []struct {
@@ -264,7 +261,13 @@ func TestBrowserJourney(t *testing.T) {
 		u, _ := storetest.User(t, db, &p.opts)
 		people[p.key] = u
 	}
-	outbox := t.TempDir()
+	return school, people
+}
+
+// journeyServer serves the application on db, its e-mails in outbox;
+// now is its clock (nil: the real one).
+func journeyServer(t *testing.T, db *store.DB, outbox string, now func() time.Time) (*App, *httptest.Server) {
+	t.Helper()
 	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
 	require.NoError(t, err)
 	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
@@ -272,8 +275,22 @@ func TestBrowserJourney(t *testing.T) {
 	var a *App
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
+	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL, NowFunc: now})
 	require.NoError(t, err)
+	return a, srv
+}
+
+// TestBrowserJourney takes a request from a teacher's draft to its
+// validation in Debian's chromium, with and without JavaScript, and runs
+// axe-core on every page of the journey.
+func TestBrowserJourney(t *testing.T) {
+	chromium := findChromium(t)
+	axe := axeSource(t)
+	db := storetest.NewSQLite(t)
+	ctx := context.Background()
+	_, people := journeyPeople(t, db)
+	outbox := t.TempDir()
+	a, srv := journeyServer(t, db, outbox, nil)
 
 	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
