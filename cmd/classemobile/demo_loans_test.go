@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -85,7 +86,7 @@ func TestSeedDemoRoundUsesP3(t *testing.T) {
 		}
 		assert.NotZero(t, p3, "loans starting in P3")
 		// The same year within one period: no loan starts in P3.
-		w, err := db.RunRound(ctx, store.Actor{}, store.RoundInput{SchoolYear: "2026-2027", LoanPolicy: "within_period",
+		w, err := round.Run(ctx, db, store.Actor{}, round.Input{SchoolYear: "2026-2027", LoanPolicy: "within_period",
 			Today: r.Params.Today})
 		require.NoError(t, err)
 		assert.Equal(t, "within_period", w.Params.LoanPolicy)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -310,7 +311,7 @@ func seedNational(ctx context.Context, db *store.DB, o nationalOptions) (nationa
 
 	// A published round of the year over the validated requests.
 	coord := store.Actor{UserID: staff[store.RoleCoordinator].ID}
-	r, err := db.RunRound(ctx, coord, store.RoundInput{SchoolYear: year, Today: today, TimeLimit: o.RoundTimeLimit})
+	r, err := round.Run(ctx, db, coord, round.Input{SchoolYear: year, Today: today, TimeLimit: o.RoundTimeLimit})
 	if err != nil {
 		return st, fmt.Errorf("round: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -33,7 +34,7 @@ func seedDemoRound(ctx context.Context, d *demo) error {
 			break
 		}
 	}
-	r, err := d.db.RunRound(ctx, coord, store.RoundInput{
+	r, err := round.Run(ctx, d.db, coord, round.Input{
 		SchoolYear: year,
 		Today:      today,
 		TimeLimit:  5 * time.Second,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -47,7 +48,7 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 		"as a draft round; with --publish, publishes it (creates the loans) at once.")
 	year := fs.String("year", "", "school year, e.g. 2026-2027 (required)")
 	publish := fs.Bool("publish", false, "publish the round: create its loans, supersede the previous round")
-	timeLimit := fs.Duration("time-limit", store.DefaultRoundTimeLimit, "solver time limit")
+	timeLimit := fs.Duration("time-limit", round.DefaultTimeLimit, "solver time limit")
 	loanWeeks := fs.Int("loan-weeks", 0, "loan length in school weeks [LOAN_WEEKS, else 6]")
 	policy := fs.String("loan-policy", "", "where a loan may lie: within_period, across_breaks (over one short break) or period_length (a short period gets loans of its length); defaults to the school year's setting")
 	date := fs.String("date", "", "run as of this day (YYYY-MM-DD); defaults to today in Paris")
@@ -58,7 +59,7 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := store.RoundInput{SchoolYear: strings.TrimSpace(*year), LoanWeeks: *loanWeeks, TimeLimit: *timeLimit,
+	in := round.Input{SchoolYear: strings.TrimSpace(*year), LoanWeeks: *loanWeeks, TimeLimit: *timeLimit,
 		LoanPolicy: calendar.LoanPolicy(*policy)}
 	if _, err := calendar.ParseLoanPolicy(*policy); err != nil {
 		return usagef("round run: --loan-policy %q: want within_period, across_breaks or period_length", *policy)
@@ -68,8 +69,8 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 		return usagef("round run: unexpected argument %q", fs.Arg(0))
 	case in.SchoolYear == "":
 		return usagef("round run: --year is required")
-	case *timeLimit <= 0 || *timeLimit > store.MaxRoundTimeLimit:
-		return usagef("round run: --time-limit must be in (0, %s]", store.MaxRoundTimeLimit)
+	case *timeLimit <= 0 || *timeLimit > round.MaxTimeLimit:
+		return usagef("round run: --time-limit must be in (0, %s]", round.MaxTimeLimit)
 	}
 	if in.LoanWeeks == 0 {
 		in.LoanWeeks = 6
@@ -90,7 +91,7 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	if *saveInstance != "" {
-		inst, err := db.RoundInstance(ctx, in)
+		inst, err := round.Instance(ctx, db, in)
 		if err != nil {
 			return roundCLIError(err)
 		}
@@ -98,12 +99,12 @@ func runRoundRun(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	r, err := db.RunRound(ctx, store.Actor{}, in)
+	r, err := round.Run(ctx, db, store.Actor{}, in)
 	if err != nil {
 		return roundCLIError(err)
 	}
 	if *savePlan != "" {
-		if err := writeJSONFile(*savePlan, store.RoundPlan(r)); err != nil {
+		if err := writeJSONFile(*savePlan, round.Plan(r)); err != nil {
 			return err
 		}
 	}

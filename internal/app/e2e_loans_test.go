@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,11 +33,10 @@ func TestBrowserLoanJourney(t *testing.T) {
 	axe := axeSource(t)
 	db := storetest.NewSQLite(t)
 	ctx := context.Background()
-	school, people := journeyPeople(t, db)
-	outbox := t.TempDir()
 	// The pages' clock: a day into the loans, before their return.
 	now := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
-	a, srv := journeyServer(t, db, outbox, func() time.Time { return now })
+	site := newBrowserSite(t, db, func() time.Time { return now })
+	school, people, outbox, srv, a := site.school, site.people, site.outbox, site.srv, site.app
 	_, token, err := db.CreateFeed(ctx, store.Actor{UserID: people["director"].ID}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI, Name: "agenda de test"})
 	require.NoError(t, err)
 	feed := func() string {
@@ -52,10 +50,7 @@ func TestBrowserLoanJourney(t *testing.T) {
 		return string(b)
 	}
 
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	allocCtx, cancel := browserAllocator(ctx, chromium, 1280, 900)
 	defer cancel()
 	shots := os.Getenv("SCREENSHOTS")
 	if shots != "" {

@@ -8,12 +8,10 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +23,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // browserRequired reports whether a missing browser (or axe-core) fails
@@ -240,46 +236,6 @@ func (e *e2e) signOut() {
 	require.Contains(e.t, text, "Vous êtes déconnecté·e")
 }
 
-// journeyPeople creates the school of the browser journeys and its
-// people, by key (teacher, director, inspection, it, education,
-// coordinator).
-func journeyPeople(t *testing.T, db *store.DB) (store.School, map[string]store.User) {
-	t.Helper()
-	school := storetest.School(t, db, &storetest.SchoolOpts{Name: "École élémentaire Alexandre Dumas"})
-	people := map[string]store.User{}
-	for _, p := range []struct {
-		key  string
-		opts storetest.UserOpts
-	}{
-		{"teacher", storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI, Email: "julien.martin@example.fr", Name: "Julien Martin"}},
-		{"director", storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: school.UAI, Email: "nadia.haddad@example.fr", Name: "Nadia Haddad"}},
-		{"inspection", storetest.UserOpts{Role: store.RoleInspection, Email: "ien@example.fr", Name: "Sophie Lambert"}},
-		{"it", storetest.UserOpts{Role: store.RoleIT, Email: "dsi@example.fr", Name: "Karim Benali"}},
-		{"education", storetest.UserOpts{Role: store.RoleEducation, Email: "education@example.fr", Name: "Marc Dubois"}},
-		{"coordinator", storetest.UserOpts{Role: store.RoleCoordinator, Email: "coordination@example.fr", Name: "Claire Morel"}},
-	} {
-		u, _ := storetest.User(t, db, &p.opts)
-		people[p.key] = u
-	}
-	return school, people
-}
-
-// journeyServer serves the application on db, its e-mails in outbox;
-// now is its clock (nil: the real one).
-func journeyServer(t *testing.T, db *store.DB, outbox string, now func() time.Time) (*App, *httptest.Server) {
-	t.Helper()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL, NowFunc: now})
-	require.NoError(t, err)
-	return a, srv
-}
-
 // TestBrowserJourney takes a request from a teacher's draft to its
 // validation in Debian's chromium, with and without JavaScript, and runs
 // axe-core on every page of the journey.
@@ -287,15 +243,9 @@ func TestBrowserJourney(t *testing.T) {
 	chromium := findChromium(t)
 	axe := axeSource(t)
 	db := storetest.NewSQLite(t)
-	ctx := context.Background()
-	_, people := journeyPeople(t, db)
-	outbox := t.TempDir()
-	a, srv := journeyServer(t, db, outbox, nil)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	site := newBrowserSite(t, db, nil)
+	people, outbox, srv, a := site.people, site.outbox, site.srv, site.app
+	allocCtx, cancel := browserAllocator(context.Background(), chromium, 1280, 900)
 	defer cancel()
 
 	shots := ""

@@ -19,6 +19,7 @@ import (
 	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/jobs"
 	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -127,7 +128,7 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 		// directors of their loans.
 		rd := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 3})
 		coord := store.Actor{UserID: rd.Coordinator.ID}
-		round, err := db.RunRound(ctx, coord, store.RoundInput{SchoolYear: rd.Year, Today: storetest.RoundToday, TimeLimit: 3 * time.Second})
+		round, err := round.Run(ctx, db, coord, round.Input{SchoolYear: rd.Year, Today: storetest.RoundToday, TimeLimit: 3 * time.Second})
 		require.NoError(t, err)
 		_, err = db.PublishRound(ctx, coord, round.ID)
 		require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -183,7 +184,7 @@ func TestAgreementResetByRerun(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 4})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		first, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		first, err = db.PublishRound(ctx, coord, first.ID)
 		require.NoError(t, err)
@@ -201,7 +202,7 @@ func TestAgreementResetByRerun(t *testing.T) {
 			week = 26
 		}
 		in.Pins = []store.RoundPin{{RequestID: moved.RequestID, Kind: store.PinServe, StartWeek: &week}}
-		second, err := db.RunRound(ctx, coord, in)
+		second, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		_, err = db.PublishRound(ctx, coord, second.ID)
 		require.NoError(t, err)

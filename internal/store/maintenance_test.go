@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -243,7 +244,7 @@ func TestRoundWithMaintenance(t *testing.T) {
 		_, err = db.CreateMaintenance(ctx, coord, window(d.Packs[1].ID, "2027-08-02", "2027-08-13", "Été"))
 		require.NoError(t, err)
 
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.Len(t, r.Params.Maintenance, 2, "the windows meeting the year")
 		assert.Equal(t, d.Packs[0].Code, r.Params.Maintenance[0].PackCode)
@@ -285,7 +286,7 @@ func TestRoundDraftThenMaintenance(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 4})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.NotEmpty(t, r.Loans)
 		l := r.Loans[0]
@@ -300,7 +301,7 @@ func TestRoundDraftThenMaintenance(t *testing.T) {
 		assert.Equal(t, store.RoundDraft, got.State, "nothing published")
 		assert.Empty(t, liveLoans(t, db, d.Year))
 
-		r2, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r2, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		_, err = db.PublishRound(ctx, coord, r2.ID)
 		require.NoError(t, err, "a new run plans around the window")

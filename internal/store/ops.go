@@ -60,6 +60,14 @@ type SolveObserver func(d time.Duration, objective, upperBound int, proved bool)
 // the store is used concurrently.
 func (db *DB) ObserveSolves(f SolveObserver) { db.onSolve = f }
 
+// ReportSolve passes a round's solve to the observer set by ObserveSolves,
+// if any (package round calls it).
+func (db *DB) ReportSolve(d time.Duration, objective, upperBound int, proved bool) {
+	if db.onSolve != nil {
+		db.onSolve(d, objective, upperBound, proved)
+	}
+}
+
 // TableCounts returns the number of rows of every table of the
 // application (bun's migration bookkeeping included), by table name.
 func (db *DB) TableCounts(ctx context.Context) (_ map[string]int64, err error) {

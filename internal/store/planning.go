@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
@@ -128,6 +127,17 @@ func roundPlanningLoans(r Round, info planInfo, live map[int64]Loan) []planning.
 	return out
 }
 
+// RoundPackWeeks returns, per period of year y, the school weeks during
+// which each pack is lent by round r's loans (extensions included).
+func (db *DB) RoundPackWeeks(ctx context.Context, r Round, y *calendar.Year) (_ map[string]int, err error) {
+	defer wrapf(&err, "RoundPackWeeks(%d)", r.ID)
+	info, err := db.planInfo(ctx, r.SchoolYear)
+	if err != nil {
+		return nil, err
+	}
+	return planning.PackWeeks(y, roundPlanningLoans(r, info, nil)), nil
+}
+
 // roundPlan is the plan a round would put in force: its loans, and the
 // loans reserved by hand after it was computed, which publishing keeps.
 func roundPlan(r Round, info planInfo, live map[int64]Loan) []planning.Loan {
@@ -224,11 +234,17 @@ func (db *DB) roundGridInput(ctx context.Context, r Round, today calendar.Date, 
 	if err != nil {
 		return planning.Input{}, err
 	}
+	return roundGridInputWith(r, y, info, live, all, db.today(today), v), nil
+}
+
+// roundGridInputWith is the input of a round's grid from the year's
+// calendar, requests, live loans and packs already read.
+func roundGridInputWith(r Round, y *calendar.Year, info planInfo, live map[int64]Loan, all []Pack, today calendar.Date, v planning.Viewer) planning.Input {
 	labels := map[int64]string{}
 	for _, p := range all {
 		labels[p.ID] = p.Label
 	}
-	in := planning.Input{Year: y, Today: db.today(today), Viewer: v, Loans: roundPlan(r, info, live)}
+	in := planning.Input{Year: y, Today: today, Viewer: v, Loans: roundPlan(r, info, live)}
 	for i, id := range r.Params.PackIDs {
 		in.Packs = append(in.Packs, planning.Pack{ID: id, Code: r.Params.PackCodes[i], Label: labels[id]})
 	}
@@ -237,7 +253,7 @@ func (db *DB) roundGridInput(ctx context.Context, r Round, today calendar.Date, 
 		in.Maintenance = append(in.Maintenance, planning.Window{ID: w.ID, PackID: w.PackID, FirstDay: w.FirstDay,
 			LastDay: w.LastDay, Reason: w.Reason})
 	}
-	return in, nil
+	return in
 }
 
 // RoundGrid lays out the grid of a round's plan (RoundGridInput, then
@@ -331,11 +347,11 @@ func (db *DB) YearGrid(ctx context.Context, year string, today calendar.Date, v 
 }
 
 // The planner's reads for a person. Rounds, their grids, differences,
-// what-ifs and capacity are the staff's work (ActRoundRead): the others
-// get ErrNotFound, as with RoundFor. The year's planning is everyone's
-// (ActLoanRead), each seeing what PlanningViewer allows. Running and
-// adopting a what-if are ActRoundWrite, checked by the route like
-// RunRound.
+// what-ifs and capacity (round.RoundCapacityFor) are the staff's work
+// (ActRoundRead): the others get ErrNotFound, as with RoundFor. The
+// year's planning is everyone's (ActLoanRead), each seeing what
+// PlanningViewer allows. Running and adopting a what-if are
+// ActRoundWrite, checked by the route like round.Run.
 
 // RoundGridFor lays out a round's grid for u.
 func (db *DB) RoundGridFor(ctx context.Context, u User, id int64, today calendar.Date, opt planning.Options) (planning.Grid, error) {
@@ -387,10 +403,11 @@ func (db *DB) ListWhatIfsFor(ctx context.Context, u User, roundID int64) ([]What
 	return db.ListWhatIfs(ctx, roundID)
 }
 
-// RoundCapacityFor returns a round's capacity for u.
-func (db *DB) RoundCapacityFor(ctx context.Context, u User, id int64, timeLimit time.Duration) (Capacity, error) {
-	if !u.Can(ActRoundRead) {
-		return Capacity{}, errHidden()
+func sortedIDs[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
 	}
-	return db.RoundCapacity(ctx, id, timeLimit)
+	slices.Sort(ids)
+	return ids
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/classemobile/classemobile/internal/planning"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -15,7 +16,7 @@ func benchTownRound(b *testing.B) (*store.DB, store.Round) {
 	b.Helper()
 	db := storetest.NewSQLite(b)
 	d := storetest.Rounds(b, db, &storetest.RoundOpts{Packs: 6, Requests: 40, Sectors: 8, TwoPacks: []int{3, 17, 29}})
-	r, err := db.RunRound(context.Background(), store.Actor{UserID: d.Coordinator.ID}, roundInput(d.Year))
+	r, err := round.Run(context.Background(), db, store.Actor{UserID: d.Coordinator.ID}, roundInput(d.Year))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -39,7 +40,7 @@ func TestRoundAndYearGrid(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 5, TwoPacks: []int{4}})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.NotEmpty(t, r.Loans)
 		staff := planning.Viewer{Staff: true}
@@ -150,7 +151,7 @@ func TestRoundChanges(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 4})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		first, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.Len(t, first.Loans, 4)
 
@@ -175,7 +176,7 @@ func TestRoundChanges(t *testing.T) {
 		gone, signed := first.Loans[0].RequestID, first.Loans[1].RequestID
 		in := roundInput(d.Year)
 		in.Pins = []store.RoundPin{{RequestID: gone, Kind: store.PinExclude}, {RequestID: signed, Kind: store.PinExclude}}
-		draft, err := db.RunRound(ctx, coord, in)
+		draft, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		loans := liveLoans(t, db, d.Year)
 		storetest.ExecLoan(t, db, "UPDATE loans SET state = 'signed' WHERE id = ?", loans[signed].ID)
@@ -223,14 +224,14 @@ func TestWhatIf(t *testing.T) {
 		for _, r := range d.Requests[:2] {
 			storetest.ExecLoan(t, db, "UPDATE requests SET extension_weeks = 2 WHERE id = ?", r.ID)
 		}
-		draft, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		draft, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		require.NotEmpty(t, draft.Unserved, "2 packs serve 8 loans at most")
 		before, err := db.ListRounds(ctx, d.Year)
 		require.NoError(t, err)
 
 		t.Run("one pack more", func(t *testing.T) {
-			w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})
+			w, err := round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})
 			require.NoError(t, err)
 			assert.Equal(t, "un pack de plus", w.Label)
 			assert.Equal(t, store.RoundWhatIf, w.Round.State)
@@ -254,7 +255,7 @@ func TestWhatIf(t *testing.T) {
 			assert.ErrorIs(t, err, store.ErrConflict)
 		})
 		t.Run("one pack less", func(t *testing.T) {
-			w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{PacksDelta: -1})
+			w, err := round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{PacksDelta: -1})
 			require.NoError(t, err)
 			assert.Less(t, len(w.Round.Loans), len(draft.Loans), "fewer requests served")
 			assert.NotEmpty(t, w.Changes.Removed, "no longer served")
@@ -264,7 +265,7 @@ func TestWhatIf(t *testing.T) {
 			}
 		})
 		t.Run("a pack unavailable all year", func(t *testing.T) {
-			w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{Unavailable: []store.WhatIfUnavailable{{
+			w, err := round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{Unavailable: []store.WhatIfUnavailable{{
 				PackID: d.Packs[0].ID, FirstDay: calendar.MustParseDate("2026-08-31"), LastDay: calendar.MustParseDate("2027-07-10")}}})
 			require.NoError(t, err)
 			assert.Contains(t, w.Label, "pack "+d.Packs[0].Code+" indisponible du lundi 31 août 2026 au samedi 10 juillet 2027")
@@ -281,7 +282,7 @@ func TestWhatIf(t *testing.T) {
 		})
 		t.Run("without extensions", func(t *testing.T) {
 			require.Positive(t, draft.Stats.ExtensionsGranted, "the draft grants an extension")
-			w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{NoExtensions: true})
+			w, err := round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{NoExtensions: true})
 			require.NoError(t, err)
 			for _, l := range w.Round.Loans {
 				assert.Zero(t, l.ExtensionWeeks, "no extension for request %d", l.RequestID)
@@ -296,7 +297,7 @@ func TestWhatIf(t *testing.T) {
 				}
 			}
 			require.True(t, found, "the engine suggests packs for an unserved request: %+v", draft.Unserved)
-			w, err := db.RunWhatIf(ctx, coord, draft.ID, fix)
+			w, err := round.WhatIf(ctx, db, coord, draft.ID, fix)
 			require.NoError(t, err)
 			assert.Greater(t, len(w.Round.Loans), len(draft.Loans), "the fix serves more requests")
 		})
@@ -317,7 +318,7 @@ func TestWhatIf(t *testing.T) {
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					_, err := db.RunWhatIf(ctx, coord, draft.ID, tt.give)
+					_, err := round.WhatIf(ctx, db, coord, draft.ID, tt.give)
 					var ie *store.RuleError
 					require.ErrorAs(t, err, &ie)
 					assert.Equal(t, store.RuleInvalid, ie.Kind)
@@ -325,7 +326,7 @@ func TestWhatIf(t *testing.T) {
 					assert.NotEmpty(t, ie.FieldMessages[tt.wantField], "a French message")
 				})
 			}
-			_, err := db.RunWhatIf(ctx, coord, 999999, store.WhatIfInput{PacksDelta: 1})
+			_, err := round.WhatIf(ctx, db, coord, 999999, store.WhatIfInput{PacksDelta: 1})
 			assert.ErrorIs(t, err, store.ErrNotFound)
 		})
 
@@ -339,7 +340,7 @@ func TestWhatIf(t *testing.T) {
 		assert.Len(t, list, 5, "the what-ifs of the draft are kept")
 
 		// Loans of 5 weeks, adopted as the new draft.
-		w, err := db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{LoanWeeks: 5})
+		w, err := round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{LoanWeeks: 5})
 		require.NoError(t, err)
 		assert.Equal(t, "prêts de 5 semaines", w.Label)
 		for _, l := range w.Round.Loans {
@@ -368,7 +369,7 @@ func TestWhatIf(t *testing.T) {
 		_, err = db.AdoptWhatIf(ctx, coord, list[i].ID)
 		require.ErrorAs(t, err, &we)
 		assert.Equal(t, "what_if_stale", we.Code)
-		_, err = db.RunWhatIf(ctx, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})
+		_, err = round.WhatIf(ctx, db, coord, draft.ID, store.WhatIfInput{PacksDelta: 1})
 		require.ErrorAs(t, err, &we)
 		assert.Equal(t, "round_not_draft", we.Code)
 		assert.ErrorIs(t, err, store.ErrConflict)
@@ -389,9 +390,9 @@ func TestRoundCapacity(t *testing.T) {
 		coord := store.Actor{UserID: d.Coordinator.ID}
 		storetest.ExecLoan(t, db, "UPDATE requests SET preferred_periods = 'P1' WHERE id IN (?, ?, ?)",
 			d.Requests[0].ID, d.Requests[1].ID, d.Requests[2].ID)
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
-		c, err := db.RoundCapacity(ctx, r.ID, 0)
+		c, err := round.RoundCapacity(ctx, db, r.ID, 0)
 		require.NoError(t, err)
 		assert.Equal(t, r.ID, c.RoundID)
 		assert.Equal(t, 2, c.Packs)
@@ -421,10 +422,10 @@ func TestRoundCapacity(t *testing.T) {
 		assert.Equal(t, want, used, "pack-weeks of the round's plan")
 		assert.Contains(t, p1.Text, "3 projets la préfèrent")
 
-		yc, err := db.YearCapacity(ctx, roundInput(d.Year))
+		yc, err := round.YearCapacity(ctx, db, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Equal(t, c.PacksToServeAll, yc.PacksToServeAll, "the same search without a round")
-		_, err = db.RoundCapacity(ctx, 999999, 0)
+		_, err = round.RoundCapacity(ctx, db, 999999, 0)
 		assert.True(t, errors.Is(err, store.ErrNotFound))
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/classemobile/classemobile/calendar"
-	"github.com/classemobile/classemobile/scheduler"
 )
 
 // Round states. A round is stored as a draft; publishing it creates its
@@ -31,17 +30,48 @@ const (
 	PinExclude = "exclude"
 )
 
-// DefaultRoundTimeLimit bounds the solver when a round does not say.
-const DefaultRoundTimeLimit = 10 * time.Second
+// RoundWeights are the weights of a round's objective: the engine's
+// scheduler.Weights (same fields, same JSON), which package round
+// converts to and from; the store does not depend on the engine.
+type RoundWeights struct {
+	Base               int `json:"base"`
+	FirstYear          int `json:"first_year"`
+	TrainingDone       int `json:"training_done"`
+	PreferredPeriod    int `json:"preferred_period"`
+	ExtensionGranted   int `json:"extension_granted"`
+	SchoolPeriodExcess int `json:"school_period_excess"`
+	SchoolYearExcess   int `json:"school_year_excess"`
+	SectorPeriodExcess int `json:"sector_period_excess"`
+	ChurnMove          int `json:"churn_move"`
+	ChurnExtension     int `json:"churn_extension"`
+	ChurnDrop          int `json:"churn_drop"`
+}
 
-// MaxRoundTimeLimit is the longest solve a round may ask for.
-const MaxRoundTimeLimit = 5 * time.Minute
+// RoundTerms are the terms of a round's objective Z: the engine's
+// scheduler.Terms (same fields, same JSON).
+type RoundTerms struct {
+	ServedValue         int `json:"served_value"`
+	PreferenceBonus     int `json:"preference_bonus"`
+	ExtensionBonus      int `json:"extension_bonus"`
+	SchoolPeriodPenalty int `json:"school_period_penalty"`
+	SchoolYearPenalty   int `json:"school_year_penalty"`
+	SectorPeriodPenalty int `json:"sector_period_penalty"`
+	ChurnPenalty        int `json:"churn_penalty"`
+}
 
-// Spec defaults of the objective (ALLOCATION-SPEC section 5).
-const (
-	defaultSchoolPeriodFree = 1
-	defaultSchoolYearFree   = 2
-)
+// Total returns the objective Z.
+func (t RoundTerms) Total() int {
+	return t.ServedValue + t.PreferenceBonus + t.ExtensionBonus -
+		t.SchoolPeriodPenalty - t.SchoolYearPenalty - t.SectorPeriodPenalty - t.ChurnPenalty
+}
+
+// RoundChurn counts a round's changes against the previous plan: the
+// engine's scheduler.Churn (same fields, same JSON).
+type RoundChurn struct {
+	Dropped          int `json:"dropped"`
+	Moved            int `json:"moved"`
+	ExtensionChanged int `json:"extension_changed"`
+}
 
 // RoundParams are the parameters a round was run with, stored with it.
 type RoundParams struct {
@@ -81,7 +111,7 @@ type RoundParams struct {
 	// Maintenance lists the dated maintenance windows of the round's packs
 	// that meet the school year, given to the engine as unavailable pack
 	// intervals (FromDay..ToDay half-open, days since the first Monday;
-	// FromDay is the day before FirstDay, see buildRound).
+	// FromDay is the day before FirstDay, see package round).
 	Maintenance []RoundMaintenance `json:"maintenance"`
 }
 
@@ -105,6 +135,9 @@ type RoundPin struct {
 	Kind           string `json:"kind"`
 	StartWeek      *int   `json:"start_week,omitempty"`
 	ExtensionWeeks int    `json:"extension_weeks,omitempty"`
+	// Reason says why, in the coordinator's words (optional through the
+	// API, required from the pages: SetRoundPin).
+	Reason string `json:"reason,omitempty"`
 }
 
 // RoundLoan is a loan proposed by a round.
@@ -157,9 +190,9 @@ type RoundStats struct {
 	ExtensionsGranted   int `json:"extensions_granted"`
 	// Cancelled and Moved count the live loans of earlier rounds a draft
 	// cancels or moves when published.
-	Cancelled int             `json:"cancelled"`
-	Moved     int             `json:"moved"`
-	Churn     scheduler.Churn `json:"churn"`
+	Cancelled int        `json:"cancelled"`
+	Moved     int        `json:"moved"`
+	Churn     RoundChurn `json:"churn"`
 	// Solver statistics: time spent, why it stopped ("optimal", "effort",
 	// "time-limit", "cancelled"), and the final gap (UpperBound −
 	// Objective) / UpperBound, 0 when proved optimal.
@@ -170,18 +203,18 @@ type RoundStats struct {
 
 // Round is one run of the allocation engine for a school year.
 type Round struct {
-	ID         int64             `json:"id"`
-	SchoolYear string            `json:"school_year"`
-	State      string            `json:"state"`
-	Params     RoundParams       `json:"params"`
-	Weights    scheduler.Weights `json:"weights"`
+	ID         int64        `json:"id"`
+	SchoolYear string       `json:"school_year"`
+	State      string       `json:"state"`
+	Params     RoundParams  `json:"params"`
+	Weights    RoundWeights `json:"weights"`
 	// Objective is Z of the plan (spec section 5), Terms its terms;
 	// UpperBound a proven bound on the best Z under the same pins;
 	// ProvedOptimal is true when no better plan exists.
 	Objective       int             `json:"objective"`
 	UpperBound      int             `json:"upper_bound"`
 	ProvedOptimal   bool            `json:"proved_optimal"`
-	Terms           scheduler.Terms `json:"terms"`
+	Terms           RoundTerms      `json:"terms"`
 	Stats           RoundStats      `json:"stats"`
 	PreviousRoundID *int64          `json:"previous_round_id,omitempty"`
 	CreatedBy       int64           `json:"created_by,omitempty"`
@@ -275,6 +308,7 @@ type roundPinRow struct {
 	Kind           string `bun:"kind,notnull"`
 	StartWeek      *int   `bun:"start_week"`
 	ExtensionWeeks int    `bun:"extension_weeks,notnull"`
+	Reason         string `bun:"reason,notnull"`
 }
 
 func mustJSON(v any) string {
@@ -367,7 +401,7 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 		return err
 	}
 	for _, p := range pins {
-		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks})
+		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks, Reason: p.Reason})
 	}
 	var loans []roundLoanRow
 	if err := idb.NewSelect().Model(&loans).Where("round_id = ?", r.ID).OrderExpr("start_week, request_id").Scan(ctx); err != nil {
@@ -452,6 +486,12 @@ func (db *DB) ListRounds(ctx context.Context, year string) (_ []Round, err error
 	return out, nil
 }
 
+// PublishedRoundID returns the id of the published round of year, or 0.
+func (db *DB) PublishedRoundID(ctx context.Context, year string) (_ int64, err error) {
+	defer wrapf(&err, "PublishedRoundID(%s)", year)
+	return publishedRoundID(ctx, db.bun, year)
+}
+
 // publishedRoundID returns the id of the published round of year, or 0.
 func publishedRoundID(ctx context.Context, idb bun.IDB, year string) (int64, error) {
 	var ids []int64
@@ -465,15 +505,17 @@ func publishedRoundID(ctx context.Context, idb bun.IDB, year string) (int64, err
 	return ids[0], nil
 }
 
-// insertRound stores a computed draft and, when discard is set, discards
-// that draft (a re-run replaces it) in the same transaction.
-func (db *DB) insertRound(ctx context.Context, actor Actor, r *Round, discard int64) (err error) {
+// SaveRound stores a draft computed by package round and, when discard is
+// set, discards that draft (a re-run replaces it) in the same
+// transaction; r becomes the round as stored (id, labels, changes).
+func (db *DB) SaveRound(ctx context.Context, actor Actor, r *Round, discard int64) (err error) {
+	defer wrapf(&err, "SaveRound(%s)", r.SchoolYear)
 	return db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return insertRoundTx(ctx, tx, db.Now(), actor, r, discard)
 	})
 }
 
-// insertRoundTx is insertRound inside the caller's transaction.
+// insertRoundTx is SaveRound inside the caller's transaction.
 func insertRoundTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r *Round, discard int64) error {
 	row := roundRow{SchoolYear: r.SchoolYear, State: RoundDraft, Params: mustJSON(r.Params),
 		Weights: mustJSON(r.Weights), Terms: mustJSON(r.Terms), Stats: mustJSON(r.Stats),
@@ -485,8 +527,11 @@ func insertRoundTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
+	if err := CheckPinReasons(r.Pins); err != nil {
+		return err
+	}
 	for _, p := range r.Pins {
-		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks, Reason: p.Reason}
 		if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -22,7 +23,7 @@ func TestRoundExplanations(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 6})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		first, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		first, err = db.PublishRound(ctx, coord, first.ID)
 		require.NoError(t, err)
@@ -43,7 +44,7 @@ func TestRoundExplanations(t *testing.T) {
 		week := pinned.StartWeek
 		in := roundInput(d.Year)
 		in.Pins = []store.RoundPin{{RequestID: pinned.RequestID, Kind: store.PinServe, StartWeek: &week}}
-		re, err := db.RunRound(ctx, coord, in)
+		re, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		weekIndex := regexp.MustCompile(`semaine \d`)
 		for _, l := range re.Loans {

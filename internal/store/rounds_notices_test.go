@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -23,7 +24,7 @@ func TestRoundRerunCancellationsAndNotices(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 6})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		first, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Empty(t, first.Cancellations, "a first round cancels nothing")
 		preview, isPreview, err := db.RoundNotices(ctx, first.ID)
@@ -49,12 +50,12 @@ func TestRoundRerunCancellationsAndNotices(t *testing.T) {
 		in := roundInput(d.Year)
 		in.Pins = []store.RoundPin{{RequestID: dropped.RequestID, Kind: store.PinExclude},
 			{RequestID: moved.RequestID, Kind: store.PinServe, StartWeek: &week}}
-		draft, err := db.RunRound(ctx, coord, in)
+		draft, err := round.Run(ctx, db, coord, in)
 		if err != nil {
 			// The week after may not be a legal start: try the week before.
 			week = moved.StartWeek - 1
 			in.Pins[1].StartWeek = &week
-			draft, err = db.RunRound(ctx, coord, in)
+			draft, err = round.Run(ctx, db, coord, in)
 		}
 		require.NoError(t, err)
 		droppedLoan := before[dropped.RequestID]

@@ -12,14 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/scheduler"
 )
 
 // roundInput is a round of the test year as of storetest.RoundToday.
-func roundInput(year string) store.RoundInput {
-	return store.RoundInput{SchoolYear: year, Today: storetest.RoundToday, TimeLimit: 3 * time.Second}
+func roundInput(year string) round.Input {
+	return round.Input{SchoolYear: year, Today: storetest.RoundToday, TimeLimit: 3 * time.Second}
 }
 
 // liveLoans returns the live loans of the year by request.
@@ -42,7 +43,7 @@ func TestRoundDraftAndPublish(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 6})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 
 		assert.Equal(t, store.RoundDraft, r.State, "a new round is a draft")
@@ -50,7 +51,7 @@ func TestRoundDraftAndPublish(t *testing.T) {
 		assert.Equal(t, 7, r.Params.TurnaroundDays, "default turnaround")
 		assert.Equal(t, 0, r.Params.TodayWeek, "before the rentrée every week is open")
 		assert.Equal(t, 2, r.Params.Packs, "packs available")
-		assert.Equal(t, scheduler.DefaultWeights(), r.Weights, "spec weights by default")
+		assert.Equal(t, scheduler.DefaultWeights(), scheduler.Weights(r.Weights), "spec weights by default")
 		assert.Len(t, r.Loans, 6, "2 packs serve 6 one-pack requests in P1, P2 and P4/P5")
 		assert.Len(t, r.Loans, r.Stats.Served, "stats count the served")
 		assert.Equal(t, 6, len(r.Loans)+len(r.Unserved), "every request is served or unserved")
@@ -115,7 +116,7 @@ func TestRoundPublishIsAtomic(t *testing.T) {
 		coord := store.Actor{UserID: d.Coordinator.ID}
 
 		t.Run("failure injected after some loans", func(t *testing.T) {
-			r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+			r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, len(r.Loans), 2)
 			boom := errors.New("boom")
@@ -143,7 +144,7 @@ func TestRoundPublishIsAtomic(t *testing.T) {
 		})
 
 		t.Run("hand reservation made meanwhile", func(t *testing.T) {
-			r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+			r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 			require.NoError(t, err)
 			require.NotEmpty(t, r.Loans)
 			first := r.Loans[0]
@@ -212,23 +213,23 @@ func TestRoundConcurrentPublish(t *testing.T) {
 		}
 
 		// Two drafts of the same year, no published round yet.
-		a, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		a, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
-		b, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		b, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Equal(t, 1, winners(race(a.ID, b.ID)), "exactly one of two drafts is published")
 		assert.Len(t, liveLoans(t, db, d.Year), len(a.Loans), "the loans of one round only")
 		assert.Zero(t, storetest.LoanOverlaps(t, db))
 
 		// Two drafts built on the published round.
-		c, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		c, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
-		e, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		e, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Equal(t, 1, winners(race(c.ID, e.ID)), "exactly one of two re-runs is published")
 
 		// The same draft twice.
-		f, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		f, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		assert.Equal(t, 1, winners(race(f.ID, f.ID)), "a draft is published once")
 
@@ -251,7 +252,7 @@ func TestRoundRerunKeepsStartedLoans(t *testing.T) {
 		ctx := context.Background()
 		d := storetest.Rounds(t, db, &storetest.RoundOpts{Packs: 2, Requests: 6})
 		coord := store.Actor{UserID: d.Coordinator.ID}
-		first, err := db.RunRound(ctx, coord, roundInput(d.Year))
+		first, err := round.Run(ctx, db, coord, roundInput(d.Year))
 		require.NoError(t, err)
 		first, err = db.PublishRound(ctx, coord, first.ID)
 		require.NoError(t, err)
@@ -288,7 +289,7 @@ func TestRoundRerunKeepsStartedLoans(t *testing.T) {
 			week = 26
 		}
 		in.Pins = []store.RoundPin{{RequestID: moved.RequestID, Kind: store.PinServe, StartWeek: &week}}
-		second, err := db.RunRound(ctx, coord, in)
+		second, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		require.NotNil(t, second.PreviousRoundID)
 		assert.Equal(t, first.ID, *second.PreviousRoundID, "built on the published round")
@@ -338,9 +339,9 @@ func TestRoundWeightsAndPins(t *testing.T) {
 		t.Run("weights are stored and used", func(t *testing.T) {
 			in := roundInput(d.Year)
 			in.Weights = &scheduler.Weights{Base: 7}
-			r, err := db.RunRound(ctx, coord, in)
+			r, err := round.Run(ctx, db, coord, in)
 			require.NoError(t, err)
-			assert.Equal(t, scheduler.Weights{Base: 7}, r.Weights, "weights stored")
+			assert.Equal(t, scheduler.Weights{Base: 7}, scheduler.Weights(r.Weights), "weights stored")
 			assert.Equal(t, 7*len(r.Loans), r.Objective, "only the base weight counts")
 			got, err := db.Round(ctx, r.ID)
 			require.NoError(t, err)
@@ -348,7 +349,7 @@ func TestRoundWeightsAndPins(t *testing.T) {
 		})
 
 		t.Run("default round leaves the untrained request out", func(t *testing.T) {
-			r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+			r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 			require.NoError(t, err)
 			assert.Len(t, r.Loans, 4, "four loans for one pack")
 			assert.True(t, slices.ContainsFunc(r.Unserved, func(u store.RoundUnserved) bool {
@@ -366,7 +367,7 @@ func TestRoundWeightsAndPins(t *testing.T) {
 				{RequestID: d.Requests[0].ID, Kind: store.PinServe},
 				{RequestID: d.Requests[1].ID, Kind: store.PinExclude},
 			}
-			r, err := db.RunRound(ctx, coord, in)
+			r, err := round.Run(ctx, db, coord, in)
 			require.NoError(t, err)
 			k := slices.IndexFunc(r.Loans, func(l store.RoundLoan) bool { return l.RequestID == d.Requests[0].ID })
 			require.GreaterOrEqual(t, k, 0, "the pinned request is served")
@@ -376,7 +377,7 @@ func TestRoundWeightsAndPins(t *testing.T) {
 			assert.Equal(t, "excluded", r.Unserved[i].Code)
 			assert.Len(t, r.Pins, 2, "pins stored")
 
-			re, err := db.RerunRound(ctx, coord, r.ID, store.RoundInput{Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
+			re, err := round.Rerun(ctx, db, coord, r.ID, round.Input{Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
 			require.NoError(t, err)
 			assert.Equal(t, r.Pins, re.Pins, "a re-run keeps the pins")
 			assert.Equal(t, r.Objective, re.Objective, "same input, same objective")
@@ -400,14 +401,14 @@ func TestRoundWeightsAndPins(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				in := roundInput(d.Year)
 				in.Pins = tc.givePins
-				_, err := db.RunRound(ctx, coord, in)
+				_, err := round.Run(ctx, db, coord, in)
 				var ie *store.RuleError
 				require.ErrorAs(t, err, &ie)
 				assert.Contains(t, ie.Fields, tc.wantField, "field in error: %v", ie.Fields)
 			})
 		}
 
-		_, err := db.RunRound(ctx, coord, store.RoundInput{SchoolYear: "1990-1991", Today: storetest.RoundToday})
+		_, err := round.Run(ctx, db, coord, round.Input{SchoolYear: "1990-1991", Today: storetest.RoundToday})
 		assert.ErrorIs(t, err, calendar.ErrUnknownYear, "a year without calendar")
 	})
 }
@@ -435,7 +436,7 @@ func TestRoundEdgeCases(t *testing.T) {
 					}
 				}
 				coord := store.Actor{UserID: d.Coordinator.ID}
-				r, err := db.RunRound(ctx, coord, roundInput(d.Year))
+				r, err := round.Run(ctx, db, coord, roundInput(d.Year))
 				require.NoError(t, err)
 				assert.Empty(t, r.Loans, "nothing to lend")
 				assert.Len(t, r.Unserved, len(d.Requests), "every request unserved")
@@ -479,7 +480,7 @@ func TestRoundKeepsPacksOfLockedLoans(t *testing.T) {
 		}
 		in := roundInput(d.Year)
 		in.Today = calendar.MustParseDate("2026-11-28")
-		r, err := db.RunRound(ctx, coord, in)
+		r, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		assert.Len(t, r.Params.Locked, 5, "the hand reservations are locked")
 		byReq := map[int64]store.RoundLoan{}
@@ -510,7 +511,7 @@ func TestRoundPinWithExtension(t *testing.T) {
 		week := 25
 		in := roundInput(d.Year)
 		in.Pins = []store.RoundPin{{RequestID: q.ID, Kind: store.PinServe, StartWeek: &week, ExtensionWeeks: 2}}
-		r, err := db.RunRound(ctx, coord, in)
+		r, err := round.Run(ctx, db, coord, in)
 		require.NoError(t, err)
 		require.Len(t, r.Pins, 1)
 		assert.Equal(t, 2, r.Pins[0].ExtensionWeeks, "the pin keeps its extension")
@@ -519,7 +520,7 @@ func TestRoundPinWithExtension(t *testing.T) {
 		assert.Equal(t, week, r.Loans[i].StartWeek)
 		assert.Equal(t, 2, r.Loans[i].ExtensionWeeks, "with its extension")
 
-		re, err := db.RerunRound(ctx, coord, r.ID, store.RoundInput{Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
+		re, err := round.Rerun(ctx, db, coord, r.ID, round.Input{Today: storetest.RoundToday, TimeLimit: 2 * time.Second})
 		require.NoError(t, err)
 		assert.Equal(t, r.Pins, re.Pins, "the re-run keeps the pin and its extension")
 		re, err = db.PublishRound(ctx, coord, re.ID)
@@ -534,7 +535,7 @@ func TestRoundPinWithExtension(t *testing.T) {
 		assert.Zero(t, storetest.LoanOverlaps(t, db))
 
 		in.Pins = []store.RoundPin{{RequestID: q.ID, Kind: store.PinServe, ExtensionWeeks: 2}}
-		_, err = db.RunRound(ctx, coord, in)
+		_, err = round.Run(ctx, db, coord, in)
 		var ie *store.RuleError
 		require.ErrorAs(t, err, &ie, "an extension needs a start week")
 		assert.Contains(t, ie.Fields, "pins[0].extension_weeks")

@@ -20,15 +20,8 @@ import (
 // as a round, never published.
 const RoundWhatIf = "what_if"
 
-// DefaultWhatIfTimeLimit bounds the solver of a what-if when it does not
-// say: a what-if answers while the coordinator waits.
-const DefaultWhatIfTimeLimit = 2 * time.Second
-
-// Bounds of a what-if's hypotheses.
-const (
-	maxWhatIfExtraPacks = 50
-	maxWhatIfWindows    = 10
-)
+// MaxWhatIfExtraPacks bounds the packs a what-if adds.
+const MaxWhatIfExtraPacks = 50
 
 // WhatIfUnavailable makes a pack of the round unavailable from FirstDay to
 // LastDay, both included, as a maintenance window would.
@@ -36,7 +29,7 @@ type WhatIfUnavailable struct {
 	PackID   int64         `json:"pack_id"`
 	FirstDay calendar.Date `json:"first_day"`
 	LastDay  calendar.Date `json:"last_day"`
-	// PackCode is filled in by RunWhatIf.
+	// PackCode is filled in by round.WhatIf.
 	PackCode string `json:"pack_code,omitempty"`
 }
 
@@ -52,6 +45,9 @@ type WhatIfInput struct {
 	LoanWeeks int `json:"loan_weeks,omitempty"`
 	// NoExtensions grants no extension (locked loans keep theirs).
 	NoExtensions bool `json:"no_extensions,omitempty"`
+	// LoanPolicy, when set, replaces the round's loan policy
+	// (calendar.LoanPolicy: across_breaks lets loans span a short break).
+	LoanPolicy string `json:"loan_policy,omitempty"`
 	// TimeLimit bounds the solver; 0 means DefaultWhatIfTimeLimit.
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
 }
@@ -82,6 +78,14 @@ func (in WhatIfInput) Label() string {
 	}
 	if in.NoExtensions {
 		parts = append(parts, "sans les prolongations")
+	}
+	switch calendar.LoanPolicy(in.LoanPolicy) {
+	case calendar.AcrossBreaks:
+		parts = append(parts, "prêts à cheval sur les vacances")
+	case calendar.WithinPeriod:
+		parts = append(parts, "prêts dans une seule période")
+	case calendar.PeriodLength:
+		parts = append(parts, "prêts raccourcis dans les périodes courtes")
 	}
 	return strings.Join(parts, " ; ")
 }
@@ -158,99 +162,11 @@ func notAdoptable(r Round) string {
 		strings.Join(extra, ", "))
 }
 
-// validate checks the hypothesis against the round it starts from.
-func (in *WhatIfInput) validate(base Round) error {
-	e := FieldErrors{}
-	if in.TimeLimit == 0 {
-		in.TimeLimit = DefaultWhatIfTimeLimit
-	}
-	if in.TimeLimit < 0 || in.TimeLimit > MaxRoundTimeLimit {
-		e.Add("time_limit", "temps de calcul hors de 0 à %s : %s", MaxRoundTimeLimit, in.TimeLimit)
-	}
-	if in.PacksDelta > maxWhatIfExtraPacks {
-		e.Add("packs_delta", "au plus %d packs de plus", maxWhatIfExtraPacks)
-	}
-	if in.PacksDelta < 0 && -in.PacksDelta >= base.Params.Packs {
-		e.Add("packs_delta", "le tour n'a que %d packs : il doit en rester au moins un", base.Params.Packs)
-	}
-	if in.LoanWeeks != 0 && (in.LoanWeeks < 1 || in.LoanWeeks > 20) {
-		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
-	}
-	if in.LoanWeeks == base.Params.LoanWeeks {
-		in.LoanWeeks = 0
-	}
-	if len(in.Unavailable) > maxWhatIfWindows {
-		e.Add("unavailable", "au plus %d indisponibilités", maxWhatIfWindows)
-	}
-	for i, u := range in.Unavailable {
-		field := fmt.Sprintf("unavailable[%d]", i)
-		j := slices.Index(base.Params.PackIDs, u.PackID)
-		switch {
-		case j < 0:
-			e.Add(field+".pack_id", "le pack n° %d ne fait pas partie du tour", u.PackID)
-		case u.FirstDay.IsZero() || u.LastDay.IsZero():
-			e.Add(field+".first_day", "dates de début et de fin requises")
-		case u.LastDay.Before(u.FirstDay):
-			e.Add(field+".last_day", "la fin (%s) précède le début (%s)", u.LastDay, u.FirstDay)
-		case u.LastDay.DaysSince(u.FirstDay) >= MaxMaintenanceDays:
-			e.Add(field+".last_day", "au plus %d jours", MaxMaintenanceDays)
-		default:
-			in.Unavailable[i].PackCode = base.Params.PackCodes[j]
-		}
-	}
-	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions {
-		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée des prêts ou retirez les prolongations")
-	}
-	return e.Err()
-}
-
-// RunWhatIf re-solves round id (a draft or the published round) under a
-// hypothesis, as of the day the round was computed, with its parameters,
-// weights and pins: a scratch plan stored apart (never a round, never
-// published, nothing sent), returned with its difference from the round
-// (newly served, moved, no longer served, pack-weeks per period). It can
-// become the new draft with AdoptWhatIf.
-//
-// Returns ErrNotFound, a *RuleError: a conflict (round_not_draft) when
-// the round is neither a draft nor published, invalid input
-// (validation_failed, per field) for a bad hypothesis or one the locked
-// loans or pins cannot live with.
-func (db *DB) RunWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInput) (_ WhatIf, err error) {
-	defer wrapf(&err, "RunWhatIf(%d)", id)
-	base, err := db.Round(ctx, id)
-	if err != nil {
-		return WhatIf{}, err
-	}
-	if base.State != RoundDraft && base.State != RoundPublished {
-		return WhatIf{}, &RuleError{Kind: RuleConflict, Code: "round_not_draft", State: RoundState(base.State),
-			Message: fmt.Sprintf("Ce tour est %s : une hypothèse se calcule sur le brouillon ou le tour publié.", RoundStateLabel(base.State))}
-	}
-	in.Unavailable = slices.Clone(in.Unavailable) // validate fills in the pack codes
-	if err := in.validate(base); err != nil {
-		return WhatIf{}, err
-	}
-	ri := RoundInput{SchoolYear: base.SchoolYear, LoanWeeks: base.Params.LoanWeeks, TurnaroundDays: base.Params.TurnaroundDays,
-		Weights: &base.Weights, Pins: base.Pins, TimeLimit: in.TimeLimit, Today: base.Params.Today}
-	if ri.TurnaroundDays == 0 {
-		ri.TurnaroundDays = -1
-	}
-	if in.LoanWeeks > 0 {
-		ri.LoanWeeks = in.LoanWeeks
-	}
-	if err := ri.validate(); err != nil {
-		return WhatIf{}, err
-	}
-	b, err := db.buildRound(ctx, ri)
-	if err != nil {
-		return WhatIf{}, err
-	}
-	if err := b.applyWhatIf(in); err != nil {
-		return WhatIf{}, err
-	}
-	r, err := b.solve(ctx)
-	if err != nil {
-		return WhatIf{}, err
-	}
+// SaveWhatIf stores the scratch plan r computed by package round for
+// round id under hypothesis in (never a round, never published, nothing
+// sent) and returns it with its difference from the round.
+func (db *DB) SaveWhatIf(ctx context.Context, actor Actor, id int64, in WhatIfInput, r Round) (_ WhatIf, err error) {
+	defer wrapf(&err, "SaveWhatIf(%d)", id)
 	r.State = RoundWhatIf
 	now := db.Now()
 	row := whatIfRow{RoundID: id, Spec: mustJSON(in), Result: mustJSON(r), Adoptable: notAdoptable(r) == "", CreatedAt: now}
@@ -407,123 +323,9 @@ func UnservedWhatIf(u RoundUnserved) (WhatIfInput, bool) {
 	n := 1
 	if m[1] != "un" {
 		var err error
-		if n, err = strconv.Atoi(m[1]); err != nil || n < 1 || n > maxWhatIfExtraPacks {
+		if n, err = strconv.Atoi(m[1]); err != nil || n < 1 || n > MaxWhatIfExtraPacks {
 			return WhatIfInput{}, false
 		}
 	}
 	return WhatIfInput{PacksDelta: n}, true
-}
-
-// applyWhatIf changes the instance of a round being built by the
-// hypothesis, then builds the engine's instances again.
-func (b *roundBuild) applyWhatIf(in WhatIfInput) error {
-	day0 := b.weeks[0].Monday
-	// Packs held by loans the engine must keep where they are: locked
-	// loans, and live loans pinned to a start week (they keep their packs).
-	held := map[int]bool{}
-	for id, locked := range b.locked {
-		if locked && !b.excluded[id] {
-			for _, n := range b.packNumbers(b.live[id]) {
-				held[n] = true
-			}
-		}
-	}
-	for _, p := range b.in.Pins {
-		if p.Kind == PinServe && p.StartWeek != nil {
-			for _, n := range b.packNumbers(b.live[p.RequestID]) {
-				held[n] = true
-			}
-		}
-	}
-	for _, u := range in.Unavailable {
-		for id, locked := range b.locked {
-			l := b.live[id]
-			if !locked || b.excluded[id] || !slices.ContainsFunc(l.Packs, func(p LoanPack) bool { return p.PackID == u.PackID }) {
-				continue
-			}
-			if !u.LastDay.Before(l.PickupDay) && u.FirstDay.Before(l.BusyUntil) {
-				return FieldErrors{"unavailable": fmt.Sprintf(
-					"le pack %s a un prêt verrouillé (n° %d) %s : il ne peut pas être indisponible à ces dates",
-					u.PackCode, l.ID, planning.DateRange(l.PickupDay, l.ReturnDay))}.Err()
-			}
-		}
-	}
-	if in.PacksDelta < 0 {
-		var drop []int
-		for n := b.params.Packs; n >= 1 && len(drop) < -in.PacksDelta; n-- {
-			if !held[n] {
-				drop = append(drop, n)
-			}
-		}
-		if len(drop) < -in.PacksDelta {
-			return FieldErrors{"packs_delta": fmt.Sprintf(
-				"impossible de retirer %d packs : les autres portent des prêts verrouillés", -in.PacksDelta)}.Err()
-		}
-		var ids []int64
-		var codes []string
-		b.packNo = map[int64]int{}
-		for i, id := range b.params.PackIDs {
-			if slices.Contains(drop, i+1) {
-				continue
-			}
-			ids, codes = append(ids, id), append(codes, b.params.PackCodes[i])
-			b.packNo[id] = len(ids)
-		}
-		var ms []RoundMaintenance
-		for _, m := range b.params.Maintenance {
-			if n, ok := b.packNo[m.PackID]; ok {
-				m.Pack = n
-				ms = append(ms, m)
-			}
-		}
-		b.params.PackIDs, b.params.PackCodes, b.params.Maintenance = ids, codes, ms
-	}
-	for i := range max(in.PacksDelta, 0) {
-		b.params.PackIDs = append(b.params.PackIDs, -int64(i+1))
-		b.params.PackCodes = append(b.params.PackCodes, fmt.Sprintf("supplémentaire %d", i+1))
-	}
-	b.params.Packs = len(b.params.PackIDs)
-	for _, u := range in.Unavailable {
-		n, ok := b.packNo[u.PackID]
-		if !ok {
-			continue // removed by the hypothesis
-		}
-		b.params.Maintenance = append(b.params.Maintenance, RoundMaintenance{PackID: u.PackID, PackCode: u.PackCode, Pack: n,
-			FirstDay: u.FirstDay, LastDay: u.LastDay, Reason: "hypothèse : pack indisponible",
-			FromDay: u.FirstDay.DaysSince(day0) - 1, ToDay: u.LastDay.DaysSince(day0) + 1})
-	}
-	pins := map[int64]RoundPin{}
-	for _, p := range b.in.Pins {
-		if _, ok := b.requests[p.RequestID]; ok && p.Kind == PinServe && !b.locked[p.RequestID] {
-			pins[p.RequestID] = p
-		}
-	}
-	var err error
-	if b.base, err = b.instance(nil); err != nil {
-		return err
-	}
-	if b.inst, err = b.instance(pins); err != nil {
-		return err
-	}
-	if in.NoExtensions {
-		keep := map[string]bool{}
-		if b.inst.PreviousPlan != nil {
-			for _, l := range b.inst.PreviousPlan.Loans {
-				if l.Locked {
-					keep[l.Project] = true
-				}
-			}
-		}
-		for i := range b.inst.Projects {
-			if !keep[b.inst.Projects[i].ID] {
-				b.inst.Projects[i].ExtensionWeeks = 0
-			}
-		}
-		for i := range b.base.Projects {
-			if !keep[b.base.Projects[i].ID] {
-				b.base.Projects[i].ExtensionWeeks = 0
-			}
-		}
-	}
-	return nil
 }

@@ -57,6 +57,13 @@ const (
 	ActFeedManage       Action = "feed.manage"
 	ActReminderManage   Action = "reminder.manage"
 	ActPeopleManage     Action = "people.manage"
+
+	// ActPackRead sees the packs' pages with who holds each pack and its
+	// next loan (staff only: schools see other schools' loans as "prêté").
+	ActPackRead Action = "pack.read"
+	// ActFeedAdmin is managing every calendar feed from the
+	// administration (directors manage their school's from their page).
+	ActFeedAdmin Action = "feed.admin"
 )
 
 // Role groups of the action table.
@@ -109,6 +116,9 @@ var actionRoles = map[Action][]Role{
 	ActFeedManage:       {RoleCoordinator, RoleDirector},
 	ActReminderManage:   {RoleCoordinator},
 	ActPeopleManage:     {RoleCoordinator},
+
+	ActPackRead: staffRoles,
+	ActFeedAdmin: {RoleCoordinator},
 }
 
 // Actions lists every action, sorted.
@@ -297,6 +307,10 @@ func errRoleForbidden() *RuleError {
 
 // errHidden is the refusal of a resource the person may not see: like a
 // resource that does not exist.
+// Hidden is the answer to a person who may not see a resource: it does
+// not exist for them (not_found).
+func Hidden() *RuleError { return errHidden() }
+
 func errHidden() *RuleError {
 	return &RuleError{Kind: RuleNotFound, Code: "not_found", Message: "Ressource introuvable."}
 }

@@ -50,6 +50,9 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActFeedManage:       {store.RoleCoordinator, store.RoleDirector},
 	store.ActReminderManage:   {store.RoleCoordinator},
 	store.ActPeopleManage:     {store.RoleCoordinator},
+
+	store.ActPackRead: {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
+	store.ActFeedAdmin: {store.RoleCoordinator},
 }
 
 func TestActionTable(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/scheduler"
@@ -71,12 +72,12 @@ func TestRoundLoanPolicies(t *testing.T) {
 			in := roundInput(d.Year)
 			in.TimeLimit = 0 // the default
 			in.LoanPolicy = policy
-			r, err := db.RunRound(ctx, coord, in)
+			r, err := round.Run(ctx, db, coord, in)
 			require.NoError(t, err, "round under %q", policy)
 			// The round's plan is feasible on its own instance.
-			inst, err := db.RoundInstance(ctx, in)
+			inst, err := round.Instance(ctx, db, in)
 			require.NoError(t, err)
-			ev, err := scheduler.Evaluate(inst, store.RoundPlan(r))
+			ev, err := scheduler.Evaluate(inst, round.Plan(r))
 			require.NoError(t, err)
 			assert.True(t, ev.Feasible, "plan under %q: %v", policy, ev.Violations)
 			return r

@@ -31,8 +31,10 @@
 //     ListFeedsFor, CheckFeedTarget; another school's resource is
 //     ErrNotFound.
 //   - What input is valid: Request.Validate (and ValidateRequest with the
-//     year's calendar), RoundInput's checks, the loan and maintenance
-//     checks of each method.
+//     year's calendar), the loan and maintenance checks of each method.
+//     A round's input and pins are checked by package round, the use
+//     case that computes a round; the store stores, publishes and
+//     discards rounds and does not depend on the allocation engine.
 //   - How a broken rule reads: one error type, *RuleError, with its Kind
 //     (invalid, conflict, forbidden, not_found), a stable Code, the
 //     Field(s) at fault, a French Message written where the rule is
@@ -52,6 +54,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -108,6 +111,8 @@ type DB struct {
 	pickupWindowDays int
 	// onSolve, when set, observes each round's solve (ObserveSolves).
 	onSolve SolveObserver
+	// solves counts the background solves running (StartRoundSolve).
+	solves *sync.WaitGroup
 }
 
 // Options configure Open.
@@ -171,7 +176,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		bdb = bun.NewDB(sqldb, sqlitedialect.New())
 		dialect = SQLite
 	}
-	db := &DB{bun: bdb, dialect: dialect, logger: opts.Logger, now: opts.NowFunc, pickupWindowDays: opts.PickupWindowDays}
+	db := &DB{bun: bdb, dialect: dialect, logger: opts.Logger, now: opts.NowFunc, pickupWindowDays: opts.PickupWindowDays,
+		solves: &sync.WaitGroup{}}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := bdb.PingContext(pingCtx); err != nil {

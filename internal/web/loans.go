@@ -146,11 +146,13 @@ type sheetInput struct {
 	AcceptDifference bool                   `json:"accept_difference"`
 	Comment          string                 `json:"comment"`
 	TechnicalReport  string                 `json:"technical_report"`
+	// IdempotencyKey makes a retried call record once.
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 func (s *Server) sheetOf(r *http.Request, l store.LoanDetail, in sheetInput) (store.SheetInput, error) {
 	out := store.SheetInput{SchoolPerson: in.SchoolPerson, Lines: in.Lines, AcceptDifference: in.AcceptDifference,
-		Comment: in.Comment, TechnicalReport: in.TechnicalReport}
+		Comment: in.Comment, TechnicalReport: in.TechnicalReport, IdempotencyKey: in.IdempotencyKey}
 	if in.AllPresent {
 		items, err := s.db.LoanItems(r.Context(), l.ID)
 		if err != nil {

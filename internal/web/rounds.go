@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -41,15 +42,15 @@ type pinInput struct {
 	ExtensionWeeks int   `json:"extension_weeks"`
 }
 
-// storeInput turns the body into the store's input; every rule on it is
-// the store's (RunRound, RerunRound). Only the text forms of durations and
-// dates are parsed here.
-func (in *roundInput) storeInput() (store.RoundInput, error) {
+// runInput turns the body into the round's input; every rule on it is
+// the use case's (round.Run, round.Rerun). Only the text forms of
+// durations and dates are parsed here.
+func (in *roundInput) runInput() (round.Input, error) {
 	f := FieldErrors{}
 	if in.SchoolYear == "" {
 		in.SchoolYear = in.Year
 	}
-	out := store.RoundInput{SchoolYear: in.SchoolYear, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
+	out := round.Input{SchoolYear: in.SchoolYear, LoanWeeks: in.LoanWeeks, WeightsByName: in.Weights, LoanPolicy: calendar.LoanPolicy(in.LoanPolicy)}
 	if in.TurnaroundDays != nil {
 		out.TurnaroundDays = *in.TurnaroundDays
 		if out.TurnaroundDays == 0 {
@@ -90,7 +91,7 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	si, err := in.storeInput()
+	si, err := in.runInput()
 	if err != nil {
 		return err
 	}
@@ -100,12 +101,12 @@ func (s *Server) createRound(w http.ResponseWriter, r *http.Request) error {
 	if si.Today.IsZero() {
 		si.Today = calendar.ParisDate(s.now())
 	}
-	round, err := s.db.RunRound(r.Context(), actor(r), si)
+	rd, err := round.Run(r.Context(), s.db, actor(r), si)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(round.ID)))
-	return writeJSON(w, http.StatusCreated, round)
+	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(rd.ID)))
+	return writeJSON(w, http.StatusCreated, rd)
 }
 
 // rerunRound answers POST /api/v1/rounds/{id}/rerun: a new draft with the
@@ -122,19 +123,19 @@ func (s *Server) rerunRound(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	si, err := in.storeInput()
+	si, err := in.runInput()
 	if err != nil {
 		return err
 	}
 	if si.Today.IsZero() {
 		si.Today = calendar.ParisDate(s.now())
 	}
-	round, err := s.db.RerunRound(r.Context(), actor(r), id, si)
+	rd, err := round.Rerun(r.Context(), s.db, actor(r), id, si)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(round.ID)))
-	return writeJSON(w, http.StatusCreated, round)
+	w.Header().Set("Location", "/api/v1/rounds/"+itoa(int(rd.ID)))
+	return writeJSON(w, http.StatusCreated, rd)
 }
 
 // listRounds answers GET /api/v1/rounds[?year=2026-2027], newest first.

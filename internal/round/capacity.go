@@ -1,4 +1,4 @@
-package store
+package round
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
+	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/scheduler"
 )
 
@@ -78,31 +79,30 @@ type PeriodCapacity struct {
 // current data (packs, windows, requests): the demand per period, the use
 // of the packs by the round's plan, and the packs that would serve every eligible project,
 // searched by the engine (each solve within timeLimit; 0 means
-// DefaultCapacityTimeLimit). Returns ErrNotFound, or the errors of
-// RunRound when the year's data no longer fit the round's parameters.
-func (db *DB) RoundCapacity(ctx context.Context, id int64, timeLimit time.Duration) (_ Capacity, err error) {
-	defer wrapf(&err, "RoundCapacity(%d)", id)
+// DefaultCapacityTimeLimit). Returns store.ErrNotFound, or the errors of
+// Run when the year's data no longer fit the round's parameters.
+func RoundCapacity(ctx context.Context, db *store.DB, id int64, timeLimit time.Duration) (_ Capacity, err error) {
+	defer wrapf(&err, "round.RoundCapacity(%d)", id)
 	r, err := db.Round(ctx, id)
 	if err != nil {
 		return Capacity{}, err
 	}
-	in := RoundInput{SchoolYear: r.SchoolYear, LoanWeeks: r.Params.LoanWeeks, TurnaroundDays: r.Params.TurnaroundDays,
-		Weights: &r.Weights, Pins: r.Pins, TimeLimit: timeLimit, Today: r.Params.Today,
+	weights := scheduler.Weights(r.Weights)
+	in := Input{SchoolYear: r.SchoolYear, LoanWeeks: r.Params.LoanWeeks, TurnaroundDays: r.Params.TurnaroundDays,
+		Weights: &weights, Pins: r.Pins, TimeLimit: timeLimit, Today: r.Params.Today,
 		LoanPolicy: calendar.LoanPolicy(r.Params.LoanPolicy)}
 	if in.TurnaroundDays == 0 {
 		in.TurnaroundDays = -1
 	}
-	c, y, err := db.capacity(ctx, in)
+	c, y, err := capacity(ctx, db, in)
 	if err != nil {
 		return Capacity{}, err
 	}
 	c.RoundID, c.Served = r.ID, len(r.Loans)
-	info, err := db.planInfo(ctx, r.SchoolYear)
+	used, err := db.RoundPackWeeks(ctx, r, y)
 	if err != nil {
 		return Capacity{}, err
 	}
-	loans := roundPlanningLoans(r, info, nil)
-	used := planning.PackWeeks(y, loans)
 	for i := range c.Periods {
 		p := &c.Periods[i]
 		p.PackWeeksUsed, p.Loans = used[p.Period], 0
@@ -118,17 +118,16 @@ func (db *DB) RoundCapacity(ctx context.Context, id int64, timeLimit time.Durati
 
 // YearCapacity returns the capacity of a school year as a round with
 // input in would see it (no round needed): the use of the packs is that
-// of the engine's plan of the capacity search. Returns the errors of
-// RunRound.
-func (db *DB) YearCapacity(ctx context.Context, in RoundInput) (_ Capacity, err error) {
-	defer wrapf(&err, "YearCapacity(%s)", in.SchoolYear)
-	c, _, err := db.capacity(ctx, in)
+// of the engine's plan of the capacity search. Returns the errors of Run.
+func YearCapacity(ctx context.Context, db *store.DB, in Input) (_ Capacity, err error) {
+	defer wrapf(&err, "round.YearCapacity(%s)", in.SchoolYear)
+	c, _, err := capacity(ctx, db, in)
 	return c, err
 }
 
 // capacity runs the engine's capacity planning on the round instance of
 // in (the coordinator's exclusions applied, pins not).
-func (db *DB) capacity(ctx context.Context, in RoundInput) (Capacity, *calendar.Year, error) {
+func capacity(ctx context.Context, db *store.DB, in Input) (Capacity, *calendar.Year, error) {
 	tl := in.TimeLimit
 	if tl == 0 {
 		tl = DefaultCapacityTimeLimit
@@ -137,7 +136,7 @@ func (db *DB) capacity(ctx context.Context, in RoundInput) (Capacity, *calendar.
 	if err := in.validate(); err != nil {
 		return Capacity{}, nil, err
 	}
-	b, err := db.buildRound(ctx, in)
+	b, err := build(ctx, db, in)
 	if err != nil {
 		return Capacity{}, nil, err
 	}
@@ -159,6 +158,15 @@ func (db *DB) capacity(ctx context.Context, in RoundInput) (Capacity, *calendar.
 	}
 	c.Summary = capacitySummary(c)
 	return c, b.year, nil
+}
+
+// RoundCapacityFor returns a round's capacity for u: the staff's work
+// (store.ActRoundRead); the others get a not-found answer.
+func RoundCapacityFor(ctx context.Context, db *store.DB, u store.User, id int64, timeLimit time.Duration) (Capacity, error) {
+	if !u.Can(store.ActRoundRead) {
+		return Capacity{}, store.Hidden()
+	}
+	return RoundCapacity(ctx, db, id, timeLimit)
 }
 
 // finish computes the derived fields of a period.
