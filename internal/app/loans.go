@@ -273,7 +273,7 @@ func signParty(u store.User, d store.LoanDetail) string {
 }
 
 func (a *App) loanPageData(r *http.Request, u store.User, d store.LoanDetail) (*loanPage, error) {
-	p := &loanPage{Layout: Layout{Title: d.Label + " – «\u00a0" + d.RequestTitle + "\u00a0»"}, L: a.viewLoan(d),
+	p := &loanPage{Layout: Layout{Title: capitalise(d.Label) + " – «\u00a0" + d.RequestTitle + "\u00a0»"}, L: a.viewLoan(d),
 		Steps: a.loanSteps(d), Assessment: d.Assessment, Today: calendar.ParisDate(a.now()).String(), TimeValue: d.PickupTime}
 	var err error
 	if p.History, err = a.loanHistory(r, d.ID); err != nil {
