@@ -8,12 +8,10 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +23,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // browserRequired reports whether a missing browser (or axe-core) fails
@@ -196,7 +192,9 @@ func (e *e2e) outboxLink(email string) string {
 		require.NoError(e.t, err)
 		raw.Close()
 		subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-		require.Equal(e.t, "Votre lien de connexion à classemobile", subject)
+		if subject != "Votre lien de connexion à classemobile" {
+			continue // another message to the person (an agreement signed…)
+		}
 		st, _ := os.Stat(f)
 		if link := linkRE.FindString(string(body)); link != "" && st.ModTime().After(bestTime) {
 			best, bestTime = link, st.ModTime()
@@ -245,38 +243,9 @@ func TestBrowserJourney(t *testing.T) {
 	chromium := findChromium(t)
 	axe := axeSource(t)
 	db := storetest.NewSQLite(t)
-	ctx := context.Background()
-	school := storetest.School(t, db, &storetest.SchoolOpts{Name: "École élémentaire Alexandre Dumas"})
-	people := map[string]store.User{}
-	for _, p := range []struct {
-		key  string
-		opts storetest.UserOpts
-	}{
-		{"teacher", storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI, Email: "julien.martin@example.fr", Name: "Julien Martin"}},
-		{"director", storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: school.UAI, Email: "nadia.haddad@example.fr", Name: "Nadia Haddad"}},
-		{"inspection", storetest.UserOpts{Role: store.RoleInspection, Email: "ien@example.fr", Name: "Sophie Lambert"}},
-		{"it", storetest.UserOpts{Role: store.RoleIT, Email: "dsi@example.fr", Name: "Karim Benali"}},
-		{"education", storetest.UserOpts{Role: store.RoleEducation, Email: "education@example.fr", Name: "Marc Dubois"}},
-		{"coordinator", storetest.UserOpts{Role: store.RoleCoordinator, Email: "coordination@example.fr", Name: "Claire Morel"}},
-	} {
-		u, _ := storetest.User(t, db, &p.opts)
-		people[p.key] = u
-	}
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
-	require.NoError(t, err)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	site := newBrowserSite(t, db, nil)
+	people, outbox, srv, a := site.people, site.outbox, site.srv, site.app
+	allocCtx, cancel := browserAllocator(context.Background(), chromium, 1280, 900)
 	defer cancel()
 
 	shots := ""

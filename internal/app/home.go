@@ -46,6 +46,10 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 	p := &homePage{Layout: Layout{Title: "À faire"}, SchoolYear: year, Total: total, CanCreate: u.Can(store.ActRequestCreate)}
 	now := a.now()
 	for _, t := range tasks {
+		if t.Loan != nil {
+			p.Tasks = append(p.Tasks, a.loanTask(t, now))
+			continue
+		}
 		q := t.Request
 		v := taskView{Since: frenchDate(t.Since.In(a.loc)), Urgent: now.Sub(t.Since) > urgentAfter,
 			Href: fmt.Sprintf("/demandes/%d", q.ID)}

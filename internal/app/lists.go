@@ -214,6 +214,7 @@ type schoolPage struct {
 	States      []stateOption
 	Rows        []requestRow
 	Loans       []schoolLoan
+	schoolLoanPart
 }
 
 type schoolLoan struct {
@@ -238,6 +239,12 @@ func directorSchool(u store.User) string {
 }
 
 func (a *App) school(w http.ResponseWriter, r *http.Request) error {
+	return a.schoolWith(w, r, http.StatusOK, nil, nil, "")
+}
+
+// schoolWith renders Mon école with status, a calendar link just created
+// (shown once) and the errors of the link form.
+func (a *App) schoolWith(w http.ResponseWriter, r *http.Request, status int, nf *newFeedView, errs []FieldError, feedName string) error {
 	u, _ := currentUser(r.Context())
 	uai := directorSchool(u)
 	if uai == "" {
@@ -279,7 +286,14 @@ func (a *App) school(w http.ResponseWriter, r *http.Request) error {
 		p.Loans = append(p.Loans, schoolLoan{ID: l.ID, Title: l.RequestTitle, State: store.LoanState(l.State).Label(),
 			Pickup: frenchDate(l.PickupDay.Time()), Return: frenchDate(l.ReturnDay.Time())})
 	}
-	return a.render(w, r, http.StatusOK, "school", p)
+	if err := a.fillSchoolLoans(r, u, uai, loans, &p.schoolLoanPart); err != nil {
+		return err
+	}
+	p.NewFeed, p.Errors, p.FeedName = nf, errs, feedName
+	if nf != nil {
+		p.Flash = nbsp("Lien «\u00a0" + nf.Name + "\u00a0» créé. Copiez son adresse maintenant\u00a0: elle ne sera plus affichée.")
+	}
+	return a.render(w, r, status, "school", p)
 }
 
 // authoriseSeveral authorises the ticked requests of Mon école, each with

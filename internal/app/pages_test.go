@@ -156,7 +156,7 @@ func TestTasksByRole(t *testing.T) {
 		"directorA":   {"Autoriser la demande", fmt.Sprintf("/demandes/%d", c.reqA.ID)},
 		"directorB":   {"Autoriser la demande", fmt.Sprintf("/demandes/%d", c.reqB.ID)},
 		"inspection":  {"Donner votre avis", fmt.Sprintf("/avis?demande=%d", c.auth.ID)},
-		"coordinator": {"Rien à faire"},
+		"coordinator": {"Retrait le", fmt.Sprintf("/prets/%d", c.loanA.ID)},
 	} {
 		cl := b.client(t)
 		cl.signIn(c.people[role])

@@ -229,6 +229,16 @@ func navFor(u store.User, path string) []NavItem {
 		label = "Mes demandes"
 	}
 	items = append(items, NavItem{Label: label, Href: "/demandes"})
+	// The desk, the packs and the incidents, for the staff who run them.
+	if u.Can(store.ActLoanPickup) {
+		items = append(items, NavItem{Label: "Retraits et retours", Href: "/retraits-retours"})
+	}
+	if u.Can(store.ActPackRead) {
+		items = append(items, NavItem{Label: "Packs", Href: "/packs"})
+	}
+	if u.Can(store.ActIncidentRead) {
+		items = append(items, NavItem{Label: "Incidents", Href: "/incidents"})
+	}
 	if u.Can(store.ActPeopleManage) {
 		items = append(items, NavItem{Label: "Personnes", Href: "/admin/personnes"})
 	}

@@ -58,6 +58,9 @@ func (a *App) routes() {
 	m.Handle("GET /prets/{id}/convention", a.signedIn("", a.printable("convention")))
 	m.Handle("GET /prets/{id}/inventaire", a.signedIn("", a.printable("inventaire")))
 
+	a.routesDesk()
+	a.routesLoans()
+
 	// Anything else is a 404, after sign-in: a link to a page that does not
 	// exist yet (an e-mail of a later version) still lands somewhere.
 	m.Handle("/", a.signedIn("", func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))

@@ -25,10 +25,6 @@ import (
 	"github.com/classemobile/classemobile/internal/web"
 )
 
-// notYetPages are the pages messages link to that the web application
-// does not serve yet: the loan pages.
-var notYetPages = regexp.MustCompile(`^/prets/\d+(/bilan)?$`)
-
 // browser is a person's browser on the application: a cookie jar,
 // redirects followed.
 type browser struct {
@@ -75,8 +71,8 @@ func (b *browser) signIn(db *store.DB, u store.User, suite string) (int, string)
 // TestEveryMessageLinkOpensForItsRecipient builds every kind of message
 // the nightly job sends (task digests of each role, reminders of each
 // kind, round notices) and opens each of their links, signed in as the recipient,
-// through the real web application: each answers 200, but the loan pages
-// not served yet.
+// through the real web application: each answers 200, the loan pages and the
+// assessment form included.
 func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
@@ -149,7 +145,7 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 		}
 
 		linkRe := regexp.MustCompile(`https?://[^\s"<>]+`)
-		notYet := map[string]bool{}
+		seen := map[string]bool{}
 		opened := 0
 		for _, set := range []map[string]notify.Message{digests, reminders, notices} {
 			for email, m := range set {
@@ -165,18 +161,16 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 					require.True(t, strings.HasPrefix(link, srv.URL), "link %s starts with BASE_URL", link)
 					status, at, body := b.get(link)
 					l, _ := url.Parse(link)
-					if notYetPages.MatchString(l.Path) {
-						notYet[regexp.MustCompile(`\d+`).ReplaceAllString(l.Path, "{id}")] = true
-						assert.Equal(t, http.StatusNotFound, status, "%s is not served yet: once it is, take it out of notYetPages", link)
-						continue
-					}
+					seen[regexp.MustCompile(`\d+`).ReplaceAllString(l.Path, "{id}")] = true
 					opened++
 					assert.Equal(t, http.StatusOK, status, "%s (%s) opens %s (%s), ended at %s: %.300s", u.Name, u.Role, link, m.Subject, at, body)
 				}
 			}
 		}
 		assert.Greater(t, opened, 12, "links opened")
-		t.Logf("links opened: %d; pages not served yet: %v", opened, notYet)
+		assert.True(t, seen["/prets/{id}"], "reminders link the loan's page: %v", seen)
+		assert.True(t, seen["/prets/{id}/bilan"], "the assessment reminder links the assessment form: %v", seen)
+		t.Logf("links opened: %d; pages: %v", opened, seen)
 
 		// Not signed in yet: the link goes through the sign-in and on to
 		// the page (suite).

@@ -37,6 +37,9 @@ type FeedTarget struct {
 	SchoolUAI string    `json:"school_uai,omitempty"`
 	PackID    int64     `json:"pack_id,omitempty"`
 	PackCode  string    `json:"pack_code,omitempty"`
+	// Name tells a school's several calendar links apart (« agenda Google
+	// de l'école »); empty for the target's unnamed feed.
+	Name string `json:"name,omitempty"`
 }
 
 // String returns a short form of the target ("school 0930001A", "pack
@@ -71,6 +74,9 @@ type Feed struct {
 	// ContentChangedAt is when the rendered feed last changed (its HTTP
 	// Last-Modified); the issue time until the first render.
 	ContentChangedAt time.Time `json:"content_changed_at"`
+	// LastUsedAt is when a calendar last fetched the feed (to within
+	// feedUseGranularity), nil when never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // Reasons a feed token ended.
@@ -93,14 +99,16 @@ type feedTokenRow struct {
 	RevokedReason    *string    `bun:"revoked_reason"`
 	ContentHash      string     `bun:"content_hash,notnull"`
 	ContentChangedAt time.Time  `bun:"content_changed_at,notnull"`
+	Name             string     `bun:"name,notnull"`
+	LastUsedAt       *time.Time `bun:"last_used_at"`
 
 	SchoolName *string `bun:"school_name,scanonly"`
 	PackCode   *string `bun:"pack_code,scanonly"`
 }
 
 func (r feedTokenRow) feed() Feed {
-	f := Feed{ID: r.ID, FeedTarget: FeedTarget{Scope: FeedScope(r.Scope)}, CreatedAt: r.CreatedAt.UTC(),
-		ContentChangedAt: r.ContentChangedAt.UTC()}
+	f := Feed{ID: r.ID, FeedTarget: FeedTarget{Scope: FeedScope(r.Scope), Name: r.Name}, CreatedAt: r.CreatedAt.UTC(),
+		ContentChangedAt: r.ContentChangedAt.UTC(), LastUsedAt: loanTime(r.LastUsedAt)}
 	if r.SchoolUAI != nil {
 		f.SchoolUAI = *r.SchoolUAI
 	}
@@ -172,7 +180,7 @@ func activeFeed(ctx context.Context, idb bun.IDB, t FeedTarget) (feedTokenRow, e
 		ColumnExpr("f.*").ColumnExpr("s.name AS school_name").ColumnExpr("p.code AS pack_code").
 		Join("LEFT JOIN schools AS s ON s.uai = f.school_uai").
 		Join("LEFT JOIN packs AS p ON p.id = f.pack_id").
-		Where("f.scope = ?", string(t.Scope)).Where("f.revoked_at IS NULL")
+		Where("f.scope = ?", string(t.Scope)).Where("f.name = ?", t.Name).Where("f.revoked_at IS NULL")
 	switch t.Scope {
 	case FeedSchool:
 		q = q.Where("f.school_uai = ?", t.SchoolUAI)
@@ -185,7 +193,7 @@ func activeFeed(ctx context.Context, idb bun.IDB, t FeedTarget) (feedTokenRow, e
 
 func insertFeed(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, t FeedTarget) (Feed, string, error) {
 	token := newFeedToken()
-	row := feedTokenRow{Scope: string(t.Scope), TokenHash: HashSecret(token), CreatedAt: now, ContentChangedAt: now}
+	row := feedTokenRow{Scope: string(t.Scope), TokenHash: HashSecret(token), CreatedAt: now, ContentChangedAt: now, Name: t.Name}
 	if t.SchoolUAI != "" {
 		row.SchoolUAI = &t.SchoolUAI
 	}
@@ -219,6 +227,9 @@ func unknownFeedTarget(err error, field, msg string) error {
 
 // label names the target in French messages.
 func (t FeedTarget) label() string {
+	if t.Name != "" {
+		return "le lien « " + t.Name + " »"
+	}
 	switch t.Scope {
 	case FeedSchool:
 		return "l'école " + t.SchoolUAI
@@ -239,8 +250,17 @@ func noActiveFeed(t FeedTarget, hint string) *RuleError {
 // school or pack does not exist, and a *RuleError feed_exists (matching
 // ErrConflict) if the target already has an active feed (rotate it
 // instead).
+//
+// The target is validated first (FeedTarget.Validate): a known scope, a
+// well-formed school code, a name (school feeds only) of at most
+// MaxFeedNameLen characters. A named link is refused with feed_exists
+// when the school already has an active link of that name.
 func (db *DB) CreateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed, token string, err error) {
 	defer wrapf(&err, "CreateFeed(%s)", t)
+	t.Name = strings.TrimSpace(t.Name)
+	if err := t.Validate(); err != nil {
+		return Feed{}, "", err
+	}
 	var f Feed
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		t, err := resolveFeedTarget(ctx, tx, t)
@@ -249,6 +269,10 @@ func (db *DB) CreateFeed(ctx context.Context, actor Actor, t FeedTarget) (_ Feed
 		}
 		now := db.Now()
 		if f, token, err = insertFeed(ctx, tx, now, actor, t); err != nil {
+			if errors.Is(translate(err), ErrConflict) && t.Name != "" {
+				return &RuleError{Kind: RuleConflict, Code: "feed_exists", Err: err, Field: "name",
+					Message: "Un lien nommé « " + t.Name + " » existe déjà pour cette école : choisissez un autre nom, ou révoquez d'abord l'ancien lien."}
+			}
 			if errors.Is(translate(err), ErrConflict) {
 				return &RuleError{Kind: RuleConflict, Code: "feed_exists", Err: err,
 					Message: "Un flux existe déjà pour " + t.label() + ". Son adresse n'est pas conservée : pour en obtenir une nouvelle, renouvelez-le avec « rotate »: true (l'ancienne adresse cessera aussitôt de fonctionner)."}
@@ -429,8 +453,9 @@ func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll,
 		packID sql.NullInt64
 		gens   [len(feedGenerationTables)]sql.NullString
 	)
-	dest := make([]any, 0, 4+len(gens))
-	dest = append(dest, &p.ID, &scope, &school, &packID)
+	var used sql.NullTime
+	dest := make([]any, 0, 5+len(gens))
+	dest = append(dest, &p.ID, &scope, &school, &packID, &used)
 	for i := range gens {
 		dest = append(dest, &gens[i])
 	}
@@ -446,8 +471,19 @@ func (l *FeedLookup) FeedByToken(ctx context.Context, token string) (_ FeedPoll,
 		b.WriteString(g.String)
 	}
 	p.Generation = b.String()
+	if now := l.db.Now(); !used.Valid || now.Sub(used.Time) >= feedUseGranularity {
+		// The last use is shown to the people who manage the link; a write
+		// at most every feedUseGranularity keeps polls cheap. A failed
+		// write must not refuse the feed: the next poll records it.
+		_, _ = l.db.bun.NewUpdate().Model((*feedTokenRow)(nil)).Set("last_used_at = ?", now).
+			Where("id = ?", p.ID).Exec(ctx)
+	}
 	return p, nil
 }
+
+// feedUseGranularity is how often a feed's last use is written: calendars
+// poll every few minutes to hours, and a day is what people read.
+const feedUseGranularity = 10 * time.Minute
 
 // feedGenerationTables are the tables whose rows feeds show; each has an
 // index on updated_at.
@@ -455,7 +491,7 @@ var feedGenerationTables = [...]string{"loans", "requests", "loan_assessments", 
 
 var feedPollSQL = func() string {
 	var b strings.Builder
-	b.WriteString("SELECT f.id, f.scope, f.school_uai, f.pack_id")
+	b.WriteString("SELECT f.id, f.scope, f.school_uai, f.pack_id, f.last_used_at")
 	for _, t := range feedGenerationTables {
 		fmt.Fprintf(&b, ", (SELECT max(updated_at) FROM %s)", t)
 	}

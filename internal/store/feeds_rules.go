@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"github.com/uptrace/bun"
 )
 
 // schoolFeedOnly reports whether the person manages feeds only as a
@@ -141,4 +143,92 @@ func (in FeedInput) Target(u User) (FeedTarget, error) {
 		t.PackCode = in.Pack
 	}
 	return t, CheckFeedTarget(u, t)
+}
+
+// MaxFeedNameLen bounds the name of a calendar link.
+const MaxFeedNameLen = 80
+
+// Validate checks a feed target before any data is read: a known scope, a
+// UAI code for a school feed, a pack for a pack feed, and a name only for
+// a school's link, of at most MaxFeedNameLen characters of printable text.
+// It returns a *RuleError (validation_failed) naming every field at fault.
+func (t FeedTarget) Validate() error {
+	f := FieldErrors{}
+	CheckText(f, "name", t.Name, MaxFeedNameLen)
+	for _, r := range t.Name {
+		if r < 0x20 || r == 0x7f {
+			f.Add("name", "caractère de contrôle interdit dans le nom")
+			break
+		}
+	}
+	switch t.Scope {
+	case FeedSchool:
+		if !ValidUAI(t.SchoolUAI) {
+			f.Add("school", "code UAI de l'école attendu (7 chiffres et une lettre)")
+		}
+	case FeedPack:
+		if t.PackID <= 0 && strings.TrimSpace(t.PackCode) == "" {
+			f.Add("pack", "code du pack attendu")
+		}
+		if t.Name != "" {
+			f.Add("name", "seuls les liens d'une école portent un nom")
+		}
+	case FeedAll:
+		if t.Name != "" {
+			f.Add("name", "seuls les liens d'une école portent un nom")
+		}
+	default:
+		f.Add("scope", "portée attendue : school, pack ou all")
+	}
+	return f.Err()
+}
+
+// SchoolFeedsFor returns the active calendar links of a school the person
+// manages (its director, or the coordinator), by creation.
+func (db *DB) SchoolFeedsFor(ctx context.Context, u User, schoolUAI string) ([]Feed, error) {
+	if err := CheckFeedTarget(u, FeedTarget{Scope: FeedSchool, SchoolUAI: schoolUAI}); err != nil {
+		return nil, err
+	}
+	fs, err := db.ListFeeds(ctx, schoolUAI)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Feed, 0, len(fs))
+	for _, f := range fs {
+		if f.Scope == FeedSchool {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// RevokeFeedByID ends one calendar link, leaving the target's other links
+// alone. The person must manage it (CheckFeedTarget): another school's
+// link is not found. Returns a *RuleError no_active_feed (matching
+// ErrNotFound) when the link is already ended or does not exist.
+func (db *DB) RevokeFeedByID(ctx context.Context, u User, id int64) (_ Feed, err error) {
+	defer wrapf(&err, "RevokeFeedByID(%d)", id)
+	f, err := db.Feed(ctx, id)
+	if err != nil {
+		return Feed{}, err
+	}
+	if err := CheckFeedTarget(u, f.FeedTarget); err != nil {
+		return Feed{}, err
+	}
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := db.Now()
+		res, err := tx.NewUpdate().Model((*feedTokenRow)(nil)).
+			Set("revoked_at = ?", now).Set("revoked_reason = ?", FeedRevoked).
+			Where("id = ?", id).Where("revoked_at IS NULL").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return noActiveFeed(f.FeedTarget, "")
+		}
+		before := f
+		f.RevokedAt, f.RevokedReason = &now, FeedRevoked
+		return Audit(ctx, tx, now, Actor{UserID: u.ID}, "feed.revoke", "feed", id, before, f)
+	})
+	return f, err
 }

@@ -24,6 +24,9 @@ func (in SheetInput) Validate() error {
 	if len(in.Lines) > MaxSheetLines {
 		f.Add("lines", "%d lignes au plus", MaxSheetLines)
 	}
+	if k := in.IdempotencyKey; k != "" && !validDeskKey(k) {
+		f.Add("idempotency_key", "clé de formulaire invalide : de 16 à 64 lettres, chiffres, « - » ou « _ »")
+	}
 	for i, ln := range in.Lines {
 		CheckText(f, "lines["+strconv.Itoa(i)+"].condition", ln.Condition, 200)
 		CheckText(f, "lines["+strconv.Itoa(i)+"].note", ln.Note, 2000)

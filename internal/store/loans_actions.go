@@ -69,6 +69,10 @@ type SheetInput struct {
 	Comment          string
 	// TechnicalReport is the IT department's report (return only).
 	TechnicalReport string
+	// IdempotencyKey, when set, is the key of the desk form: the same key
+	// posted again records nothing and answers the loan as it is (see
+	// claimDeskKey).
+	IdempotencyKey string
 }
 
 // SheetLineInput is one item's check.
@@ -116,12 +120,13 @@ type LoanItem struct {
 	PackCode string `json:"pack_code"`
 }
 
-// loanItems lists the items of the loan's packs, pack by pack.
+// loanItems lists the items in service of the loan's packs, pack by pack.
 func loanItems(ctx context.Context, idb bun.IDB, l Loan) ([]LoanItem, error) {
 	var out []LoanItem
 	for _, p := range l.Packs {
 		var rows []packItemRow
-		if err := idb.NewSelect().Model(&rows).Where("pack_id = ?", p.PackID).OrderExpr("position").Scan(ctx); err != nil {
+		if err := idb.NewSelect().Model(&rows).Where("pack_id = ?", p.PackID).Where("retired_at IS NULL").
+			OrderExpr("position").Scan(ctx); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
@@ -231,64 +236,6 @@ func insertSheet(ctx context.Context, tx bun.Tx, s sheetRow, items []LoanItem, l
 	return err
 }
 
-// SignAgreement records signer's signature of the loan agreement: as the
-// school's director (role director, of the loan's school) or as the IT
-// department (role it). When both have signed, the loan moves to signed.
-// Returns ErrNotFound for a director of another school, *LoanError when the
-// loan is not reserved, the role cannot sign, or this party already signed.
-func (db *DB) SignAgreement(ctx context.Context, signer User, loanID int64) (_ Loan, err error) {
-	defer wrapf(&err, "SignAgreement(%d)", loanID)
-	var out Loan
-	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		before, err := getLoan(ctx, tx, loanID, true)
-		if err != nil {
-			return err
-		}
-		if !signer.SeesSchool(before.SchoolUAI) {
-			return errHidden()
-		}
-		// The party the person signs for: the school's direction, or the
-		// IT department.
-		party := Role("")
-		switch {
-		case signer.HasRoleAt(RoleDirector, before.SchoolUAI):
-			party = RoleDirector
-		case signer.HasRole(RoleIT):
-			party = RoleIT
-		}
-		if before.State != LoanReserved {
-			return stateError("Signature de la convention", before.State, LoanReserved)
-		}
-		row, err := loanRowOf(ctx, tx, loanID)
-		if err != nil {
-			return err
-		}
-		now := db.Now()
-		switch party {
-		case RoleDirector:
-			if row.DirectorSignedBy != nil {
-				return loanConflict("already_signed", "La convention est déjà signée par la direction de l'école.")
-			}
-			row.DirectorSignedBy, row.DirectorSignedAt = &signer.ID, &now
-		case RoleIT:
-			if row.ITSignedBy != nil {
-				return loanConflict("already_signed", "La convention est déjà signée par la DSI.")
-			}
-			row.ITSignedBy, row.ITSignedAt = &signer.ID, &now
-		default:
-			return loanConflict("cannot_sign", "Seuls le directeur de l'école et la DSI signent la convention de prêt.")
-		}
-		action := "loan.sign"
-		if row.DirectorSignedBy != nil && row.ITSignedBy != nil {
-			row.State = LoanSigned
-			action = "loan.signed"
-		}
-		out, err = updateLoan(ctx, tx, now, Actor{UserID: signer.ID}, action, before, &row)
-		return err
-	})
-	return out, err
-}
-
 // PickUp records the pickup (retrait) with its inventory sheet. It needs
 // the agreement signed by both parties and the teacher's training done
 // (*LoanError "pickup_blocked" naming everything missing otherwise). Every
@@ -312,6 +259,10 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 			return err
 		}
 		picked = before
+		if fresh, err := claimDeskKey(ctx, tx, db.Now(), in.IdempotencyKey, loanID, SheetPickup); err != nil || !fresh {
+			out = before
+			return err
+		}
 		if before.State != LoanReserved && before.State != LoanSigned {
 			return stateError("Retrait", before.State, LoanSigned)
 		}
@@ -374,6 +325,20 @@ func (db *DB) PickUp(ctx context.Context, by User, loanID int64, in SheetInput) 
 		if err := insertSheet(ctx, tx, sheet, items, lines, func(_ LoanItem, ln SheetLineInput) string { return ln.Status }); err != nil {
 			return err
 		}
+		// An item missing at the pickup is the town's incident: the pack
+		// is flagged until the IT department finds or replaces it.
+		for _, it := range items {
+			if ln := lines[it.ID]; ln.Status == ItemMissing {
+				note := strings.TrimSpace(ln.Note)
+				if note == "" {
+					note = strings.TrimSpace(in.Comment)
+				}
+				if err := openIncident(ctx, tx, now, by.ID, incidentRow{LoanID: loanID, PackID: it.PackID, ItemID: it.ID,
+					Kind: ItemMissing, Stage: IncidentAtPickup, Note: note, OpenedAt: now}); err != nil {
+					return err
+				}
+			}
+		}
 		row, err := loanRowOf(ctx, tx, loanID)
 		if err != nil {
 			return err
@@ -405,6 +370,10 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := getLoan(ctx, tx, loanID, true)
 		if err != nil {
+			return err
+		}
+		if fresh, err := claimDeskKey(ctx, tx, db.Now(), in.IdempotencyKey, loanID, SheetReturn); err != nil || !fresh {
+			out = before
 			return err
 		}
 		if before.State != LoanPickedUp {
@@ -454,11 +423,8 @@ func (db *DB) Return(ctx context.Context, by User, loanID int64, in SheetInput) 
 		for _, it := range items {
 			ln := lines[it.ID]
 			if st := status(it, ln); st == ItemMissing || st == ItemDamaged {
-				inc := incidentRow{LoanID: loanID, PackID: it.PackID, ItemID: it.ID, Kind: st, Note: strings.TrimSpace(ln.Note), OpenedAt: now}
-				if _, err := tx.NewInsert().Model(&inc).Returning("id").Exec(ctx); err != nil {
-					return err
-				}
-				if err := Audit(ctx, tx, now, Actor{UserID: by.ID}, "incident.open", "incident", inc.ID, nil, inc.incident()); err != nil {
+				if err := openIncident(ctx, tx, now, by.ID, incidentRow{LoanID: loanID, PackID: it.PackID, ItemID: it.ID,
+					Kind: st, Stage: IncidentAtReturn, Note: strings.TrimSpace(ln.Note), OpenedAt: now}); err != nil {
 					return err
 				}
 			}
@@ -513,7 +479,7 @@ func (db *DB) CloseLoanWithReason(ctx context.Context, actor Actor, loanID int64
 		if before.State != LoanReturned {
 			return stateError("Clôture", before.State, LoanReturned)
 		}
-		open, err := listIncidents(ctx, tx, IncidentFilter{LoanID: loanID, OpenOnly: true})
+		open, err := listIncidents(ctx, tx, IncidentFilter{LoanID: loanID, OpenOnly: true, Stage: IncidentAtReturn})
 		if err != nil {
 			return err
 		}

@@ -278,6 +278,9 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, gr
 				}
 				lrow.ReturnDay = row.NewReturnDay
 				lrow.ExtensionWeeks += row.Weeks
+				if _, err := resetAgreement(ctx, tx, now, &lrow, "prolongation accordée : nouvelle date de retour"); err != nil {
+					return err
+				}
 				if loan, err = updateLoan(ctx, tx, now, actor, "loan.extend", l, &lrow); err != nil {
 					return err
 				}
@@ -444,6 +447,9 @@ func applyMoves(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, move
 		}
 		row, err := loanRowOf(ctx, tx, m.LoanID)
 		if err != nil {
+			return err
+		}
+		if _, err := resetAgreement(ctx, tx, now, &row, fmt.Sprintf("pack changé : %s au lieu de %s", m.ToCode, m.FromCode)); err != nil {
 			return err
 		}
 		if _, err := updateLoan(ctx, tx, now, actor, "loan.pack_moved", before, &row); err != nil {

@@ -10,8 +10,17 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Incident is an item found missing or damaged at a return. While it is
-// open, its pack is flagged before its next pickup.
+// Incident stages: where the incident was found.
+const (
+	// IncidentAtPickup: an item missing when the pack was handed over, the
+	// town's own gap, written on the pickup sheet.
+	IncidentAtPickup = "pickup"
+	// IncidentAtReturn: an item not given back or given back damaged.
+	IncidentAtReturn = "return"
+)
+
+// Incident is an item found missing at a pickup, or missing or damaged at
+// a return. While it is open, its pack is flagged before its next pickup.
 type Incident struct {
 	ID         int64      `json:"id"`
 	LoanID     int64      `json:"loan_id"`
@@ -21,6 +30,7 @@ type Incident struct {
 	ItemLabel  string     `json:"item_label"`
 	Serial     string     `json:"serial"`
 	Kind       string     `json:"kind"`
+	Stage      string     `json:"stage"`
 	Note       string     `json:"note"`
 	OpenedAt   time.Time  `json:"opened_at"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
@@ -31,6 +41,18 @@ type Incident struct {
 // Open reports whether the incident awaits the IT department.
 func (i Incident) Open() bool { return i.ResolvedAt == nil }
 
+// What says in French what happened to the item: « manquant au retrait »,
+// « non restitué », « endommagé au retour ».
+func (i Incident) What() string {
+	switch {
+	case i.Stage == IncidentAtPickup:
+		return "manquant au retrait"
+	case i.Kind == ItemDamaged:
+		return "endommagé au retour"
+	}
+	return "non restitué"
+}
+
 type incidentRow struct {
 	bun.BaseModel `bun:"table:loan_incidents,alias:inc"`
 
@@ -39,6 +61,7 @@ type incidentRow struct {
 	PackID     int64      `bun:"pack_id,notnull"`
 	ItemID     int64      `bun:"item_id,notnull"`
 	Kind       string     `bun:"kind,notnull"`
+	Stage      string     `bun:"stage,notnull"`
 	Note       string     `bun:"note,notnull"`
 	OpenedAt   time.Time  `bun:"opened_at,notnull"`
 	ResolvedAt *time.Time `bun:"resolved_at"`
@@ -52,7 +75,7 @@ type incidentRow struct {
 
 func (r incidentRow) incident() Incident {
 	i := Incident{ID: r.ID, LoanID: r.LoanID, PackID: r.PackID, PackCode: r.PackCode, ItemID: r.ItemID,
-		ItemLabel: r.ItemLabel, Serial: r.Serial, Kind: r.Kind, Note: r.Note, OpenedAt: r.OpenedAt.UTC(),
+		ItemLabel: r.ItemLabel, Serial: r.Serial, Kind: r.Kind, Stage: r.Stage, Note: r.Note, OpenedAt: r.OpenedAt.UTC(),
 		ResolvedAt: loanTime(r.ResolvedAt), Resolution: r.Resolution}
 	if r.ResolvedBy != nil {
 		i.ResolvedBy = *r.ResolvedBy
@@ -65,6 +88,9 @@ type IncidentFilter struct {
 	LoanID   int64
 	PackIDs  []int64
 	OpenOnly bool
+	// Stage keeps the incidents found at that stage (IncidentAtPickup or
+	// IncidentAtReturn).
+	Stage string
 	// SchoolUAI keeps the incidents of that school's loans.
 	SchoolUAI string
 }
@@ -83,6 +109,9 @@ func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incide
 	}
 	if f.OpenOnly {
 		q = q.Where("inc.resolved_at IS NULL")
+	}
+	if f.Stage != "" {
+		q = q.Where("inc.stage = ?", f.Stage)
 	}
 	if f.SchoolUAI != "" {
 		q = q.Where("inc.loan_id IN (SELECT id FROM loans WHERE school_uai = ?)", f.SchoolUAI)
@@ -172,7 +201,7 @@ type LoanDetail struct {
 	ReturnSheet *Sheet      `json:"return_sheet"`
 	Extensions  []Extension `json:"extensions"`
 	Assessment  *Assessment `json:"assessment"`
-	// Incidents are those opened by this loan's return.
+	// Incidents are those opened by this loan's pickup and return.
 	Incidents []Incident `json:"incidents"`
 	// PackFlags are the open incidents on this loan's packs (from any
 	// loan): shown before the pickup.

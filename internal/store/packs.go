@@ -33,6 +33,9 @@ type Pack struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	Items     []PackItem `json:"items"`
+	// RetiredItems are the items taken out of service, kept for the
+	// inventory sheets that name them.
+	RetiredItems []PackItem `json:"retired_items,omitempty"`
 	// Holder is the loan that has the pack now (picked up, not returned),
 	// nil when the pack is at the IT department.
 	Holder *PackHolder `json:"holder,omitempty"`
@@ -49,6 +52,10 @@ type PackItem struct {
 	Kind     string `json:"kind"`
 	Label    string `json:"label"`
 	Serial   string `json:"serial"`
+	// RetiredAt and RetiredReason say when and why an item was taken out
+	// of service (RetirePackItem).
+	RetiredAt     *time.Time `json:"retired_at,omitempty"`
+	RetiredReason string     `json:"retired_reason,omitempty"`
 }
 
 type packRow struct {
@@ -73,6 +80,9 @@ type packItemRow struct {
 	Kind     string `bun:"kind,notnull"`
 	Label    string `bun:"label,notnull"`
 	Serial   string `bun:"serial,notnull"`
+
+	RetiredAt     *time.Time `bun:"retired_at"`
+	RetiredReason string     `bun:"retired_reason,notnull"`
 }
 
 func (r packRow) pack() Pack {
@@ -92,7 +102,12 @@ func (db *DB) ListPacks(ctx context.Context) (_ []Pack, err error) {
 		return nil, err
 	}
 	byPack := make(map[int64][]PackItem)
+	retired := make(map[int64][]PackItem)
 	for _, it := range items {
+		if it.RetiredAt != nil {
+			retired[it.PackID] = append(retired[it.PackID], it.item())
+			continue
+		}
 		byPack[it.PackID] = append(byPack[it.PackID], it.item())
 	}
 	holders, err := packHolders(ctx, db.bun, nil)
@@ -105,6 +120,7 @@ func (db *DB) ListPacks(ctx context.Context) (_ []Pack, err error) {
 		if its := byPack[r.ID]; its != nil {
 			out[i].Items = its
 		}
+		out[i].RetiredItems = retired[r.ID]
 		if h, ok := holders[r.ID]; ok {
 			out[i].setWhereabouts(&h)
 		} else {
@@ -115,7 +131,8 @@ func (db *DB) ListPacks(ctx context.Context) (_ []Pack, err error) {
 }
 
 func (r packItemRow) item() PackItem {
-	return PackItem{ID: r.ID, Position: r.Position, Kind: r.Kind, Label: r.Label, Serial: r.Serial}
+	return PackItem{ID: r.ID, Position: r.Position, Kind: r.Kind, Label: r.Label, Serial: r.Serial,
+		RetiredAt: loanTime(r.RetiredAt), RetiredReason: r.RetiredReason}
 }
 
 // Pack returns one pack with its items. Returns ErrNotFound.
@@ -135,6 +152,10 @@ func getPack(ctx context.Context, idb bun.IDB, id int64) (Pack, error) {
 		return Pack{}, err
 	}
 	for _, it := range items {
+		if it.RetiredAt != nil {
+			p.RetiredItems = append(p.RetiredItems, it.item())
+			continue
+		}
 		p.Items = append(p.Items, it.item())
 	}
 	holders, err := packHolders(ctx, idb, []int64{id})
@@ -235,8 +256,9 @@ func (db *DB) UpdatePack(ctx context.Context, actor Actor, p Pack) (_ Pack, err 
 	return p, err
 }
 
-// replaceItems makes the pack's items exactly items, in order: existing
-// items (by ID) are updated, new ones inserted, the others deleted.
+// replaceItems makes the pack's items in service exactly items, in order:
+// existing items (by ID) are updated, new ones inserted, the others
+// deleted. Retired items are left as they are.
 func replaceItems(ctx context.Context, tx bun.Tx, packID int64, items []PackItem) error {
 	keep := []int64{0}
 	for _, it := range items {
@@ -244,14 +266,14 @@ func replaceItems(ctx context.Context, tx bun.Tx, packID int64, items []PackItem
 			keep = append(keep, it.ID)
 		}
 	}
-	if _, err := tx.NewDelete().Model((*packItemRow)(nil)).Where("pack_id = ?", packID).
+	if _, err := tx.NewDelete().Model((*packItemRow)(nil)).Where("pack_id = ?", packID).Where("retired_at IS NULL").
 		Where("id NOT IN (?)", bun.List(keep)).Exec(ctx); err != nil {
 		return err
 	}
 	// Move kept items out of the way so positions can be renumbered without
 	// tripping the (pack_id, position) unique key.
 	if _, err := tx.NewUpdate().Model((*packItemRow)(nil)).Set("position = -position - 1000000").
-		Where("pack_id = ?", packID).Exec(ctx); err != nil {
+		Where("pack_id = ?", packID).Where("retired_at IS NULL").Exec(ctx); err != nil {
 		return err
 	}
 	for i, it := range items {
@@ -263,7 +285,7 @@ func replaceItems(ctx context.Context, tx bun.Tx, packID int64, items []PackItem
 			continue
 		}
 		res, err := tx.NewUpdate().Model(&row).ExcludeColumn("id").
-			Where("id = ?", it.ID).Where("pack_id = ?", packID).Exec(ctx)
+			Where("id = ?", it.ID).Where("pack_id = ?", packID).Where("retired_at IS NULL").Exec(ctx)
 		if err != nil {
 			return err
 		}

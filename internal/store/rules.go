@@ -57,6 +57,10 @@ const (
 	ActFeedManage       Action = "feed.manage"
 	ActReminderManage   Action = "reminder.manage"
 	ActPeopleManage     Action = "people.manage"
+
+	// ActPackRead sees the packs' pages with who holds each pack and its
+	// next loan (staff only: schools see other schools' loans as "prêté").
+	ActPackRead Action = "pack.read"
 )
 
 // Role groups of the action table.
@@ -109,6 +113,8 @@ var actionRoles = map[Action][]Role{
 	ActFeedManage:       {RoleCoordinator, RoleDirector},
 	ActReminderManage:   {RoleCoordinator},
 	ActPeopleManage:     {RoleCoordinator},
+
+	ActPackRead: staffRoles,
 }
 
 // Actions lists every action, sorted.

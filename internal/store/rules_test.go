@@ -50,6 +50,8 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActFeedManage:       {store.RoleCoordinator, store.RoleDirector},
 	store.ActReminderManage:   {store.RoleCoordinator},
 	store.ActPeopleManage:     {store.RoleCoordinator},
+
+	store.ActPackRead: {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
 }
 
 func TestActionTable(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // TaskKind is what a person has to do about a request.
@@ -29,6 +31,9 @@ const (
 type Task struct {
 	Kind    TaskKind
 	Request Request
+	// Loan is the loan a loan task is about (nil for a request's task);
+	// Request then names its request.
+	Loan *Loan
 	// Since is when the task reached the person: the oldest come first.
 	Since time.Time
 }
@@ -114,6 +119,11 @@ func (db *DB) Tasks(ctx context.Context, u User, year string) (_ []Task, total i
 			return nil, 0, err
 		}
 	}
+	loanTasks, err := db.loanTasks(ctx, u, year, calendar.ParisDate(db.Now()))
+	if err != nil {
+		return nil, 0, err
+	}
+	out = append(out, loanTasks...)
 	slices.SortStableFunc(out, func(a, b Task) int {
 		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Request.ID, b.Request.ID))
 	})

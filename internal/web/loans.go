@@ -127,7 +127,11 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	if _, err := s.db.SignAgreement(r.Context(), currentUser(r), l.ID); err != nil {
+	text, err := s.agreementTerms(r, l)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.SignAgreementText(r.Context(), currentUser(r), l.ID, text); err != nil {
 		return err
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
@@ -142,11 +146,13 @@ type sheetInput struct {
 	AcceptDifference bool                   `json:"accept_difference"`
 	Comment          string                 `json:"comment"`
 	TechnicalReport  string                 `json:"technical_report"`
+	// IdempotencyKey makes a retried call record once.
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 func (s *Server) sheetOf(r *http.Request, l store.LoanDetail, in sheetInput) (store.SheetInput, error) {
 	out := store.SheetInput{SchoolPerson: in.SchoolPerson, Lines: in.Lines, AcceptDifference: in.AcceptDifference,
-		Comment: in.Comment, TechnicalReport: in.TechnicalReport}
+		Comment: in.Comment, TechnicalReport: in.TechnicalReport, IdempotencyKey: in.IdempotencyKey}
 	if in.AllPresent {
 		items, err := s.db.LoanItems(r.Context(), l.ID)
 		if err != nil {

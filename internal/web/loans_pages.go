@@ -114,6 +114,9 @@ type loanPackSummary struct {
 
 type loanSignatureView struct {
 	Name, Date string
+	// Role is the party signed for and Hash the SHA-256 of the text
+	// signed, when the signature recorded them.
+	Role, Hash string
 }
 
 // loanPageBase is what both printable pages show about the loan.
@@ -138,6 +141,12 @@ type conventionPage struct {
 	Responsibilities      []responsibilityGroup
 	DirectorSignature     *loanSignatureView
 	ITSignature           *loanSignatureView
+	// Signed is the agreement's terms as signed by both parties, stored
+	// then: a signed agreement prints from it, so it never changes.
+	Signed template.HTML
+	// Amendments are the changes granted after the signature, once the
+	// packs are picked up (an extension): listed below the signed text.
+	Amendments []string
 }
 
 // inventoryRow is one item line of templates/inventaire.html.
@@ -250,7 +259,63 @@ func (s *Server) conventionPageHandler(w http.ResponseWriter, r *http.Request) e
 	if sig := d.ITSignature; sig != nil {
 		p.ITSignature = &loanSignatureView{Name: s.userName(r, sig.UserID), Date: s.loanTime(sig.At)}
 	}
+	sigs, err := s.db.AgreementSignatures(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	view := func(sig *store.AgreementSignature) *loanSignatureView {
+		return &loanSignatureView{Name: sig.Name, Role: sig.Role, Date: s.loanTime(sig.SignedAt), Hash: sig.TextSHA256}
+	}
+	if dir, it := store.ActiveSignatures(sigs); dir != nil || it != nil {
+		if dir != nil {
+			p.DirectorSignature = view(dir)
+		}
+		if it != nil {
+			p.ITSignature = view(it)
+		}
+	}
+	if text, active, ok, err := s.db.SignedAgreement(r.Context(), d.ID); err != nil {
+		return err
+	} else if ok {
+		// The stored text is this package's own rendering, escaped when
+		// it was rendered and stored as is.
+		p.Signed = template.HTML(text)
+		signedAt := active[len(active)-1].SignedAt
+		for _, e := range d.Extensions {
+			if e.State == store.ExtensionGranted && e.DecidedAt != nil && e.DecidedAt.After(signedAt) {
+				p.Amendments = append(p.Amendments, fmt.Sprintf("Prolongation de %d semaines accordée le %s : retour le %s.",
+					e.Weeks, s.loanTime(*e.DecidedAt), loanDayLong(e.NewReturnDay)))
+			}
+		}
+	}
 	return s.renderLoanPage(w, "convention", p)
+}
+
+// agreementTerms renders the terms of a loan's agreement (every section
+// but the signatures): the text a signer signs and the store keeps.
+func (s *Server) agreementTerms(r *http.Request, d store.LoanDetail) (string, error) {
+	base, err := s.loanPageBase(r, d)
+	if err != nil {
+		return "", err
+	}
+	p := conventionPage{loanPageBase: base, Commitments: loanCommitments,
+		ResponsibilityColumns: loanResponsibilityColumns, Responsibilities: loanResponsibilities}
+	var buf bytes.Buffer
+	if err := loanTemplates["convention"].ExecuteTemplate(&buf, "convention_terms", p); err != nil {
+		return "", fmt.Errorf("render agreement terms: %w", err)
+	}
+	return buf.String(), nil
+}
+
+// AgreementText renders the terms of the agreement of the loan loanID as
+// u may see it (another school's loan is not found): the HTML the pages
+// show before signing and give to store.SignAgreementText.
+func (s *Server) AgreementText(r *http.Request, u store.User, loanID int64) (string, error) {
+	d, err := s.db.LoanFor(r.Context(), u, loanID)
+	if err != nil {
+		return "", err
+	}
+	return s.agreementTerms(r, d)
 }
 
 var loanItemStatusLabels = map[string]string{

@@ -162,9 +162,14 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad",
 			"lines": []map[string]any{{"item_id": tablet.ID, "status": "present"}}})
 		assert.Equal(t, "incomplete_sheet", res.ErrorCode())
-		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true})
+		keyed := map[string]any{"school_person": "Nadia Haddad", "all_present": true, "idempotency_key": "pickup-0123456789abcdef"}
+		res = call(t, ts, "POST", path+"/pickup", c.it, keyed)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		assert.Equal(t, "picked_up", loanState(t, res))
+		// The same call again (a retry) records nothing more.
+		again := call(t, ts, "POST", path+"/pickup", c.it, keyed)
+		require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
+		assert.Equal(t, res.JSON["version"], again.JSON["version"], "nothing changed")
 		sheet := res.JSON["pickup_sheet"].(map[string]any)
 		assert.Len(t, sheet["lines"], len(c.pack.Items), "every item on the pickup sheet")
 		var participations int

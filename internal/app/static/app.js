@@ -17,6 +17,14 @@
     }
     window.setTimeout(function () { btn.disabled = true; btn.setAttribute("aria-disabled", "true"); }, 0);
   });
+  // Back on a page kept by the browser (after a lost connection, say):
+  // its buttons work again, and the form posts its same key once more.
+  window.addEventListener("pageshow", function (ev) {
+    if (!ev.persisted) { return; }
+    document.querySelectorAll("button[aria-disabled='true']").forEach(function (b) {
+      b.disabled = false; b.removeAttribute("aria-disabled");
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("erreurs");
     if (summary) { summary.focus(); }
