@@ -21,7 +21,6 @@ import (
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // TestBrowserLoanJourney takes a published loan through its life in
@@ -55,14 +54,14 @@ func TestBrowserLoanJourney(t *testing.T) {
 	outbox := t.TempDir()
 	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
 	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+	front, api, err := newAPI(t, db)
 	require.NoError(t, err)
 	var a *App
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	// The pages' clock: a day into the loans, before their return.
 	now := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL,
+	a, err = New(Deps{DB: db, Mailer: mailer, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL,
 		NowFunc: func() time.Time { return now }})
 	require.NoError(t, err)
 	_, token, err := db.CreateFeed(ctx, store.Actor{UserID: people["director"].ID}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI, Name: "agenda de test"})

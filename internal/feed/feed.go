@@ -86,16 +86,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Handler returns a handler that serves the requests under /ics/ and
-// passes every other one to next.
-func (s *Server) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/ics/") {
-			s.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// passes every other one to next. It forgets revoked tokens as the
+// Server does (ForgetFeed), for the pages that revoke them.
+func (s *Server) Handler(next http.Handler) http.Handler { return front{s, next} }
+
+// front serves the feeds in front of another handler.
+type front struct {
+	feeds *Server
+	next  http.Handler
 }
+
+func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/ics/") {
+		f.feeds.ServeHTTP(w, r)
+		return
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+// ForgetFeed is Server.Forget.
+func (f front) ForgetFeed(t store.FeedTarget) { f.feeds.Forget(t) }
 
 // Forget drops this instance's cached token lookups of a feed target, so
 // that a revocation or rotation made here applies at once (other

@@ -33,7 +33,8 @@ type Deps struct {
 	// NowFunc returns the current time. Defaults to time.Now.
 	NowFunc func() time.Time
 	// Feeds is the server of the iCal feeds, told when a feed's token is
-	// revoked or rotated (feed.Server.Forget). Nil tells nobody.
+	// revoked or rotated (feed.Server.Forget), and which renders a loan's
+	// calendar file. Defaults to one of its own over DB.
 	Feeds *feed.Server
 	// Metrics receives the API's measures. Nil records nothing.
 	Metrics *metrics.Metrics
@@ -74,6 +75,13 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.feeds == nil {
+		feeds, err := feed.New(feed.Deps{DB: s.db, Logger: s.logger, BaseURL: s.baseURL, NowFunc: s.now})
+		if err != nil {
+			return nil, err
+		}
+		s.feeds = feeds
 	}
 	s.mux = &routeMux{ServeMux: http.NewServeMux()}
 	s.routes()
