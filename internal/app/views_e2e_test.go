@@ -21,7 +21,6 @@ import (
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // viewsData seeds a small town: four packs, five schools in three
@@ -92,12 +91,12 @@ func browserApp(t *testing.T, db *store.DB) (*App, *httptest.Server, string) {
 	outbox := t.TempDir()
 	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
 	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+	front, api, err := newAPI(t, db)
 	require.NoError(t, err)
 	var a *App
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
+	a, err = New(Deps{DB: db, Mailer: mailer, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
 	require.NoError(t, err)
 	return a, srv, outbox
 }
