@@ -72,6 +72,13 @@ func parseYearName(name string) (int, int, error) {
 	return y1, y2, nil
 }
 
+// ValidYearName reports whether name is a school year name of the form
+// "2025-2026" (two consecutive civil years).
+func ValidYearName(name string) bool {
+	_, _, err := parseYearName(name)
+	return err == nil
+}
+
 // YearName returns the name of the school year starting in the autumn of
 // civil year y ("2025-2026" for 2025).
 func YearName(y int) string { return fmt.Sprintf("%04d-%04d", y, y+1) }

@@ -299,11 +299,7 @@ func (a *App) personFromPath(r *http.Request) (store.Person, error) {
 
 func personInput(x store.Person) store.PersonInput {
 	in := store.PersonInput{Email: x.Email, Name: x.Name}
-	for _, role := range store.Roles {
-		if x.HasRole(role) {
-			in.Roles = append(in.Roles, role)
-		}
-	}
+	in.Roles = append(in.Roles, x.HeldRoles()...)
 	for _, ur := range x.Roles {
 		if ur.SchoolUAI != "" {
 			in.SchoolUAI = ur.SchoolUAI

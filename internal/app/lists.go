@@ -1,14 +1,12 @@
 package app
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
@@ -30,7 +28,6 @@ type requestRow struct {
 	Since      string
 	Opinions   []string // one per referent role: its verdict or « manquant »
 	Version    int
-	sortDate   time.Time
 }
 
 // listControls are a list's filters, sort and page, read from the query.
@@ -96,19 +93,24 @@ func (c listControls) SortHref(key string) string {
 	return c.path + "?" + v.Encode()
 }
 
-// paginate sorts rows and keeps the current page.
-func paginate(c *listControls, rows []requestRow) []requestRow {
-	slices.SortStableFunc(rows, func(x, y requestRow) int {
-		if c.Sort == "ecole" {
-			return cmp.Or(strings.Compare(x.School, y.School), cmp.Compare(x.ID, y.ID))
-		}
-		return cmp.Or(x.sortDate.Compare(y.sortDate), cmp.Compare(x.ID, y.ID))
-	})
-	c.Total = len(rows)
-	c.Pages = max(1, (len(rows)+pageSize-1)/pageSize)
-	if c.Page > c.Pages {
-		c.Page = c.Pages
+// pageQuery is the store's query for the list's page, sort and filter.
+func (c listControls) pageQuery(f store.RequestFilter) store.RequestPageQuery {
+	pq := store.RequestPageQuery{RequestFilter: f, Page: c.Page, PageSize: pageSize, Sort: store.SortByDate}
+	if c.Sort == "ecole" {
+		pq.Sort = store.SortBySchool
 	}
+	return pq
+}
+
+// listPage loads one page of requests, sorted and counted by the store,
+// sets the controls' page links and returns the page's rows.
+func (a *App) listPage(r *http.Request, c *listControls, pq store.RequestPageQuery) ([]requestRow, error) {
+	u, _ := currentUser(r.Context())
+	page, err := a.db.ListRequestsPage(r.Context(), u, pq)
+	if err != nil {
+		return nil, err
+	}
+	c.Total, c.Pages, c.Page = page.Total, page.Pages, page.Page
 	link := func(page int) string {
 		v := url.Values{}
 		for k, vs := range c.base {
@@ -123,8 +125,11 @@ func paginate(c *listControls, rows []requestRow) []requestRow {
 	if c.Page < c.Pages {
 		c.NextHref = link(c.Page + 1)
 	}
-	from := (c.Page - 1) * pageSize
-	return rows[from:min(from+pageSize, len(rows))]
+	rows := make([]requestRow, 0, len(page.Requests))
+	for _, q := range page.Requests {
+		rows = append(rows, a.rowOf(q))
+	}
+	return rows, nil
 }
 
 func (a *App) rowOf(q store.Request) requestRow {
@@ -134,7 +139,7 @@ func (a *App) rowOf(q store.Request) requestRow {
 	}
 	row := requestRow{ID: q.ID, Title: q.Title, School: q.SchoolName, Teacher: q.TeacherName, Class: classLabel(q),
 		Packs: q.Packs, State: string(q.State), StateLabel: requestStateLabel(q.State), Version: q.Version,
-		Since: frenchDate(since.In(a.loc)), sortDate: since}
+		Since: frenchDate(since.In(a.loc))}
 	for _, role := range store.ReferentRoles {
 		verdict := "manquant"
 		for _, o := range q.Opinions {
@@ -187,19 +192,15 @@ func (a *App) listRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	qs, err := a.db.ListRequestsFor(r.Context(), u, store.RequestFilter{SchoolYear: c.Year, State: listStateOf[c.State]})
+	rows, err := a.listPage(r, &c, c.pageQuery(store.RequestFilter{SchoolYear: c.Year, State: listStateOf[c.State]}))
 	if err != nil {
 		return err
 	}
-	rows := make([]requestRow, 0, len(qs))
-	for _, q := range qs {
-		rows = append(rows, a.rowOf(q))
-	}
 	p := &requestsPage{Layout: Layout{Title: "Demandes"}, States: stateOptions(listStates, listStateOrder)}
-	if !u.SeesAllSchools() && !u.HasRole(store.RoleDirector) {
+	if u.OwnRequestsOnly() {
 		p.Title = "Mes demandes"
 	}
-	p.Rows = paginate(&c, rows)
+	p.Rows = rows
 	p.C = c
 	return a.render(w, r, http.StatusOK, "requests", p)
 }
@@ -226,17 +227,7 @@ type schoolLoan struct {
 }
 
 // directorSchool is the school the person directs (the first one).
-func directorSchool(u store.User) string {
-	for _, ur := range u.Roles {
-		if ur.Role == store.RoleDirector {
-			return ur.SchoolUAI
-		}
-	}
-	if u.Role == store.RoleDirector {
-		return u.SchoolUAI
-	}
-	return ""
-}
+func directorSchool(u store.User) string { return u.DirectorSchool() }
 
 func (a *App) school(w http.ResponseWriter, r *http.Request) error {
 	return a.schoolWith(w, r, http.StatusOK, nil, nil, "")
@@ -268,15 +259,9 @@ func (a *App) schoolWith(w http.ResponseWriter, r *http.Request, status int, nf 
 			p.ToAuthorise = append(p.ToAuthorise, a.rowOf(t.Request))
 		}
 	}
-	qs, err := a.db.ListRequestsFor(r.Context(), u, store.RequestFilter{SchoolYear: c.Year, SchoolUAI: uai, State: listStateOf[c.State]})
-	if err != nil {
+	if p.Rows, err = a.listPage(r, &c, c.pageQuery(store.RequestFilter{SchoolYear: c.Year, SchoolUAI: uai, State: listStateOf[c.State]})); err != nil {
 		return err
 	}
-	rows := make([]requestRow, 0, len(qs))
-	for _, q := range qs {
-		rows = append(rows, a.rowOf(q))
-	}
-	p.Rows = paginate(&c, rows)
 	p.C = c
 	loans, err := a.db.ListLoansFor(r.Context(), u, store.LoanFilter{SchoolYear: c.Year, SchoolUAI: uai})
 	if err != nil {
@@ -382,10 +367,8 @@ func (a *App) opinions(w http.ResponseWriter, r *http.Request) error {
 
 func (a *App) renderOpinions(w http.ResponseWriter, r *http.Request, status int, id int64, problems map[string]string) error {
 	u, _ := currentUser(r.Context())
-	role, ok := u.ReferentRole()
-	if !ok {
-		return errForbidden
-	}
+	// The route admits referents only (store.ActRequestOpinion).
+	role, _ := u.ReferentRole()
 	tasks, total, err := a.db.Tasks(r.Context(), u, a.currentYear())
 	if err != nil {
 		return err
@@ -446,37 +429,27 @@ var validationStates = map[string]string{
 var validationOrder = []string{"a-decider", "avis-manquants", "soumise", "validee", "rejetee", "retiree", "toutes"}
 
 func (a *App) validation(w http.ResponseWriter, r *http.Request) error {
-	u, _ := currentUser(r.Context())
 	c, err := a.readControls(r, validationStates, "a-decider")
 	if err != nil {
 		return err
 	}
-	f := store.RequestFilter{SchoolYear: c.Year}
-	keep := func(store.Request) bool { return true }
+	pq := c.pageQuery(store.RequestFilter{SchoolYear: c.Year})
+	pq.NotDraft = true
 	switch c.State {
 	case "a-decider":
-		f.State = store.RequestInReview
-		keep = func(q store.Request) bool { return len(q.Opinions) == len(store.ReferentRoles) }
+		pq.State, pq.Opinions = store.RequestInReview, store.OpinionsComplete
 	case "avis-manquants":
-		keep = func(q store.Request) bool {
-			return (q.State == store.RequestAuthorised || q.State == store.RequestInReview) && len(q.Opinions) < len(store.ReferentRoles)
-		}
+		pq.Opinions = store.OpinionsMissing
 	case "toutes":
 	default:
-		f.State = listStateOf[c.State]
+		pq.State = listStateOf[c.State]
 	}
-	qs, err := a.db.ListRequestsFor(r.Context(), u, f)
+	rows, err := a.listPage(r, &c, pq)
 	if err != nil {
 		return err
 	}
-	var rows []requestRow
-	for _, q := range qs {
-		if q.State != store.RequestDraft && keep(q) {
-			rows = append(rows, a.rowOf(q))
-		}
-	}
 	p := &validationPage{Layout: Layout{Title: "Validation des demandes"}, States: stateOptions(validationStates, validationOrder)}
-	p.Rows = paginate(&c, rows)
+	p.Rows = rows
 	p.C = c
 	return a.render(w, r, http.StatusOK, "validation", p)
 }

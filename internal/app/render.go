@@ -202,10 +202,8 @@ var roleLabels = map[store.Role]string{
 // enseignant·e ».
 func rolesLabel(u store.User) string {
 	var out []string
-	for _, r := range store.Roles {
-		if u.HasRole(r) {
-			out = append(out, roleLabels[r])
-		}
+	for _, r := range u.HeldRoles() {
+		out = append(out, roleLabels[r])
 	}
 	return strings.Join(out, ", ")
 }
@@ -216,7 +214,7 @@ func navFor(u store.User, path string) []NavItem {
 	if u.Can(store.ActRequestCreate) {
 		items = append(items, NavItem{Label: "Nouvelle demande", Href: "/demandes/nouvelle"})
 	}
-	if u.HasRole(store.RoleDirector) {
+	if u.DirectsSchool() {
 		items = append(items, NavItem{Label: "Mon école", Href: "/ecole"})
 	}
 	if u.Can(store.ActRequestOpinion) {
@@ -226,7 +224,7 @@ func navFor(u store.User, path string) []NavItem {
 		items = append(items, NavItem{Label: "Validation", Href: "/validation"})
 	}
 	label := "Demandes"
-	if !u.SeesAllSchools() && !u.HasRole(store.RoleDirector) {
+	if u.OwnRequestsOnly() {
 		label = "Mes demandes"
 	}
 	items = append(items, NavItem{Label: label, Href: "/demandes"})

@@ -178,22 +178,14 @@ func (a *App) requestFormData(r *http.Request, q store.Request, isNew bool) (*re
 func parseRequestForm(r *http.Request, q *store.Request, p *requestFormPage) map[string]string {
 	f := map[string]string{}
 	_ = r.ParseForm() // a malformed body leaves the fields empty: the rules then name them
-	text := func(name string, dst *string, max int) {
-		v := strings.TrimSpace(r.PostFormValue(name))
-		switch {
-		case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-			f[name] = "caractères invalides"
-		case utf8.RuneCountInString(v) > max:
-			f[name] = fmt.Sprintf("%d caractères au plus (%d saisis)", max, utf8.RuneCountInString(v))
-		}
-		*dst = v
-	}
-	text("title", &q.Title, store.MaxTitleLen)
-	text("motivation", &q.Motivation, store.MaxTextLen)
-	text("curriculum_links", &q.CurriculumLinks, store.MaxTextLen)
-	text("school_project_links", &q.SchoolProjectLinks, store.MaxTextLen)
-	text("coherence", &q.Coherence, store.MaxTextLen)
-	text("digital_skills", &q.DigitalSkills, store.MaxTextLen)
+	// The texts' limits are the store's (Request.Validate).
+	text := func(name string, dst *string) { *dst = strings.TrimSpace(r.PostFormValue(name)) }
+	text("title", &q.Title)
+	text("motivation", &q.Motivation)
+	text("curriculum_links", &q.CurriculumLinks)
+	text("school_project_links", &q.SchoolProjectLinks)
+	text("coherence", &q.Coherence)
+	text("digital_skills", &q.DigitalSkills)
 	q.ClassLevels = r.PostForm["class_levels"]
 	if q.ClassLevels == nil {
 		q.ClassLevels = []string{}
@@ -345,10 +337,10 @@ func (a *App) draftOf(w http.ResponseWriter, r *http.Request) (store.Request, bo
 	if err != nil {
 		return q, false, err
 	}
-	if q.TeacherID != u.ID {
-		return q, false, errForbidden
-	}
-	if q.State != store.RequestDraft {
+	if err := u.CheckDraftEdit(q); err != nil {
+		if re, ok := store.AsRule(err); !ok || re.Kind != store.RuleConflict {
+			return q, false, errForbidden
+		}
 		return q, false, a.redirect(w, r, fmt.Sprintf("/demandes/%d", q.ID),
 			"Cette demande est déjà envoyée («\u00a0"+requestStateLabel(q.State)+"\u00a0»)\u00a0: elle ne se modifie plus.")
 	}
@@ -500,8 +492,8 @@ func (a *App) refuseRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (a *App) opinionRequest(w http.ResponseWriter, r *http.Request) error {
 	return a.requestAction(func(r *http.Request, u store.User, q store.Request, v int) (string, error) {
-		role, _ := u.ReferentRole()
-		_, err := a.db.SetRequestOpinion(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, store.Opinion{Role: role,
+		// The store picks the referent role the person speaks for.
+		_, err := a.db.SetRequestOpinion(r.Context(), store.Actor{UserID: u.ID}, q.ID, v, store.Opinion{
 			Verdict: store.OpinionVerdict(r.PostFormValue("verdict")), Comment: strings.TrimSpace(r.PostFormValue("comment"))})
 		return "Votre avis sur «\u00a0" + q.Title + "\u00a0» est enregistré.", err
 	})(w, r)

@@ -290,17 +290,11 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, status int, 
 	if p.History, err = a.history(r, q.ID); err != nil {
 		return err
 	}
-	open := !q.State.Decided()
-	p.CanEdit = q.State == store.RequestDraft && q.TeacherID == u.ID && u.Can(store.ActRequestUpdate)
-	p.CanAuthorize = q.State == store.RequestSubmitted && u.Can(store.ActRequestAuthorize) && q.TeacherID != u.ID &&
-		(u.HasRoleAt(store.RoleDirector, q.SchoolUAI) || u.HasRole(store.RoleCoordinator))
-	if role, ok := u.ReferentRole(); ok && (q.State == store.RequestAuthorised || q.State == store.RequestInReview) {
-		p.CanOpinion, p.OpinionRole = true, referentLabels[role]
+	acts := u.ActionsOn(q)
+	p.CanEdit, p.CanAuthorize, p.CanDecide, p.CanPacks, p.CanWithdraw = acts.Edit, acts.Authorize, acts.Decide, acts.Packs, acts.Withdraw
+	if acts.Opinion {
+		p.CanOpinion, p.OpinionRole = true, referentLabels[acts.OpinionRole]
 	}
-	p.CanDecide = q.State == store.RequestInReview && u.Can(store.ActRequestDecide)
-	p.CanPacks = open && u.Can(store.ActRequestPacks)
-	p.CanWithdraw = (open || q.State == store.RequestValidated) && !q.HasLoan && u.Can(store.ActRequestWithdraw) &&
-		(q.TeacherID == u.ID || u.HasRole(store.RoleCoordinator))
 	if p.Outcome, err = a.db.RequestRoundOutcomeFor(r.Context(), u, q.ID); err != nil {
 		return err
 	}

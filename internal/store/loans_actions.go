@@ -657,6 +657,9 @@ type AssessmentEntry struct {
 // empty), by school then loan.
 func (db *DB) ListAssessments(ctx context.Context, year string) (_ []AssessmentEntry, err error) {
 	defer wrapf(&err, "ListAssessments(%s)", year)
+	if err := checkSchoolYearName("school_year", year); err != nil {
+		return nil, err
+	}
 	var rows []assessmentRow
 	q := db.bun.NewSelect().Model(&rows).ColumnExpr("a.*").Join("JOIN loans AS l ON l.id = a.loan_id").
 		OrderExpr("l.school_uai, l.id")

@@ -24,6 +24,7 @@ const (
 type Incident struct {
 	ID         int64      `json:"id"`
 	LoanID     int64      `json:"loan_id"`
+	LoanLabel  string     `json:"loan_label"`
 	PackID     int64      `json:"pack_id"`
 	PackCode   string     `json:"pack_code"`
 	ItemID     int64      `json:"item_id"`
@@ -71,10 +72,11 @@ type incidentRow struct {
 	PackCode  string `bun:"pack_code,scanonly"`
 	ItemLabel string `bun:"item_label,scanonly"`
 	Serial    string `bun:"serial,scanonly"`
+	LoanLabel string `bun:"loan_label,scanonly"`
 }
 
 func (r incidentRow) incident() Incident {
-	i := Incident{ID: r.ID, LoanID: r.LoanID, PackID: r.PackID, PackCode: r.PackCode, ItemID: r.ItemID,
+	i := Incident{ID: r.ID, LoanID: r.LoanID, LoanLabel: r.LoanLabel, PackID: r.PackID, PackCode: r.PackCode, ItemID: r.ItemID,
 		ItemLabel: r.ItemLabel, Serial: r.Serial, Kind: r.Kind, Stage: r.Stage, Note: r.Note, OpenedAt: r.OpenedAt.UTC(),
 		ResolvedAt: loanTime(r.ResolvedAt), Resolution: r.Resolution}
 	if r.ResolvedBy != nil {
@@ -99,7 +101,9 @@ func listIncidents(ctx context.Context, idb bun.IDB, f IncidentFilter) ([]Incide
 	var rows []incidentRow
 	q := idb.NewSelect().Model(&rows).ColumnExpr("inc.*").
 		ColumnExpr("p.code AS pack_code, i.label AS item_label, i.serial AS serial").
+		ColumnExpr(loanLabelSQL+" AS loan_label").
 		Join("JOIN packs AS p ON p.id = inc.pack_id").Join("JOIN pack_items AS i ON i.id = inc.item_id").
+		Join(loanLabelJoin, bun.Ident("inc")).
 		OrderExpr("inc.id")
 	if f.LoanID != 0 {
 		q = q.Where("inc.loan_id = ?", f.LoanID)

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,10 @@ func loanErrCode(t *testing.T, err error) string {
 	t.Helper()
 	var le *store.RuleError
 	if errors.As(err, &le) {
+		if le.Kind == store.RuleInvalid {
+			assert.Equal(t, store.InvalidCode, le.Code, "one code for invalid input")
+			return cmp.Or(le.Detail, le.Code)
+		}
 		return le.Code
 	}
 	return ""

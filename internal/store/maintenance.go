@@ -104,19 +104,19 @@ func listMaintenance(ctx context.Context, idb bun.IDB, f MaintenanceFilter) ([]M
 func (in NewMaintenance) Validate() error {
 	switch {
 	case in.PackID <= 0:
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_pack", Field: "pack_id", Fields: []string{"pack_id"}, Message: "Le pack est obligatoire."}
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_pack", Field: "pack_id", Fields: []string{"pack_id"}, Message: "Le pack est obligatoire."}
 	case in.FirstDay.IsZero():
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Le premier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Le premier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
 	case in.LastDay.IsZero():
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: "Le dernier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: "Le dernier jour de maintenance est obligatoire (AAAA-MM-JJ)."}
 	case in.LastDay.Before(in.FirstDay):
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
 			"Le dernier jour (%s) précède le premier (%s).", frenchDate(in.LastDay), frenchDate(in.FirstDay))}
 	case in.LastDay.DaysSince(in.FirstDay) >= MaxMaintenanceDays:
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_dates", Field: "last_day", Fields: []string{"last_day"}, Message: fmt.Sprintf(
 			"Une maintenance datée dure au plus %d jours : pour un pack indisponible plus longtemps, passez son statut à « maintenance ».", MaxMaintenanceDays)}
 	case in.FirstDay.Year() < 2000 || in.LastDay.Year() > 2100:
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_dates", Field: "first_day", Fields: []string{"first_day"}, Message: "Dates hors des années 2000 à 2100."}
 	case strings.TrimSpace(in.Reason) == "":
 		return FieldErrors{"reason": "le motif est obligatoire"}.Err()
 	}
@@ -126,7 +126,7 @@ func (in NewMaintenance) Validate() error {
 		return err
 	}
 	if p := SingleLineProblem(in.Reason); p != "" {
-		return &RuleError{Kind: RuleInvalid, Code: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + p + "."}
+		return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: "invalid_reason", Field: "reason", Fields: []string{"reason"}, Message: "Motif invalide : " + p + "."}
 	}
 	return nil
 }

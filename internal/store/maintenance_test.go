@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -33,7 +34,12 @@ func maintenanceErr(t *testing.T, err error) maintenanceError {
 	if !errors.As(err, &re) {
 		return maintenanceError{}
 	}
-	me := maintenanceError{Code: re.Code, Message: re.Message, Field: re.Field, Invalid: re.Kind == store.RuleInvalid}
+	code := re.Code
+	if re.Kind == store.RuleInvalid {
+		assert.Equal(t, store.InvalidCode, re.Code, "one code for invalid input")
+		code = cmp.Or(re.Detail, re.Code)
+	}
+	me := maintenanceError{Code: code, Message: re.Message, Field: re.Field, Invalid: re.Kind == store.RuleInvalid}
 	if c := re.Conflict; c != nil && c.Kind == "loan" {
 		me.LoanID = c.ID
 	}

@@ -227,14 +227,14 @@ func parsePeople(data []byte) ([]importRecord, []ImportError) {
 				Message: fmt.Sprintf("rôle inconnu : « %s » (rôles possibles : enseignant, directeur, DSI, inspection, éducation, coordination)", w)})
 		}
 		for _, p := range in.Check() {
-			if p.Code == "no_role" && len(unknown) > 0 {
+			if p.Detail == "no_role" && len(unknown) > 0 {
 				continue
 			}
-			if p.Code == "school_not_allowed" && len(unknown) > 0 {
+			if p.Detail == "school_not_allowed" && len(unknown) > 0 {
 				continue
 			}
 			bad = true
-			errs = append(errs, ImportError{Line: line, Code: p.Code, Field: p.Field, Message: p.Message})
+			errs = append(errs, ImportError{Line: line, Code: p.Detail, Field: p.Field, Message: p.Message})
 		}
 		if in.Email != "" {
 			if first, ok := seen[in.Email]; ok {

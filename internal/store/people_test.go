@@ -209,7 +209,7 @@ func TestPeopleAdministration(t *testing.T) {
 		_, err = db.InvitePerson(ctx, actor, store.PersonInput{Email: "x@example.fr", Name: "X", Roles: []store.Role{store.RoleTeacher}})
 		pe, ok = store.AsRule(err)
 		require.True(t, ok)
-		assert.Equal(t, "school_required", pe.Code)
+		assert.Equal(t, "school_required", pe.Detail)
 		assert.Equal(t, store.RuleInvalid, pe.Kind)
 
 		p, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "Nadia Haddad-Roy", Roles: []store.Role{store.RoleTeacher}, SchoolUAI: b.UAI})
@@ -220,7 +220,7 @@ func TestPeopleAdministration(t *testing.T) {
 		_, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "N", Roles: []store.Role{store.RoleTeacher}, SchoolUAI: "0939999Z"})
 		pe, ok = store.AsRule(err)
 		require.True(t, ok)
-		assert.Equal(t, "unknown_school", pe.Code)
+		assert.Equal(t, "unknown_school", pe.Detail)
 
 		// Roles are a set: a director who also teaches.
 		p, err = db.ChangePerson(ctx, actor, p.ID, store.PersonInput{Name: "Nadia Haddad-Roy", Roles: []store.Role{store.RoleTeacher, store.RoleDirector}, SchoolUAI: b.UAI})

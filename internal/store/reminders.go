@@ -77,12 +77,15 @@ type Reminder struct {
 	RecipientRole Role          `json:"recipient_role"`
 	RecipientID   int64         `json:"recipient_id"`
 	// RecipientName and RecipientEmail are filled by ListReminders.
-	RecipientName  string         `json:"recipient_name,omitempty"`
-	RecipientEmail string         `json:"recipient_email,omitempty"`
-	Status         ReminderStatus `json:"status"`
-	Attempts       int            `json:"attempts"`
-	LastError      string         `json:"last_error,omitempty"`
-	MessageID      string         `json:"message_id,omitempty"`
+	RecipientName  string `json:"recipient_name,omitempty"`
+	RecipientEmail string `json:"recipient_email,omitempty"`
+	// LoanLabel names the loan (« prêt n° 9, ECOLE … »), filled by
+	// ListReminders.
+	LoanLabel string         `json:"loan_label,omitempty"`
+	Status    ReminderStatus `json:"status"`
+	Attempts  int            `json:"attempts"`
+	LastError string         `json:"last_error,omitempty"`
+	MessageID string         `json:"message_id,omitempty"`
 	// NextAttemptAt is, for a pending reminder after a failed attempt, the
 	// earliest time of the next one.
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
@@ -115,6 +118,7 @@ type reminderRow struct {
 
 	RecipientName  string `bun:"recipient_name,scanonly"`
 	RecipientEmail string `bun:"recipient_email,scanonly"`
+	LoanLabel      string `bun:"loan_label,scanonly"`
 }
 
 func utcp(t *time.Time) *time.Time {
@@ -128,7 +132,7 @@ func utcp(t *time.Time) *time.Time {
 func (r reminderRow) reminder() Reminder {
 	rem := Reminder{ID: r.ID, LoanID: r.LoanID, Kind: ReminderKind(r.Kind), DueDate: r.DueDate.Date, SendOn: r.SendOn.Date,
 		RecipientRole: Role(r.RecipientRole), RecipientID: r.RecipientID, RecipientName: r.RecipientName,
-		RecipientEmail: r.RecipientEmail, Status: ReminderStatus(r.Status),
+		RecipientEmail: r.RecipientEmail, LoanLabel: r.LoanLabel, Status: ReminderStatus(r.Status),
 		Attempts: r.Attempts, LastError: r.LastError, MessageID: r.MessageID, SentAt: utcp(r.SentAt),
 		SkippedReason: r.SkippedReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if rem.Status == ReminderPending && rem.Attempts > 0 && r.LeaseOwner == "" {
@@ -490,7 +494,9 @@ func (db *DB) ListReminders(ctx context.Context, f ReminderFilter) (_ []Reminder
 	var rows []reminderRow
 	q := db.bun.NewSelect().Model(&rows).ColumnExpr("r.*").
 		ColumnExpr("u.name AS recipient_name, u.email AS recipient_email").
+		ColumnExpr(loanLabelSQL+" AS loan_label").
 		Join("JOIN users AS u ON u.id = r.recipient_id").
+		Join(loanLabelJoin, bun.Ident("r")).
 		OrderExpr("r.id").Limit(int64(f.Limit))
 	if f.LoanID != 0 {
 		q = q.Where("r.loan_id = ?", f.LoanID)

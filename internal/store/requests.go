@@ -571,18 +571,8 @@ type RequestFilter struct {
 	TeacherID  int64
 }
 
-// Request returns one request with its eligibility and opinions. Returns
-// ErrNotFound.
-func (db *DB) Request(ctx context.Context, id int64) (_ Request, err error) {
-	defer wrapf(&err, "Request(%d)", id)
-	return getRequest(ctx, db.bun, id)
-}
-
-// ListRequests returns the requests matching f, by school name then id.
-func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, err error) {
-	defer wrapf(&err, "ListRequests")
-	var rows []requestRow
-	q := requestSelect(db.bun, &rows).OrderExpr("s.name, r.id")
+// where adds the filter's conditions to a query on requests AS r.
+func (f RequestFilter) where(q *bun.SelectQuery) *bun.SelectQuery {
 	if f.SchoolYear != "" {
 		q = q.Where("r.school_year = ?", f.SchoolYear)
 	}
@@ -595,6 +585,24 @@ func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, e
 	if f.TeacherID != 0 {
 		q = q.Where("r.teacher_id = ?", f.TeacherID)
 	}
+	return q
+}
+
+// Request returns one request with its eligibility and opinions. Returns
+// ErrNotFound.
+func (db *DB) Request(ctx context.Context, id int64) (_ Request, err error) {
+	defer wrapf(&err, "Request(%d)", id)
+	return getRequest(ctx, db.bun, id)
+}
+
+// ListRequests returns the requests matching f, by school name then id.
+func (db *DB) ListRequests(ctx context.Context, f RequestFilter) (_ []Request, err error) {
+	defer wrapf(&err, "ListRequests")
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	var rows []requestRow
+	q := f.where(requestSelect(db.bun, &rows)).OrderExpr("s.name, r.id")
 	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}
@@ -652,6 +660,9 @@ func auditView(q Request) Request {
 // audits before and after. A state not in from gives a *RequestStateError.
 func (db *DB) transition(ctx context.Context, actor Actor, id int64, version int, act Action,
 	from []RequestState, apply func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error) (Request, error) {
+	if err := (RequestActionInput{Version: version}).Validate(); err != nil {
+		return Request{}, err
+	}
 	var out Request
 	err := db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()
@@ -757,6 +768,9 @@ func (db *DB) AuthorizeRequest(ctx context.Context, actor Actor, id int64, versi
 // director's reason.
 func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "RefuseRequest(%d)", id)
+	if err := (RequestActionInput{Reason: reason}).Validate(); err != nil {
+		return Request{}, err
+	}
 	if err := checkReason(reason, "du refus"); err != nil {
 		return Request{}, err
 	}
@@ -771,6 +785,9 @@ func (db *DB) RefuseRequest(ctx context.Context, actor Actor, id int64, version 
 // with the coordinator's reason; packs 0 goes back to the computed count.
 func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, version int, packs int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "OverrideRequestPacks(%d)", id)
+	if err := (RequestActionInput{Reason: reason}).Validate(); err != nil {
+		return Request{}, err
+	}
 	if err := checkPacks(packs, reason); err != nil {
 		return Request{}, err
 	}
@@ -792,6 +809,9 @@ func (db *DB) OverrideRequestPacks(ctx context.Context, actor Actor, id int64, v
 // decided (*RequestStateError).
 func (db *DB) SetRequestOpinion(ctx context.Context, actor Actor, id int64, version int, o Opinion) (_ Request, err error) {
 	defer wrapf(&err, "SetRequestOpinion(%d, %s)", id, o.Role)
+	if err := (RequestActionInput{Comment: o.Comment}).Validate(); err != nil {
+		return Request{}, err
+	}
 	if v, ok := ParseOpinionVerdict(string(o.Verdict)); ok {
 		o.Verdict = v
 	}
@@ -845,6 +865,9 @@ func (db *DB) DecideRequest(ctx context.Context, actor Actor, id int64, version 
 // synthesis.
 func (db *DB) DecideRequestOverride(ctx context.Context, actor Actor, id int64, version int, decision RequestState, reason, override string) (_ Request, err error) {
 	defer wrapf(&err, "DecideRequest(%d, %s)", id, decision)
+	if err := (RequestActionInput{Reason: reason, OverrideReason: override}).Validate(); err != nil {
+		return Request{}, err
+	}
 	override = strings.TrimSpace(override)
 	decision, ok := ParseRequestDecision(string(decision))
 	if !ok {
@@ -916,6 +939,9 @@ func referentName(r Role) string {
 // when a loan exists.
 func (db *DB) WithdrawRequest(ctx context.Context, actor Actor, id int64, version int, reason string) (_ Request, err error) {
 	defer wrapf(&err, "WithdrawRequest(%d)", id)
+	if err := (RequestActionInput{Reason: reason}).Validate(); err != nil {
+		return Request{}, err
+	}
 	return db.transition(ctx, actor, id, version, ActRequestWithdraw,
 		[]RequestState{RequestDraft, RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated},
 		func(ctx context.Context, tx bun.Tx, r *requestRow, now time.Time) error {

@@ -331,6 +331,16 @@ func (db *DB) RequestFor(ctx context.Context, u User, id int64) (_ Request, err 
 // ListRequestsFor returns the requests matching f that the person may see:
 // a filter on another school than theirs gives none.
 func (db *DB) ListRequestsFor(ctx context.Context, u User, f RequestFilter) ([]Request, error) {
+	f, ok := u.scopeRequests(f)
+	if !ok {
+		return []Request{}, nil
+	}
+	return db.ListRequests(ctx, f)
+}
+
+// scopeRequests narrows f to the requests u may see; ok is false when u
+// may see none of them (a filter on another school than theirs).
+func (u User) scopeRequests(f RequestFilter) (_ RequestFilter, ok bool) {
 	if !u.SeesAllSchools() {
 		school := ""
 		for _, ur := range u.roleSet() {
@@ -350,9 +360,9 @@ func (db *DB) ListRequestsFor(ctx context.Context, u User, f RequestFilter) ([]R
 			}
 		}
 		if school == "" {
-			return []Request{}, nil
+			return f, false
 		}
 		f.SchoolUAI = school
 	}
-	return db.ListRequests(ctx, f)
+	return f, true
 }

@@ -39,6 +39,9 @@ type TrainingInput struct {
 func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in TrainingInput, today calendar.Date) (_ Request, err error) {
 	defer wrapf(&err, "RecordTraining(%d)", requestID)
 	in.By = strings.TrimSpace(in.By)
+	if err := in.Validate(); err != nil {
+		return Request{}, err
+	}
 	if !by.Can(ActTrainingRecord) {
 		return Request{}, Forbidden("training_forbidden", "Seuls la DSI, la coordination et l'enseignant du projet enregistrent la formation.")
 	}
@@ -79,9 +82,6 @@ func (db *DB) RecordTraining(ctx context.Context, by User, requestID int64, in T
 		}
 	default:
 		return Request{}, invalidLoan("status", "invalid_status", "Statut de formation attendu : planned (prévue) ou done (faite).")
-	}
-	if len(in.By) > 200 {
-		return Request{}, invalidLoan("by", "too_long", "200 caractères au plus.")
 	}
 	open := []RequestState{RequestSubmitted, RequestAuthorised, RequestInReview, RequestValidated}
 	out, err := db.transition(ctx, Actor{UserID: by.ID}, requestID, 0, ActTrainingRecord, open,

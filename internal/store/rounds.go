@@ -640,6 +640,9 @@ func (db *DB) PublishRound(ctx context.Context, actor Actor, id int64) (_ Round,
 // per person (ListNotices, RoundNotices), sent once by the e-mail job.
 func (db *DB) PublishRoundConfirmed(ctx context.Context, actor Actor, id int64, confirmed []int64) (_ Round, err error) {
 	defer wrapf(&err, "PublishRound(%d)", id)
+	if err := checkConfirmedCancellations(confirmed); err != nil {
+		return Round{}, err
+	}
 	var out Round
 	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := db.Now()

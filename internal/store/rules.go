@@ -117,7 +117,7 @@ var actionRoles = map[Action][]Role{
 	ActReminderManage:   {RoleCoordinator},
 	ActPeopleManage:     {RoleCoordinator},
 
-	ActPackRead: staffRoles,
+	ActPackRead:  staffRoles,
 	ActFeedAdmin: {RoleCoordinator},
 }
 
@@ -250,7 +250,13 @@ type State interface {
 type RuleError struct {
 	Kind RuleKind
 	// Code is a stable machine code ("invalid_state", "pickup_blocked"…).
-	Code    string
+	// Every invalid input (RuleInvalid) has the one code InvalidCode; the
+	// fields at fault say what is wrong.
+	Code string
+	// Detail is the finer reason of an invalid input ("reason_required",
+	// "invalid_email"…), for logs and tests; programs read Code and
+	// Fields.
+	Detail  string
 	Message string
 	// Field names the input field at fault, if any; Fields lists every
 	// field at fault (sorted), with a French message each in
@@ -278,10 +284,15 @@ func (e *RuleError) Is(target error) bool {
 	return (e.Kind == RuleConflict && target == ErrConflict) || (e.Kind == RuleNotFound && target == ErrNotFound)
 }
 
-// Invalid returns a rule error for bad input on one field.
-func Invalid(field, code, format string, args ...any) *RuleError {
+// InvalidCode is the code of every invalid input: the API has one code
+// for invalid fields, the fields say which and why.
+const InvalidCode = "validation_failed"
+
+// Invalid returns a rule error for bad input on one field; detail is the
+// finer reason (RuleError.Detail), the code is InvalidCode.
+func Invalid(field, detail, format string, args ...any) *RuleError {
 	msg := fmt.Sprintf(format, args...)
-	e := &RuleError{Kind: RuleInvalid, Code: code, Message: msg, Field: field}
+	e := &RuleError{Kind: RuleInvalid, Code: InvalidCode, Detail: detail, Message: msg, Field: field}
 	if field != "" {
 		e.Fields, e.FieldMessages = []string{field}, map[string]string{field: msg}
 	}
@@ -358,7 +369,7 @@ func (f FieldErrors) Err() error {
 	if len(keys) == 1 {
 		field = keys[0]
 	}
-	return &RuleError{Kind: RuleInvalid, Code: "validation_failed", Message: msg, Field: field, Fields: keys, FieldMessages: map[string]string(f)}
+	return &RuleError{Kind: RuleInvalid, Code: InvalidCode, Message: msg, Field: field, Fields: keys, FieldMessages: map[string]string(f)}
 }
 
 // AsRule returns the *RuleError in err's chain, if any.

@@ -91,6 +91,9 @@ type Synthesis struct {
 // request id; sectors by id.
 func (db *DB) Synthesis(ctx context.Context, year string, periods []calendar.Period, loanWeeks int) (_ Synthesis, err error) {
 	defer wrapf(&err, "Synthesis(%s)", year)
+	if err := checkSchoolYearName("school_year", year); err != nil {
+		return Synthesis{}, err
+	}
 	s := Synthesis{SchoolYear: year, LoanWeeks: loanWeeks, Rows: []SynthesisRow{}, Periods: []PeriodTotal{}, Sectors: []SectorTotal{}}
 	if err := db.bun.NewSelect().TableExpr("packs").ColumnExpr("count(*)").
 		Where("status = ?", PackAvailable).Scan(ctx, &s.PacksAvailable); err != nil {

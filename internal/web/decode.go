@@ -52,10 +52,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, opts ...bodyOptio
 		return nil
 	}
 	if !utf8.Valid(body) {
-		return Errorf(http.StatusUnprocessableEntity, "invalid_utf8", "Le corps de la requête n'est pas de l'UTF-8 valide.")
+		return Errorf(http.StatusUnprocessableEntity, store.InvalidCode, "Le corps de la requête n'est pas de l'UTF-8 valide.")
 	}
 	if bytes.IndexByte(body, 0) >= 0 || !slices.Contains(opts, bodyNULPerField) && bytes.Contains(body, []byte(`\u0000`)) {
-		return Errorf(http.StatusUnprocessableEntity, "nul_byte", "Le texte ne doit pas contenir de caractère nul (U+0000).")
+		return Errorf(http.StatusUnprocessableEntity, store.InvalidCode, "Le texte ne doit pas contenir de caractère nul (U+0000).")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -109,7 +109,12 @@ func ruleError(re *store.RuleError, err error) *Error {
 	if !ok {
 		status = http.StatusUnprocessableEntity
 	}
-	e := &Error{Status: status, Code: re.Code, Message: re.Message, Err: err}
+	code := re.Code
+	if re.Kind == store.RuleInvalid {
+		// One code for every invalid input; the fields say what.
+		code = store.InvalidCode
+	}
+	e := &Error{Status: status, Code: code, Message: re.Message, Err: err}
 	switch {
 	case len(re.FieldMessages) > 0:
 		e.Fields = re.FieldMessages

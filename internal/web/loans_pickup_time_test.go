@@ -34,8 +34,8 @@ func TestLoanPickupTime(t *testing.T) {
 			wantCode   string
 		}{
 			{name: "teacher", giveToken: c.teacher, giveBody: map[string]any{"pickup_time": "14:30"}, wantStatus: 403, wantCode: "forbidden"},
-			{name: "hour 25", giveToken: c.it, giveBody: map[string]any{"pickup_time": "25:00"}, wantStatus: 422, wantCode: "invalid_time"},
-			{name: "no minutes", giveToken: c.it, giveBody: map[string]any{"pickup_time": "14h"}, wantStatus: 422, wantCode: "invalid_time"},
+			{name: "hour 25", giveToken: c.it, giveBody: map[string]any{"pickup_time": "25:00"}, wantStatus: 422, wantCode: "validation_failed"},
+			{name: "no minutes", giveToken: c.it, giveBody: map[string]any{"pickup_time": "14h"}, wantStatus: 422, wantCode: "validation_failed"},
 			{name: "missing", giveToken: c.it, giveBody: map[string]any{}, wantStatus: 422, wantCode: "validation_failed"},
 			{name: "set", giveToken: c.it, giveBody: map[string]any{"pickup_time": "14:30"}, wantStatus: 200},
 		} {

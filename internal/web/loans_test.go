@@ -82,7 +82,7 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, res.Status, "teachers do not reserve")
 		res = call(t, ts, "POST", "/api/v1/loans", c.coord, map[string]any{"request_id": c.req.ID, "pack_ids": []int64{c.pack.ID}, "start_week": 14})
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
-		assert.Equal(t, "illegal_start", res.ErrorCode(), "P3 of 2026-2027 has only 5 weeks")
+		assert.Equal(t, "validation_failed", res.ErrorCode(), "P3 of 2026-2027 has only 5 weeks")
 		assert.Contains(t, res.ErrorFields(), "start_week")
 		res = call(t, ts, "POST", "/api/v1/loans", c.coord, map[string]any{"request_id": c.req.ID, "pack_ids": []int64{c.pack.ID}})
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, "no start given")
@@ -156,12 +156,12 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		assert.Equal(t, "Seule la DSI peut accepter un retrait avec des éléments manquants (Tablette 01 ("+tablet.Serial+")).", errMessage(res))
 		res = call(t, ts, "POST", path+"/pickup", c.it, missing)
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
-		assert.Equal(t, "comment_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "", "all_present": true})
-		assert.Equal(t, "school_person_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/pickup", c.it, map[string]any{"school_person": "Nadia Haddad",
 			"lines": []map[string]any{{"item_id": tablet.ID, "status": "present"}}})
-		assert.Equal(t, "incomplete_sheet", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		keyed := map[string]any{"school_person": "Nadia Haddad", "all_present": true, "idempotency_key": "pickup-0123456789abcdef"}
 		res = call(t, ts, "POST", path+"/pickup", c.it, keyed)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
@@ -183,9 +183,9 @@ func TestLoanLifecycleAPI(t *testing.T) {
 		res = call(t, ts, "POST", path+"/extension", c.sameSchoolTch, map[string]any{"weeks": 2, "reason": "Finir le film"})
 		assert.Equal(t, http.StatusForbidden, res.Status, "only the project's teacher")
 		res = call(t, ts, "POST", path+"/extension", c.teacher, map[string]any{"weeks": 3, "reason": "Finir le film"})
-		assert.Equal(t, "invalid_weeks", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/extension", c.teacher, map[string]any{"weeks": 2, "reason": " "})
-		assert.Equal(t, "reason_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/extension/decision", c.coord, map[string]any{"decision": "confirm"})
 		assert.Equal(t, "no_pending_extension", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/extension", c.teacher, map[string]any{"weeks": 2, "reason": "Finir le film d'animation"})
@@ -198,10 +198,10 @@ func TestLoanLifecycleAPI(t *testing.T) {
 
 		// Return with a missing tablet: an incident flags the pack.
 		res = call(t, ts, "POST", path+"/return", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true})
-		assert.Equal(t, "technical_report_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/return", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true,
 			"technical_report": "RAS hors tablette 02", "lines": []map[string]any{{"item_id": c.pack.Items[1].ID, "status": "damaged"}}})
-		assert.Equal(t, "note_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", path+"/return", c.it, map[string]any{"school_person": "Nadia Haddad", "all_present": true,
 			"technical_report": "Parc à jour, une tablette manquante.",
 			"lines":            []map[string]any{{"item_id": tablet.ID, "status": "missing", "note": "Introuvable dans la classe"}}})
@@ -312,7 +312,7 @@ func TestLoanCancelAndExtensionRefusedAPI(t *testing.T) {
 		assert.Contains(t, errMessage(res), fmt.Sprintf("prêt n° %d", b), "the blocking loan is named")
 
 		res = call(t, ts, "POST", fmt.Sprintf("/api/v1/loans/%d/cancel", b), c.coord, map[string]any{"reason": ""})
-		assert.Equal(t, "reason_required", res.ErrorCode())
+		assert.Equal(t, "validation_failed", res.ErrorCode())
 		res = call(t, ts, "POST", fmt.Sprintf("/api/v1/loans/%d/cancel", b), c.coord, map[string]any{"reason": "Classe partie en classe verte"})
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		assert.Equal(t, "cancelled", loanState(t, res))

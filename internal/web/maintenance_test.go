@@ -37,7 +37,7 @@ func TestPackMaintenanceAPI(t *testing.T) {
 			{name: "director may not", token: director, give: body, status: http.StatusForbidden, wantCode: "forbidden"},
 			{name: "teacher may not", token: teacher, give: body, status: http.StatusForbidden, wantCode: "forbidden"},
 			{name: "end before start", token: coord, give: map[string]any{"first_day": "2026-09-14", "last_day": "2026-09-13", "reason": "x"},
-				status: http.StatusUnprocessableEntity, wantCode: "invalid_dates", wantField: "last_day"},
+				status: http.StatusUnprocessableEntity, wantCode: "validation_failed", wantField: "last_day"},
 			{name: "bad date", token: coord, give: map[string]any{"first_day": "14/09/2026", "last_day": "2026-09-13", "reason": "x"},
 				status: http.StatusUnprocessableEntity, wantCode: "validation_failed", wantField: "first_day"},
 			{name: "no reason", token: coord, give: map[string]any{"first_day": "2026-09-14", "last_day": "2026-09-15"},

@@ -12,52 +12,23 @@ import (
 // reminders and their reasons).
 func (s *Server) listReminders(w http.ResponseWriter, r *http.Request) error {
 	f := store.ReminderFilter{Status: store.ReminderStatus(r.URL.Query().Get("status"))}
-	if f.Status != "" && !f.Status.Valid() {
-		e := Errorf(http.StatusBadRequest, "invalid_query", "Paramètre status invalide : pending, sent, failed ou skipped attendu.")
-		e.Fields = map[string]string{"status": "pending, sent, failed ou skipped attendu"}
-		return e
+	var err error
+	if f.LoanID, _, err = queryInt(r, "loan"); err != nil {
+		return err
 	}
-	loan, ok, err := queryInt(r, "loan")
+	if f.AfterID, _, err = queryInt(r, "after"); err != nil {
+		return err
+	}
+	limit, _, err := queryInt(r, "limit")
 	if err != nil {
 		return err
 	}
-	if ok && loan <= 0 {
-		return badQuery("loan", "identifiant de prêt positif attendu")
-	}
-	f.LoanID = loan
-	after, _, err := queryInt(r, "after")
+	f.Limit = int(min(max(limit, -1), store.MaxReminderPage+1))
+	rs, err := s.db.ListRemindersPage(r.Context(), f)
 	if err != nil {
 		return err
-	}
-	if after < 0 {
-		return badQuery("after", "identifiant positif attendu")
-	}
-	f.AfterID = after
-	limit, ok, err := queryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	if ok && (limit < 1 || limit > 1000) {
-		return badQuery("limit", "nombre entre 1 et 1000 attendu")
-	}
-	f.Limit = int(limit)
-	if f.Limit == 0 {
-		f.Limit = 200
-	}
-	rs, err := s.db.ListReminders(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	if rs == nil {
-		rs = []store.Reminder{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"reminders": rs})
-}
-
-func badQuery(name, msg string) *Error {
-	e := Errorf(http.StatusBadRequest, "invalid_query", "Paramètre %s invalide : %s.", name, msg)
-	e.Fields = map[string]string{name: msg}
-	return e
 }
 
 // retryReminder serves POST /api/v1/reminders/{id}/retry: a failed

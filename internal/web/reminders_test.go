@@ -70,17 +70,19 @@ func TestRemindersAPI(t *testing.T) {
 		assert.Empty(t, list, "no reminder")
 
 		for _, tt := range []struct {
-			name      string
-			giveQuery string
-			wantField string
+			name       string
+			giveQuery  string
+			wantStatus int
+			wantField  string
 		}{
-			{name: "bad status", giveQuery: "status=done", wantField: "status"},
-			{name: "bad loan", giveQuery: "loan=abc", wantField: "loan"},
-			{name: "negative loan", giveQuery: "loan=-3", wantField: "loan"},
-			{name: "limit too big", giveQuery: "limit=5000", wantField: "limit"},
+			{name: "bad status", giveQuery: "status=done", wantStatus: 422, wantField: "status"},
+			{name: "bad loan", giveQuery: "loan=abc", wantStatus: 400, wantField: "loan"},
+			{name: "negative loan", giveQuery: "loan=-3", wantStatus: 422, wantField: "loan"},
+			{name: "limit too big", giveQuery: "limit=5000", wantStatus: 422, wantField: "limit"},
+			{name: "limit zero", giveQuery: "limit=-1", wantStatus: 422, wantField: "limit"},
 		} {
 			res := call(t, ts, "GET", "/api/v1/reminders?"+tt.giveQuery, coordToken, nil)
-			assert.Equal(t, 400, res.Status, "%s: status", tt.name)
+			assert.Equal(t, tt.wantStatus, res.Status, "%s: status", tt.name)
 			assert.Contains(t, res.ErrorFields(), tt.wantField, "%s: field", tt.name)
 		}
 

@@ -178,14 +178,8 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 	qv := r.URL.Query()
 	f := store.RequestFilter{SchoolYear: schoolYearParam(qv), State: store.RequestState(qv.Get("state")), SchoolUAI: qv.Get("school")}
-	fe := FieldErrors{}
-	checkText(fe, "year", f.SchoolYear, 9)
-	checkText(fe, "school", f.SchoolUAI, 8)
-	if f.State != "" && !f.State.Valid() {
-		fe.Add("state", "état inconnu : draft, submitted, authorised, in_review, validated, rejected ou withdrawn")
-	}
-	if err := fe.Err(); err != nil {
-		return err
+	if qv.Has("page") || qv.Has("page_size") || qv.Has("sort") || qv.Has("opinions") {
+		return s.listRequestsPage(w, r, f)
 	}
 	qs, err := s.db.ListRequestsFor(r.Context(), currentUser(r), f)
 	if err != nil {
@@ -196,6 +190,32 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) error {
 		out[i] = viewOf(q)
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+}
+
+// listRequestsPage answers GET /requests with ?page=, page_size=, sort=
+// or opinions=: one page, sorted, filtered and counted by the store.
+func (s *Server) listRequestsPage(w http.ResponseWriter, r *http.Request, f store.RequestFilter) error {
+	qv := r.URL.Query()
+	pq := store.RequestPageQuery{RequestFilter: f, Sort: store.RequestSort(qv.Get("sort")), Opinions: store.OpinionsFilter(qv.Get("opinions"))}
+	page, _, err := queryInt(r, "page")
+	if err != nil {
+		return err
+	}
+	size, _, err := queryInt(r, "page_size")
+	if err != nil {
+		return err
+	}
+	// Out of range numbers stay out of range for the store to refuse.
+	pq.Page, pq.PageSize = int(min(max(page, -1), 1<<30)), int(min(max(size, -1), 1<<30))
+	p, err := s.db.ListRequestsPage(r.Context(), currentUser(r), pq)
+	if err != nil {
+		return err
+	}
+	out := make([]requestView, len(p.Requests))
+	for i, q := range p.Requests {
+		out[i] = viewOf(q)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"requests": out, "total": p.Total, "page": p.Page, "pages": p.Pages, "page_size": p.PageSize})
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) error {
@@ -266,12 +286,6 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 		}
 		f := FieldErrors{}
 		in.Reason, in.Comment = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Comment)
-		checkText(f, "reason", in.Reason, store.MaxTextLen)
-		checkText(f, "comment", in.Comment, store.MaxTextLen)
-		checkText(f, "override_reason", in.OverrideReason, store.MaxTextLen)
-		if in.Version < 0 {
-			f.Add("version", "version invalide")
-		}
 		if check != nil {
 			check(&in, f)
 		}
@@ -283,14 +297,6 @@ func (s *Server) action(check func(in *actionInput, f FieldErrors), do func(ctx 
 			return err
 		}
 		return writeJSON(w, http.StatusOK, viewOf(q))
-	}
-}
-
-func needReason(what string) func(in *actionInput, f FieldErrors) {
-	return func(in *actionInput, f FieldErrors) {
-		if in.Reason == "" {
-			f.Add("reason", "le motif %s est obligatoire", what)
-		}
 	}
 }
 
@@ -307,7 +313,7 @@ func (s *Server) authorizeRequest(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) refuseRequest(w http.ResponseWriter, r *http.Request) error {
-	return s.action(needReason("du refus"), func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
+	return s.action(nil, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {
 		return s.db.RefuseRequest(ctx, a, q.ID, in.Version, in.Reason)
 	})(w, r)
 }
@@ -335,13 +341,10 @@ func (s *Server) withdrawRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) packsRequest(w http.ResponseWriter, r *http.Request) error {
 	check := func(in *actionInput, f FieldErrors) {
-		switch {
-		case in.Packs == nil:
+		// A missing number is a malformed body; its range and reason
+		// are the store's rules (OverrideRequestPacks).
+		if in.Packs == nil {
 			f.Add("packs", "nombre de packs obligatoire (0 pour revenir au calcul automatique)")
-		case *in.Packs < 0 || *in.Packs > store.MaxPacks:
-			f.Add("packs", "nombre de packs entre 1 et %d (0 pour revenir au calcul automatique)", store.MaxPacks)
-		case *in.Packs > 0 && in.Reason == "":
-			f.Add("reason", "le motif de la modification du nombre de packs est obligatoire")
 		}
 	}
 	return s.action(check, func(ctx context.Context, a store.Actor, _ store.User, q store.Request, in actionInput) (store.Request, error) {

@@ -181,9 +181,6 @@ func (s *Server) publishRound(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	if len(in.ConfirmCancellations) > 10000 {
-		return FieldErrors{"confirm_cancellations": "10000 prêts au plus"}.Err()
-	}
 	round, err := s.db.PublishRoundConfirmed(r.Context(), actor(r), id, in.ConfirmCancellations)
 	if err != nil {
 		return err

@@ -205,9 +205,9 @@ func TestBadBodies(t *testing.T) {
 			{name: "unknown field", giveBody: `{"uai": "0930001A", "name": "X", "colour": "red"}`, wantStatus: 400, wantCode: "unknown_field", wantField: "colour"},
 			{name: "wrong type", giveBody: `{"uai": 12, "name": "X"}`, wantStatus: 422, wantCode: "validation_failed", wantField: "uai"},
 			{name: "bad UAI and no name", giveBody: `{"uai": "93"}`, wantStatus: 422, wantCode: "validation_failed", wantField: "name"},
-			{name: "NUL escaped", giveBody: `{"uai": "0930001A", "name": "X\u0000Y"}`, wantStatus: 422, wantCode: "nul_byte"},
-			{name: "NUL raw", giveBody: []byte("{\"uai\": \"0930001A\", \"name\": \"X\x00\"}"), wantStatus: 422, wantCode: "nul_byte"},
-			{name: "invalid UTF-8", giveBody: []byte("{\"uai\": \"0930001A\", \"name\": \"\xff\xfe\"}"), wantStatus: 422, wantCode: "invalid_utf8"},
+			{name: "NUL escaped", giveBody: `{"uai": "0930001A", "name": "X\u0000Y"}`, wantStatus: 422, wantCode: "validation_failed"},
+			{name: "NUL raw", giveBody: []byte("{\"uai\": \"0930001A\", \"name\": \"X\x00\"}"), wantStatus: 422, wantCode: "validation_failed"},
+			{name: "invalid UTF-8", giveBody: []byte("{\"uai\": \"0930001A\", \"name\": \"\xff\xfe\"}"), wantStatus: 422, wantCode: "validation_failed"},
 			{name: "oversized", giveBody: `{"uai": "0930001A", "name": "` + strings.Repeat("a", 2<<20) + `"}`, wantStatus: 413, wantCode: "body_too_large"},
 			{name: "bad priority", giveBody: `{"uai": "0930001A", "name": "X", "priority_education": "ZEP"}`, wantStatus: 422, wantCode: "validation_failed", wantField: "priority_education"},
 		} {
@@ -324,10 +324,10 @@ func TestExportQuery(t *testing.T) {
 			wantStatus int
 			wantField  string
 		}{
-			{name: "assessments, malformed year", givePath: "/api/v1/assessments?year=zzzz", wantStatus: 422, wantField: "year"},
-			{name: "assessments, years not consecutive", givePath: "/api/v1/assessments?year=2026-2028", wantStatus: 422, wantField: "year"},
+			{name: "assessments, malformed year", givePath: "/api/v1/assessments?year=zzzz", wantStatus: 422, wantField: "school_year"},
+			{name: "assessments, years not consecutive", givePath: "/api/v1/assessments?year=2026-2028", wantStatus: 422, wantField: "school_year"},
 			{name: "assessments, unknown format", givePath: "/api/v1/assessments?year=2026-2027&format=xlsx", wantStatus: 422, wantField: "format"},
-			{name: "synthesis, malformed year", givePath: "/api/v1/synthesis?year=2026", wantStatus: 422, wantField: "year"},
+			{name: "synthesis, malformed year", givePath: "/api/v1/synthesis?year=2026", wantStatus: 422, wantField: "school_year"},
 			{name: "assessments, good query", givePath: "/api/v1/assessments?year=2026-2027", wantStatus: 200},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
