@@ -224,7 +224,11 @@ func (a *App) defaultRunForm(r *http.Request, year string) (runForm, error) {
 	if err != nil {
 		return runForm{}, err
 	}
-	f := runForm{LoanWeeks: strconv.Itoa(store.DefaultLoanWeeks), TurnaroundDays: strconv.Itoa(store.DefaultTurnaroundDays),
+	weeks := set.LoanWeeks
+	if weeks == 0 {
+		weeks = store.DefaultLoanWeeks
+	}
+	f := runForm{LoanWeeks: strconv.Itoa(weeks), TurnaroundDays: strconv.Itoa(store.DefaultTurnaroundDays),
 		TimeLimit: strconv.Itoa(int(round.DefaultTimeLimit.Seconds()))}
 	for _, p := range calendar.LoanPolicies() {
 		f.Policies = append(f.Policies, choice{Value: string(p), Label: p.Label(), Selected: p == set.LoanPolicy})
