@@ -420,13 +420,18 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if n <= exactMax {
 			ub = m.searchOn(&stats, se, best, lg, n, exactMax, ub, stop, func(phase string, ub int) { report(phase, ub) })
 		} else {
-			// Too large for the branch-and-price: the relaxation goes on
-			// (a tighter bound, and plans repaired from its solutions,
-			// alternately from the option frequencies and from the
-			// relaxed solution), with rounds of local search between.
+			// Too large for the branch-and-price as a whole: it
+			// re-optimises the loans of a few sectors at a time (every
+			// other loan fixed; lns.go), and every lnsRelaxEvery rounds
+			// the relaxation goes on (a tighter bound, and plans repaired
+			// from its solutions, alternately from the option
+			// frequencies and from the relaxed solution). With a single
+			// neighbourhood (few sectors), rounds of local search take
+			// the sectors' place.
 			theta = max(theta, 0.05)
-			for it := stats.BoundIterations; ub > best.obj+m.churnConst && !stop(); {
-				for k := 0; k < 8*repairEvery && !stop(); k, it = k+1, it+1 {
+			nb := newSectorNeighbourhoods(m, n)
+			for it, round := stats.BoundIterations, 0; ub > best.obj+m.churnConst && !stop(); round++ {
+				for k := 0; k < 8*repairEvery && !stop() && round%lnsRelaxEvery == lnsRelaxEvery-1; k, it = k+1, it+1 {
 					stats.BoundIterations++
 					L := lg.value(nil)
 					freq.add(lg.xhat, it)
@@ -453,6 +458,14 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 					}
 				}
 				s.copyFrom(best)
+				if nb != nil {
+					stats.SearchIterations++
+					if m.lnsSectors(nb.next(se.rng), s, lnsNodes, opt.Seed, stop) && s.obj > best.obj {
+						best.copyFrom(s)
+						report("", ub)
+					}
+					continue
+				}
 				for j := 0; j < 4 && !stop(); j++ {
 					stats.SearchIterations++
 					se.perturb(4 + se.rng.IntN(12))
