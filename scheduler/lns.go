@@ -2,8 +2,8 @@ package scheduler
 
 import "math/rand/v2"
 
-// Sector neighbourhoods of large instances: the branch-and-price of
-// price.go re-optimises the loans of a few sectors at a time, every
+// Sector neighbourhoods of large instances: the branch-and-price
+// (branchprice*.go) re-optimises the loans of a few sectors at a time, every
 // other loan fixed. On the large instances of the mature-programme shape
 // (1,000 schools in 120 sectors), the local search of the whole time
 // budget stalls 0.2-0.3 % below the optimum; these neighbourhoods close

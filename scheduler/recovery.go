@@ -1,0 +1,92 @@
+package scheduler
+
+// Primal recovery: plans built from the decayed frequencies of the
+// relaxed solutions.
+
+import (
+	"slices"
+)
+
+// freq accumulates how often each option is chosen by the relaxed
+// solutions (with decay): an estimate of the LP solution, used to build
+// feasible plans (primal recovery).
+type freq struct {
+	m     *model
+	off   []int // first flat option index per project
+	f     []float64
+	proj  []int32 // project of each flat option index
+	pairs []freqPair
+}
+
+type freqPair struct {
+	f float64
+	j int32
+}
+
+func newFreq(m *model) *freq {
+	fr := &freq{m: m, off: make([]int, len(m.projects)+1)}
+	for i := range m.projects {
+		fr.off[i+1] = fr.off[i] + len(m.projects[i].opts)
+	}
+	fr.f = make([]float64, fr.off[len(m.projects)])
+	fr.proj = make([]int32, len(fr.f))
+	for i := range m.projects {
+		for j := fr.off[i]; j < fr.off[i+1]; j++ {
+			fr.proj[j] = int32(i)
+		}
+	}
+	return fr
+}
+
+func (fr *freq) add(x []int, it int) {
+	for i := range fr.f {
+		fr.f[i] *= 0.9
+	}
+	for pi, oi := range x {
+		if oi >= 0 {
+			fr.f[fr.off[pi]+oi]++
+		}
+	}
+}
+
+// repair builds in cand: locked loans, then options by decreasing
+// frequency (ties: coefficient, project order) where they fit, then fill.
+func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
+	m := fr.m
+	for i := range m.projects {
+		if !m.projects[i].locked && cand.choice[i] >= 0 {
+			cand.set(i, -1)
+		}
+	}
+	pairs := fr.pairs[:0]
+	for j, v := range fr.f {
+		if v > 0.05 {
+			pairs = append(pairs, freqPair{v, int32(j)})
+		}
+	}
+	// A total order (frequency, then index): any sort gives the same list.
+	slices.SortFunc(pairs, func(a, b freqPair) int {
+		if a.f != b.f {
+			if a.f > b.f {
+				return -1
+			}
+			return 1
+		}
+		return int(a.j - b.j)
+	})
+	fr.pairs = pairs
+	for _, pr := range pairs {
+		j := int(pr.j)
+		pi := int(fr.proj[j])
+		oi := j - fr.off[pi]
+		if cand.choice[pi] >= 0 || !cand.fits(pi, oi) || cand.delta(pi, oi) < m.projects[pi].opts[oi].c {
+			continue
+		}
+		cand.set(pi, oi)
+	}
+	s := se.s
+	se.s = cand
+	se.setPrices(lg.lam)
+	se.fillLazy(se.order)
+	se.s = s
+}
