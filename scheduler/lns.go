@@ -85,8 +85,10 @@ func (m *model) subModel(keep []bool, s *state) *model {
 
 // lnsSectors re-optimises the loans of the sectors in keep with the
 // branch-and-price (at most maxNodes nodes), starting from s, and writes
-// the result into s when it is better. It reports whether s improved.
-func (m *model) lnsSectors(keep []bool, s *state, maxNodes int, seed uint64, stop func() bool) bool {
+// the result into s when it is better. It reports whether s improved, and
+// ok false when the branch-and-price does not apply to the model (see
+// newPricer).
+func (m *model) lnsSectors(keep []bool, s *state, maxNodes int, seed uint64, stop func() bool) (improved, ok bool) {
 	sm := m.subModel(keep, s)
 	ss := newState(sm)
 	for i, oi := range s.choice {
@@ -98,12 +100,12 @@ func (m *model) lnsSectors(keep []bool, s *state, maxNodes int, seed uint64, sto
 	se := newSearcher(sm, ss.clone(), stop, seed)
 	pr, ok := newPricer(sm, lg, se, ss, stop)
 	if !ok {
-		return false
+		return false, false
 	}
 	pr.maxNodes = maxNodes
 	pr.run()
 	if pr.best.obj <= ss.obj {
-		return false
+		return false, true
 	}
 	for i := range sm.projects {
 		if keep[m.projects[i].sector] && s.choice[i] >= 0 && s.choice[i] != pr.best.choice[i] {
@@ -115,5 +117,5 @@ func (m *model) lnsSectors(keep []bool, s *state, maxNodes int, seed uint64, sto
 			s.set(i, oi)
 		}
 	}
-	return true
+	return true, true
 }

@@ -460,9 +460,13 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 				s.copyFrom(best)
 				if nb != nil {
 					stats.SearchIterations++
-					if m.lnsSectors(nb.next(se.rng), s, lnsNodes, opt.Seed, stop) && s.obj > best.obj {
+					improved, ok := m.lnsSectors(nb.next(se.rng), s, lnsNodes, opt.Seed, stop)
+					if improved && s.obj > best.obj {
 						best.copyFrom(s)
 						report("", ub)
+					}
+					if !ok {
+						nb = nil
 					}
 					continue
 				}
