@@ -167,6 +167,21 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	se := newSearcher(m, s, stop, opt.Seed)
 	se.fillLazy(se.order)
 	best := s.clone()
+	if m.nPrev > 0 {
+		// A re-run also starts from the published plan: its loans kept
+		// where they are still legal and fit, then the greedy fill. The
+		// relaxation's repairs rebuild plans from scratch and may drop
+		// many published loans (each costs churn_drop); this start keeps
+		// the plan close to the published one until something better
+		// is found.
+		prev := m.previousState(se.order)
+		se.s = prev
+		se.fillLazy(se.order)
+		se.s = s
+		if prev.obj > best.obj {
+			best.copyFrom(prev)
+		}
+	}
 	stats.Trace = append(stats.Trace, traceOf("greedy", best.obj+m.churnConst, now().Sub(start)))
 
 	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
@@ -580,6 +595,28 @@ func (m *model) nActive() int {
 		}
 	}
 	return n
+}
+
+// previousState returns a state with the locked loans and, in the given
+// order, the other loans of the previous plan whose option is still legal
+// and fits.
+func (m *model) previousState(order []int) *state {
+	s := m.lockedState()
+	for _, pi := range order {
+		p := &m.projects[pi]
+		if !p.hasPrev || p.locked || s.choice[pi] >= 0 {
+			continue
+		}
+		for oi := range p.opts {
+			if o := &p.opts[oi]; o.s == p.prevS && o.e == p.prevE {
+				if s.fits(pi, oi) {
+					s.set(pi, oi)
+				}
+				break
+			}
+		}
+	}
+	return s
 }
 
 // lockedState returns a state with exactly the locked loans.
