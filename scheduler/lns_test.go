@@ -53,3 +53,31 @@ func TestLNSSectorsKeepsPlanConsistent(t *testing.T) {
 	assert.Equal(t, fresh.mqp, s.mqp)
 	assert.Equal(t, fresh.obj, s.obj)
 }
+
+// TestRerunStartsFromPublishedPlan: on a re-run, the fixed-effort plan is
+// at least as good as the published plan kept where its loans are still
+// legal and fit, completed by the greedy fill (a start of the search).
+func TestRerunStartsFromPublishedPlan(t *testing.T) {
+	for _, name := range []string{"small-rerun", "medium-rerun"} {
+		t.Run(name, func(t *testing.T) {
+			m, err := compile(loadInternal(t, name))
+			require.NoError(t, err)
+			require.Positive(t, m.nPrev)
+			res := m.solve(t.Context(), Options{FixedEffort: true})
+			prev := m.previousState(nil)
+			assert.Equal(t, m.lockedState().obj, prev.obj, "no order: the locked loans only")
+			se := newSearcher(m, m.lockedState(), func() bool { return false }, 1)
+			prev = m.previousState(se.order)
+			kept := 0
+			for i, oi := range prev.choice {
+				if oi >= 0 && !m.projects[i].locked {
+					kept++
+				}
+			}
+			assert.Positive(t, kept, "published loans kept")
+			se.s = prev
+			se.fillLazy(se.order)
+			assert.GreaterOrEqual(t, res.Stats.FirstObjective, prev.obj+m.churnConst)
+		})
+	}
+}
