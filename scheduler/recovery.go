@@ -1,9 +1,10 @@
 package scheduler
 
-// Primal recovery: plans built from the decayed frequencies of the
-// relaxed solutions.
+// Primal recovery: plans built from the relaxed solutions and from the
+// decayed frequencies of their options.
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -83,6 +84,39 @@ func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 			continue
 		}
 		cand.set(pi, oi)
+	}
+	s := se.s
+	se.s = cand
+	se.setPrices(lg.lam)
+	se.fillLazy(se.order)
+	se.s = s
+}
+
+// repair turns a relaxed solution x into a feasible state in cand: locked
+// loans, then x's loans in the searcher's order where they fit (else their
+// best fitting option), then a greedy fill and a descent.
+func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
+	for i := range m.projects {
+		if !m.projects[i].locked && cand.choice[i] >= 0 {
+			cand.set(i, -1)
+		}
+	}
+	x := lg.xhat
+	order := lg.order[:0]
+	for _, pi := range se.order {
+		if x[pi] >= 0 {
+			order = append(order, pi)
+		}
+	}
+	if byRC {
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lg.rcOf(b), lg.rcOf(a)) })
+	}
+	lg.order = order
+	for _, pi := range order {
+		oi := x[pi]
+		if cand.fits(pi, oi) && cand.delta(pi, oi) >= m.projects[pi].opts[oi].c {
+			cand.set(pi, oi)
+		}
 	}
 	s := se.s
 	se.s = cand

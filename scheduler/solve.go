@@ -630,39 +630,6 @@ func (m *model) lockedState() *state {
 	return s
 }
 
-// repair turns a relaxed solution x into a feasible state in cand: locked
-// loans, then x's loans in the searcher's order where they fit (else their
-// best fitting option), then a greedy fill and a descent.
-func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
-	for i := range m.projects {
-		if !m.projects[i].locked && cand.choice[i] >= 0 {
-			cand.set(i, -1)
-		}
-	}
-	x := lg.xhat
-	order := lg.order[:0]
-	for _, pi := range se.order {
-		if x[pi] >= 0 {
-			order = append(order, pi)
-		}
-	}
-	if byRC {
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lg.rcOf(b), lg.rcOf(a)) })
-	}
-	lg.order = order
-	for _, pi := range order {
-		oi := x[pi]
-		if cand.fits(pi, oi) && cand.delta(pi, oi) >= m.projects[pi].opts[oi].c {
-			cand.set(pi, oi)
-		}
-	}
-	s := se.s
-	se.s = cand
-	se.setPrices(lg.lam)
-	se.fillLazy(se.order)
-	se.s = s
-}
-
 // planOf builds the plan of a state and numbers the packs: greedy interval
 // colouring in order of start day, keeping previous packs when free.
 func (m *model) planOf(s *state) *Plan {
