@@ -54,11 +54,7 @@ func (fr *freq) add(x []int, it int) {
 // frequency (ties: coefficient, project order) where they fit, then fill.
 func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 	m := fr.m
-	for i := range m.projects {
-		if !m.projects[i].locked && cand.choice[i] >= 0 {
-			cand.set(i, -1)
-		}
-	}
+	cand.keepLocked()
 	pairs := fr.pairs[:0]
 	for j, v := range fr.f {
 		if v > 0.05 {
@@ -85,22 +81,14 @@ func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
 		}
 		cand.set(pi, oi)
 	}
-	s := se.s
-	se.s = cand
-	se.setPrices(lg.lam)
-	se.fillLazy(se.order)
-	se.s = s
+	se.fillPriced(cand, lg.lam)
 }
 
 // repair turns a relaxed solution x into a feasible state in cand: locked
 // loans, then x's loans in the searcher's order where they fit (else their
 // best fitting option), then a greedy fill and a descent.
 func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
-	for i := range m.projects {
-		if !m.projects[i].locked && cand.choice[i] >= 0 {
-			cand.set(i, -1)
-		}
-	}
+	cand.keepLocked()
 	x := lg.xhat
 	order := lg.order[:0]
 	for _, pi := range se.order {
@@ -118,9 +106,24 @@ func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
 			cand.set(pi, oi)
 		}
 	}
+	se.fillPriced(cand, lg.lam)
+}
+
+// keepLocked removes every loan but the locked ones.
+func (s *state) keepLocked() {
+	for i := range s.m.projects {
+		if !s.m.projects[i].locked && s.choice[i] >= 0 {
+			s.set(i, -1)
+		}
+	}
+}
+
+// fillPriced completes cand by the searcher's lazy greedy fill, options
+// priced by the multipliers lam.
+func (se *searcher) fillPriced(cand *state, lam []float64) {
 	s := se.s
 	se.s = cand
-	se.setPrices(lg.lam)
+	se.setPrices(lam)
 	se.fillLazy(se.order)
 	se.s = s
 }
