@@ -20,7 +20,10 @@
 // an extension of the v1 format that evaluate.py ignores): see windows.go.
 //
 // How Solve works. Instances with at most Options.ExactMaxProjects
-// schedulable projects first get a branch-and-price (price.go): a master LP
+// schedulable projects first get a branch-and-price (branchprice*.go: the
+// pricer and its master's rows in branchprice.go, the master LP in
+// branchprice_master.go, the root's cuts in branchprice_cuts.go, the tree
+// search in branchprice_tree.go): a master LP
 // over school plans, priced by the school dynamic programme below, with
 // cover cuts of the capacity and sector-period rows, reduced-cost fixing
 // and branching; when it completes, the
@@ -47,6 +50,13 @@
 // across_breaks, period_length; see calendar.LoanStarts), which sets the
 // legal starts and the base length of a loan starting at each week.
 //
+// The former Lagrangian branch-and-bound (branch.go), warm-started by the
+// duals of a dense LP of the spec's model (lp.go), still runs on small
+// instances (at most Options.ExactMaxProjects projects) that the
+// branch-and-price does not take: a project with more than 128 options,
+// or a school-period allowance so large that the school DP drops the
+// period counts (the relaxation is then "simple"). Neither runs otherwise.
+//
 // The whole time budget. The work above is fixed by the instance size and
 // Options.Effort, not by the clock (Result.Stats.FirstPlan, FirstObjective).
 // With Options.FixedEffort the solve ends there, and the same input gives
@@ -54,8 +64,9 @@
 // until a proof or the time limit (or the context) stops it: on instances of
 // at most 1500 projects, the branch-and-price without a node limit (which
 // proves the standard medium instances in tens of milliseconds), then local
-// search; above, more iterations of the relaxation with their repairs,
-// and rounds of local search. It returns as soon as it has a proof, so a
+// search; above, the branch-and-price on a few sectors at a time, every
+// other loan fixed (lns.go), with more iterations of the relaxation for
+// the bound. It returns as soon as it has a proof, so a
 // search ended by a proof is deterministic too; only one cut by the clock
 // may differ between runs. Result.Stats.StoppedBy says how it ended
 // ("optimal", "effort", "time-limit", "cancelled"), Result.Gap what is

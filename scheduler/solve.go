@@ -167,6 +167,21 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 	se := newSearcher(m, s, stop, opt.Seed)
 	se.fillLazy(se.order)
 	best := s.clone()
+	if m.nPrev > 0 {
+		// A re-run also starts from the published plan: its loans kept
+		// where they are still legal and fit, then the greedy fill. The
+		// relaxation's repairs rebuild plans from scratch and may drop
+		// many published loans (each costs churn_drop); this start keeps
+		// the plan close to the published one until something better
+		// is found.
+		prev := m.previousState(se.order)
+		se.s = prev
+		se.fillLazy(se.order)
+		se.s = s
+		if prev.obj > best.obj {
+			best.copyFrom(prev)
+		}
+	}
 	stats.Trace = append(stats.Trace, traceOf("greedy", best.obj+m.churnConst, now().Sub(start)))
 
 	// Lagrangian bound, with a primal heuristic on the relaxed solutions.
@@ -420,13 +435,18 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 		if n <= exactMax {
 			ub = m.searchOn(&stats, se, best, lg, n, exactMax, ub, stop, func(phase string, ub int) { report(phase, ub) })
 		} else {
-			// Too large for the branch-and-price: the relaxation goes on
-			// (a tighter bound, and plans repaired from its solutions,
-			// alternately from the option frequencies and from the
-			// relaxed solution), with rounds of local search between.
+			// Too large for the branch-and-price as a whole: it
+			// re-optimises the loans of a few sectors at a time (every
+			// other loan fixed; lns.go), and every lnsRelaxEvery rounds
+			// the relaxation goes on (a tighter bound, and plans repaired
+			// from its solutions, alternately from the option
+			// frequencies and from the relaxed solution). With a single
+			// neighbourhood (few sectors), rounds of local search take
+			// the sectors' place.
 			theta = max(theta, 0.05)
-			for it := stats.BoundIterations; ub > best.obj+m.churnConst && !stop(); {
-				for k := 0; k < 8*repairEvery && !stop(); k, it = k+1, it+1 {
+			nb := newSectorNeighbourhoods(m, n)
+			for it, round := stats.BoundIterations, 0; ub > best.obj+m.churnConst && !stop(); round++ {
+				for k := 0; k < 8*repairEvery && !stop() && round%lnsRelaxEvery == lnsRelaxEvery-1; k, it = k+1, it+1 {
 					stats.BoundIterations++
 					L := lg.value(nil)
 					freq.add(lg.xhat, it)
@@ -453,6 +473,18 @@ func (m *model) solve(ctx context.Context, opt Options) *Result {
 					}
 				}
 				s.copyFrom(best)
+				if nb != nil {
+					stats.SearchIterations++
+					improved, ok := m.lnsSectors(nb.next(se.rng), s, lnsNodes, opt.Seed, stop)
+					if improved && s.obj > best.obj {
+						best.copyFrom(s)
+						report("", ub)
+					}
+					if !ok {
+						nb = nil
+					}
+					continue
+				}
 				for j := 0; j < 4 && !stop(); j++ {
 					stats.SearchIterations++
 					se.perturb(4 + se.rng.IntN(12))
@@ -565,6 +597,28 @@ func (m *model) nActive() int {
 	return n
 }
 
+// previousState returns a state with the locked loans and, in the given
+// order, the other loans of the previous plan whose option is still legal
+// and fits.
+func (m *model) previousState(order []int) *state {
+	s := m.lockedState()
+	for _, pi := range order {
+		p := &m.projects[pi]
+		if !p.hasPrev || p.locked || s.choice[pi] >= 0 {
+			continue
+		}
+		for oi := range p.opts {
+			if o := &p.opts[oi]; o.s == p.prevS && o.e == p.prevE {
+				if s.fits(pi, oi) {
+					s.set(pi, oi)
+				}
+				break
+			}
+		}
+	}
+	return s
+}
+
 // lockedState returns a state with exactly the locked loans.
 func (m *model) lockedState() *state {
 	s := newState(m)
@@ -574,39 +628,6 @@ func (m *model) lockedState() *state {
 		}
 	}
 	return s
-}
-
-// repair turns a relaxed solution x into a feasible state in cand: locked
-// loans, then x's loans in the searcher's order where they fit (else their
-// best fitting option), then a greedy fill and a descent.
-func (m *model) repair(cand *state, lg *lagrange, se *searcher, byRC bool) {
-	for i := range m.projects {
-		if !m.projects[i].locked && cand.choice[i] >= 0 {
-			cand.set(i, -1)
-		}
-	}
-	x := lg.xhat
-	order := lg.order[:0]
-	for _, pi := range se.order {
-		if x[pi] >= 0 {
-			order = append(order, pi)
-		}
-	}
-	if byRC {
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lg.rcOf(b), lg.rcOf(a)) })
-	}
-	lg.order = order
-	for _, pi := range order {
-		oi := x[pi]
-		if cand.fits(pi, oi) && cand.delta(pi, oi) >= m.projects[pi].opts[oi].c {
-			cand.set(pi, oi)
-		}
-	}
-	s := se.s
-	se.s = cand
-	se.setPrices(lg.lam)
-	se.fillLazy(se.order)
-	se.s = s
 }
 
 // planOf builds the plan of a state and numbers the packs: greedy interval
@@ -667,88 +688,4 @@ func (m *model) planOf(s *state) *Plan {
 	z := s.obj + m.churnConst
 	plan.Objective = &z
 	return plan
-}
-
-// freq accumulates how often each option is chosen by the relaxed
-// solutions (with decay): an estimate of the LP solution, used to build
-// feasible plans (primal recovery).
-type freq struct {
-	m     *model
-	off   []int // first flat option index per project
-	f     []float64
-	proj  []int32 // project of each flat option index
-	pairs []freqPair
-}
-
-type freqPair struct {
-	f float64
-	j int32
-}
-
-func newFreq(m *model) *freq {
-	fr := &freq{m: m, off: make([]int, len(m.projects)+1)}
-	for i := range m.projects {
-		fr.off[i+1] = fr.off[i] + len(m.projects[i].opts)
-	}
-	fr.f = make([]float64, fr.off[len(m.projects)])
-	fr.proj = make([]int32, len(fr.f))
-	for i := range m.projects {
-		for j := fr.off[i]; j < fr.off[i+1]; j++ {
-			fr.proj[j] = int32(i)
-		}
-	}
-	return fr
-}
-
-func (fr *freq) add(x []int, it int) {
-	for i := range fr.f {
-		fr.f[i] *= 0.9
-	}
-	for pi, oi := range x {
-		if oi >= 0 {
-			fr.f[fr.off[pi]+oi]++
-		}
-	}
-}
-
-// repair builds in cand: locked loans, then options by decreasing
-// frequency (ties: coefficient, project order) where they fit, then fill.
-func (fr *freq) repair(cand *state, se *searcher, lg *lagrange) {
-	m := fr.m
-	for i := range m.projects {
-		if !m.projects[i].locked && cand.choice[i] >= 0 {
-			cand.set(i, -1)
-		}
-	}
-	pairs := fr.pairs[:0]
-	for j, v := range fr.f {
-		if v > 0.05 {
-			pairs = append(pairs, freqPair{v, int32(j)})
-		}
-	}
-	// A total order (frequency, then index): any sort gives the same list.
-	slices.SortFunc(pairs, func(a, b freqPair) int {
-		if a.f != b.f {
-			if a.f > b.f {
-				return -1
-			}
-			return 1
-		}
-		return int(a.j - b.j)
-	})
-	fr.pairs = pairs
-	for _, pr := range pairs {
-		j := int(pr.j)
-		pi := int(fr.proj[j])
-		oi := j - fr.off[pi]
-		if cand.choice[pi] >= 0 || !cand.fits(pi, oi) || cand.delta(pi, oi) < m.projects[pi].opts[oi].c {
-			continue
-		}
-		cand.set(pi, oi)
-	}
-	s := se.s
-	se.s = cand
-	se.setPrices(lg.lam)
-	se.fillLazy(se.order)
-	se.s = s
 }

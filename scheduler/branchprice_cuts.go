@@ -1,0 +1,380 @@
+package scheduler
+
+// Cuts of the branch-and-price's master, separated at the root: knapsack
+// covers of the capacity rows and mixed covers of the sector-period rows;
+// their duals, like those of the group rows, enter the pricing as option
+// costs.
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// groupDuals puts the duals of the group rows into the relaxation's option
+// costs and returns their constant part (dual times right-hand side).
+func (pr *pricer) groupDuals() float64 {
+	m, lg := pr.m, pr.lg
+	any := false
+	for _, g := range pr.groups {
+		if pr.y[g.hiRow] != 0 || pr.y[g.loRow] != 0 {
+			any = true
+		}
+	}
+	for _, cu := range pr.cuts {
+		if pr.y[cu.row] != 0 {
+			any = true
+		}
+	}
+	if !any && !pr.gAdj {
+		return 0
+	}
+	for j := range lg.opts {
+		lg.opts[j].c = pr.baseC[j]
+	}
+	konst := 0.0
+	for _, g := range pr.groups {
+		sg, tg := math.Max(0, pr.y[g.hiRow]), math.Max(0, pr.y[g.loRow])
+		if sg == 0 && tg == 0 {
+			continue
+		}
+		konst += sg*pr.rhs[g.hiRow] + tg*pr.rhs[g.loRow]
+		for i := range m.projects {
+			p := &m.projects[i]
+			for oi := range p.opts {
+				if g.has(p, &p.opts[oi]) {
+					lg.opts[lg.optOff[i]+oi].c -= sg - tg
+				}
+			}
+		}
+	}
+	// A sector cut's dual also prices the excess of its sector-period
+	// (coefficient -1), so with the row's own dual mu it may not exceed
+	// the penalty w: the relaxation would be unbounded in the excess.
+	// Basic solutions satisfy it (the excess column's reduced cost); the
+	// clamps only absorb rounding.
+	sgs := pr.sgBuf[:0]
+	for ci := range pr.cuts {
+		sgs = append(sgs, math.Max(0, pr.y[pr.cuts[ci].row]))
+	}
+	pr.sgBuf = sgs
+	wsq := float64(m.w.SectorPeriodExcess)
+	if cap(pr.secDual) < len(lg.mu) {
+		pr.secDual = make([]float64, len(lg.mu))
+	}
+	tot := pr.secDual[:len(lg.mu)]
+	clear(tot)
+	for ci, cu := range pr.cuts {
+		if cu.w != nil {
+			tot[cu.sec] += sgs[ci]
+		}
+	}
+	for ci, cu := range pr.cuts {
+		if cu.w != nil && tot[cu.sec] > wsq {
+			sgs[ci] *= wsq / tot[cu.sec]
+		}
+	}
+	for sec, t := range tot {
+		if t > 0 {
+			lg.mu[sec] = math.Min(lg.mu[sec], math.Max(0, wsq-t))
+		}
+	}
+	for ci := range pr.cuts {
+		cu := &pr.cuts[ci]
+		sg := sgs[ci]
+		if sg == 0 {
+			continue
+		}
+		konst += sg * pr.rhs[cu.row]
+		for i := range m.projects {
+			if !cu.has(i) {
+				continue
+			}
+			p := &m.projects[i]
+			for oi := range p.opts {
+				if a := cu.coef(i, &p.opts[oi]); a != 0 {
+					lg.opts[lg.optOff[i]+oi].c -= sg * float64(a)
+				}
+			}
+		}
+	}
+	pr.gAdj = any
+	return konst
+}
+
+// separate adds the knapsack cover cuts of the capacity rows that the
+// master's solution violates; it reports how many. Per week, a project
+// is busy with at most one of its options, so its options covering the
+// week add up to one 0-1 item of weight packs.
+func (pr *pricer) separate() int {
+	m := pr.m
+	if pr.cutKey == nil {
+		pr.cutKey = map[string]bool{}
+	}
+	type item struct {
+		pi int
+		y  float64
+	}
+	added := 0
+	yv := make([]float64, len(m.projects))
+	for _, t := range pr.capWeek {
+		pr.masterValues(yv, func(_ *mproj, o *option) bool { return o.lo <= t && t <= o.hi })
+		var its []item
+		for pi, v := range yv {
+			if v > 1e-6 {
+				its = append(its, item{pi, v})
+			}
+		}
+		slices.SortStableFunc(its, func(a, b item) int {
+			if a.y != b.y {
+				if a.y > b.y {
+					return -1
+				}
+				return 1
+			}
+			return m.projects[b.pi].packs - m.projects[a.pi].packs
+		})
+		w, n := 0, 0
+		for n < len(its) && w <= m.capW[t] {
+			w += m.projects[its[n].pi].packs
+			n++
+		}
+		if w <= m.capW[t] {
+			continue
+		}
+		cover := its[:n]
+		// Minimal cover: drop the items of smallest value while the rest
+		// still exceeds the capacity (each drop raises the violation).
+		for k := len(cover) - 1; k >= 0; k-- {
+			if pk := m.projects[cover[k].pi].packs; w-pk > m.capW[t] {
+				w -= pk
+				cover = append(cover[:k:k], cover[k+1:]...)
+			}
+		}
+		lhs, maxPk := 0.0, 0
+		in := make([]bool, len(m.projects))
+		for _, it := range cover {
+			lhs += it.y
+			in[it.pi] = true
+			maxPk = max(maxPk, m.projects[it.pi].packs)
+		}
+		rhs := len(cover) - 1
+		// Extended cover: any project at least as heavy.
+		for pi := range m.projects {
+			if !in[pi] && m.projects[pi].packs >= maxPk && len(m.projects[pi].opts) > 0 {
+				in[pi] = true
+				lhs += yv[pi]
+			}
+		}
+		if lhs <= float64(rhs)+1e-4 {
+			continue
+		}
+		var sb strings.Builder
+		sb.WriteString(strconv.Itoa(t))
+		for pi, ok := range in {
+			if ok {
+				sb.WriteByte(',')
+				sb.WriteString(strconv.Itoa(pi))
+			}
+		}
+		if pr.cutKey[sb.String()] {
+			continue
+		}
+		pr.cutKey[sb.String()] = true
+		pr.addCut(pcut{week: t, in: in}, rhs)
+		added++
+	}
+	if pr.useSectorCuts {
+		added += pr.separateSectors()
+	}
+	return added
+}
+
+// masterValues sets yv[p] to the master's value of the options of project
+// p that keep accepts (the weights of the basic school plans serving p
+// with them).
+func (pr *pricer) masterValues(yv []float64, keep func(p *mproj, o *option) bool) {
+	clear(yv)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[r]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		for h := 0; h < len(cl.plan); h += 2 {
+			p := &pr.m.projects[cl.plan[h]]
+			if keep(p, &p.opts[cl.plan[h+1]]) {
+				yv[cl.plan[h]] += v
+			}
+		}
+	}
+}
+
+// separateSectors adds the sector cuts (see pcut) that the master's
+// solution violates; it reports how many. With y the master's value of
+// each project served in the sector-period and e its excess, the cut of a
+// set S with λ = packs(S) − cap is violated by λ − Σ_S min(packs, λ)·(1 − y)
+// − e; for λ at least the largest pack count it is the row itself. So for
+// each smaller λ, a knapsack on the weights (packs) finds the set of
+// weight cap + λ of least Σ_S min(packs, λ)·(1 − y), exactly; the most
+// violated cut of the row is added.
+func (pr *pricer) separateSectors() int {
+	m := pr.m
+	added := 0
+	yv := make([]float64, len(m.projects))
+	var items []int
+	for sec, row := range pr.secRow {
+		if row < 0 {
+			continue
+		}
+		q, k := sec/m.K, sec%m.K
+		pr.masterValues(yv, func(p *mproj, o *option) bool { return p.sector == q && o.per == k })
+		e := 0.0
+		if pos := pr.inBasis[pr.secExcess[sec]]; pos >= 0 {
+			e = pr.xB[pos]
+		}
+		items = items[:0]
+		maxP := 0
+		for pi, v := range yv {
+			if v > 1e-6 {
+				items = append(items, pi)
+				maxP = max(maxP, m.projects[pi].packs)
+			}
+		}
+		capQ := m.sectorCap[q]
+		var best []int
+		bestV, bestLam := 1e-4, 0
+		for lam := 1; lam < maxP; lam++ {
+			set, cost := pr.minCostSet(items, yv, capQ+lam, lam)
+			if v := float64(lam) - cost - e; set != nil && v > bestV {
+				best, bestV, bestLam = set, v, lam
+			}
+		}
+		if best == nil {
+			continue
+		}
+		w := make([]int8, len(m.projects))
+		rhs := -bestLam
+		for _, pi := range best {
+			c := min(m.projects[pi].packs, bestLam)
+			w[pi] = int8(c)
+			rhs += c
+		}
+		var sb strings.Builder
+		sb.WriteString("s")
+		sb.WriteString(strconv.Itoa(sec))
+		for pi, c := range w {
+			if c != 0 {
+				sb.WriteByte(',')
+				sb.WriteString(strconv.Itoa(pi))
+				sb.WriteByte(':')
+				sb.WriteString(strconv.Itoa(int(c)))
+			}
+		}
+		if pr.cutKey[sb.String()] {
+			continue
+		}
+		pr.cutKey[sb.String()] = true
+		pr.addCut(pcut{sec: sec, per: k, w: w}, rhs)
+		added++
+	}
+	return added
+}
+
+// minCostSet returns the subset of items of total packs exactly target
+// that minimises Σ min(packs, lam)·(1 − y), and that sum (nil if no
+// subset has that weight). Ties go to the first items.
+func (pr *pricer) minCostSet(items []int, y []float64, target, lam int) ([]int, float64) {
+	m := pr.m
+	inf := math.Inf(1)
+	W := target + 1
+	// dp[i][w]: least cost of a subset of items[:i] of weight w.
+	dp := make([]float64, (len(items)+1)*W)
+	for w := 1; w < W; w++ {
+		dp[w] = inf
+	}
+	for i, pi := range items {
+		p := m.projects[pi].packs
+		c := float64(min(p, lam)) * (1 - y[pi])
+		prev, cur := dp[i*W:(i+1)*W], dp[(i+1)*W:(i+2)*W]
+		for w := range cur {
+			cur[w] = prev[w]
+			if w >= p && prev[w-p]+c < cur[w]-1e-12 {
+				cur[w] = prev[w-p] + c
+			}
+		}
+	}
+	if math.IsInf(dp[len(items)*W+target], 1) {
+		return nil, inf
+	}
+	var set []int
+	w := target
+	for i := len(items); i > 0; i-- {
+		if dp[i*W+w] != dp[(i-1)*W+w] {
+			set = append(set, items[i-1])
+			w -= m.projects[items[i-1]].packs
+		}
+	}
+	return set, dp[len(items)*W+target]
+}
+
+// addCut appends a cut row to the master, with its slack basic (negative
+// when the cut is violated: the dual simplex then repairs the basis).
+func (pr *pricer) addCut(cu pcut, rhs int) {
+	m := pr.m
+	n := pr.nRows
+	cu.row = n
+	pr.cuts = append(pr.cuts, cu)
+	for j := range pr.cols {
+		cl := &pr.cols[j]
+		if !cl.isSch {
+			continue
+		}
+		a := 0
+		for k := 0; k < len(cl.plan); k += 2 {
+			p := &m.projects[cl.plan[k]]
+			a += cu.coef(int(cl.plan[k]), &p.opts[cl.plan[k+1]])
+		}
+		if a != 0 {
+			cl.rows = append(cl.rows, int32(n))
+			cl.vals = append(cl.vals, float64(a))
+		}
+	}
+	if cu.w != nil {
+		cl := &pr.cols[pr.secExcess[cu.sec]]
+		cl.rows = append(cl.rows, int32(n))
+		cl.vals = append(cl.vals, -1)
+	}
+	n1 := n + 1
+	binv := make([]float64, n1*n1)
+	for r := 0; r < n; r++ {
+		copy(binv[r*n1:r*n1+n], pr.binv[r*n:(r+1)*n])
+	}
+	slackV := float64(rhs)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		a := 0.0
+		if k := len(cl.rows) - 1; k >= 0 && int(cl.rows[k]) == n {
+			a = cl.vals[k]
+		}
+		if a == 0 {
+			continue
+		}
+		slackV -= a * pr.xB[r]
+		for i := 0; i < n; i++ {
+			binv[n*n1+i] -= a * pr.binv[r*n+i]
+		}
+	}
+	binv[n*n1+n] = 1
+	pr.binv = binv
+	slack := pr.addCol(pcol{rows: []int32{int32(n)}, vals: []float64{1}})
+	pr.basis = append(pr.basis, slack)
+	pr.inBasis[slack] = n
+	pr.init = append(pr.init, slack)
+	pr.xB = append(pr.xB, slackV)
+	pr.rhs = append(pr.rhs, float64(rhs))
+	pr.y = append(pr.y, 0)
+	pr.d = append(pr.d, 0)
+	pr.nRows = n1
+}

@@ -1,0 +1,539 @@
+package scheduler
+
+// The tree search of the branch-and-price: column generation at each node,
+// reduced-cost fixing, branching (group rows, a project's period, one
+// option; strong branching once the tree is large), primal plans from the
+// master and the relaxation.
+
+import (
+	"math"
+	"slices"
+)
+
+// run explores the tree from the root; it reports whether the search was
+// complete (the incumbent is optimal).
+func (pr *pricer) run() bool {
+	m := pr.m
+	root := &restrict{mask: make([][2]uint64, len(m.projects)), must: make([]bool, len(m.projects))}
+	for i := range m.projects {
+		p := &m.projects[i]
+		for oi := range p.opts {
+			root.mask[i][oi>>6] |= 1 << (oi & 63)
+		}
+		root.must[i] = p.locked
+	}
+	// Seed the master with the incumbent's school plans.
+	for c, row := range pr.schRow {
+		if row >= 0 {
+			pr.schoolCol(c, pr.best.choice)
+		}
+	}
+	gb := make([]int, 2*len(pr.groups))
+	for gi := range pr.groups {
+		gb[2*gi+1] = len(m.projects)
+	}
+	ok := pr.dfs(root, gb, true)
+	return ok && !pr.aborted
+}
+
+func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
+	m := pr.m
+	pr.nodes++
+	if pr.progress != nil {
+		pr.progress()
+	}
+	if pr.nodes > pr.maxNodes || pr.stop() {
+		pr.aborted = true
+		return false
+	}
+	bound, ok := pr.solveNode(r, gb)
+	if !ok {
+		pr.aborted = true
+		return false
+	}
+	if root && pr.useCuts {
+		// Cut rounds: add violated covers, repair the basis, re-price.
+		for round := 0; round < rootCutRounds && !math.IsInf(bound, -1); round++ {
+			if pr.separate() == 0 {
+				break
+			}
+			if !pr.dualSimplex() {
+				pr.coldStart(gb)
+			}
+			b2, ok := pr.solveNode(r, gb)
+			if !ok {
+				pr.aborted = true
+				return false
+			}
+			// Rounds that no longer lower the bound's integer part only
+			// add rows, which every later node pays for (real-hard-27:
+			// 15.6 → 10.8 ms).
+			improved := math.Floor(b2+1e-6) < math.Floor(bound+1e-6)
+			bound = math.Min(bound, b2)
+			if !improved {
+				break
+			}
+		}
+	}
+	if pr.polish && pr.newInc && !root {
+		// A plan found in the tree (an integral master, a relaxed
+		// solution that fits, a rounding) is improved by local search:
+		// y84-2pack 611 -> 279 nodes.
+		pr.newInc = false
+		pr.tmp.copyFrom(pr.best)
+		pr.improve(pr.tmp)
+		if pr.tmp.obj > pr.best.obj {
+			pr.best.copyFrom(pr.tmp)
+		}
+		if math.Floor(bound+1e-6) <= pr.incumbent() {
+			return true
+		}
+	}
+	if root {
+		pr.rootBound = bound
+		if math.IsInf(bound, -1) {
+			pr.rootBound = pr.incumbent() // pruned: the incumbent is optimal
+		}
+	}
+	if math.IsInf(bound, -1) {
+		return true
+	}
+	x := make([]int, len(m.projects))
+	if pr.masterPlan(x) {
+		pr.setState(x)
+		return true
+	}
+	if root || pr.nodes%roundEvery == 0 {
+		// Round the master's solution into a plan.
+		copy(pr.lg.xhat, x)
+		m.repair(pr.tmp, pr.lg, pr.se, false)
+		if root {
+			pr.improve(pr.tmp)
+			if pr.tmp.obj > pr.best.obj {
+				pr.best.copyFrom(pr.tmp)
+			}
+			if math.Floor(bound+1e-6) > pr.incumbent() {
+				// A second rounding, the projects taken by reduced
+				// cost: on x72-tight and x77-conc it finds the optimum
+				// at once (the root bound is tight there; 3 and 13
+				// nodes before).
+				copy(pr.lg.xhat, x)
+				m.repair(pr.tmp, pr.lg, pr.se, true)
+				pr.improve(pr.tmp)
+				if pr.tmp.obj > pr.best.obj {
+					pr.best.copyFrom(pr.tmp)
+				}
+			}
+		}
+		if pr.tmp.obj > pr.best.obj {
+			pr.best.copyFrom(pr.tmp)
+			pr.newInc = true
+		}
+		if math.Floor(bound+1e-6) <= pr.incumbent() {
+			return true
+		}
+	}
+	// Reduced-cost fixing for the subtree. (Re-solving the node after it
+	// does not pay on our instances.)
+	if r2 := pr.fix(r); r2 != nil {
+		r = r2
+	}
+	// A fractional number of projects of a group: bound it (floor / ceil).
+	if pr.useGroups {
+		bg, bgf, tot := -1, 0.05, 0.0
+		for gi, g := range pr.groups {
+			v := 0.0
+			for row, j := range pr.basis {
+				cl := &pr.cols[j]
+				if !cl.isSch || pr.xB[row] < 1e-9 {
+					continue
+				}
+				for k, rr := range cl.rows {
+					if int(rr) == g.hiRow {
+						v += pr.xB[row] * cl.vals[k]
+					}
+				}
+			}
+			f := v - math.Floor(v)
+			if g := math.Min(f, 1-f); g > bgf+1e-9 {
+				bg, bgf, tot = gi, g, v
+			}
+		}
+		if bg >= 0 {
+			lo, hi := append([]int(nil), gb...), append([]int(nil), gb...)
+			hi[2*bg+1] = int(math.Floor(tot))
+			lo[2*bg] = int(math.Ceil(tot))
+			first, second := hi, lo
+			if tot-math.Floor(tot) >= 0.5 {
+				first, second = lo, hi
+			}
+			sn := pr.snapshot()
+			okA := pr.dfs(r, first, false)
+			if pr.aborted {
+				return false
+			}
+			pr.restore(sn)
+			okB := pr.dfs(r, second, false)
+			return okA && okB
+		}
+	}
+	// Fractional project-period values.
+	K := m.K
+	clear(pr.frac)
+	for row, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[row]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		for k := 0; k < len(cl.plan); k += 2 {
+			pi, oi := cl.plan[k], cl.plan[k+1]
+			pr.frac[int(pi)*K+m.projects[pi].opts[oi].per] += v
+		}
+	}
+	bp, bk, bf := -1, -1, 0.0
+	for i, f := range pr.frac {
+		if g := math.Min(f, 1-f); g > 1e-6 && g > bf+1e-9 {
+			bp, bk, bf = i/K, i%K, g
+		}
+	}
+	if bp >= 0 && pr.strong > 1 && pr.nodes >= pr.strongAfter {
+		// Large trees only: on most instances the search ends in a few
+		// dozen nodes, fewer than strong branching's probes.
+		bp, bk = pr.strongBranch(r, gb, bound)
+	}
+	var inA func(oi int) bool // options of the first child
+	first := true             // explore the child with the chosen set first
+	if bp >= 0 {
+		p, k := &m.projects[bp], bk
+		inA = func(oi int) bool { return p.opts[oi].per == k }
+		first = pr.frac[bp*K+bk] >= 0.5
+	} else {
+		// Periods integral: split on one option.
+		fo := map[[2]int]float64{}
+		var keys [][2]int
+		for row, j := range pr.basis {
+			cl := &pr.cols[j]
+			v := pr.xB[row]
+			if !cl.isSch || v < 1e-9 {
+				continue
+			}
+			for k := 0; k < len(cl.plan); k += 2 {
+				key := [2]int{int(cl.plan[k]), int(cl.plan[k+1])}
+				if _, seen := fo[key]; !seen {
+					keys = append(keys, key)
+				}
+				fo[key] += v
+			}
+		}
+		bf = 0
+		var bkey [2]int
+		for _, key := range keys {
+			if g := math.Min(fo[key], 1-fo[key]); g > 1e-6 && g > bf+1e-9 {
+				bkey, bf = key, g
+			}
+		}
+		if bf == 0 {
+			return true // cannot happen: an integral master was handled above
+		}
+		bp = bkey[0]
+		o := bkey[1]
+		inA = func(oi int) bool { return oi == o }
+		first = fo[bkey] >= 0.5
+	}
+	a, b := r.clone(), r.clone() // a: options in the set (must serve); b: the others
+	p := &m.projects[bp]
+	for oi := range p.opts {
+		bit := uint64(1) << (oi & 63)
+		if inA(oi) {
+			b.mask[bp][oi>>6] &^= bit
+		} else {
+			a.mask[bp][oi>>6] &^= bit
+		}
+	}
+	a.must[bp] = true
+	if !first {
+		a, b = b, a
+	}
+	sn := pr.snapshot()
+	okA := pr.dfs(a, gb, false)
+	if pr.aborted {
+		return false
+	}
+	pr.restore(sn)
+	okB := pr.dfs(b, gb, false)
+	return okA && okB
+}
+
+// solveNode runs column generation at node r and returns an upper bound on
+// the node's optimum (-Inf if infeasible or pruned by the incumbent).
+func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
+	return pr.solveNodeIt(r, gb, nodePricingRounds)
+}
+
+// solveNodeIt is solveNode with at most maxIt pricing rounds: the bound
+// stays valid (each round's Lagrangian value is one), only weaker.
+func (pr *pricer) solveNodeIt(r *restrict, gb []int, maxIt int) (float64, bool) {
+	m, lg := pr.m, pr.lg
+	pr.setForbid(r)
+	pr.setGroupBounds(gb)
+	bound := math.Inf(1)
+	converged := false
+	for it := 0; it < maxIt; it++ {
+		if !pr.simplex() {
+			return bound, false
+		}
+		pr.duals()
+		clear(lg.lam)
+		for i, t := range pr.capWeek {
+			lg.lam[t] = math.Max(0, pr.y[i])
+		}
+		for i, row := range pr.secRow {
+			lg.mu[i] = 0
+			if row >= 0 {
+				lg.mu[i] = math.Min(float64(m.w.SectorPeriodExcess), math.Max(0, pr.y[row]))
+			}
+		}
+		gk := pr.groupDuals()
+		L := lg.value(r) + gk
+		pr.lastL = L
+		bound = math.Min(bound, L)
+		if math.IsInf(L, -1) || math.Floor(bound+1e-6) <= pr.incumbent() {
+			return math.Inf(-1), true
+		}
+		pr.tryPrimal()
+		added := false
+		for c, row := range pr.schRow {
+			if row < 0 {
+				continue
+			}
+			if lg.schoolVal[c]-pr.y[row] > 1e-6 {
+				if j := pr.schoolCol(c, lg.xhat); pr.inBasis[j] < 0 && pr.rc(j) > 1e-7 {
+					added = true
+				}
+			}
+		}
+		if !added {
+			converged = true
+			break
+		}
+	}
+	if !converged {
+		return bound, true
+	}
+	z := 0.0
+	for r, j := range pr.basis {
+		z += pr.costOf(j) * pr.xB[r]
+	}
+	z += float64(m.churnConst)
+	bound = math.Min(bound, z+1e-7*math.Abs(z))
+	if math.Floor(bound+1e-6) <= pr.incumbent() {
+		return math.Inf(-1), true
+	}
+	return bound, true
+}
+
+// setForbid marks the school columns that node r forbids.
+func (pr *pricer) setForbid(r *restrict) {
+	for j := range pr.cols {
+		cl := &pr.cols[j]
+		if !cl.isSch {
+			continue
+		}
+		bad := false
+		c := cl.school
+		k := 0
+		for _, pi := range pr.lg.schools[c] {
+			if k < len(cl.plan) && int(cl.plan[k]) == pi {
+				if !r.allowed(pi, int(cl.plan[k+1])) {
+					bad = true
+					break
+				}
+				k += 2
+			} else if r.must[pi] {
+				bad = true
+				break
+			}
+		}
+		pr.forbid[j] = bad
+	}
+}
+
+// fix returns a copy of r without the options that cannot be part of a
+// plan better than the incumbent, or nil if there are none (reduced-cost
+// fixing). Serving project p with option o changes its school's value by
+// at most the option's reduced cost rc (adding a project never lowers the
+// school's penalties), so the node's bound with o imposed is at most
+// lastL + rc.
+func (pr *pricer) fix(r *restrict) *restrict {
+	m, lg := pr.m, pr.lg
+	lim := pr.incumbent() + 1 - 1e-6 - pr.lastL // rc < lim: o cannot improve
+	if lim >= 0 {
+		return nil
+	}
+	var out *restrict
+	cum := lg.cum
+	for i := range m.projects {
+		p := &m.projects[i]
+		if p.locked {
+			continue
+		}
+		k := float64(p.packs)
+		mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
+		for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
+			if !r.allowed(i, oi) {
+				continue
+			}
+			rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
+			if rc < lim {
+				if out == nil {
+					out = r.clone()
+				}
+				out.mask[i][oi>>6] &^= 1 << (oi & 63)
+			}
+		}
+	}
+	return out
+}
+
+// strongBranch scores the most fractional project-period pairs by the
+// bounds of their two children (product of the decreases; a pruned child
+// wins at once) and returns the best pair.
+func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) {
+	m := pr.m
+	K := m.K
+	type cand struct {
+		i int
+		g float64
+	}
+	var cs []cand
+	for i, f := range pr.frac {
+		if g := math.Min(f, 1-f); g > 1e-6 {
+			cs = append(cs, cand{i, g})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		if a.g != b.g {
+			if a.g > b.g {
+				return -1
+			}
+			return 1
+		}
+		return a.i - b.i
+	})
+	if len(cs) > pr.strong {
+		cs = cs[:pr.strong]
+	}
+	best, bestScore := cs[0].i, -1.0
+	sn := pr.snapshot()
+	for _, c := range cs {
+		pi, k := c.i/K, c.i%K
+		p := &m.projects[pi]
+		in, out := r.clone(), r.clone()
+		for oi := range p.opts {
+			bit := uint64(1) << (oi & 63)
+			if p.opts[oi].per == k {
+				out.mask[pi][oi>>6] &^= bit
+			} else {
+				in.mask[pi][oi>>6] &^= bit
+			}
+		}
+		in.must[pi] = true
+		score := 1.0
+		for _, ch := range []*restrict{in, out} {
+			b, ok := pr.solveNodeIt(ch, gb, pr.probeIt)
+			pr.restore(sn)
+			if !ok {
+				return best / K, best % K
+			}
+			if math.IsInf(b, -1) {
+				score = math.Inf(1)
+			} else {
+				score *= math.Max(bound-b, 1e-3)
+			}
+		}
+		if score > bestScore {
+			best, bestScore = c.i, score
+		}
+		if math.IsInf(score, 1) {
+			break
+		}
+	}
+	return best / K, best % K
+}
+
+// improve runs the local search on st, compound moves included.
+func (pr *pricer) improve(st *state) {
+	se := pr.se
+	saved := se.s
+	se.s = st
+	se.pairs = true
+	se.descend()
+	se.pairs = false
+	se.s = saved
+}
+
+// tryPrimal keeps the relaxed solution of the pricing step when it is
+// feasible.
+func (pr *pricer) tryPrimal() {
+	lg := pr.lg
+	pr.setState(lg.xhat)
+}
+
+func (pr *pricer) setState(x []int) {
+	m := pr.m
+	use := make([]int, m.W+1)
+	for pi, oi := range x {
+		if oi >= 0 {
+			p := &m.projects[pi]
+			use[p.opts[oi].lo] += p.packs
+			use[p.opts[oi].hi+1] -= p.packs
+		}
+	}
+	acc := 0
+	for t := 0; t < m.W; t++ {
+		if acc += use[t]; acc > m.capW[t] {
+			return
+		}
+	}
+	for pi := range pr.tmp.choice {
+		if pr.tmp.choice[pi] != x[pi] {
+			pr.tmp.set(pi, x[pi])
+		}
+	}
+	if pr.tmp.obj > pr.best.obj {
+		pr.best.copyFrom(pr.tmp)
+		pr.newInc = true
+	}
+}
+
+// masterPlan writes into x the options of the master's solution (the plan
+// of largest weight per school) and reports whether it is integral.
+func (pr *pricer) masterPlan(x []int) bool {
+	for i := range x {
+		x[i] = -1
+	}
+	integral := true
+	wt := make([]float64, pr.m.nSchools)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[r]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		if v < 1-1e-6 {
+			integral = false
+		}
+		c := cl.school
+		if v > wt[c] {
+			wt[c] = v
+			for _, pi := range pr.lg.schools[c] {
+				x[pi] = -1
+			}
+			for k := 0; k < len(cl.plan); k += 2 {
+				x[cl.plan[k]] = int(cl.plan[k+1])
+			}
+		}
+	}
+	return integral
+}
