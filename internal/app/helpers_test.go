@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
-	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
