@@ -414,6 +414,9 @@ func (a *App) revokeFeedAdmin(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.db.RevokeFeed(r.Context(), actor(r), t); err != nil {
 		return err
 	}
+	if fg, ok := a.api.(feedForgetter); ok {
+		fg.ForgetFeed(t)
+	}
 	return a.redirect(w, r, "/admin/flux", "Flux révoqué : son adresse ne fonctionne plus.")
 }
 
