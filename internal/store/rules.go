@@ -117,7 +117,7 @@ var actionRoles = map[Action][]Role{
 	ActReminderManage:   {RoleCoordinator},
 	ActPeopleManage:     {RoleCoordinator},
 
-	ActPackRead: staffRoles,
+	ActPackRead:  staffRoles,
 	ActFeedAdmin: {RoleCoordinator},
 }
 

@@ -51,7 +51,7 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActReminderManage:   {store.RoleCoordinator},
 	store.ActPeopleManage:     {store.RoleCoordinator},
 
-	store.ActPackRead: {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
+	store.ActPackRead:  {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
 	store.ActFeedAdmin: {store.RoleCoordinator},
 }
 
