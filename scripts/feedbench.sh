@@ -44,7 +44,7 @@ for tool in wrk nginx curl go; do
 done
 
 echo "== building the feed server" >&2
-(cd "$ROOT" && go build -o "$WORK/feedbench" ./internal/web/testdata/feedbench)
+(cd "$ROOT" && go build -o "$WORK/feedbench" ./internal/feed/testdata/feedbench)
 args=(-addr "$FEED_ADDR" -bare "$BARE_ADDR" -lookup-ttl "${LOOKUP_TTL:-0s}")
 [ -n "$DB_URL" ] && args+=(-db "$DB_URL")
 [ -n "${NO_OBSERVE:-}" ] && args+=(-no-observe) # without serve's request observer, for comparison

@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 func TestFeedCommand(t *testing.T) {
@@ -107,7 +107,7 @@ func TestDemoFeeds(t *testing.T) {
 		require.NoError(t, seedDemo(ctx, db, &out, slog.New(slog.DiscardHandler), now))
 		paths := regexp.MustCompile(`/ics/[A-Za-z0-9_-]{43}\.ics`).FindAllString(out.String(), -1)
 		require.Len(t, paths, 2, "school and coordinator feeds printed: %s", out.String())
-		srv, err := web.New(web.Deps{DB: db, BaseURL: "https://classemobile.example.fr", NowFunc: func() time.Time { return now }})
+		srv, err := feed.New(feed.Deps{DB: db, BaseURL: "https://classemobile.example.fr", NowFunc: func() time.Time { return now }})
 		require.NoError(t, err)
 		for _, p := range paths {
 			w := httptest.NewRecorder()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/observe"
@@ -67,10 +68,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 
 	rate := float64(cfg.FeedRatePerMinute)
 	if rate == 0 {
-		rate = -1 // web.FeedOptions: negative disables the limit
+		rate = -1 // feed.Options: negative disables the limit
+	}
+	feeds, err := feed.New(feed.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL,
+		Options: feed.Options{RatePerMinute: rate, Burst: cfg.FeedBurst}, Metrics: m})
+	if err != nil {
+		return err
 	}
 	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location,
-		Feeds: web.FeedOptions{RatePerMinute: rate, Burst: cfg.FeedBurst}, Metrics: m})
+		Feeds: feeds, Metrics: m})
 	if err != nil {
 		return err
 	}
@@ -78,7 +84,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: srv, Printer: srv, Logger: logger,
+	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: feeds.Handler(srv), Printer: srv, Logger: logger,
 		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location, Metrics: m})
 	if err != nil {
 		return err
@@ -145,8 +151,8 @@ func metricsBehindToken(next, metricsHandler http.Handler, token string) http.Ha
 // serveHTTP serves on ln until ctx is done, then shuts down gracefully,
 // letting requests in flight finish for up to 10 seconds.
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, baseURL string) error {
-	hs := web.HTTPServer(h, logger)
-	ln = web.Listener(ln) // with hs.ConnContext: a feed leaves in one write
+	hs := feed.HTTPServer(h, logger)
+	ln = feed.Listener(ln) // with hs.ConnContext: a feed leaves in one write
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("Serving", "addr", ln.Addr().String(), "url", baseURL)

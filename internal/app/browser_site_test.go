@@ -14,7 +14,6 @@ import (
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // browserSite is the application served to a browser test: a school,
@@ -49,11 +48,11 @@ func newBrowserSite(t *testing.T, db *store.DB, now func() time.Time) *browserSi
 	}
 	mailer, err := notify.NewOutbox(s.outbox, "classemobile <noreply@example.fr>")
 	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+	front, api, err := newAPI(t, db)
 	require.NoError(t, err)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.app.ServeHTTP(w, r) }))
 	t.Cleanup(s.srv.Close)
-	s.app, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: s.srv.URL, NowFunc: now})
+	s.app, err = New(Deps{DB: db, Mailer: mailer, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: s.srv.URL, NowFunc: now})
 	require.NoError(t, err)
 	return s
 }

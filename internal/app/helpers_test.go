@@ -17,6 +17,7 @@ import (
 
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -56,13 +57,26 @@ type bundleOpts struct {
 	metrics *metrics.Metrics
 }
 
+// newAPI returns the JSON API over db with the iCal feeds in front of it,
+// as classemobile serve composes them, and the API's server (the pages'
+// printer).
+func newAPI(t *testing.T, db *store.DB) (http.Handler, *web.Server, error) {
+	t.Helper()
+	feeds, err := feed.New(feed.Deps{DB: db, Logger: storetest.Logger(t)})
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds})
+	return feeds.Handler(api), api, err
+}
+
 func newBundle(t *testing.T, db *store.DB, opts *bundleOpts) *testBundle {
 	t.Helper()
 	if opts == nil {
 		opts = &bundleOpts{}
 	}
 	b := &testBundle{db: db, mail: &mailbox{}}
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+	front, api, err := newAPI(t, db)
 	require.NoError(t, err)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.app.ServeHTTP(w, r) })
 	b.srv = httptest.NewServer(h)
@@ -71,7 +85,7 @@ func newBundle(t *testing.T, db *store.DB, opts *bundleOpts) *testBundle {
 	if base == "" {
 		base = b.srv.URL
 	}
-	b.app, err = New(Deps{DB: db, Mailer: b.mail, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: base, Metrics: opts.metrics})
+	b.app, err = New(Deps{DB: db, Mailer: b.mail, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: base, Metrics: opts.metrics})
 	require.NoError(t, err)
 	return b
 }

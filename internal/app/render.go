@@ -64,7 +64,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return false
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":        func(a, b int) int { return a + b },
+	"capitalise": capitalise,
 }
 
 // NavItem is one link of the header's navigation.

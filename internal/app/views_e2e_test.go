@@ -21,7 +21,6 @@ import (
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 // viewsData seeds a small town: four packs, five schools in three
@@ -85,6 +84,23 @@ func viewsData(t *testing.T, db *store.DB) map[string]store.User {
 	return people
 }
 
+// browserApp serves the application on db with e-mails in an outbox
+// directory, for a browser journey.
+func browserApp(t *testing.T, db *store.DB) (*App, *httptest.Server, string) {
+	t.Helper()
+	outbox := t.TempDir()
+	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
+	require.NoError(t, err)
+	front, api, err := newAPI(t, db)
+	require.NoError(t, err)
+	var a *App
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	a, err = New(Deps{DB: db, Mailer: mailer, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
+	require.NoError(t, err)
+	return a, srv, outbox
+}
+
 // TestBrowserViews visits the planning, the synthèse and every
 // administration page in chromium, with axe-core on each: the coordinator
 // edits a school (one mistake first), sets the year, creates a feed; a
@@ -94,27 +110,14 @@ func TestBrowserViews(t *testing.T) {
 	axe := axeSource(t)
 	db := storetest.NewSQLite(t)
 	people := viewsData(t, db)
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
-	require.NoError(t, err)
-
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	a, srv, outbox := browserApp(t, db)
+	allocCtx, cancel := browserAllocator(context.Background(), chromium, 1280, 900)
 	defer cancel()
 	bctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
 	bctx, cancelT := context.WithTimeout(bctx, 6*time.Minute)
 	defer cancelT()
-	_, err = chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
+	_, err := chromedp.Call(bctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true})
 	require.NoError(t, err)
 	e := &e2e{t: t, ctx: bctx, base: srv.URL, app: a, outbox: outbox, axe: axe, start: time.Now(), shots: os.Getenv("SCREENSHOTS")}
 	if e.shots != "" {

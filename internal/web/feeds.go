@@ -67,7 +67,7 @@ func (s *Server) createFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.Rotate {
-		s.feeds.forgetTarget(f.FeedTarget)
+		s.feeds.Forget(f.FeedTarget)
 	}
 	httpURL, webcal := FeedURLs(s.baseURL, token)
 	status := http.StatusCreated
@@ -90,7 +90,7 @@ func (s *Server) deleteFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.feeds.forgetTarget(f.FeedTarget)
+	s.feeds.Forget(f.FeedTarget)
 	return writeJSON(w, http.StatusOK, map[string]any{"feed": f})
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -58,7 +59,7 @@ type feedBundle struct {
 	clock *fakeClock
 }
 
-func newFeedBundle(t *testing.T, db *store.DB, opts web.FeedOptions) feedBundle {
+func newFeedBundle(t *testing.T, db *store.DB, opts feed.Options) feedBundle {
 	t.Helper()
 	clock := &fakeClock{t: feedToday}
 	if opts.RatePerMinute == 0 {
@@ -67,13 +68,16 @@ func newFeedBundle(t *testing.T, db *store.DB, opts web.FeedOptions) feedBundle 
 	if opts.LookupTTL == 0 {
 		opts.LookupTTL = -1 // every request sees the database unless the test says otherwise
 	}
-	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: feedBaseURL, NowFunc: clock.Now, Feeds: opts})
+	feeds, err := feed.New(feed.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: feedBaseURL, NowFunc: clock.Now, Options: opts})
 	require.NoError(t, err)
-	// The connection hook of classemobile serve (web.HTTPServer): every
-	// feed test goes through its one-write responses.
-	ts := httptest.NewUnstartedServer(checkedAPI(t, srv))
-	ts.Config.ConnContext = web.ConnContext
-	ts.Listener = web.Listener(ts.Listener)
+	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: feedBaseURL, NowFunc: clock.Now, Feeds: feeds})
+	require.NoError(t, err)
+	// The feeds beside the API, and the connection hook of classemobile
+	// serve (feed.HTTPServer): every feed test goes through its one-write
+	// responses.
+	ts := httptest.NewUnstartedServer(feeds.Handler(checkedAPI(t, srv)))
+	ts.Config.ConnContext = feed.ConnContext
+	ts.Listener = feed.Listener(ts.Listener)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return feedBundle{db: db, ts: ts, clock: clock}
@@ -237,7 +241,7 @@ func TestFeedGoldenSchool(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		packs := feedPacks(t, db, 6)
 		ids := seedEveryState(t, db, school, packs)
@@ -284,7 +288,7 @@ func TestFeedGoldenSchool(t *testing.T) {
 		}
 
 		assert.Equal(t, body, b.ics(t, path), "second GET is byte-identical")
-		other := newFeedBundle(t, db, web.FeedOptions{})
+		other := newFeedBundle(t, db, feed.Options{})
 		assert.Equal(t, body, other.ics(t, path), "a second render (another server, empty cache) is byte-identical")
 	})
 }
@@ -295,7 +299,7 @@ func TestFeedGoldenPackAndAll(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		packs := feedPacks(t, db, 6)
 		seedEveryState(t, db, school, packs)
@@ -338,7 +342,7 @@ func TestFeedGoldenEmpty(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		body := b.ics(t, b.feed(t, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI}))
 		checkGolden(t, "feed_empty.ics", body)
@@ -355,7 +359,7 @@ func TestFeedGoldenCancelled(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		packs := feedPacks(t, db, 1)
 		loan := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{packs[0].ID},
@@ -392,7 +396,7 @@ func TestFeedGoldenExtension(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		packs := feedPacks(t, db, 1)
 		loan := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{packs[0].ID},
@@ -428,7 +432,7 @@ func TestFeedGoldenExtension(t *testing.T) {
 func TestFeedFolding(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewSQLite(t)
-	b := newFeedBundle(t, db, web.FeedOptions{})
+	b := newFeedBundle(t, db, feed.Options{})
 	name := "École maternelle et élémentaire « Les Écureuils » 🐿️🌳 — groupe scolaire Félix-Éboué/Jean-Jaurès, Épinay-sur-Seine ✏️📚"
 	school, err := db.CreateSchool(context.Background(), store.Actor{}, store.School{UAI: "0930042Z", Name: name,
 		Address: "Allée des Châtaigniers — bâtiment B 🏫", City: "Épinay-sur-Seine"})
@@ -458,7 +462,7 @@ func TestFeedConditionalRequests(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		packs := feedPacks(t, db, 1)
 		loan := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{packs[0].ID},
@@ -527,7 +531,7 @@ func TestFeedConditionalRequests(t *testing.T) {
 func TestFeedNotFound(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewSQLite(t)
-	b := newFeedBundle(t, db, web.FeedOptions{})
+	b := newFeedBundle(t, db, feed.Options{})
 	school := feedSchool(t, db)
 	good := b.feed(t, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
 	token := strings.TrimSuffix(strings.TrimPrefix(good, "/ics/"), ".ics")
@@ -551,7 +555,7 @@ func TestFeedNotFound(t *testing.T) {
 func TestFeedRateLimit(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewSQLite(t)
-	b := newFeedBundle(t, db, web.FeedOptions{RatePerMinute: 60, Burst: 3})
+	b := newFeedBundle(t, db, feed.Options{RatePerMinute: 60, Burst: 3})
 	school := feedSchool(t, db)
 	path := b.feed(t, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})
 	other := b.feed(t, store.FeedTarget{Scope: store.FeedAll})
@@ -575,7 +579,7 @@ func TestFeedAPI(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		b := newFeedBundle(t, db, web.FeedOptions{})
+		b := newFeedBundle(t, db, feed.Options{})
 		school := feedSchool(t, db)
 		otherSchool := storetest.School(t, db, nil)
 		pack := storetest.Pack(t, db, nil)
@@ -670,7 +674,7 @@ func TestFeedAPI(t *testing.T) {
 func TestFeedLookupCache(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewSQLite(t)
-	b := newFeedBundle(t, db, web.FeedOptions{LookupTTL: time.Second})
+	b := newFeedBundle(t, db, feed.Options{LookupTTL: time.Second})
 	school := feedSchool(t, db)
 	packs := feedPacks(t, db, 1)
 	loan := storetest.FeedLoan(t, db, storetest.FeedLoanOpts{SchoolUAI: school.UAI, PackIDs: []int64{packs[0].ID},
@@ -811,7 +815,7 @@ func TestFeedICalJS(t *testing.T) {
 func TestFeedGzip(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewSQLite(t)
-	b := newFeedBundle(t, db, web.FeedOptions{})
+	b := newFeedBundle(t, db, feed.Options{})
 	school := feedSchool(t, db)
 	seedEveryState(t, db, school, feedPacks(t, db, 6))
 	path := b.feed(t, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI})

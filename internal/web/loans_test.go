@@ -26,9 +26,7 @@ var loanNow = time.Date(2026, 9, 20, 10, 0, 0, 0, time.UTC)
 
 func newLoanServer(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
-	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), NowFunc: func() time.Time { return loanNow }})
-	require.NoError(t, err)
-	ts := httptest.NewServer(checkedAPI(t, srv))
+	ts := httptest.NewServer(apiWithFeeds(t, web.Deps{DB: db, Logger: storetest.Logger(t), NowFunc: func() time.Time { return loanNow }}))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -4,10 +4,6 @@ import (
 	"net/http"
 )
 
-// feedPattern is the route of the iCal feeds (see feedPath for the
-// requests that skip the mux but are reported under it).
-const feedPattern = "GET /ics/{file}"
-
 // readyz answers 200 when the database answers and every migration of
 // the binary is applied, else 503 with the reason: a load balancer sends
 // no traffic to an instance that would fail its requests.

@@ -81,7 +81,6 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/feeds", s.allow(store.ActFeedManage, s.listFeeds))
 	m.Handle("POST /api/v1/feeds", s.allow(store.ActFeedManage, s.createFeed))
 	m.Handle("DELETE /api/v1/feeds", s.allow(store.ActFeedManage, s.deleteFeed))
-	m.HandleFunc(feedPattern, s.getFeedICS) // and HEAD; no auth: the token is the secret
 
 	// The reminders' ledger.
 	m.Handle("GET /api/v1/reminders", s.allow(store.ActReminderManage, s.listReminders))

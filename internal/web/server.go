@@ -1,5 +1,5 @@
-// Package web is classemobile's HTTP layer: the JSON API under /api/v1, the
-// iCal feeds under /ics, the printable pages and the health check.
+// Package web is classemobile's JSON API under /api/v1, with the printable
+// loan pages and the health checks; the iCal feeds are package feed's.
 //
 // Handlers return errors; one adapter (handle) renders them with the error
 // shape of the API contract. Every /api/v1 route names the roles allowed
@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/store"
 )
@@ -31,9 +32,11 @@ type Deps struct {
 	Location *time.Location
 	// NowFunc returns the current time. Defaults to time.Now.
 	NowFunc func() time.Time
-	// Feeds configure the iCal feeds (rate limit, cache); zero values get defaults.
-	Feeds FeedOptions
-	// Metrics receives the feeds' cache results. Nil records nothing.
+	// Feeds is the server of the iCal feeds, told when a feed's token is
+	// revoked or rotated (feed.Server.Forget), and which renders a loan's
+	// calendar file. Defaults to one of its own over DB.
+	Feeds *feed.Server
+	// Metrics receives the API's measures. Nil records nothing.
 	Metrics *metrics.Metrics
 }
 
@@ -45,14 +48,15 @@ type Server struct {
 	loanWeeks int
 	loc       *time.Location
 	now       func() time.Time
-	feeds     *feedService // iCal feeds: cache, rate limiter, token lookup
+	feeds     *feed.Server
 	metrics   *metrics.Metrics
 	mux       *routeMux
 }
 
 // New returns the HTTP handler of the service.
 func New(d Deps) (*Server, error) {
-	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc, metrics: d.Metrics}
+	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc,
+		feeds: d.Feeds, metrics: d.Metrics}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -72,23 +76,26 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.feeds = newFeedService(d, s.baseURL, s.db)
+	if s.feeds == nil {
+		feeds, err := feed.New(feed.Deps{DB: s.db, Logger: s.logger, BaseURL: s.baseURL, NowFunc: s.now})
+		if err != nil {
+			return nil, err
+		}
+		s.feeds = feeds
+	}
 	s.mux = &routeMux{ServeMux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler. Feed requests, which calendar
-// clients poll, skip the mux (see feedPath).
+// ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["X-Content-Type-Options"] = hNosniff
-	if file, ok := feedPath(r); ok {
-		r.Pattern = feedPattern // the route the mux would have matched, for the request's observer
-		s.serveFeed(w, r, file)
-		return
-	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// hNosniff is the value of X-Content-Type-Options.
+var hNosniff = []string{"nosniff"}
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.Ping(r.Context()); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -20,11 +21,21 @@ import (
 // newTestServer serves web.New over db on a loopback test server.
 func newTestServer(t *testing.T, db *store.DB) *httptest.Server {
 	t.Helper()
-	srv, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: "https://classemobile.example"})
-	require.NoError(t, err)
-	ts := httptest.NewServer(checkedAPI(t, srv))
+	ts := httptest.NewServer(apiWithFeeds(t, web.Deps{DB: db, Logger: storetest.Logger(t), BaseURL: "https://classemobile.example"}))
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// apiWithFeeds returns the API of d (checked against its description)
+// with the iCal feeds beside it, as classemobile serve composes them.
+func apiWithFeeds(t *testing.T, d web.Deps) http.Handler {
+	t.Helper()
+	feeds, err := feed.New(feed.Deps{DB: d.DB, Logger: d.Logger, BaseURL: d.BaseURL, NowFunc: d.NowFunc})
+	require.NoError(t, err)
+	d.Feeds = feeds
+	srv, err := web.New(d)
+	require.NoError(t, err)
+	return feeds.Handler(checkedAPI(t, srv))
 }
 
 // apiResponse is a decoded API answer.

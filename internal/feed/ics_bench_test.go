@@ -1,4 +1,4 @@
-package web
+package feed
 
 import (
 	"context"
@@ -99,7 +99,7 @@ func BenchmarkFeedRequest(b *testing.B) {
 		b.Fatal(err)
 	}
 	m := metrics.New(prometheus.NewRegistry())
-	s, err := New(Deps{DB: db, Logger: storetest.Logger(b), Feeds: FeedOptions{RatePerMinute: -1}, Metrics: m})
+	s, err := New(Deps{DB: db, Logger: storetest.Logger(b), Options: Options{RatePerMinute: -1}, Metrics: m})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package web
+package feed
 
 import (
 	"bytes"
@@ -22,8 +22,9 @@ import (
 
 // TestFeedTimedPickup renders a loan whose pickup has a time: a timed event
 // in Europe/Paris (with the VTIMEZONE), the rest all-day. The output is the
-// golden testdata/feed_timed.ics (rewritten by -update), which the ical.js
-// test also reads.
+// golden feed_timed.ics in package web's testdata (rewritten by -update,
+// run there), beside the other goldens that the ical.js test of package web
+// reads.
 func TestFeedTimedPickup(t *testing.T) {
 	t.Parallel()
 	pickup := time.Date(2027, 1, 4, 7, 30, 0, 0, time.UTC) // 08:30 in Paris
@@ -46,7 +47,7 @@ func TestFeedTimedPickup(t *testing.T) {
 	assert.Contains(t, string(body), "DTEND;TZID=Europe/Paris:20270104T093000\r\n", "one hour")
 	assert.Contains(t, string(body), "DTSTART;VALUE=DATE:20270104\r\n", "the loan itself stays all-day")
 	assert.Contains(t, string(body), "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n")
-	path := filepath.Join("testdata", "feed_timed.ics")
+	path := filepath.Join("..", "web", "testdata", "feed_timed.ics")
 	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
 		require.NoError(t, os.WriteFile(path, body, 0o644))
 		return
@@ -107,7 +108,7 @@ func TestFeedCacheRenders(t *testing.T) {
 		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
 		newServer := func() *Server {
-			s, err := New(Deps{DB: db, Logger: storetest.Logger(t), NowFunc: clock, Feeds: FeedOptions{RatePerMinute: -1, LookupTTL: -1}})
+			s, err := New(Deps{DB: db, Logger: storetest.Logger(t), NowFunc: clock, Options: Options{RatePerMinute: -1, LookupTTL: -1}})
 			require.NoError(t, err)
 			return s
 		}

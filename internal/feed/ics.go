@@ -1,4 +1,4 @@
-package web
+package feed
 
 import (
 	"bytes"
@@ -23,8 +23,8 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-// FeedOptions configure the iCal feeds under /ics.
-type FeedOptions struct {
+// Options configure the iCal feeds under /ics.
+type Options struct {
 	// RatePerMinute is the sustained number of requests per minute a feed
 	// token may make (per instance). Defaults to 60; negative disables the
 	// limit.
@@ -67,7 +67,7 @@ type FeedOptions struct {
 
 // feedService holds the feeds' cache, rate limiter and token lookup.
 type feedService struct {
-	opts    FeedOptions
+	opts    Options
 	host    string
 	limiter *rateLimiter
 	lookup  *store.FeedLookup
@@ -213,8 +213,7 @@ var (
 	hNosniff      = []string{"nosniff"}
 )
 
-func newFeedService(d Deps, baseURL string, db *store.DB) *feedService {
-	o := d.Feeds
+func newFeedService(o Options, baseURL string, db *store.DB) *feedService {
 	if o.RatePerMinute == 0 {
 		o.RatePerMinute = 60
 	}
@@ -260,7 +259,7 @@ func validFeedToken(s string) bool {
 // feedPath returns the file of a feed request ("<token>.ics") when r is
 // a GET or HEAD of /ics/<token>.ics with a well-formed token and nothing
 // escaped: the requests the mux would route to getFeedICS with that file,
-// which ServeHTTP sends to serveFeed directly.
+// which Handler sends to serveFeed directly.
 func feedPath(r *http.Request) (string, bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return "", false
@@ -277,7 +276,8 @@ func feedPath(r *http.Request) (string, bool) {
 	return file, true
 }
 
-// getFeedICS serves GET and HEAD /ics/{file}: file is "<token>.ics".
+// getFeedICS serves GET and HEAD /ics/{file} (Pattern): file is
+// "<token>.ics".
 func (s *Server) getFeedICS(w http.ResponseWriter, r *http.Request) {
 	s.serveFeed(w, r, r.PathValue("file"))
 }

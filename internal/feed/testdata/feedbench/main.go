@@ -1,7 +1,7 @@
 // Command feedbench serves one iCal feed for load tests (scripts/feedbench.sh):
 // it seeds a database with a school and its loans, issues the school's feed
-// token, prints the feed's path on stdout and serves web.New with
-// web.HTTPServer, as classemobile serve does (the feed rate limit is on
+// token, prints the feed's path on stdout and serves feed.New with
+// feed.HTTPServer, as classemobile serve does (the feed rate limit is on
 // at a rate wrk cannot reach). It lives under testdata so that
 // go build ./... ignores it; run it with go run or go build by path.
 package main
@@ -24,10 +24,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/observe"
 	"github.com/classemobile/classemobile/internal/store"
-	"github.com/classemobile/classemobile/internal/web"
 )
 
 func main() {
@@ -35,8 +35,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	loans := flag.Int("loans", 8, "loans of the school (about 5 events each)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling)")
-	lookupTTL := flag.Duration("lookup-ttl", 0, "web.FeedOptions.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
-	plain := flag.Bool("plain-server", false, "serve with a plain http.Server (no timeouts, no web.Listener) instead of web.HTTPServer, for comparison")
+	lookupTTL := flag.Duration("lookup-ttl", 0, "feed.Options.LookupTTL (0: the default, 1s; negative: a database lookup per request)")
+	plain := flag.Bool("plain-server", false, "serve with a plain http.Server (no timeouts, no feed.Listener) instead of feed.HTTPServer, for comparison")
 	noObserve := flag.Bool("no-observe", false, "serve without the request observer (request ids, metrics, request log) that serve puts in front, for comparison")
 	bareAddr := flag.String("bare", "", "also serve the feed's bytes from a bare net/http handler on this address (the floor of Go's HTTP server)")
 	flag.Parse()
@@ -75,12 +75,12 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plain
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: "http://" + addr,
+	srv, err := feed.New(feed.Deps{DB: db, Logger: logger, BaseURL: "http://" + addr,
 		// The rate limit is on, at a rate wrk cannot reach (one request per
 		// nanosecond, a burst of 0.1 s): every request pays for it, as in
 		// production. (A small burst would refuse requests whose clock
 		// reading went stale while their goroutine waited for a CPU.)
-		Feeds: web.FeedOptions{RatePerMinute: 60e9, Burst: 100_000_000, LookupTTL: lookupTTL}})
+		Options: feed.Options{RatePerMinute: 60e9, Burst: 100_000_000, LookupTTL: lookupTTL}})
 	if err != nil {
 		return err
 	}
@@ -101,12 +101,12 @@ func run(dbURL, addr, bareAddr string, loans int, lookupTTL time.Duration, plain
 	}
 	fmt.Println(path)
 	if plainServer {
-		// The settings this program had before web.HTTPServer, for comparison.
+		// The settings this program had before feed.HTTPServer, for comparison.
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 		return hs.Serve(ln)
 	}
 	// The server classemobile serve runs.
-	return web.HTTPServer(h, logger).Serve(web.Listener(ln))
+	return feed.HTTPServer(h, logger).Serve(feed.Listener(ln))
 }
 
 // seed writes a school with n loans (a mix of states) and returns the token

@@ -1,4 +1,4 @@
-package web
+package feed
 
 import (
 	"bufio"
@@ -50,7 +50,7 @@ func TestFeedFastPath(t *testing.T) {
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	newServer := func() *Server {
 		s, err := New(Deps{DB: db, Logger: storetest.Logger(t), NowFunc: func() time.Time { return now },
-			Feeds: FeedOptions{RatePerMinute: 60, Burst: 12}})
+			Options: Options{RatePerMinute: 60, Burst: 12}})
 		require.NoError(t, err)
 		return s
 	}
@@ -226,7 +226,7 @@ func TestFeedOneWrite(t *testing.T) {
 	db := storetest.NewSQLite(t)
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	s, err := New(Deps{DB: db, Logger: storetest.Logger(t), NowFunc: func() time.Time { return now },
-		Feeds: FeedOptions{RatePerMinute: -1}})
+		Options: Options{RatePerMinute: -1}})
 	require.NoError(t, err)
 	path := fastPathFeed(t, db)
 
