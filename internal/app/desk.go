@@ -24,8 +24,10 @@ func (a *App) routesDesk() {
 	m.Handle("GET /prets/{id}/retour", a.signedIn(store.ActLoanRead, a.deskForm(store.SheetReturn)))
 	m.Handle("POST /prets/{id}/retour", a.signedIn(store.ActLoanReturn, a.deskRecord(store.SheetReturn)))
 
-	m.Handle("GET /packs", a.signedIn(store.ActPackRead, a.packList))
-	m.Handle("GET /packs/{id}", a.signedIn(store.ActPackRead, a.packPage))
+	// Everyone may open a pack from the planning; only the staff see who
+	// holds it, its next loan and its incidents (ActPackRead).
+	m.Handle("GET /packs", a.signedIn(store.ActRead, a.packList))
+	m.Handle("GET /packs/{id}", a.signedIn(store.ActRead, a.packPage))
 	m.Handle("POST /packs/{id}/elements", a.signedIn(store.ActPackWrite, a.packItemAdd))
 	m.Handle("GET /packs/{id}/elements/{item}", a.signedIn(store.ActPackWrite, a.packItemForm))
 	m.Handle("POST /packs/{id}/elements/{item}", a.signedIn(store.ActPackWrite, a.packItemUpdate))

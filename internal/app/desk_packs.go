@@ -28,6 +28,8 @@ type packRow struct {
 type packListPage struct {
 	Layout
 	Packs []packRow
+	// Staff see the holders, next loans and incidents.
+	Staff bool
 }
 
 // contents sums up a pack's items: « 12 tablettes, 2 autres éléments ».
@@ -69,7 +71,17 @@ func maintenanceText(m store.Maintenance) string {
 	return fmt.Sprintf("du %s au %s («\u00a0%s\u00a0»)", deskDay(m.FirstDay), deskDay(m.LastDay), m.Reason)
 }
 
+// whereabouts says where the pack is: in full for the staff, « prêté »
+// for the others (schools do not see who holds a pack).
+func whereabouts(u store.User, pk store.Pack) string {
+	if pk.Holder != nil && !u.Can(store.ActPackRead) {
+		return "prêté"
+	}
+	return pk.Whereabouts
+}
+
 func (a *App) packList(w http.ResponseWriter, r *http.Request) error {
+	u, _ := currentUser(r.Context())
 	packs, err := a.db.ListPacks(r.Context())
 	if err != nil {
 		return err
@@ -82,14 +94,16 @@ func (a *App) packList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &packListPage{Layout: Layout{Title: "Packs et maintenance"}}
+	p := &packListPage{Layout: Layout{Title: "Packs et maintenance"}, Staff: u.Can(store.ActPackRead)}
 	for _, pk := range packs {
-		row := packRow{ID: pk.ID, Code: pk.Code, Label: pk.Label, Contents: contents(pk.Items), Whereabouts: pk.Whereabouts}
-		next, err := a.nextLoan(r, pk.ID)
-		if err != nil {
-			return err
+		row := packRow{ID: pk.ID, Code: pk.Code, Label: pk.Label, Contents: contents(pk.Items), Whereabouts: whereabouts(u, pk)}
+		if p.Staff {
+			next, err := a.nextLoan(r, pk.ID)
+			if err != nil {
+				return err
+			}
+			row.Next = loanSummary(next)
 		}
-		row.Next = loanSummary(next)
 		for _, inc := range open {
 			if inc.PackID == pk.ID {
 				row.Incidents++
@@ -143,6 +157,8 @@ type packPage struct {
 	Kinds       []kindOption
 	CanEdit     bool
 	CanMaintain bool
+	// Staff see the holder, the next loan, maintenance and incidents.
+	Staff bool
 	// The add forms' values, kept when they come back with errors.
 	NewLabel, NewSerial string
 	First, Last, Reason string
@@ -169,8 +185,8 @@ func (a *App) packOf(r *http.Request) (store.Pack, error) {
 
 func (a *App) packData(r *http.Request, pk store.Pack) (*packPage, error) {
 	u, _ := currentUser(r.Context())
-	p := &packPage{Layout: Layout{Title: "Pack " + pk.Code}, Pack: pk, Holder: pk.Whereabouts, Kinds: kindOptions(store.ItemTablet),
-		CanEdit: u.Can(store.ActPackWrite), CanMaintain: u.Can(store.ActMaintenanceWrite)}
+	p := &packPage{Layout: Layout{Title: "Pack " + pk.Code}, Pack: pk, Holder: whereabouts(u, pk), Kinds: kindOptions(store.ItemTablet),
+		CanEdit: u.Can(store.ActPackWrite), CanMaintain: u.Can(store.ActMaintenanceWrite), Staff: u.Can(store.ActPackRead)}
 	for _, it := range pk.Items {
 		p.Items = append(p.Items, itemRow{ID: it.ID, Position: it.Position, Kind: store.ItemKindLabel(it.Kind), Label: it.Label, Serial: it.Serial})
 	}
@@ -180,6 +196,9 @@ func (a *App) packData(r *http.Request, pk store.Pack) (*packPage, error) {
 			row.Retired = "le " + frenchDate(it.RetiredAt.In(a.loc)) + "\u00a0: " + it.RetiredReason
 		}
 		p.Retired = append(p.Retired, row)
+	}
+	if !p.Staff {
+		return p, nil
 	}
 	next, err := a.nextLoan(r, pk.ID)
 	if err != nil {

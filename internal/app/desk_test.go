@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,8 +64,8 @@ func TestDeskPagesByRole(t *testing.T) {
 		ok, forbid, hidden := http.StatusOK, http.StatusForbidden, http.StatusNotFound
 		desk := map[string]int{"/retraits-retours": ok, pickup: ok, ret: ok, "/packs": ok, pack: ok, item: ok, "/incidents": ok}
 		referent := map[string]int{"/retraits-retours": forbid, pickup: forbid, ret: forbid, "/packs": ok, pack: ok, item: forbid, "/incidents": ok}
-		school := map[string]int{"/retraits-retours": forbid, pickup: forbid, ret: forbid, "/packs": forbid, pack: forbid, item: forbid, "/incidents": forbid}
-		other := map[string]int{"/retraits-retours": forbid, pickup: hidden, ret: hidden, "/packs": forbid, pack: forbid, item: forbid, "/incidents": forbid}
+		school := map[string]int{"/retraits-retours": forbid, pickup: forbid, ret: forbid, "/packs": ok, pack: ok, item: forbid, "/incidents": forbid}
+		other := map[string]int{"/retraits-retours": forbid, pickup: hidden, ret: hidden, "/packs": ok, pack: ok, item: forbid, "/incidents": forbid}
 		want := map[string]map[string]int{"coordinator": desk, "it": desk, "inspection": referent, "education": referent,
 			"teacherA": school, "directorA": school, "teacherB": other, "directorB": other}
 		for role, statuses := range want {
@@ -78,7 +79,11 @@ func TestDeskPagesByRole(t *testing.T) {
 				}
 				home := cl.get("/")
 				assert.Equal(t, statuses["/retraits-retours"] == ok, regexp.MustCompile(`href="/retraits-retours"`).MatchString(home.Body), "%s: desk in the navigation", role)
-				assert.Equal(t, statuses["/packs"] == ok, regexp.MustCompile(`href="/packs"`).MatchString(home.Body), "%s: packs in the navigation", role)
+				staff := statuses["/incidents"] == ok
+				assert.Equal(t, staff, regexp.MustCompile(`href="/packs"`).MatchString(home.Body), "%s: packs in the navigation", role)
+				// Everyone opens a pack from the planning; only the staff
+				// see its next loan and maintenance.
+				assert.Equal(t, staff, strings.Contains(cl.get(pack).Body, "Prochain prêt"), "%s: the pack's next loan", role)
 				assert.Equal(t, statuses["/incidents"] == ok, regexp.MustCompile(`href="/incidents"`).MatchString(home.Body), "%s: incidents in the navigation", role)
 			})
 		}
@@ -152,6 +157,14 @@ func TestDeskActionsByRole(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 1, pickups, "recorded once")
+		// Another school sees the pack as lent, without the school's name.
+		otherCl := b.client(t)
+		otherCl.signIn(c.people["teacherB"])
+		seen := otherCl.get(fmt.Sprintf("/packs/%d", packID))
+		require.Equal(t, http.StatusOK, seen.Status)
+		assert.Contains(t, seen.Body, "prêté")
+		assert.NotContains(t, seen.Body, c.loanA.SchoolName)
+		assert.Contains(t, itCl.get(fmt.Sprintf("/packs/%d", packID)).Body, c.loanA.SchoolName, "the staff see who has it")
 		done := itCl.get(pickup)
 		assert.Contains(t, done.Body, "Retrait enregistré")
 		assert.Contains(t, done.Body, "Imprimer la feuille d'inventaire")
