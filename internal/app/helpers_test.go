@@ -15,9 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
-	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -66,7 +66,11 @@ func newAPI(t *testing.T, db *store.DB) (http.Handler, *web.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds})
+	printer, err := NewLoanPrinter(db, nil, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds, Printer: printer})
 	return feeds.Handler(api), api, err
 }
 
