@@ -114,6 +114,9 @@ func benchPages(b *testing.B, db *store.DB, people map[string]store.User) {
 		{"mon-ecole", "director", "/ecole"},
 		{"avis", "inspection", "/avis"},
 		{"validation", "coordinator", "/validation?etat=toutes"},
+		{"planning-coordination", "coordinator", "/planning"},
+		{"planning-ecole", "director", "/planning"},
+		{"synthese", "coordinator", "/synthese"},
 	} {
 		ck := cookie(people[c.who])
 		b.Run(c.name, func(b *testing.B) {

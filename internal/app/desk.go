@@ -343,7 +343,7 @@ func (a *App) deskRecord(kind string) func(w http.ResponseWriter, r *http.Reques
 		}
 		if re, ok := store.AsRule(err); ok && (re.Kind == store.RuleInvalid || re.Kind == store.RuleConflict) {
 			p.Key, p.Person, p.Accept, p.Comment, p.Report = in.IdempotencyKey, in.SchoolPerson, in.AcceptDifference, in.Comment, in.TechnicalReport
-			if !validKeyShape(p.Key) {
+			if !validKeyShape(p.Key) || re.Code == "idempotency_key_reused" {
 				p.Key = newDeskKey()
 			}
 			field := deskField(re.Field)

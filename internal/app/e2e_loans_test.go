@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -36,34 +33,10 @@ func TestBrowserLoanJourney(t *testing.T) {
 	axe := axeSource(t)
 	db := storetest.NewSQLite(t)
 	ctx := context.Background()
-	school := storetest.School(t, db, &storetest.SchoolOpts{Name: "École élémentaire Alexandre Dumas"})
-	people := map[string]store.User{}
-	for _, p := range []struct {
-		key  string
-		opts storetest.UserOpts
-	}{
-		{"teacher", storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI, Email: "julien.martin@example.fr", Name: "Julien Martin"}},
-		{"director", storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: school.UAI, Email: "nadia.haddad@example.fr", Name: "Nadia Haddad"}},
-		{"inspection", storetest.UserOpts{Role: store.RoleInspection, Email: "ien@example.fr", Name: "Sophie Lambert"}},
-		{"it", storetest.UserOpts{Role: store.RoleIT, Email: "dsi@example.fr", Name: "Karim Benali"}},
-		{"coordinator", storetest.UserOpts{Role: store.RoleCoordinator, Email: "coordination@example.fr", Name: "Claire Morel"}},
-	} {
-		u, _ := storetest.User(t, db, &p.opts)
-		people[p.key] = u
-	}
-	outbox := t.TempDir()
-	mailer, err := notify.NewOutbox(outbox, "classemobile <noreply@example.fr>")
-	require.NoError(t, err)
-	front, api, err := newAPI(t, db)
-	require.NoError(t, err)
-	var a *App
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeHTTP(w, r) }))
-	t.Cleanup(srv.Close)
 	// The pages' clock: a day into the loans, before their return.
 	now := time.Date(2026, 9, 2, 9, 0, 0, 0, time.UTC)
-	a, err = New(Deps{DB: db, Mailer: mailer, API: front, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL,
-		NowFunc: func() time.Time { return now }})
-	require.NoError(t, err)
+	site := newBrowserSite(t, db, func() time.Time { return now })
+	school, people, outbox, srv, a := site.school, site.people, site.outbox, site.srv, site.app
 	_, token, err := db.CreateFeed(ctx, store.Actor{UserID: people["director"].ID}, store.FeedTarget{Scope: store.FeedSchool, SchoolUAI: school.UAI, Name: "agenda de test"})
 	require.NoError(t, err)
 	feed := func() string {
@@ -77,10 +50,7 @@ func TestBrowserLoanJourney(t *testing.T) {
 		return string(b)
 	}
 
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))...)
+	allocCtx, cancel := browserAllocator(ctx, chromium, 1280, 900)
 	defer cancel()
 	shots := os.Getenv("SCREENSHOTS")
 	if shots != "" {

@@ -110,10 +110,10 @@ func (a *App) viewLoan(d store.LoanDetail) loanView {
 		Signed: d.DirectorSignature != nil && d.ITSignature != nil}
 	if d.PickupTime != "" {
 		h, m, _ := strings.Cut(d.PickupTime, ":")
-		v.PickupTime = strings.TrimPrefix(h, "0") + "\u00a0h\u00a0" + m
-		if v.PickupTime[0] == '\u00a0' {
-			v.PickupTime = "0" + v.PickupTime
+		if len(h) == 2 && h[0] == '0' {
+			h = h[1:] // « 9 h 05 », not « 09 h 05 »
 		}
+		v.PickupTime = h + "\u00a0h\u00a0" + m
 	}
 	if d.Training.Date != nil {
 		v.Training += ", " + frenchDate(d.Training.Date.Time())
@@ -273,7 +273,7 @@ func signParty(u store.User, d store.LoanDetail) string {
 }
 
 func (a *App) loanPageData(r *http.Request, u store.User, d store.LoanDetail) (*loanPage, error) {
-	p := &loanPage{Layout: Layout{Title: d.Label + " – «\u00a0" + d.RequestTitle + "\u00a0»"}, L: a.viewLoan(d),
+	p := &loanPage{Layout: Layout{Title: capitalise(d.Label) + " – «\u00a0" + d.RequestTitle + "\u00a0»"}, L: a.viewLoan(d),
 		Steps: a.loanSteps(d), Assessment: d.Assessment, Today: calendar.ParisDate(a.now()).String(), TimeValue: d.PickupTime}
 	var err error
 	if p.History, err = a.loanHistory(r, d.ID); err != nil {

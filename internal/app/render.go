@@ -64,7 +64,8 @@ var templateFuncs = template.FuncMap{
 		}
 		return false
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":        func(a, b int) int { return a + b },
+	"capitalise": capitalise,
 }
 
 // NavItem is one link of the header's navigation.
@@ -229,6 +230,10 @@ func navFor(u store.User, path string) []NavItem {
 		label = "Mes demandes"
 	}
 	items = append(items, NavItem{Label: label, Href: "/demandes"})
+	if u.Can(store.ActRoundRead) {
+		items = append(items, NavItem{Label: "Tours d'affectation", Href: "/tours"})
+	}
+	items = append(items, NavItem{Label: "Planning des packs", Href: "/planning"})
 	// The desk, the packs and the incidents, for the staff who run them.
 	if u.Can(store.ActLoanPickup) {
 		items = append(items, NavItem{Label: "Retraits et retours", Href: "/retraits-retours"})
@@ -239,11 +244,16 @@ func navFor(u store.User, path string) []NavItem {
 	if u.Can(store.ActIncidentRead) {
 		items = append(items, NavItem{Label: "Incidents", Href: "/incidents"})
 	}
+	if u.Can(store.ActSynthesisRead) {
+		items = append(items, NavItem{Label: "Synthèse", Href: "/synthese"})
+	}
 	if u.Can(store.ActPeopleManage) {
 		items = append(items, NavItem{Label: "Personnes", Href: "/admin/personnes"})
+		items = append(items, NavItem{Label: "Administration", Href: "/admin"})
 	}
 	for i := range items {
-		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/"))
+		items[i].Current = items[i].Href == path || (items[i].Href == "/admin/personnes" && strings.HasPrefix(path, "/admin/personnes/")) ||
+			(items[i].Href == "/admin" && strings.HasPrefix(path, "/admin/") && !strings.HasPrefix(path, "/admin/personnes"))
 	}
 	return items
 }

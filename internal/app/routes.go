@@ -55,11 +55,13 @@ func (a *App) routes() {
 	m.Handle("GET /admin/personnes/{id}/desactivation", a.signedIn(store.ActPeopleManage, a.disablePersonForm))
 	m.Handle("POST /admin/personnes/{id}/desactivation", a.signedIn(store.ActPeopleManage, a.disablePerson))
 	m.Handle("POST /admin/personnes/{id}/lien", a.signedIn(store.ActPeopleManage, a.sendLinkToPerson))
+	a.routesViews()
 	m.Handle("GET /prets/{id}/convention", a.signedIn("", a.printable("convention")))
 	m.Handle("GET /prets/{id}/inventaire", a.signedIn("", a.printable("inventaire")))
 
 	a.routesDesk()
 	a.routesLoans()
+	a.routesRounds()
 
 	// Anything else is a 404, after sign-in: a link to a page that does not
 	// exist yet (an e-mail of a later version) still lands somewhere.

@@ -262,6 +262,9 @@ type requestPage struct {
 	CanEdit, CanAuthorize, CanOpinion, CanDecide, CanPacks, CanWithdraw bool
 	OpinionRole                                                         string
 	Packs                                                               int
+	// Outcome is what the published allocation round decided for the
+	// request, with its reason.
+	Outcome *store.RoundOutcome
 }
 
 // Msg returns the error message of a field.
@@ -298,6 +301,12 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, status int, 
 	p.CanPacks = open && u.Can(store.ActRequestPacks)
 	p.CanWithdraw = (open || q.State == store.RequestValidated) && !q.HasLoan && u.Can(store.ActRequestWithdraw) &&
 		(q.TeacherID == u.ID || u.HasRole(store.RoleCoordinator))
+	if p.Outcome, err = a.db.RequestRoundOutcomeFor(r.Context(), u, q.ID); err != nil {
+		return err
+	}
+	if p.Outcome != nil {
+		p.Outcome.Text = nbsp(p.Outcome.Text)
+	}
 	if q.HasLoan {
 		loans, err := a.db.ListLoansFor(r.Context(), u, store.LoanFilter{RequestID: q.ID})
 		if err != nil {

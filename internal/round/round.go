@@ -42,6 +42,9 @@ type Input struct {
 	// Replaces is a draft that the new round replaces (a re-run): it is
 	// discarded when the new one is stored.
 	Replaces int64
+	// progress, when set, receives the engine's progress (background
+	// solves, Start).
+	progress func(store.SolveProgress)
 }
 
 // MaxPins bounds the requests a round pins or excludes.
@@ -74,9 +77,7 @@ func (in *Input) validate() error {
 	if in.LoanWeeks == 0 {
 		in.LoanWeeks = store.DefaultLoanWeeks
 	}
-	if in.LoanWeeks < 1 || in.LoanWeeks > 20 {
-		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
-	}
+	store.CheckLoanWeeks(e, "loan_weeks", in.LoanWeeks)
 	if in.LoanPolicy != "" {
 		if _, err := calendar.ParseLoanPolicy(string(in.LoanPolicy)); err != nil {
 			e.Add("loan_policy", "politique de prêt inconnue : %q (within_period, across_breaks ou period_length)", in.LoanPolicy)

@@ -19,7 +19,7 @@ import (
 // week (trying each legal start week when the engine left one out), and
 // maps the plan back to the database.
 func (b *builder) solve(ctx context.Context) (store.Round, error) {
-	opt := scheduler.Options{TimeLimit: b.in.TimeLimit}
+	opt := scheduler.Options{TimeLimit: b.in.TimeLimit, Progress: reportProgress(b.in.progress)}
 	inst := b.inst
 	res, err := scheduler.Solve(ctx, inst, opt)
 	if err != nil {
@@ -122,6 +122,9 @@ func (b *builder) round(res *scheduler.Result) (store.Round, error) {
 		r.Objective, r.Terms = ev.Objective, store.RoundTerms(ev.Terms)
 	}
 	r.UpperBound = max(r.UpperBound, r.Objective)
+	// A plan that reaches the bound is optimal, whichever way the search
+	// stopped (a fixed effort can end on a proof it did not announce).
+	r.ProvedOptimal = r.ProvedOptimal || r.UpperBound == r.Objective
 	gap := 0.0
 	if r.UpperBound > r.Objective && r.UpperBound > 0 {
 		gap = float64(r.UpperBound-r.Objective) / float64(r.UpperBound)

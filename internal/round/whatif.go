@@ -3,6 +3,7 @@ package round
 import (
 	"context"
 	"fmt"
+	"github.com/classemobile/classemobile/calendar"
 	"slices"
 	"time"
 
@@ -33,11 +34,18 @@ func validateWhatIf(in *store.WhatIfInput, base store.Round) error {
 	if in.PacksDelta < 0 && -in.PacksDelta >= base.Params.Packs {
 		e.Add("packs_delta", "le tour n'a que %d packs : il doit en rester au moins un", base.Params.Packs)
 	}
-	if in.LoanWeeks != 0 && (in.LoanWeeks < 1 || in.LoanWeeks > 20) {
-		e.Add("loan_weeks", "durée de prêt hors de 1 à 20 semaines : %d", in.LoanWeeks)
+	if in.LoanWeeks != 0 {
+		store.CheckLoanWeeks(e, "loan_weeks", in.LoanWeeks)
 	}
 	if in.LoanWeeks == base.Params.LoanWeeks {
 		in.LoanWeeks = 0
+	}
+	if in.LoanPolicy != "" {
+		if _, err := calendar.ParseLoanPolicy(in.LoanPolicy); err != nil {
+			e.Add("loan_policy", "politique de prêt inconnue : %q (within_period, across_breaks ou period_length)", in.LoanPolicy)
+		} else if calendar.LoanPolicy(in.LoanPolicy) == policyOf(base) {
+			in.LoanPolicy = ""
+		}
 	}
 	if len(in.Unavailable) > maxWhatIfWindows {
 		e.Add("unavailable", "au plus %d indisponibilités", maxWhatIfWindows)
@@ -58,10 +66,19 @@ func validateWhatIf(in *store.WhatIfInput, base store.Round) error {
 			in.Unavailable[i].PackCode = base.Params.PackCodes[j]
 		}
 	}
-	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions {
-		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée des prêts ou retirez les prolongations")
+	if in.PacksDelta == 0 && len(in.Unavailable) == 0 && in.LoanWeeks == 0 && !in.NoExtensions && in.LoanPolicy == "" {
+		e.Add("what_if", "aucune hypothèse : ajoutez ou retirez un pack, rendez un pack indisponible, changez la durée ou la politique des prêts ou retirez les prolongations")
 	}
 	return e.Err()
+}
+
+// policyOf is the loan policy a round used; rounds stored before loan
+// policies existed used the rule of one period.
+func policyOf(r store.Round) calendar.LoanPolicy {
+	if r.Params.LoanPolicy == "" {
+		return calendar.WithinPeriod
+	}
+	return calendar.LoanPolicy(r.Params.LoanPolicy)
 }
 
 // WhatIf re-solves round id (a draft or the published round) under a
@@ -91,7 +108,10 @@ func WhatIf(ctx context.Context, db *store.DB, actor store.Actor, id int64, in s
 	}
 	weights := scheduler.Weights(base.Weights)
 	ri := Input{SchoolYear: base.SchoolYear, LoanWeeks: base.Params.LoanWeeks, TurnaroundDays: base.Params.TurnaroundDays,
-		Weights: &weights, Pins: base.Pins, TimeLimit: in.TimeLimit, Today: base.Params.Today}
+		Weights: &weights, Pins: base.Pins, TimeLimit: in.TimeLimit, Today: base.Params.Today, LoanPolicy: policyOf(base)}
+	if in.LoanPolicy != "" {
+		ri.LoanPolicy = calendar.LoanPolicy(in.LoanPolicy)
+	}
 	if ri.TurnaroundDays == 0 {
 		ri.TurnaroundDays = -1
 	}

@@ -256,6 +256,33 @@ func (db *DB) DisableUser(ctx context.Context, actor Actor, userID int64) (_ Per
 	return db.person(ctx, userID)
 }
 
+// EnableUser enables a disabled person again: they may ask for a sign-in
+// link and get e-mail again (their revoked API tokens stay revoked).
+// Enabling an active person changes nothing. Returns ErrNotFound.
+func (db *DB) EnableUser(ctx context.Context, actor Actor, userID int64) (_ Person, err error) {
+	defer wrapf(&err, "EnableUser(%d)", userID)
+	now := db.Now()
+	err = db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var u userRow
+		if err := lockUser(ctx, tx, db.dialect, userID, &u); err != nil {
+			return err
+		}
+		if u.DisabledAt == nil {
+			return nil
+		}
+		if _, err := tx.NewUpdate().Model((*userRow)(nil)).ModelTableExpr("users").Set("disabled_at = NULL").
+			Where("id = ?", userID).Exec(ctx); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, now, actor, "user.enable", "user", userID,
+			map[string]any{"disabled_at": u.DisabledAt}, map[string]any{"disabled_at": nil})
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return db.person(ctx, userID)
+}
+
 // lockUser reads a user row, locked until the end of the transaction on
 // PostgreSQL (SQLite's BEGIN IMMEDIATE already holds the write lock).
 func lockUser(ctx context.Context, tx bun.Tx, d Dialect, id int64, u *userRow) error {

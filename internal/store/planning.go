@@ -234,11 +234,17 @@ func (db *DB) roundGridInput(ctx context.Context, r Round, today calendar.Date, 
 	if err != nil {
 		return planning.Input{}, err
 	}
+	return roundGridInputWith(r, y, info, live, all, db.today(today), v), nil
+}
+
+// roundGridInputWith is the input of a round's grid from the year's
+// calendar, requests, live loans and packs already read.
+func roundGridInputWith(r Round, y *calendar.Year, info planInfo, live map[int64]Loan, all []Pack, today calendar.Date, v planning.Viewer) planning.Input {
 	labels := map[int64]string{}
 	for _, p := range all {
 		labels[p.ID] = p.Label
 	}
-	in := planning.Input{Year: y, Today: db.today(today), Viewer: v, Loans: roundPlan(r, info, live)}
+	in := planning.Input{Year: y, Today: today, Viewer: v, Loans: roundPlan(r, info, live)}
 	for i, id := range r.Params.PackIDs {
 		in.Packs = append(in.Packs, planning.Pack{ID: id, Code: r.Params.PackCodes[i], Label: labels[id]})
 	}
@@ -247,7 +253,7 @@ func (db *DB) roundGridInput(ctx context.Context, r Round, today calendar.Date, 
 		in.Maintenance = append(in.Maintenance, planning.Window{ID: w.ID, PackID: w.PackID, FirstDay: w.FirstDay,
 			LastDay: w.LastDay, Reason: w.Reason})
 	}
-	return in, nil
+	return in
 }
 
 // RoundGrid lays out the grid of a round's plan (RoundGridInput, then

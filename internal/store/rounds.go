@@ -135,6 +135,9 @@ type RoundPin struct {
 	Kind           string `json:"kind"`
 	StartWeek      *int   `json:"start_week,omitempty"`
 	ExtensionWeeks int    `json:"extension_weeks,omitempty"`
+	// Reason says why, in the coordinator's words (optional through the
+	// API, required from the pages: SetRoundPin).
+	Reason string `json:"reason,omitempty"`
 }
 
 // RoundLoan is a loan proposed by a round.
@@ -305,6 +308,7 @@ type roundPinRow struct {
 	Kind           string `bun:"kind,notnull"`
 	StartWeek      *int   `bun:"start_week"`
 	ExtensionWeeks int    `bun:"extension_weeks,notnull"`
+	Reason         string `bun:"reason,notnull"`
 }
 
 func mustJSON(v any) string {
@@ -397,7 +401,7 @@ func attachRoundDetails(ctx context.Context, idb bun.IDB, r *Round) error {
 		return err
 	}
 	for _, p := range pins {
-		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks})
+		r.Pins = append(r.Pins, RoundPin{RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks, Reason: p.Reason})
 	}
 	var loans []roundLoanRow
 	if err := idb.NewSelect().Model(&loans).Where("round_id = ?", r.ID).OrderExpr("start_week, request_id").Scan(ctx); err != nil {
@@ -523,8 +527,11 @@ func insertRoundTx(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, r
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 		return err
 	}
+	if err := CheckPinReasons(r.Pins); err != nil {
+		return err
+	}
 	for _, p := range r.Pins {
-		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks}
+		pr := roundPinRow{RoundID: row.ID, RequestID: p.RequestID, Kind: p.Kind, StartWeek: p.StartWeek, ExtensionWeeks: p.ExtensionWeeks, Reason: p.Reason}
 		if _, err := tx.NewInsert().Model(&pr).Exec(ctx); err != nil {
 			return err
 		}

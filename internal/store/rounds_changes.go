@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/planning"
 )
 
@@ -31,6 +32,12 @@ func (db *DB) RoundChanges(ctx context.Context, id int64) (_ planning.Changes, e
 	if err != nil {
 		return planning.Changes{}, err
 	}
+	return db.roundChangesWith(ctx, r, y, info, byID, live)
+}
+
+// roundChangesWith is RoundChanges on the calendar, requests and live
+// loans of the round's year already read.
+func (db *DB) roundChangesWith(ctx context.Context, r Round, y *calendar.Year, info planInfo, byID map[int64]Loan, live []Loan) (planning.Changes, error) {
 	switch r.State {
 	case RoundDraft, RoundDiscarded:
 		before := make([]planning.Loan, 0, len(live))

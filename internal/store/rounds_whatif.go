@@ -45,6 +45,9 @@ type WhatIfInput struct {
 	LoanWeeks int `json:"loan_weeks,omitempty"`
 	// NoExtensions grants no extension (locked loans keep theirs).
 	NoExtensions bool `json:"no_extensions,omitempty"`
+	// LoanPolicy, when set, replaces the round's loan policy
+	// (calendar.LoanPolicy: across_breaks lets loans span a short break).
+	LoanPolicy string `json:"loan_policy,omitempty"`
 	// TimeLimit bounds the solver; 0 means DefaultWhatIfTimeLimit.
 	TimeLimit time.Duration `json:"time_limit,omitempty"`
 }
@@ -75,6 +78,14 @@ func (in WhatIfInput) Label() string {
 	}
 	if in.NoExtensions {
 		parts = append(parts, "sans les prolongations")
+	}
+	switch calendar.LoanPolicy(in.LoanPolicy) {
+	case calendar.AcrossBreaks:
+		parts = append(parts, "prêts à cheval sur les vacances")
+	case calendar.WithinPeriod:
+		parts = append(parts, "prêts dans une seule période")
+	case calendar.PeriodLength:
+		parts = append(parts, "prêts raccourcis dans les périodes courtes")
 	}
 	return strings.Join(parts, " ; ")
 }

@@ -61,6 +61,9 @@ const (
 	// ActPackRead sees the packs' pages with who holds each pack and its
 	// next loan (staff only: schools see other schools' loans as "prêté").
 	ActPackRead Action = "pack.read"
+	// ActFeedAdmin is managing every calendar feed from the
+	// administration (directors manage their school's from their page).
+	ActFeedAdmin Action = "feed.admin"
 )
 
 // Role groups of the action table.
@@ -115,6 +118,7 @@ var actionRoles = map[Action][]Role{
 	ActPeopleManage:     {RoleCoordinator},
 
 	ActPackRead: staffRoles,
+	ActFeedAdmin: {RoleCoordinator},
 }
 
 // Actions lists every action, sorted.

@@ -52,6 +52,7 @@ var wantActionRoles = map[store.Action][]store.Role{
 	store.ActPeopleManage:     {store.RoleCoordinator},
 
 	store.ActPackRead: {store.RoleCoordinator, store.RoleIT, store.RoleInspection, store.RoleEducation},
+	store.ActFeedAdmin: {store.RoleCoordinator},
 }
 
 func TestActionTable(t *testing.T) {

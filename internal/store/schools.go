@@ -142,10 +142,15 @@ func getSchool(ctx context.Context, idb bun.IDB, uai string) (School, error) {
 	return row.school(), nil
 }
 
-// CreateSchool inserts a school. Returns ErrConflict if the UAI exists and
+// CreateSchool inserts a school after School.Validate. Returns a
+// *RuleError for invalid fields, ErrConflict if the UAI exists and
 // ErrInvalidReference if the sector does not.
 func (db *DB) CreateSchool(ctx context.Context, actor Actor, s School) (_ School, err error) {
 	defer wrapf(&err, "CreateSchool(%s)", s.UAI)
+	s = s.normalized()
+	if err := s.Validate(); err != nil {
+		return School{}, err
+	}
 	if err := s.checkText(); err != nil {
 		return School{}, err
 	}
@@ -161,10 +166,19 @@ func (db *DB) CreateSchool(ctx context.Context, actor Actor, s School) (_ School
 	return s, err
 }
 
-// UpdateSchool replaces a school's fields if s.Version is still its current
-// version. Returns ErrNotFound, or ErrStale if someone else updated it first.
+// UpdateSchool replaces a school's fields (checked by School.Validate) if
+// s.Version, required, is still its current version. Returns a *RuleError
+// for invalid fields, ErrNotFound, or ErrStale if someone else updated it
+// first.
 func (db *DB) UpdateSchool(ctx context.Context, actor Actor, s School) (_ School, err error) {
 	defer wrapf(&err, "UpdateSchool(%s)", s.UAI)
+	s = s.normalized()
+	if err := s.Validate(); err != nil {
+		return School{}, err
+	}
+	if s.Version == 0 {
+		return School{}, FieldErrors{"version": "la version lue est obligatoire pour une modification"}.Err()
+	}
 	if err := s.checkText(); err != nil {
 		return School{}, err
 	}

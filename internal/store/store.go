@@ -54,6 +54,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -110,6 +111,8 @@ type DB struct {
 	pickupWindowDays int
 	// onSolve, when set, observes each round's solve (ObserveSolves).
 	onSolve SolveObserver
+	// solves counts the background solves running (StartRoundSolve).
+	solves *sync.WaitGroup
 }
 
 // Options configure Open.
@@ -173,7 +176,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		bdb = bun.NewDB(sqldb, sqlitedialect.New())
 		dialect = SQLite
 	}
-	db := &DB{bun: bdb, dialect: dialect, logger: opts.Logger, now: opts.NowFunc, pickupWindowDays: opts.PickupWindowDays}
+	db := &DB{bun: bdb, dialect: dialect, logger: opts.Logger, now: opts.NowFunc, pickupWindowDays: opts.PickupWindowDays,
+		solves: &sync.WaitGroup{}}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := bdb.PingContext(pingCtx); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/classemobile/classemobile/calendar"
 )
 
-// TaskKind is what a person has to do about a request.
+// TaskKind is what a person has to do about a request or a loan.
 type TaskKind string
 
 // The task kinds of the request journey, in the order of the journey.
@@ -47,7 +47,7 @@ const MaxTasks = 100
 // their school (not their own, which the coordinator authorises); a
 // referent's requests without their role's opinion; the coordinator's
 // requests filed by directors to authorise and requests with every opinion
-// to decide.
+// to decide; and the loan tasks of each role (see loanTasks).
 func (db *DB) Tasks(ctx context.Context, u User, year string) (_ []Task, total int, err error) {
 	defer wrapf(&err, "Tasks(%d, %s)", u.ID, year)
 	var out []Task

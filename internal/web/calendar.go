@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
 )
 
 // getCalendar answers GET /api/v1/calendar/{year}: periods, school weeks,
@@ -16,8 +17,10 @@ func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request) error {
 	if n, ok, err := queryInt(r, "loan_weeks"); err != nil {
 		return err
 	} else if ok {
-		if n < 1 || n > 20 {
-			return FieldErrors{"loan_weeks": "durée de prêt hors de 1 à 20 semaines"}.Err()
+		f := store.FieldErrors{}
+		store.CheckLoanWeeks(f, "loan_weeks", int(n))
+		if err := f.Err(); err != nil {
+			return err
 		}
 		weeks = n
 	}

@@ -387,7 +387,7 @@ func TestSynthesisCSV(t *testing.T) {
 		got, err := r.ReadAll()
 		require.NoError(t, err, "CSV reads back with ';'")
 		pad := func(rec ...string) []string {
-			out := make([]string, 23)
+			out := make([]string, 24)
 			copy(out, rec)
 			return out
 		}
@@ -396,10 +396,11 @@ func TestSynthesisCSV(t *testing.T) {
 				"Motif packs", "Périodes souhaitées", "Périodes exclues", "Année de participation",
 				"Autre dispositif partenarial", "Formation", "Date de formation",
 				"Avis inspection", "Commentaire inspection", "Avis DSI", "Commentaire DSI",
-				"Avis éducation", "Commentaire éducation", "Prolongation souhaitée (semaines)"},
+				"Avis éducation", "Commentaire éducation", "Prolongation souhaitée (semaines)",
+				"Validation sans les trois avis (motif)"},
 			{fmt.Sprint(q.ID), c.school.Name, c.school.UAI, "Quartier centre-ville", c.teacher.Name, "Radio; l'école \"en direct\"",
 				"CM1, CM2", "27", "2", "", "P2, P4", "P5", "1", "non", "faite", "05/10/2026",
-				"favorable", "Projet solide.", "favorable", "D'accord.", "favorable", "D'accord.", "6"},
+				"favorable", "Projet solide.", "favorable", "D'accord.", "favorable", "D'accord.", "6", ""},
 			pad(),
 			pad("Totaux par période", "Libellé", "Semaines de classe", "Demandes (période souhaitée)", "Packs demandés",
 				"Demandes excluant la période", "Packs disponibles", "Prêts possibles par pack", "Capacité (prêts de packs)"),

@@ -46,6 +46,7 @@ var SynthesisHeader = []string{
 	"Autre dispositif partenarial", "Formation", "Date de formation",
 	"Avis inspection", "Commentaire inspection", "Avis DSI", "Commentaire DSI",
 	"Avis éducation", "Commentaire éducation", "Prolongation souhaitée (semaines)",
+	"Validation sans les trois avis (motif)",
 }
 
 // frenchDate formats a date as DD/MM/YYYY.
@@ -92,7 +93,7 @@ func SynthesisRecords(syn store.Synthesis) [][]string {
 			strings.Join(r.ClassLevels, ", "), itoa(r.Pupils), itoa(r.Packs), r.PacksReason,
 			strings.Join(r.PreferredPeriods, ", "), strings.Join(r.ExcludedPeriods, ", "), itoa(r.ParticipationYear),
 			yesNo(r.OtherPartnerScheme), r.Training.Status.Label(), frenchDate(r.Training.Date),
-			insp, inspC, it, itC, edu, eduC, itoa(r.ExtensionWeeks),
+			insp, inspC, it, itC, edu, eduC, itoa(r.ExtensionWeeks), r.DecisionOverride,
 		})
 	}
 	out = append(out, pad(),

@@ -1,0 +1,1 @@
+ALTER TABLE school_year_settings DROP COLUMN loan_weeks;
