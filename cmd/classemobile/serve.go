@@ -75,8 +75,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printer, err := app.NewLoanPrinter(db, cfg.Location, nil)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location,
-		Feeds: feeds, Metrics: m})
+		Feeds: feeds, Printer: printer, Metrics: m})
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,9 @@
 // (net/http.CrossOriginProtection). No page loads anything from another
 // site, so the Content-Security-Policy is strict.
 //
-// App also dispatches /api/, /ics/, /healthz and the Bearer printable
-// pages to the JSON API's handler, so serve has one handler on one
-// listener.
+// The printable loan pages (agreement, inventory sheet, printable/) are
+// rendered here by LoanPrinter, for the pages and for the JSON API's
+// Bearer routes. App also dispatches /api/, /ics/, /healthz and the
+// Bearer printable routes to the handler it is given (the feeds in front
+// of the JSON API), so serve has one handler on one listener.
 package app

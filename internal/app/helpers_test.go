@@ -66,7 +66,11 @@ func newAPI(t *testing.T, db *store.DB) (http.Handler, *web.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds})
+	printer, err := NewLoanPrinter(db, nil, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds, Printer: printer})
 	return feeds.Handler(api), api, err
 }
 

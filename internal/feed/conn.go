@@ -25,10 +25,10 @@ const (
 // the server that runs.
 //
 // Its timeouts are those of http.Server, except two, which net/http arms
-// and disarms (runtime timers) at every request, about 1 µs of the 12 to
-// 16 µs of CPU a feed revalidation costs (scripts/feedbench.sh, profiled
-// on a shared 2-core machine): ReadTimeout is applied only to requests that
-// have a body (by a read deadline when the handler starts), and
+// and disarms (runtime timers) at every request, a measurable part of a
+// feed revalidation's CPU (see BENCHMARKS.md): ReadTimeout is applied
+// only to requests that have a body (by a read deadline when the handler
+// starts), and
 // WriteTimeout is applied per write by Listener's connections, as
 // nginx's send_timeout does: a write that cannot progress for 60 s fails.
 func HTTPServer(h http.Handler, logger *slog.Logger) *http.Server {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/internal/app"
+	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/jobs"
 	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/round"
@@ -80,9 +81,13 @@ func TestEveryMessageLinkOpensForItsRecipient(t *testing.T) {
 		var pages *app.App
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { pages.ServeHTTP(w, r) }))
 		t.Cleanup(srv.Close)
-		api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t)})
+		feeds, err := feed.New(feed.Deps{DB: db, Logger: storetest.Logger(t)})
 		require.NoError(t, err)
-		pages, err = app.New(app.Deps{DB: db, Mailer: &memSender{}, API: api, Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
+		printer, err := app.NewLoanPrinter(db, nil, nil)
+		require.NoError(t, err)
+		api, err := web.New(web.Deps{DB: db, Logger: storetest.Logger(t), Feeds: feeds, Printer: printer})
+		require.NoError(t, err)
+		pages, err = app.New(app.Deps{DB: db, Mailer: &memSender{}, API: feeds.Handler(api), Printer: api, Logger: storetest.Logger(t), BaseURL: srv.URL})
 		require.NoError(t, err)
 
 		// Task digests: every kind of request state at once.

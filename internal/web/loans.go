@@ -127,7 +127,10 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &in, bodyOptional); err != nil {
 		return err
 	}
-	text, err := s.agreementTerms(r, l)
+	if s.printer == nil {
+		return errNotFound
+	}
+	text, err := s.printer.AgreementTerms(r, l)
 	if err != nil {
 		return err
 	}

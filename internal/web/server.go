@@ -1,5 +1,6 @@
-// Package web is classemobile's JSON API under /api/v1, with the printable
-// loan pages and the health checks; the iCal feeds are package feed's.
+// Package web is classemobile's JSON API under /api/v1 and the health
+// checks. Its Bearer routes to the printable loan pages call the pages'
+// printer (app.LoanPrinter); the iCal feeds are package feed's.
 //
 // Handlers return errors; one adapter (handle) renders them with the error
 // shape of the API contract. Every /api/v1 route names the roles allowed
@@ -36,8 +37,21 @@ type Deps struct {
 	// revoked or rotated (feed.Server.Forget), and which renders a loan's
 	// calendar file. Defaults to one of its own over DB.
 	Feeds *feed.Server
+	// Printer renders the printable loan pages and the agreement's terms
+	// (app.LoanPrinter); nil answers those routes 404.
+	Printer Printer
 	// Metrics receives the API's measures. Nil records nothing.
 	Metrics *metrics.Metrics
+}
+
+// Printer renders the printable loan pages (agreement, inventory sheet)
+// of the loan named by the request's {id} for u, and the terms of a
+// loan's agreement that a signer signs. The pages' package implements it
+// (app.LoanPrinter), so both faces print the same pages.
+type Printer interface {
+	LoanPrintable(w http.ResponseWriter, r *http.Request, u store.User, kind string) error
+	AgreementTerms(r *http.Request, d store.LoanDetail) (string, error)
+	AgreementText(r *http.Request, u store.User, loanID int64) (string, error)
 }
 
 // Server serves the HTTP API.
@@ -49,6 +63,7 @@ type Server struct {
 	loc       *time.Location
 	now       func() time.Time
 	feeds     *feed.Server
+	printer   Printer
 	metrics   *metrics.Metrics
 	mux       *routeMux
 }
@@ -56,7 +71,7 @@ type Server struct {
 // New returns the HTTP handler of the service.
 func New(d Deps) (*Server, error) {
 	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc,
-		feeds: d.Feeds, metrics: d.Metrics}
+		feeds: d.Feeds, printer: d.Printer, metrics: d.Metrics}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
@@ -27,12 +28,17 @@ func newTestServer(t *testing.T, db *store.DB) *httptest.Server {
 }
 
 // apiWithFeeds returns the API of d (checked against its description)
-// with the iCal feeds beside it, as classemobile serve composes them.
+// with the iCal feeds beside it and the pages' printer, as classemobile
+// serve composes them.
 func apiWithFeeds(t *testing.T, d web.Deps) http.Handler {
 	t.Helper()
 	feeds, err := feed.New(feed.Deps{DB: d.DB, Logger: d.Logger, BaseURL: d.BaseURL, NowFunc: d.NowFunc})
 	require.NoError(t, err)
 	d.Feeds = feeds
+	if d.Printer == nil {
+		d.Printer, err = app.NewLoanPrinter(d.DB, d.Location, d.NowFunc)
+		require.NoError(t, err)
+	}
 	srv, err := web.New(d)
 	require.NoError(t, err)
 	return feeds.Handler(checkedAPI(t, srv))

@@ -1,13 +1,13 @@
-package web
+package app
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,20 +17,56 @@ import (
 
 // The printable loan pages (convention, inventory sheet) are parsed once
 // when the package loads: a broken template stops the binary at startup,
-// never a request.
+// never a request. They are standalone documents (no layout), printed
+// from the pages and from the JSON API's Bearer routes.
 //
-//go:embed templates/loan_common.html templates/convention.html templates/inventaire.html
+//go:embed printable/loan_common.html printable/convention.html printable/inventaire.html
 var loanTemplateFS embed.FS
 
 var loanTemplates = map[string]*template.Template{
-	"convention": mustLoanTemplate("templates/convention.html"),
-	"inventaire": mustLoanTemplate("templates/inventaire.html"),
+	"convention": mustLoanTemplate("printable/convention.html"),
+	"inventaire": mustLoanTemplate("printable/inventaire.html"),
 }
 
 func mustLoanTemplate(page string) *template.Template {
 	funcs := template.FuncMap{"join": strings.Join}
-	return template.Must(template.New("").Funcs(funcs).ParseFS(loanTemplateFS, "templates/loan_common.html", page)).
-		Lookup(page[len("templates/"):])
+	return template.Must(template.New("").Funcs(funcs).ParseFS(loanTemplateFS, "printable/loan_common.html", page)).
+		Lookup(page[len("printable/"):])
+}
+
+// LoanPrinter renders the printable loan pages (agreement, inventory
+// sheet) and the agreement's terms that people sign, for the pages and
+// for the JSON API.
+type LoanPrinter struct {
+	db  *store.DB
+	loc *time.Location
+	now func() time.Time
+}
+
+// NewLoanPrinter returns the printer of the loans of db; dates are shown
+// in loc (nil: Europe/Paris), the pages are stamped with now() (nil:
+// time.Now).
+func NewLoanPrinter(db *store.DB, loc *time.Location, now func() time.Time) (*LoanPrinter, error) {
+	if loc == nil {
+		var err error
+		if loc, err = time.LoadLocation("Europe/Paris"); err != nil {
+			return nil, err
+		}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &LoanPrinter{db: db, loc: loc, now: now}, nil
+}
+
+// visibleLoan returns the loan named by the request's {id} path value if
+// u may see it, else store.ErrNotFound.
+func (s *LoanPrinter) visibleLoan(r *http.Request, u store.User) (store.LoanDetail, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.LoanDetail{}, store.ErrNotFound
+	}
+	return s.db.LoanFor(r.Context(), u, id)
 }
 
 // loanCommitments are the school's and the teacher's commitments printed in
@@ -179,11 +215,11 @@ func loanDayLong(d calendar.Date) string {
 	return d.French(calendar.FrenchLong)
 }
 
-func (s *Server) loanTime(t time.Time) string {
+func (s *LoanPrinter) loanTime(t time.Time) string {
 	return calendar.DateOf(t.In(s.loc)).French(calendar.FrenchDay) + " à " + t.In(s.loc).Format("15h04")
 }
 
-func (s *Server) userName(r *http.Request, id int64) string {
+func (s *LoanPrinter) userName(r *http.Request, id int64) string {
 	if id == 0 {
 		return ""
 	}
@@ -194,7 +230,7 @@ func (s *Server) userName(r *http.Request, id int64) string {
 	return u.Name
 }
 
-func (s *Server) loanPageBase(r *http.Request, d store.LoanDetail) (loanPageBase, error) {
+func (s *LoanPrinter) loanPageBase(r *http.Request, d store.LoanDetail) (loanPageBase, error) {
 	b := loanPageBase{Loan: d.Loan, StateLabel: store.LoanStateLabel(d.State), PickupDay: loanDayLong(d.PickupDay),
 		ReturnDay: loanDayLong(d.ReturnDay), BaseReturnDay: loanDayLong(d.BaseReturnDay),
 		Generated: s.loanTime(s.now())}
@@ -224,7 +260,7 @@ func (s *Server) loanPageBase(r *http.Request, d store.LoanDetail) (loanPageBase
 	return b, nil
 }
 
-func (s *Server) renderLoanPage(w http.ResponseWriter, name string, data any) error {
+func (s *LoanPrinter) renderLoanPage(w http.ResponseWriter, name string, data any) error {
 	var buf bytes.Buffer
 	if err := loanTemplates[name].Execute(&buf, data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -239,11 +275,9 @@ func (s *Server) renderLoanPage(w http.ResponseWriter, name string, data any) er
 	return nil
 }
 
-// conventionPageHandler serves the printable loan agreement
-// (GET /loans/{id}/convention and /api/v1/loans/{id}/convention, Bearer
-// token as every API call).
-func (s *Server) conventionPageHandler(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.visibleLoan(r)
+// conventionPage serves the printable loan agreement.
+func (s *LoanPrinter) conventionPage(w http.ResponseWriter, r *http.Request, u store.User) error {
+	d, err := s.visibleLoan(r, u)
 	if err != nil {
 		return err
 	}
@@ -293,7 +327,7 @@ func (s *Server) conventionPageHandler(w http.ResponseWriter, r *http.Request) e
 
 // agreementTerms renders the terms of a loan's agreement (every section
 // but the signatures): the text a signer signs and the store keeps.
-func (s *Server) agreementTerms(r *http.Request, d store.LoanDetail) (string, error) {
+func (s *LoanPrinter) agreementTerms(r *http.Request, d store.LoanDetail) (string, error) {
 	base, err := s.loanPageBase(r, d)
 	if err != nil {
 		return "", err
@@ -310,7 +344,7 @@ func (s *Server) agreementTerms(r *http.Request, d store.LoanDetail) (string, er
 // AgreementText renders the terms of the agreement of the loan loanID as
 // u may see it (another school's loan is not found): the HTML the pages
 // show before signing and give to store.SignAgreementText.
-func (s *Server) AgreementText(r *http.Request, u store.User, loanID int64) (string, error) {
+func (s *LoanPrinter) AgreementText(r *http.Request, u store.User, loanID int64) (string, error) {
 	d, err := s.db.LoanFor(r.Context(), u, loanID)
 	if err != nil {
 		return "", err
@@ -332,11 +366,11 @@ func itemClass(status string) string {
 	return "ko"
 }
 
-// inventoryPageHandler serves the printable inventory sheet
+// inventoryPage serves the printable inventory sheet
 // (GET /loans/{id}/inventaire and /api/v1/loans/{id}/inventaire): blank
 // boxes before the pickup, then the pickup and return checks.
-func (s *Server) inventoryPageHandler(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.visibleLoan(r)
+func (s *LoanPrinter) inventoryPage(w http.ResponseWriter, r *http.Request, u store.User) error {
+	d, err := s.visibleLoan(r, u)
 	if err != nil {
 		return err
 	}
@@ -384,16 +418,20 @@ func (s *Server) inventoryPageHandler(w http.ResponseWriter, r *http.Request) er
 
 // LoanPrintable renders the printable agreement ("convention") or
 // inventory sheet ("inventaire") of the loan named by the request's {id}
-// path value for u, signed in by the web application's session; u sees
-// what the Bearer routes would show them. Errors are returned, not
-// written, so the caller renders them its own way.
-func (s *Server) LoanPrintable(w http.ResponseWriter, r *http.Request, u store.User, kind string) error {
-	r = r.WithContext(context.WithValue(r.Context(), userKey, u))
+// path value for u (another school's loan is not found). Errors are
+// returned, not written, so the caller renders them its own way.
+func (s *LoanPrinter) LoanPrintable(w http.ResponseWriter, r *http.Request, u store.User, kind string) error {
 	switch kind {
 	case "convention":
-		return s.conventionPageHandler(w, r)
+		return s.conventionPage(w, r, u)
 	case "inventaire":
-		return s.inventoryPageHandler(w, r)
+		return s.inventoryPage(w, r, u)
 	}
-	return errNotFound
+	return store.ErrNotFound
+}
+
+// AgreementTerms renders the terms of loan d's agreement (every section
+// but the signatures): the text a signer signs and the store keeps.
+func (s *LoanPrinter) AgreementTerms(r *http.Request, d store.LoanDetail) (string, error) {
+	return s.agreementTerms(r, d)
 }
