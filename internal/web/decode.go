@@ -136,9 +136,6 @@ func queryInt(r *http.Request, name string) (int64, bool, error) {
 	return n, true, nil
 }
 
-// checkText is store.CheckText: text limits are the store's.
-func checkText(f FieldErrors, field, s string, maxLen int) { store.CheckText(f, field, s, maxLen) }
-
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // schoolYearParam returns the school year of a query: school_year, or
