@@ -100,7 +100,8 @@ func (e DeskEntry) Ready() bool {
 // and next week's pickups and returns.
 type DeskAgenda struct {
 	// Today is the day the agenda was made for; Monday and NextMonday
-	// start this week and next week.
+	// start this week and next week (on a weekend, this week is the
+	// coming one).
 	Today      calendar.Date `json:"today"`
 	Monday     calendar.Date `json:"monday"`
 	NextMonday calendar.Date `json:"next_monday"`
@@ -118,7 +119,12 @@ func (db *DB) DeskAgendaFor(ctx context.Context, u User, today calendar.Date) (_
 	if !u.Can(ActLoanPickup) && !u.Can(ActLoanReturn) {
 		return DeskAgenda{}, errRoleForbidden()
 	}
-	a := DeskAgenda{Today: today, Monday: today.Monday(), NextMonday: today.Monday().AddDays(7),
+	// On a weekend the desk prepares the coming week: it is "this week".
+	monday := today.Monday()
+	if wd := today.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		monday = monday.AddDays(7)
+	}
+	a := DeskAgenda{Today: today, Monday: monday, NextMonday: monday.AddDays(7),
 		Overdue: []DeskEntry{}, ThisWeek: []DeskEntry{}, NextWeek: []DeskEntry{}}
 	end := a.NextMonday.AddDays(7) // exclusive
 	var rows []loanRow

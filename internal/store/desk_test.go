@@ -158,6 +158,13 @@ func TestDeskAgenda(t *testing.T) {
 		assert.False(t, ec.AgreementSigned)
 		assert.True(t, ec.PacksBack)
 
+		// On the Sunday before, the loans of Monday 2 November are this
+		// week's: the desk prepares the coming week.
+		sunday, err := db.DeskAgendaFor(ctx, it, calendar.MustParseDate("2026-11-01"))
+		require.NoError(t, err)
+		assert.Equal(t, calendar.MustParseDate("2026-11-02"), sunday.Monday)
+		assert.Len(t, sunday.ThisWeek, 2, "Monday's pickups are this week's on the Sunday")
+
 		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: a.SchoolUAI})
 		_, err = db.DeskAgendaFor(ctx, teacher, today)
 		assert.Equal(t, "forbidden", loanErrCode(t, err))
