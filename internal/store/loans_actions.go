@@ -555,8 +555,11 @@ func (db *DB) CancelLoan(ctx context.Context, actor Actor, loanID int64, reason 
 // Assessment is the teacher's assessment (bilan) of a loan, written after
 // the return.
 type Assessment struct {
-	LoanID      int64     `json:"loan_id"`
+	LoanID int64 `json:"loan_id"`
+	// LoanLabel names the loan and AuthorName the teacher who wrote it.
+	LoanLabel   string    `json:"loan_label"`
 	AuthorID    int64     `json:"author_id"`
+	AuthorName  string    `json:"author_name"`
 	Human       string    `json:"human"`
 	Pedagogical string    `json:"pedagogical"`
 	Productions []string  `json:"productions"`
@@ -643,7 +646,10 @@ func (db *DB) SaveAssessment(ctx context.Context, actor Actor, in AssessmentInpu
 		a = row.assessment()
 		return Audit(ctx, tx, now, actor, "loan.assessment", "loan", a.LoanID, before, a)
 	})
-	return a, err
+	if err != nil {
+		return Assessment{}, err
+	}
+	return a, nameAssessment(ctx, db.bun, &a)
 }
 
 // AssessmentEntry is an assessment with its loan, for the inspectorate's
@@ -675,7 +681,20 @@ func (db *DB) ListAssessments(ctx context.Context, year string) (_ []AssessmentE
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, AssessmentEntry{Loan: l, Assessment: r.assessment()})
+		a := r.assessment()
+		a.LoanLabel = l.Label + ", " + l.SchoolName
+		out = append(out, AssessmentEntry{Loan: l, Assessment: a})
+	}
+	authors := make([]int64, len(out))
+	for i, e := range out {
+		authors[i] = e.Assessment.AuthorID
+	}
+	names, err := personNames(ctx, db.bun, authors...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Assessment.AuthorName = names[out[i].Assessment.AuthorID]
 	}
 	return out, nil
 }

@@ -249,6 +249,11 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		return Loan{}, loanConflict("pack_in_maintenance", "Réservation impossible : %s, remise en état du prêt comprise.", maintenanceMessage(m))
 	}
 
+	// The exclusion constraint on loan_packs decides; this read only names
+	// the loan in the way, so the refusal says which pack and which loan.
+	if err := packBookingConflict(ctx, tx, nl.PackIDs, pickup, busyUntil(ret, turnaround)); err != nil {
+		return Loan{}, err
+	}
 	row := loanRow{RequestID: req.ID, SchoolYear: req.SchoolYear, SchoolUAI: req.SchoolUAI, RoundID: nl.RoundID,
 		State: LoanReserved, StartWeek: nl.StartWeek, Weeks: weeks, PickupDay: sqlDate{pickup},
 		BaseReturnDay: sqlDate{ret}, ReturnDay: sqlDate{ret}, TurnaroundDays: turnaround,
@@ -275,4 +280,34 @@ func createLoan(ctx context.Context, tx bun.Tx, now time.Time, actor Actor, nl N
 		return Loan{}, err
 	}
 	return l, nil
+}
+
+// packBookingConflict returns a *RuleError naming the first live loan that
+// holds one of the packs during [from, until), or nil.
+func packBookingConflict(ctx context.Context, idb bun.IDB, packIDs []int64, from, until calendar.Date) error {
+	if len(packIDs) == 0 {
+		return nil
+	}
+	var rows []struct {
+		LoanID     int64   `bun:"loan_id"`
+		PackCode   string  `bun:"pack_code"`
+		SchoolName string  `bun:"school_name"`
+		PickupDay  sqlDate `bun:"pickup_day"`
+		BusyUntil  sqlDate `bun:"busy_until"`
+	}
+	if err := idb.NewSelect().TableExpr("loan_packs AS lp").
+		ColumnExpr("lp.loan_id, p.code AS pack_code, s.name AS school_name, lp.pickup_day, lp.busy_until").
+		Join("JOIN packs AS p ON p.id = lp.pack_id").Join("JOIN loans AS l ON l.id = lp.loan_id").
+		Join("JOIN schools AS s ON s.uai = l.school_uai").
+		Where("lp.pack_id IN (?)", bun.List(packIDs)).Where("NOT lp.cancelled").
+		Where("lp.pickup_day < ?", sqlDate{until}).Where("? < lp.busy_until", sqlDate{from}).
+		OrderExpr("lp.pickup_day, p.code").Limit(1).Scan(ctx, &rows); err != nil || len(rows) == 0 {
+		return err
+	}
+	r := rows[0]
+	e := loanConflict("pack_unavailable", "Le pack %s est déjà réservé par le %s, %s, du %s au %s (remise en état comprise).",
+		r.PackCode, LoanLabel(r.LoanID), r.SchoolName, frenchDate(r.PickupDay.Date), frenchDate(r.BusyUntil.Date.AddDays(-1)))
+	e.Conflict = &Conflict{Kind: "loan", ID: r.LoanID, Name: loanConflictName(r.LoanID, r.SchoolName)}
+	e.Err = ErrPackUnavailable
+	return e
 }

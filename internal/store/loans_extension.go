@@ -62,21 +62,27 @@ func lapseExtensions(ctx context.Context, tx bun.IDB, now time.Time, loanID int6
 
 // Extension is a request to keep the packs 2 or 6 more school weeks.
 type Extension struct {
-	ID           int64          `json:"id"`
-	LoanID       int64          `json:"loan_id"`
-	Weeks        int            `json:"weeks"`
-	Reason       string         `json:"reason"`
-	RequestedBy  int64          `json:"requested_by,omitempty"`
-	RequestedAt  time.Time      `json:"requested_at"`
-	State        ExtensionState `json:"state"`
-	StateLabel   string         `json:"state_label"`
-	NewReturnDay calendar.Date  `json:"new_return_day"`
+	ID     int64 `json:"id"`
+	LoanID int64 `json:"loan_id"`
+	// LoanLabel names the loan: « prêt n° 9, ECOLE … ».
+	LoanLabel   string `json:"loan_label"`
+	Weeks       int    `json:"weeks"`
+	Reason      string `json:"reason"`
+	RequestedBy int64  `json:"requested_by,omitempty"`
+	// RequestedByName and DecidedByName are the people's names.
+	RequestedByName string         `json:"requested_by_name,omitempty"`
+	RequestedAt     time.Time      `json:"requested_at"`
+	State           ExtensionState `json:"state"`
+	StateLabel      string         `json:"state_label"`
+	NewReturnDay    calendar.Date  `json:"new_return_day"`
 	// BlockingLoanID is the loan that made the plan refuse the extension.
-	BlockingLoanID int64 `json:"blocking_loan_id,omitempty"`
+	BlockingLoanID    int64  `json:"blocking_loan_id,omitempty"`
+	BlockingLoanLabel string `json:"blocking_loan_label,omitempty"`
 	// PlanNote explains the plan's answer in French (the blocking loan, or
 	// the later loans moved to another pack).
 	PlanNote        string     `json:"plan_note"`
 	DecidedBy       int64      `json:"decided_by,omitempty"`
+	DecidedByName   string     `json:"decided_by_name,omitempty"`
 	DecidedAt       *time.Time `json:"decided_at,omitempty"`
 	DecisionComment string     `json:"decision_comment,omitempty"`
 }
@@ -196,6 +202,11 @@ func (db *DB) RequestExtension(ctx context.Context, actor Actor, loanID int64, w
 	if err != nil {
 		return Extension{}, err
 	}
+	named := []Extension{out}
+	if err := nameExtensions(ctx, db.bun, named); err != nil {
+		return Extension{}, err
+	}
+	out = named[0]
 	if refusal != nil {
 		return out, refusal
 	}
@@ -295,6 +306,11 @@ func (db *DB) DecideExtension(ctx context.Context, actor Actor, loanID int64, gr
 	if err != nil {
 		return Extension{}, Loan{}, err
 	}
+	named := []Extension{ext}
+	if err := nameExtensions(ctx, db.bun, named); err != nil {
+		return Extension{}, Loan{}, err
+	}
+	ext = named[0]
 	if refusal != nil {
 		return ext, loan, refusal
 	}

@@ -241,10 +241,16 @@ func (db *DB) LoanDetail(ctx context.Context, id int64) (_ LoanDetail, err error
 	for _, e := range exts {
 		d.Extensions = append(d.Extensions, e.extension())
 	}
+	if err := nameExtensions(ctx, db.bun, d.Extensions); err != nil {
+		return LoanDetail{}, err
+	}
 	var a assessmentRow
 	switch err := db.bun.NewSelect().Model(&a).Where("loan_id = ?", id).Scan(ctx); {
 	case err == nil:
 		as := a.assessment()
+		if err := nameAssessment(ctx, db.bun, &as); err != nil {
+			return LoanDetail{}, err
+		}
 		d.Assessment = &as
 	case errors.Is(err, sql.ErrNoRows):
 	default:

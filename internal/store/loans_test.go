@@ -86,6 +86,11 @@ func TestLoansCreateRules(t *testing.T) {
 		other := storetest.ValidatedRequest(t, db, nil)
 		_, err = db.CreateLoan(ctx, store.Actor{}, store.NewLoan{RequestID: other.ID, PackIDs: []int64{pack.ID}, StartWeek: 1})
 		assert.ErrorIs(t, err, store.ErrPackUnavailable, "overlapping loan on the same pack")
+		if re, ok := store.AsRule(err); assert.True(t, ok, "%v", err) {
+			assert.Contains(t, re.Message, pack.Code, "the conflict names the pack")
+			assert.Contains(t, re.Message, store.LoanLabel(l.ID), "and the loan in the way")
+			assert.Equal(t, l.ID, re.Conflict.ID)
+		}
 		assert.Zero(t, storetest.LoanOverlaps(t, db))
 
 		// Cancelled loans free the pack and the request.

@@ -28,7 +28,9 @@ type Maintenance struct {
 	LastDay   calendar.Date `json:"last_day"`
 	Reason    string        `json:"reason"`
 	CreatedBy *int64        `json:"created_by,omitempty"`
-	CreatedAt time.Time     `json:"created_at"`
+	// CreatedByName is the name of who scheduled the window.
+	CreatedByName string    `json:"created_by_name,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // NewMaintenance is a window to create.
@@ -96,7 +98,7 @@ func listMaintenance(ctx context.Context, idb bun.IDB, f MaintenanceFilter) ([]M
 	for i, r := range rows {
 		out[i] = r.maintenance()
 	}
-	return out, nil
+	return out, nameMaintenance(ctx, idb, out)
 }
 
 // Validate checks the dates and the reason (required, one line, at most
@@ -183,7 +185,14 @@ func (db *DB) CreateMaintenance(ctx context.Context, actor Actor, in NewMaintena
 			}
 		}
 	}
-	return out, err
+	if err != nil {
+		return Maintenance{}, err
+	}
+	named := []Maintenance{out}
+	if err := nameMaintenance(ctx, db.bun, named); err != nil {
+		return Maintenance{}, err
+	}
+	return named[0], nil
 }
 
 // maintenanceConflict returns the *MaintenanceError naming the first window

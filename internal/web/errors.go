@@ -20,6 +20,8 @@ type Error struct {
 	Message string
 	// Fields maps a request field to a French message about it.
 	Fields map[string]string
+	// Conflict names the loan, pack or request the refusal conflicts with.
+	Conflict *store.Conflict
 	// RetryAfter, in seconds, is sent as Retry-After when positive.
 	RetryAfter int
 	// Err is the cause, kept for the log and errors.Is.
@@ -59,6 +61,8 @@ type errorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Conflict names what the refusal conflicts with (kind, id, name).
+	Conflict *store.Conflict `json:"conflict,omitempty"`
 	// RequestID identifies the request in the server's logs.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -114,7 +118,7 @@ func ruleError(re *store.RuleError, err error) *Error {
 		// One code for every invalid input; the fields say what.
 		code = store.InvalidCode
 	}
-	e := &Error{Status: status, Code: code, Message: re.Message, Err: err}
+	e := &Error{Status: status, Code: code, Message: re.Message, Conflict: re.Conflict, Err: err}
 	switch {
 	case len(re.FieldMessages) > 0:
 		e.Fields = re.FieldMessages
@@ -144,7 +148,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
 	}
-	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields,
+	writeJSON(w, e.Status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields, Conflict: e.Conflict,
 		RequestID: observe.RequestID(r.Context())}})
 }
 

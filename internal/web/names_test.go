@@ -17,14 +17,18 @@ import (
 // labelOf is, for an id naming a school, a person, a pack or a loan, the
 // key of the human label that must stand beside it.
 var labelOf = map[string][]string{
-	"school_uai":   {"school_name"},
-	"teacher_id":   {"teacher_name"},
-	"author_id":    {"author_name"},
-	"recipient_id": {"recipient_name"},
-	"pack_id":      {"pack_code"},
-	"pack_ids":     {"pack_codes"},
-	"loan_id":      {"loan_label"},
-	"user_id":      {"name", "user_name"},
+	"school_uai":       {"school_name"},
+	"teacher_id":       {"teacher_name"},
+	"author_id":        {"author_name"},
+	"recipient_id":     {"recipient_name"},
+	"pack_id":          {"pack_code"},
+	"pack_ids":         {"pack_codes"},
+	"loan_id":          {"loan_label"},
+	"user_id":          {"name", "user_name"},
+	"requested_by":     {"requested_by_name"},
+	"decided_by":       {"decided_by_name"},
+	"created_by":       {"created_by_name"},
+	"blocking_loan_id": {"blocking_loan_label"},
 }
 
 // missingNames walks a JSON value and lists every id of labelOf whose
