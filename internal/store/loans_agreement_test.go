@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"testing"
 
@@ -169,7 +170,7 @@ func TestAgreementSignRules(t *testing.T) {
 
 func ruleCode(err error) string {
 	if re, ok := store.AsRule(err); ok {
-		return re.Code
+		return cmp.Or(re.Detail, re.Code)
 	}
 	return ""
 }
