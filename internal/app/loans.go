@@ -99,6 +99,8 @@ type loanView struct {
 	Training   string
 	TrainingOK bool
 	Signed     bool
+	// Upcoming is true until the pickup: the pickup time may still be set.
+	Upcoming bool
 }
 
 func (a *App) viewLoan(d store.LoanDetail) loanView {
@@ -107,7 +109,8 @@ func (a *App) viewLoan(d store.LoanDetail) loanView {
 		Pickup: frenchDate(d.PickupDay.Time()), Return: frenchDate(d.ReturnDay.Time()),
 		BaseReturn: frenchDate(d.BaseReturnDay.Time()), Extended: d.ExtensionWeeks,
 		Training: store.TrainingStatus(d.Training.Status).Label(), TrainingOK: d.Training.Status == store.TrainingDone,
-		Signed: d.DirectorSignature != nil && d.ITSignature != nil}
+		Signed:   d.DirectorSignature != nil && d.ITSignature != nil,
+		Upcoming: d.State == store.LoanReserved || d.State == store.LoanSigned}
 	if d.PickupTime != "" {
 		h, m, _ := strings.Cut(d.PickupTime, ":")
 		if len(h) == 2 && h[0] == '0' {
