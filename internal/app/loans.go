@@ -260,21 +260,6 @@ func (a *App) showLoan(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, r, http.StatusOK, "loan", p)
 }
 
-// signParty returns the party u signs the loan's agreement for, "" when
-// they cannot sign it now.
-func signParty(u store.User, d store.LoanDetail) string {
-	if d.State != store.LoanReserved {
-		return ""
-	}
-	switch {
-	case u.HasRoleAt(store.RoleDirector, d.SchoolUAI) && d.DirectorSignature == nil:
-		return "école"
-	case !u.HasRoleAt(store.RoleDirector, d.SchoolUAI) && u.HasRole(store.RoleIT) && d.ITSignature == nil:
-		return "DSI"
-	}
-	return ""
-}
-
 func (a *App) loanPageData(r *http.Request, u store.User, d store.LoanDetail) (*loanPage, error) {
 	p := &loanPage{Layout: Layout{Title: capitalise(d.Label) + " – «\u00a0" + d.RequestTitle + "\u00a0»"}, L: a.viewLoan(d),
 		Steps: a.loanSteps(d), Assessment: d.Assessment, Today: calendar.ParisDate(a.now()).String(), TimeValue: d.PickupTime}
@@ -297,17 +282,9 @@ func (a *App) loanPageData(r *http.Request, u store.User, d store.LoanDetail) (*
 			p.Incidents = append(p.Incidents, fmt.Sprintf("n° %d – %s %s (pack %s)", inc.ID, inc.ItemLabel, inc.Serial, inc.PackCode))
 		}
 	}
-	before := d.State == store.LoanReserved || d.State == store.LoanSigned
-	teacher := u.ID == d.TeacherID
-	p.SignAs = signParty(u, d)
-	p.CanSign = p.SignAs != "" && u.Can(store.ActLoanSign)
-	p.CanTraining = before && d.Training.Status != store.TrainingDone && (u.HasRole(store.RoleIT) || u.HasRole(store.RoleCoordinator))
-	p.CanPickupTime = before && u.Can(store.ActLoanPickup)
-	p.CanAskExtension = teacher && u.Can(store.ActExtensionRequest) && p.Pending == nil &&
-		(before || d.State == store.LoanPickedUp)
-	p.CanDecideExtension = p.Pending != nil && u.Can(store.ActExtensionDecide)
-	p.CanClose = d.State == store.LoanReturned && u.Can(store.ActLoanClose)
-	p.CanAssess = teacher && u.Can(store.ActAssessmentWrite) && (d.State == store.LoanReturned || d.State == store.LoanClosed)
+	acts := u.ActionsOnLoan(d)
+	p.SignAs, p.CanSign, p.CanTraining, p.CanPickupTime = acts.SignAs, acts.Sign, acts.Training, acts.PickupTime
+	p.CanAskExtension, p.CanDecideExtension, p.CanClose, p.CanAssess = acts.AskExtension, acts.DecideExtension, acts.Close, acts.Assess
 	return p, nil
 }
 
@@ -380,7 +357,7 @@ func (a *App) signForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &signPage{Layout: Layout{Title: "Convention de prêt à signer – " + d.Label}, L: a.viewLoan(d), Terms: template.HTML(terms), SignAs: signParty(u, d)}
+	p := &signPage{Layout: Layout{Title: "Convention de prêt à signer – " + d.Label}, L: a.viewLoan(d), Terms: template.HTML(terms), SignAs: u.ActionsOnLoan(d).SignAs}
 	p.Party = "au nom de l'école"
 	if p.SignAs == "DSI" {
 		p.Party = "au nom de la Ville (DSI)"

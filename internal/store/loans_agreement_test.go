@@ -227,3 +227,33 @@ func TestAgreementResetByRerun(t *testing.T) {
 		assert.Len(t, kept, 1, "the signature given stays in the history")
 	})
 }
+
+// TestActionsOnLoan: what the loan page offers each person, from their
+// roles and the loan's state.
+func TestActionsOnLoan(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newAgreementCase(t, db)
+		d, err := db.LoanDetail(ctx, c.loan.ID)
+		require.NoError(t, err)
+		assert.Equal(t, store.LoanActions{SignAs: "école", Sign: true}, c.director.ActionsOnLoan(d))
+		assert.Equal(t, store.LoanActions{SignAs: "DSI", Sign: true, Training: d.Training.Status != store.TrainingDone, PickupTime: true},
+			c.it.ActionsOnLoan(d), "IT records the training until it is done")
+		assert.Equal(t, store.LoanActions{AskExtension: true}, c.teacher.ActionsOnLoan(d))
+		other, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: storetest.School(t, db, nil).UAI})
+		assert.Equal(t, "", other.ActionsOnLoan(d).SignAs, "another school's director signs nothing")
+
+		_, err = db.SignAgreementText(ctx, c.director, c.loan.ID, "<p>v1</p>")
+		require.NoError(t, err)
+		d, err = db.LoanDetail(ctx, c.loan.ID)
+		require.NoError(t, err)
+		assert.False(t, c.director.ActionsOnLoan(d).Sign, "signed once")
+		_, err = db.RequestExtension(ctx, store.Actor{UserID: c.teacher.ID}, c.loan.ID, 2, "Finir l'album", c.loan.PickupDay)
+		require.NoError(t, err)
+		d, err = db.LoanDetail(ctx, c.loan.ID)
+		require.NoError(t, err)
+		assert.False(t, c.teacher.ActionsOnLoan(d).AskExtension, "one extension at a time")
+		assert.True(t, c.coord.ActionsOnLoan(d).DecideExtension)
+	})
+}
