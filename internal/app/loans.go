@@ -620,7 +620,7 @@ func (a *App) loanTask(t store.Task, now time.Time) taskView {
 	case store.TaskReturn:
 		v.Title = "Retour le " + frenchDate(l.ReturnDay.Time()) + "\u00a0: «\u00a0" + l.RequestTitle + "\u00a0»"
 		if today := calendar.ParisDate(now); l.ReturnDay.Before(today) {
-			v.Title = fmt.Sprintf("Retour en retard de %d jour(s)\u00a0: «\u00a0%s\u00a0»", today.DaysSince(l.ReturnDay), l.RequestTitle)
+			v.Title = fmt.Sprintf("Retour en retard de %s\u00a0: «\u00a0%s\u00a0»", plural(today.DaysSince(l.ReturnDay), "jour", "jours"), l.RequestTitle)
 			v.Urgent = true
 		}
 		v.Detail = who + " – packs " + strings.Join(l.PackCodes(), ", ") + "."

@@ -66,6 +66,8 @@ var templateFuncs = template.FuncMap{
 	},
 	"add":        func(a, b int) int { return a + b },
 	"capitalise": capitalise,
+	// plural writes a count with its noun: « 1 pack », « 3 packs ».
+	"plural": plural,
 }
 
 // NavItem is one link of the header's navigation.

@@ -241,7 +241,7 @@ func (a *App) history(r *http.Request, id int64) ([]historyEntry, error) {
 		case "request.refuse":
 			h.Detail = after.RefusalReason
 		case "request.packs":
-			h.Detail = fmt.Sprintf("%d pack(s)\u00a0: %s", after.Packs, after.PacksReason)
+			h.Detail = fmt.Sprintf("%s\u00a0: %s", plural(after.Packs, "pack", "packs"), after.PacksReason)
 		}
 		out = append(out, h)
 	}
