@@ -109,6 +109,20 @@ func (db *DB) IsEmpty(ctx context.Context) (_ bool, err error) {
 	return len(names) == 0, err
 }
 
+// IsFresh reports whether the database has neither schools nor users: a
+// fresh installation, the only kind the demo data sets are seeded into
+// (unlike IsEmpty, it counts a migrated database as fresh).
+func (db *DB) IsFresh(ctx context.Context) (_ bool, err error) {
+	defer wrapf(&err, "IsFresh")
+	for _, table := range []string{"schools", "users"} {
+		some, err := db.bun.NewSelect().TableExpr(table).Exists(ctx)
+		if err != nil || some {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // VacuumInto writes a consistent copy of an SQLite database to path, which
 // must not exist, while other connections go on reading and writing (the
 // copy is one read transaction: it holds what was committed when it began).

@@ -312,3 +312,36 @@ func TestRequestDecisionNeedsReview(t *testing.T) {
 		assert.False(t, errors.Is(err, store.ErrStale))
 	})
 }
+
+// TestRecordEarlierParticipation: the history of the years before the
+// current one counts in the next requests; the current year and later
+// ones, and malformed names, are refused (they come from pickups).
+func TestRecordEarlierParticipation(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		db = db.WithClock(func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) })
+		school := storetest.School(t, db, nil)
+		teacher, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleTeacher, SchoolUAI: school.UAI})
+		for _, y := range []string{"2024-2025", "2025-2026"} {
+			require.NoError(t, db.RecordEarlierParticipation(ctx, teacher.ID, school.UAI, y, "test"))
+		}
+		require.NoError(t, db.RecordEarlierParticipation(ctx, teacher.ID, school.UAI, "2025-2026", "test"), "twice is a no-op")
+		got, err := db.ParticipationYear(ctx, teacher.ID, school.UAI, "2026-2027")
+		require.NoError(t, err)
+		assert.Equal(t, 3, got, "two earlier years")
+
+		for _, year := range []string{"2026-2027", "2027-2028", "2025", ""} {
+			err := db.RecordEarlierParticipation(ctx, teacher.ID, school.UAI, year, "test")
+			var re *store.RuleError
+			require.True(t, errors.As(err, &re), "year %q: %v", year, err)
+			assert.Equal(t, "validation_failed", re.Code, "year %q", year)
+		}
+		got, err = db.ParticipationYear(ctx, teacher.ID, school.UAI, "2028-2029")
+		require.NoError(t, err)
+		assert.Equal(t, 3, got, "nothing recorded for the refused years")
+
+		err = db.RecordEarlierParticipation(ctx, teacher.ID+1000, school.UAI, "2025-2026", "test")
+		assert.ErrorIs(t, err, store.ErrInvalidReference, "an unknown teacher")
+	})
+}

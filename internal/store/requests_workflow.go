@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/classemobile/classemobile/calendar"
 )
 
 // CreateRequest inserts a draft request for q.TeacherID at q.SchoolUAI.
@@ -375,8 +377,8 @@ func participationYear(ctx context.Context, idb bun.IDB, teacherID int64, school
 // school year; recording the same year twice is a no-op. It takes the
 // caller's transaction: the loans call it in the transaction that marks a
 // loan picked up (source "loan:<id>"), so the next year's requests of that
-// teacher at that school count this year. The demo and imports of earlier
-// years call it directly.
+// teacher at that school count this year. Imports of earlier years and the
+// demo use (*DB).RecordEarlierParticipation.
 func RecordParticipation(ctx context.Context, idb bun.IDB, at time.Time, teacherID int64, schoolUAI, year, source string) error {
 	_, err := idb.NewRaw(`INSERT INTO participation_history (teacher_id, school_uai, school_year, source, recorded_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (teacher_id, school_uai, school_year) DO NOTHING`,
@@ -386,6 +388,24 @@ func RecordParticipation(ctx context.Context, idb bun.IDB, at time.Time, teacher
 		return fmt.Errorf("record participation %d %s %s: %w", teacherID, schoolUAI, year, err)
 	}
 	return nil
+}
+
+// RecordEarlierParticipation notes that the teacher took part at the
+// school in a school year before the current one (source names where the
+// fact comes from: an import of the years before the service, the demo).
+// Recording the same year twice is a no-op. Returns *ValidationError for a
+// malformed year or one that is not over; the current year's
+// participations come from the loans picked up.
+func (db *DB) RecordEarlierParticipation(ctx context.Context, teacherID int64, schoolUAI, year, source string) (err error) {
+	defer wrapf(&err, "RecordEarlierParticipation(%d, %s, %s)", teacherID, schoolUAI, year)
+	now := db.Now()
+	switch {
+	case !calendar.ValidYearName(year):
+		return FieldErrors{"school_year": "année scolaire attendue au format 2025-2026"}.Err()
+	case year >= calendar.CurrentSchoolYear(calendar.ParisDate(now)):
+		return FieldErrors{"school_year": "seules les années scolaires terminées peuvent être ajoutées à l'historique"}.Err()
+	}
+	return RecordParticipation(ctx, db.bun, now, teacherID, schoolUAI, year, source)
 }
 
 // CurrentRequestState returns the state of a request and whether it has a
