@@ -1,22 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/classemobile/classemobile/calendar"
-	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -93,35 +85,4 @@ func TestFeedCommand(t *testing.T) {
 	code, stdout, stderr = runCLI(t, env, "feed", "create", "--scope", "all")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "/ics/")
-}
-
-// TestDemoFeeds renders the demo's feeds, whose loans went through the
-// loan workflow (every state), over HTTP, on both dialects.
-func TestDemoFeeds(t *testing.T) {
-	t.Parallel()
-	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
-		t.Parallel()
-		ctx := context.Background()
-		var out bytes.Buffer
-		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-		require.NoError(t, seedDemo(ctx, db, &out, slog.New(slog.DiscardHandler), now))
-		paths := regexp.MustCompile(`/ics/[A-Za-z0-9_-]{43}\.ics`).FindAllString(out.String(), -1)
-		require.Len(t, paths, 2, "school and coordinator feeds printed: %s", out.String())
-		srv, err := feed.New(feed.Deps{DB: db, BaseURL: "https://classemobile.example.fr", NowFunc: func() time.Time { return now }})
-		require.NoError(t, err)
-		for _, p := range paths {
-			w := httptest.NewRecorder()
-			srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, p, nil))
-			require.Equal(t, http.StatusOK, w.Code, "GET %s", p)
-			cal, err := calendar.ParseICS(w.Body)
-			require.NoError(t, err, "feed parses")
-			events := 0
-			for _, c := range cal.Children {
-				if c.Name == "VEVENT" {
-					events++
-				}
-			}
-			assert.Positive(t, events, "the demo feed %s shows loans", p)
-		}
-	})
 }

@@ -3,18 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/internal/store"
-	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
 // runCLI runs the command line with an environment map and returns the
@@ -88,104 +84,4 @@ func TestUserAdd(t *testing.T) {
 
 	code, _, stderr = runCLI(t, env, "user", "add", "--email", "t@example.fr", "--name", "T", "--role", "teacher", "--school", "0939999Z")
 	assert.Equal(t, 1, code, "unknown school: %s", stderr)
-}
-
-func TestSeedDemo(t *testing.T) {
-	t.Parallel()
-	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		var out bytes.Buffer
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-		require.NoError(t, seedDemo(ctx, db, &out, logger, now))
-
-		schools, err := db.ListSchools(ctx)
-		require.NoError(t, err)
-		assert.Len(t, schools, 15, "the 15 public elementary schools")
-		for _, s := range schools {
-			assert.NotEmpty(t, s.SectorID, "school %s has a quartier", s.UAI)
-		}
-		sectors, err := db.ListSectors(ctx)
-		require.NoError(t, err)
-		assert.Len(t, sectors, 7, "the 7 quartiers")
-		packs, err := db.ListPacks(ctx)
-		require.NoError(t, err)
-		require.Len(t, packs, 6)
-		for _, p := range packs {
-			tablets := 0
-			for _, it := range p.Items {
-				if it.Kind == store.ItemTablet {
-					tablets++
-				}
-			}
-			assert.Equal(t, 12, tablets, "pack %s", p.Code)
-		}
-		for _, role := range store.Roles {
-			users, err := db.ListUsers(ctx, role, "")
-			require.NoError(t, err)
-			assert.NotEmpty(t, users, "a demo user with role %s", role)
-			assert.Contains(t, out.String(), string(role))
-		}
-		// One line per demo person: role, school, e-mail, API token, sign-in
-		// link starting with the base URL. The coordinator's token and
-		// link work.
-		var token, link string
-		lines := 0
-		for _, line := range strings.Split(out.String(), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 5 || !store.Role(f[0]).Valid() {
-				continue
-			}
-			lines++
-			assert.True(t, strings.HasPrefix(f[4], "http://localhost:8080/connexion/lien?jeton="), "link of %s: %s", f[2], f[4])
-			if f[0] == "coordinator" {
-				token, link = f[3], f[4]
-			}
-		}
-		users, err := db.ListUsers(ctx, "", "")
-		require.NoError(t, err)
-		assert.Equal(t, len(users), lines, "one line per demo person")
-		u, err := db.UserByToken(ctx, token)
-		require.NoError(t, err)
-		assert.Equal(t, store.RoleCoordinator, u.Role)
-		jeton := link[strings.Index(link, "jeton=")+len("jeton="):]
-		_, _, su, err := db.ConsumeLoginToken(ctx, jeton, "test")
-		require.NoError(t, err, "the printed link signs in")
-		assert.Equal(t, u.ID, su.ID)
-
-		// One pack is in repair for two weeks of P3, and the published
-		// round planned around it.
-		windows, err := db.ListMaintenance(ctx, store.MaintenanceFilter{})
-		require.NoError(t, err)
-		require.Len(t, windows, 1, "one demo maintenance window")
-		assert.Equal(t, "2027-01-11", windows[0].FirstDay.String(), "second Monday of P3 2026-2027")
-		assert.Equal(t, "2027-01-22", windows[0].LastDay.String())
-		rounds, err := db.ListRounds(ctx, "2026-2027")
-		require.NoError(t, err)
-		require.NotEmpty(t, rounds)
-		r, err := db.Round(ctx, rounds[0].ID)
-		require.NoError(t, err)
-		assert.Equal(t, store.RoundPublished, r.State, "the demo round is published")
-		require.Len(t, r.Params.Maintenance, 1, "the round used the window")
-		assert.Equal(t, windows[0].ID, r.Params.Maintenance[0].ID)
-
-		// A second run leaves the database alone and prints fresh links.
-		out.Reset()
-		require.NoError(t, seedDemo(ctx, db, &out, logger, now))
-		assert.NotContains(t, out.String(), "Demo data seeded.")
-		assert.NotContains(t, out.String(), token, "API tokens are printed once")
-		assert.NotContains(t, out.String(), jeton, "a new link")
-		var again string
-		for _, line := range strings.Split(out.String(), "\n") {
-			if f := strings.Fields(line); len(f) == 5 && f[0] == "coordinator" {
-				again = f[4][strings.Index(f[4], "jeton=")+len("jeton="):]
-			}
-		}
-		_, _, su, err = db.ConsumeLoginToken(ctx, again, "test")
-		require.NoError(t, err, "the fresh link signs in")
-		assert.Equal(t, u.ID, su.ID)
-		schools, err = db.ListSchools(ctx)
-		require.NoError(t, err)
-		assert.Len(t, schools, 15)
-	})
 }

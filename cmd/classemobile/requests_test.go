@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,37 +72,4 @@ func TestRequestsExport(t *testing.T) {
 			assert.Contains(t, stderr, tt.wantErr)
 		})
 	}
-}
-
-func TestSeedDemoRequests(t *testing.T) {
-	t.Parallel()
-	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-		require.NoError(t, seedDemo(ctx, db, io.Discard, slog.New(slog.DiscardHandler), now))
-		qs, err := db.ListRequests(ctx, store.RequestFilter{SchoolYear: "2026-2027"})
-		require.NoError(t, err)
-		assert.GreaterOrEqual(t, len(qs), 30, "about 35 requests")
-		states, schools, years := map[store.RequestState]int{}, map[string]bool{}, map[int]int{}
-		for _, q := range qs {
-			states[q.State]++
-			schools[q.SchoolUAI] = true
-			years[q.Eligibility.ParticipationYear]++
-			assert.NotEmpty(t, q.Title)
-		}
-		for _, s := range store.RequestStates {
-			assert.NotZero(t, states[s], "a demo request in state %s", s)
-		}
-		assert.Len(t, schools, 15, "requests in every school")
-		assert.NotZero(t, years[2], "second-year requests")
-		assert.NotZero(t, years[3], "third-year requests")
-		for _, q := range qs {
-			if q.State == store.RequestValidated {
-				assert.LessOrEqual(t, q.Eligibility.ParticipationYear, 2, "validated requests are eligible")
-			}
-		}
-		directors, err := db.ListUsers(ctx, store.RoleDirector, "")
-		require.NoError(t, err)
-		assert.Len(t, directors, 15, "a director per school")
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/demo"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -26,7 +27,7 @@ func demoDB(t *testing.T) string {
 	require.NoError(t, err)
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	require.NoError(t, seedDemo(ctx, db, io.Discard, logger, time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)))
+	require.NoError(t, demo.Seed(ctx, db, demo.Options{Out: io.Discard, Logger: logger, Now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}))
 	return path
 }
 

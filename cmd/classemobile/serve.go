@@ -16,6 +16,7 @@ import (
 
 	"github.com/classemobile/classemobile/internal/app"
 	"github.com/classemobile/classemobile/internal/config"
+	"github.com/classemobile/classemobile/internal/demo"
 	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
 	"github.com/classemobile/classemobile/internal/notify"
@@ -57,7 +58,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cfg.BaseURL = config.DefaultBaseURL(ln.Addr().String())
 	}
 	if cfg.Demo {
-		if err := seedDemoWith(ctx, db, demoOptions{Out: e.stdout, Logger: logger, Now: time.Now(), BaseURL: cfg.BaseURL, DatabaseURL: cfg.DatabaseURL}); err != nil {
+		if err := demo.Seed(ctx, db, demo.Options{Out: e.stdout, Logger: logger, Now: time.Now(), BaseURL: cfg.BaseURL, DatabaseURL: cfg.DatabaseURL}); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}

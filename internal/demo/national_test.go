@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -29,8 +29,8 @@ func TestSeedNationalSmall(t *testing.T) {
 		if db.Dialect() == store.Postgres {
 			workers = 3
 		}
-		st, err := seedNational(ctx, db, nationalOptions{Out: &out, Now: now, Workers: workers,
-			Sizes: nationalSize{Sectors: 4, Schools: 20, Packs: 4, Requests: 120}, RoundTimeLimit: 5 * time.Second})
+		st, err := SeedNational(ctx, db, NationalOptions{Out: &out, Now: now, Workers: workers,
+			Sizes: NationalSize{Sectors: 4, Schools: 20, Packs: 4, Requests: 120}, RoundTimeLimit: 5 * time.Second})
 		require.NoError(t, err)
 		assert.Equal(t, 20, st.Schools)
 		assert.Equal(t, 4+20+120, st.People)
@@ -52,7 +52,7 @@ func TestSeedNationalSmall(t *testing.T) {
 
 		// A second run refuses a seeded database and says how to start afresh.
 		out.Reset()
-		_, err = seedNational(ctx, db, nationalOptions{Out: &out, Now: now, Workers: 1, Sizes: nationalSize{Sectors: 1, Schools: 1, Packs: 1, Requests: 1}})
+		_, err = SeedNational(ctx, db, NationalOptions{Out: &out, Now: now, Workers: 1, Sizes: NationalSize{Sectors: 1, Schools: 1, Packs: 1, Requests: 1}})
 		assert.Error(t, err)
 		assert.Contains(t, out.String(), "Pour repartir de zéro")
 	})

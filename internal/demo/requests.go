@@ -1,9 +1,10 @@
-package main
+package demo
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
@@ -231,6 +232,8 @@ func seedDemoRequests(ctx context.Context, d *demo) error {
 	coord, insp := d.users["coordinator"], d.users["inspection"]
 	referents := map[store.Role]store.User{store.RoleInspection: insp, store.RoleIT: d.users["it"], store.RoleEducation: d.users["education"]}
 	perSchool := map[string]int{}
+	// The earlier participations are recorded at the demo's time.
+	atNow := d.db.WithClock(func() time.Time { return d.now })
 	for _, spec := range demoRequests {
 		if spec.school >= len(d.schools) {
 			continue
@@ -248,7 +251,7 @@ func seedDemoRequests(ctx context.Context, d *demo) error {
 			teacher = d.users[key]
 		}
 		for k := 1; k <= spec.earlier; k++ {
-			if err := store.RecordParticipation(ctx, d.db.Bun(), d.now, teacher.ID, school.UAI, calendar.YearName(start-k), "demo"); err != nil {
+			if err := atNow.RecordEarlierParticipation(ctx, teacher.ID, school.UAI, calendar.YearName(start-k), "demo"); err != nil {
 				return err
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
@@ -34,7 +32,8 @@ var demoLoanPlans = []demoLoanPlan{
 }
 
 // seedDemoLoans creates loans for validated demo requests through
-// CreateLoansTx (what a published round does) and drives them into every
+// CreateLoan (the coordinator's reservation by hand, with the checks of a
+// published round) and drives them into every
 // state: extended, picked up, closed with an assessment, returned with a
 // missing tablet, signed, reserved and cancelled. Past loans lie before
 // today, current ones hold today, future ones after.
@@ -169,17 +168,12 @@ func (d *demo) reserveDemoLoan(ctx context.Context, y *calendar.Year, reqs []sto
 				continue
 			}
 			for _, packs := range packCombos(d.packs, req.Packs) {
-				var out []store.Loan
-				err := d.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-					var err error
-					out, err = d.db.CreateLoansTx(ctx, tx, store.Actor{UserID: d.users["coordinator"].ID},
-						[]store.NewLoan{{RequestID: req.ID, PackIDs: packs, StartWeek: s, SchoolYear: req.SchoolYear}})
-					return err
-				})
+				l, err := d.db.CreateLoan(ctx, store.Actor{UserID: d.users["coordinator"].ID},
+					store.NewLoan{RequestID: req.ID, PackIDs: packs, StartWeek: s, SchoolYear: req.SchoolYear})
 				var le *store.RuleError
 				switch {
 				case err == nil:
-					return out[0], req, nil
+					return l, req, nil
 				case errors.Is(err, store.ErrPackUnavailable), errors.As(err, &le):
 					continue
 				default:

@@ -1,13 +1,11 @@
-package main
+package demo
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
-	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -17,101 +15,30 @@ import (
 	"github.com/classemobile/classemobile/internal/store"
 )
 
-const demoUsage = `demo [--size town|national] [--db URL] [--base-url URL] [--workers N]
+// NationalSizes is the national data set's size.
+var NationalSizes = NationalSize{Sectors: 100, Schools: 2000, Packs: 200, Requests: 8000}
 
-Seeds a data set into an empty database, through the store (the same rules
-as the API), and prints how to use it:
-  town       the demo of serve --demo: Épinay-sur-Seine's 15 schools, 6 packs
-  national   a national programme for benchmarks: 2,000 schools in 100
-             sectors, 200 packs, 8,000 requests in every state (draft to
-             validated, rejected and withdrawn) with their teachers, a
-             director per school, the referents, and a published round of
-             the current school year`
-
-func runDemo(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "demo", demoUsage)
-	size := fs.String("size", "town", "town or national")
-	dbURL := dbFlag(fs, e)
-	baseURL := fs.String("base-url", feedBaseURL(e), "public URL of the service, for printed URLs [BASE_URL]")
-	workers := fs.Int("workers", 0, "parallel writers for the national set (default 4 on PostgreSQL, 1 on SQLite)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return usagef("demo: unexpected argument %q", fs.Arg(0))
-	case *size != "town" && *size != "national":
-		return usagef("demo: --size: %q is not town or national", *size)
-	case *workers < 0 || *workers > 32:
-		return usagef("demo: --workers: %d is not in 0..32", *workers)
-	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	url := *dbURL
-	if *size == "national" && store.IsPostgresURL(url) {
-		// Tens of thousands of small transactions: on PostgreSQL each
-		// commit waits for its WAL flush. A benchmark data set loses
-		// nothing of value if the last commits of a crash are lost, so
-		// this session commits without waiting (the data stays
-		// consistent; durability is the only thing traded).
-		url = withQueryParam(url, "synchronous_commit", "off")
-	}
-	db, err := openDB(ctx, e, url, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if *size == "town" {
-		return seedDemoWith(ctx, db, demoOptions{Out: e.stdout, Logger: logger, Now: time.Now(), BaseURL: *baseURL, DatabaseURL: *dbURL})
-	}
-	n := *workers
-	if n == 0 {
-		n = 1
-		if db.Dialect() == store.Postgres {
-			n = 4
-		}
-	}
-	start := time.Now()
-	st, err := seedNational(ctx, db, nationalOptions{Out: e.stdout, Now: start, Workers: n, Sizes: nationalSizes, DatabaseURL: *dbURL})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "National data set seeded in %s (%s, %d writer(s)): %s\n",
-		time.Since(start).Round(100*time.Millisecond), db.Dialect(), n, st)
-	return nil
-}
-
-// withQueryParam returns rawURL with the query parameter set.
-func withQueryParam(rawURL, key, value string) string {
-	u, err := neturl.Parse(rawURL)
-	if err != nil {
-		return rawURL
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// nationalSizes is the national data set's size.
-var nationalSizes = nationalSize{Sectors: 100, Schools: 2000, Packs: 200, Requests: 8000}
-
-type nationalSize struct {
+// NationalSize is how many sectors, schools, packs and requests
+// SeedNational makes.
+type NationalSize struct {
 	Sectors, Schools, Packs, Requests int
 }
 
-type nationalOptions struct {
+// NationalOptions configure SeedNational.
+type NationalOptions struct {
 	Out     io.Writer
 	Now     time.Time
 	Workers int
-	Sizes   nationalSize
+	Sizes   NationalSize
 	// DatabaseURL names the database in the "start afresh" advice.
 	DatabaseURL string
 	// RoundTimeLimit bounds the round's solver. Defaults to 60 seconds.
 	RoundTimeLimit time.Duration
 }
 
-// nationalStats counts what seedNational made.
-type nationalStats struct {
+// NationalStats counts what SeedNational made, and how long each phase
+// took.
+type NationalStats struct {
 	Schools, Packs, People int
 	ByState                map[store.RequestState]int
 	RoundID                int64
@@ -119,7 +46,7 @@ type nationalStats struct {
 	Phases                 []string
 }
 
-func (s nationalStats) String() string {
+func (s NationalStats) String() string {
 	var states []string
 	for _, st := range store.RequestStates {
 		states = append(states, fmt.Sprintf("%s %d", st, s.ByState[st]))
@@ -159,16 +86,16 @@ type nationalTeacher struct {
 	seq    int
 }
 
-// seedNational seeds the national data set through the store's API. The
+// SeedNational seeds the national data set through the store's API. The
 // writes of the requests' journeys run on o.Workers goroutines, one
 // school's requests on one goroutine (each call is its own transaction).
-func seedNational(ctx context.Context, db *store.DB, o nationalOptions) (nationalStats, error) {
-	st := nationalStats{ByState: map[store.RequestState]int{}}
-	var n int
-	if err := db.Bun().NewRaw("SELECT (SELECT count(*) FROM schools) + (SELECT count(*) FROM users)").Scan(ctx, &n); err != nil {
+func SeedNational(ctx context.Context, db *store.DB, o NationalOptions) (NationalStats, error) {
+	st := NationalStats{ByState: map[store.RequestState]int{}}
+	fresh, err := db.IsFresh(ctx)
+	if err != nil {
 		return st, err
 	}
-	if n > 0 {
+	if !fresh {
 		printDemoAlreadySeeded(o.Out, db.Dialect(), o.DatabaseURL)
 		return st, errors.New("database not empty: national data set not seeded")
 	}
