@@ -19,8 +19,8 @@ import (
 // other one, which has no more packs): about one per period.
 //
 // The search is depth-first. At the root, knapsack cover cuts of the
-// capacity rows and mixed cover cuts of the sector-period rows (see pcut)
-// are added, in rounds while they lower the bound, and the master
+// capacity rows, and mixed cover cuts and rounding cuts of the
+// sector-period rows (see pcut, separateSectorMIR) are added, in rounds while they lower the bound, and the master
 // solution is rounded twice, each
 // plan improved by local search; every later improvement of the incumbent
 // in the tree is improved by local search too (polish). At every node,
@@ -69,8 +69,10 @@ type pricer struct {
 	// experiments and tests; all on).
 	useGroups bool
 	useCuts   bool
-	// useSectorCuts adds the sector cuts to the root's cover cuts.
+	// useSectorCuts adds the sector cuts to the root's cover cuts,
+	// useSectorMIR their rounding cuts (separateSectorMIR) among them.
 	useSectorCuts bool
+	useSectorMIR  bool
 	strong        int // strong-branching candidates
 	probeIt       int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
@@ -226,7 +228,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	// within(t, u): every busy range containing week t contains week u.

@@ -1,8 +1,8 @@
 package scheduler
 
 // Cuts of the branch-and-price's master, separated at the root: knapsack
-// covers of the capacity rows and mixed covers of the sector-period rows;
-// their duals, like those of the group rows, enter the pricing as option
+// covers of the capacity rows, mixed covers and rounding cuts of the
+// sector-period rows; their duals, like those of the group rows, enter the pricing as option
 // costs.
 
 import (
@@ -243,6 +243,9 @@ func (pr *pricer) separateSectors() int {
 			}
 		}
 		capQ := m.sectorCap[q]
+		if pr.useSectorMIR && pr.separateSectorMIR(sec, items, yv, e) {
+			added++
+		}
 		var best []int
 		bestV, bestLam := 1e-4, 0
 		for lam := 1; lam < maxP; lam++ {
@@ -377,4 +380,105 @@ func (pr *pricer) addCut(cu pcut, rhs int) {
 	pr.y = append(pr.y, 0)
 	pr.d = append(pr.d, 0)
 	pr.nRows = n1
+}
+
+// separateSectorMIR adds the most violated mixed-integer rounding cut of
+// the row of sector-period sec with divisor 2, if the master's solution
+// violates it; it reports whether it added one. With C a set of 1-pack
+// projects whose size has the parity that makes cap − |C| odd, the row
+// Σ packs·x − e ≤ cap, with the projects of C complemented, rounds to
+//
+//	Σ_{p} ⌊packs/2⌋·x_p + Σ_{C} x_p − e ≤ (cap + |C| − 1) / 2.
+//
+// With cap 1 and no 1-pack project it says e ≥ the number of 2-pack
+// projects served: each one alone exceeds the cap, which the master
+// otherwise spreads over plans that stay under it (a 2-pack project in
+// one plan, none in another). The best C takes the 1-pack projects of
+// largest value, two at a time while a pair adds more than it costs.
+func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float64) bool {
+	m := pr.m
+	q := sec / m.K
+	capQ := m.sectorCap[q]
+	lhs := -e
+	var ones []int
+	for _, pi := range items {
+		if pk := m.projects[pi].packs; pk >= 2 {
+			lhs += float64(pk/2) * yv[pi]
+		} else {
+			ones = append(ones, pi)
+		}
+	}
+	bestN, bestV := bestComplement(ones, yv, capQ, lhs)
+	if bestV <= 1e-4 {
+		return false
+	}
+	w := make([]int8, len(m.projects))
+	k := sec % m.K
+	for pi := range m.projects {
+		p := &m.projects[pi]
+		if p.sector != q || p.packs < 2 {
+			continue
+		}
+		for oi := range p.opts {
+			if p.opts[oi].per == k {
+				w[pi] = int8(p.packs / 2)
+				break
+			}
+		}
+	}
+	for _, pi := range ones[:bestN] {
+		w[pi] = 1
+	}
+	var sb strings.Builder
+	sb.WriteString("m")
+	sb.WriteString(strconv.Itoa(sec))
+	for pi, c := range w {
+		if c != 0 {
+			sb.WriteByte(',')
+			sb.WriteString(strconv.Itoa(pi))
+			sb.WriteByte(':')
+			sb.WriteString(strconv.Itoa(int(c)))
+		}
+	}
+	if pr.cutKey[sb.String()] {
+		return false
+	}
+	pr.cutKey[sb.String()] = true
+	pr.addCut(pcut{sec: sec, per: k, w: w}, (capQ+bestN-1)/2)
+	return true
+}
+
+// bestComplement sorts ones (1-pack projects) by decreasing value y and
+// returns the size n of the prefix C that maximises the violation
+// lhs + Σ_C y − (cap + n − 1)/2 of a rounding cut with divisor 2, among
+// the sizes that make cap − n odd, and that violation.
+func bestComplement(ones []int, y []float64, capV int, lhs float64) (int, float64) {
+	slices.SortStableFunc(ones, func(a, b int) int {
+		switch {
+		case y[a] > y[b]:
+			return -1
+		case y[a] < y[b]:
+			return 1
+		}
+		return a - b
+	})
+	n := 0
+	if capV%2 == 0 {
+		n = 1
+	}
+	if n > len(ones) {
+		return 0, math.Inf(-1)
+	}
+	sum := lhs
+	for _, pi := range ones[:n] {
+		sum += y[pi]
+	}
+	bestN, bestV := n, sum-float64(capV+n-1)/2
+	for k := n + 2; k <= len(ones); k += 2 {
+		sum += y[ones[k-2]] + y[ones[k-1]]
+		if v := sum - float64(capV+k-1)/2; v > bestV+1e-9 {
+			bestN, bestV = k, v
+		}
+	}
+	return bestN, bestV
 }

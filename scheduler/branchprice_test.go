@@ -360,3 +360,27 @@ func TestSectorCutsCloseRootGap(t *testing.T) {
 	assert.Equal(t, 7444.0, rootBound(false))
 	assert.Equal(t, 7435.0, rootBound(true))
 }
+
+// TestSectorMIRLowersMatureRoot: on mm40 (a mature programme at medium
+// size: 8 projects a school, a third of them 2-pack, sector caps without
+// slack, optimum 39550 by CBC), the rounding cuts of the sector-period rows
+// take the root's bound from 39568 to 39558, still above the optimum.
+func TestSectorMIRLowersMatureRoot(t *testing.T) {
+	t.Parallel()
+	inst := loadInternal(t, "gen/mm40")
+	m, err := compile(inst)
+	require.NoError(t, err)
+	rootBound := func(mir bool) float64 {
+		s := m.lockedState()
+		se := newSearcher(m, s, func() bool { return false }, 1)
+		se.fillLazy(se.order)
+		pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+		require.True(t, ok)
+		pr.useSectorMIR = mir
+		pr.maxNodes = 1
+		pr.run()
+		return math.Floor(pr.rootBound + 1e-6)
+	}
+	assert.Equal(t, 39568.0, rootBound(false))
+	assert.Equal(t, 39558.0, rootBound(true))
+}
