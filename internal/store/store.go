@@ -203,12 +203,20 @@ func IsPostgresURL(rawURL string) bool {
 //     plain deferred BEGIN, two transactions that read then write deadlock
 //     on the lock upgrade and one fails with SQLITE_BUSY whatever the busy
 //     timeout; BEGIN IMMEDIATE makes them queue instead.
+//
+// A plain path is a file name, not a URI: its '%' and '#' are escaped, as
+// SQLite reads the DSN as a URI (a '#' would end the name, and a directory
+// named "x#01" would become a file named "x").
 func sqliteDSN(raw string) (string, error) {
 	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite://"), "sqlite:")
 	path = strings.TrimPrefix(path, "file:")
+	plain := path == raw
 	query := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
+	}
+	if plain {
+		path = strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
 	}
 	if path == "" {
 		return "", errors.New("open sqlite: empty path")

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -131,4 +133,27 @@ func TestUsersAndTokens(t *testing.T) {
 		_, _, err = db.CreateUser(ctx, store.Actor{}, store.User{Email: "t2@example.fr", Name: "X", Role: store.RoleTeacher, SchoolUAI: "0939999Z"})
 		assert.True(t, errors.Is(err, store.ErrInvalidReference), "unknown school: %v", err)
 	})
+}
+
+// TestOpenSQLitePathWithHash: a plain path is a file name, even with the
+// characters a URI reads otherwise ('#' ends the name, '%' escapes): the
+// database lands at that very path (a subtest's temporary directory is
+// named "sqlite#01" when a test runs EachDialect twice).
+func TestOpenSQLitePathWithHash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#01 50%")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	path := filepath.Join(dir, "test.db")
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, store.Options{})
+	require.NoError(t, err)
+	require.NoError(t, db.Migrate(ctx))
+	require.NoError(t, db.Close())
+	_, err = os.Stat(path)
+	require.NoError(t, err, "the database is at the path given")
+	db, err = store.Open(ctx, path, store.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	fresh, err := db.IsFresh(ctx)
+	require.NoError(t, err)
+	assert.True(t, fresh, "reopened: migrated and empty")
 }
