@@ -3,6 +3,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -55,7 +56,7 @@ func (p LoanPolicy) Label() string {
 	case AcrossBreaks:
 		return "à cheval sur une petite vacance (le pack reste à l'école pendant les vacances)"
 	case PeriodLength:
-		return "dans une période, raccourci à la longueur d'une période plus courte"
+		return "dans une période, raccourcis à la longueur d'une période plus courte"
 	default:
 		return "dans une seule période"
 	}
@@ -138,6 +139,42 @@ func LoanStarts(policy LoanPolicy, loanWeeks int, weeks []PolicyWeek) []LoanStar
 // under policy in the year (see the package function LoanStarts).
 func (y *Year) LoanStarts(policy LoanPolicy, loanWeeks int) []LoanStart {
 	return LoanStarts(policy, loanWeeks, y.policyWeeks())
+}
+
+// LoansPerPack counts, by the period of their start, the loans one pack
+// can make one after the other in the year under policy: each loan of
+// loanWeeks school weeks (or a short period's length under PeriodLength)
+// comes back on the Friday of its last week and keeps the pack
+// turnaroundDays more. It takes the legal loan that ends first each time,
+// which makes the most loans.
+func (y *Year) LoansPerPack(policy LoanPolicy, loanWeeks, turnaroundDays int) map[string]int {
+	pw := y.policyWeeks()
+	starts := LoanStarts(policy, loanWeeks, pw)
+	out := map[string]int{}
+	free := math.MinInt // the first day the pack is free
+	for {
+		best := -1
+		for i, s := range starts {
+			if pw[s.Week].Day >= free && (best < 0 || s.Week+s.Weeks < starts[best].Week+starts[best].Weeks) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		s := starts[best]
+		out[pw[s.Week].Period]++
+		free = pw[s.Week+s.Weeks-1].Day + 4 + turnaroundDays
+	}
+}
+
+// StartPeriods returns the periods where a loan may start under policy.
+func (y *Year) StartPeriods(policy LoanPolicy, loanWeeks int) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range y.LoanStarts(policy, loanWeeks) {
+		out[y.weeks[s.Week].Period] = true
+	}
+	return out
 }
 
 func (y *Year) policyWeeks() []PolicyWeek {

@@ -83,3 +83,22 @@ func TestYearLoanStarts2026(t *testing.T) {
 	last := len(y.Weeks()) - 1
 	assert.NotContains(t, across, last-2, "no loan runs into the summer")
 }
+
+// TestLoansPerPack2026: in 2026-2027 (P3 has 5 school weeks), a pack makes
+// 4 loans of 6 weeks in the year inside periods (none in P3), 5 when a loan
+// may span a short break or shrink to a short period's length; P3 is where
+// a loan may start only under the last two policies.
+func TestLoansPerPack2026(t *testing.T) {
+	t.Parallel()
+	y, err := calendar.NewYear("2026-2027", calendar.ZoneC())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"P1": 1, "P2": 1, "P4": 1, "P5": 1}, y.LoansPerPack(calendar.WithinPeriod, 6, 7))
+	assert.Equal(t, map[string]int{"P1": 1, "P2": 1, "P3": 1, "P4": 1, "P5": 1}, y.LoansPerPack(calendar.AcrossBreaks, 6, 7))
+	assert.Equal(t, map[string]int{"P1": 1, "P2": 1, "P3": 1, "P4": 1, "P5": 1}, y.LoansPerPack(calendar.PeriodLength, 6, 7))
+	// Three-week loans: two in each period of 7 weeks (a free week between
+	// them), one in P3 and P4, three in P5 (11 weeks).
+	assert.Equal(t, map[string]int{"P1": 2, "P2": 2, "P3": 1, "P4": 1, "P5": 3}, y.LoansPerPack(calendar.WithinPeriod, 3, 7))
+	assert.False(t, y.StartPeriods(calendar.WithinPeriod, 6)["P3"])
+	assert.True(t, y.StartPeriods(calendar.AcrossBreaks, 6)["P3"])
+	assert.Len(t, y.StartPeriods(calendar.PeriodLength, 6), 5)
+}

@@ -9,11 +9,11 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/classemobile/classemobile/calendar"
+	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
 
-const requestsUsage = "requests export --year Y [--format csv|json] [--out FILE] [--loan-weeks N] [--db URL]"
+const requestsUsage = "requests export --year Y [--format csv|json] [--out FILE] [--db URL]"
 
 func runRequests(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -36,11 +36,11 @@ func runRequests(ctx context.Context, e env, args []string) error {
 func runRequestsExport(ctx context.Context, e env, args []string) error {
 	fs := newFlagSet(e, "requests export", requestsUsage+"\n\n"+
 		"Writes the synthesis table of the validated requests of a school year: CSV for French\n"+
-		"Excel (';', UTF-8 with BOM, DD/MM/YYYY) or JSON, on stdout or to FILE.")
+		"Excel (';', UTF-8 with BOM, DD/MM/YYYY) or JSON, on stdout or to FILE. The capacity\n"+
+		"totals use the year's loan length and loan policy (the administration's school years).")
 	year := fs.String("year", "", "school year, e.g. 2026-2027 (required)")
 	format := fs.String("format", "csv", "csv or json")
 	out := fs.String("out", "", "output file (default stdout)")
-	loanWeeks := fs.Int("loan-weeks", envLoanWeeks(e.getenv), "loan length in school weeks, for the capacity totals [LOAN_WEEKS]")
 	dbURL := dbFlag(fs, e)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,22 +52,17 @@ func runRequestsExport(ctx context.Context, e env, args []string) error {
 		return usagef("requests export: --year is required (e.g. --year 2026-2027)")
 	case *format != "csv" && *format != "json":
 		return usagef("requests export: --format must be csv or json, not %q", *format)
-	case *loanWeeks < 1 || *loanWeeks > 20:
-		return usagef("requests export: --loan-weeks %d is not in 1..20", *loanWeeks)
 	}
 	db, err := openDB(ctx, e, *dbURL, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	y, err := db.CalendarYear(ctx, *year)
-	if errors.Is(err, calendar.ErrInvalidYear) || errors.Is(err, calendar.ErrUnknownYear) {
-		return usagef("requests export: school year %q: %v", *year, err)
+	syn, err := db.Synthesis(ctx, *year)
+	var re *store.RuleError
+	if errors.As(err, &re) && re.Kind == store.RuleInvalid {
+		return usagef("requests export: school year %q: %s", *year, re.Message)
 	}
-	if err != nil {
-		return err
-	}
-	syn, err := db.Synthesis(ctx, *year, y.Periods(), *loanWeeks)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func (a *App) syntheseYear(r *http.Request) (string, error) {
 
 // synthesis builds the store's synthesis of a year.
 func (a *App) synthesis(r *http.Request, year string) (store.Synthesis, error) {
-	return a.db.YearSynthesis(r.Context(), year)
+	return a.db.Synthesis(r.Context(), year)
 }
 
 func (a *App) synthesisPage(w http.ResponseWriter, r *http.Request) error {

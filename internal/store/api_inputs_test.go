@@ -59,7 +59,7 @@ func TestStoreChecksActionInput(t *testing.T) {
 
 		_, err = db.ListAssessments(ctx, "2026")
 		assert.Contains(t, invalidFields(t, err), "school_year")
-		_, err = db.Synthesis(ctx, "2026-2028", nil, 6)
+		_, err = db.Synthesis(ctx, "2026-2028")
 		assert.Contains(t, invalidFields(t, err), "school_year")
 
 		for _, f := range []store.ReminderFilter{{Status: "lu"}, {LoanID: -3}, {AfterID: -1}, {Limit: store.MaxReminderPage + 1}} {

@@ -48,7 +48,7 @@ func TestDecisionNeedsThreeOpinions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, store.RequestValidated, q.State)
 		assert.Equal(t, "Avis de l'éducation attendu après le comité ; projet prioritaire.", q.DecisionOverride)
-		syn, err := db.Synthesis(ctx, q.SchoolYear, nil, 6)
+		syn, err := db.Synthesis(ctx, q.SchoolYear)
 		require.NoError(t, err)
 		found := false
 		for _, row := range syn.Rows {

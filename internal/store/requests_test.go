@@ -271,10 +271,10 @@ func TestSynthesis(t *testing.T) {
 		storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: b.UAI, State: store.RequestInReview})
 		storetest.Request(t, db, &storetest.RequestOpts{SchoolUAI: b.UAI, State: store.RequestValidated, Year: "2025-2026"})
 
-		periods := []calendar.Period{{ID: "P1", Label: "un", FirstWeek: 0, LastWeek: 6}, {ID: "P2", Label: "deux", FirstWeek: 7, LastWeek: 13},
-			{ID: "P3", Label: "trois", FirstWeek: 14, LastWeek: 18}, {ID: "P5", Label: "cinq", FirstWeek: 19, LastWeek: 31}}
-		s, err := db.Synthesis(ctx, storetest.RequestYear, periods, 6)
+		// 2026-2027: P1 and P2 of 7 school weeks, P3 of 5, P4 of 6, P5 of 11.
+		s, err := db.Synthesis(ctx, storetest.RequestYear)
 		require.NoError(t, err)
+		assert.Equal(t, []any{6, calendar.WithinPeriod}, []any{s.LoanWeeks, s.LoanPolicy}, "the year's settings")
 		require.Len(t, s.Rows, 2, "validated requests of the year only")
 		assert.Equal(t, qa.ID, s.Rows[0].RequestID, "rows by school name")
 		assert.Equal(t, qb.ID, s.Rows[1].RequestID)
@@ -285,16 +285,38 @@ func TestSynthesis(t *testing.T) {
 		assert.Equal(t, store.OpinionFavourable, s.Rows[0].Opinions[store.RoleInspection].Verdict)
 		assert.Equal(t, 2, s.PacksAvailable)
 		assert.Equal(t, 3, s.PacksRequested)
-		assert.Equal(t, []store.PeriodTotal{
-			{PeriodID: "P1", Label: "un", Weeks: 7, Requests: 1, PacksRequested: 2, PacksAvailable: 2, LoansPerPack: 1, Capacity: 2},
-			{PeriodID: "P2", Label: "deux", Weeks: 7, Requests: 2, PacksRequested: 3, PacksAvailable: 2, LoansPerPack: 1, Capacity: 2},
-			{PeriodID: "P3", Label: "trois", Weeks: 5, PacksAvailable: 2},
-			{PeriodID: "P5", Label: "cinq", Weeks: 13, Excluding: 1, PacksAvailable: 2, LoansPerPack: 2, Capacity: 4},
-		}, s.Periods)
+		type period struct {
+			id                                                   string
+			weeks, requests, packs, excluding, perPack, capacity int
+		}
+		periods := func(s store.Synthesis) []period {
+			var out []period
+			for _, p := range s.Periods {
+				assert.Equal(t, 2, p.PacksAvailable)
+				out = append(out, period{p.PeriodID, p.Weeks, p.Requests, p.PacksRequested, p.Excluding, p.LoansPerPack, p.Capacity})
+			}
+			return out
+		}
+		assert.Equal(t, []period{
+			{"P1", 7, 1, 2, 0, 1, 2}, {"P2", 7, 2, 3, 0, 1, 2}, {"P3", 5, 0, 0, 0, 0, 0}, {"P4", 6, 0, 0, 0, 1, 2}, {"P5", 11, 0, 0, 1, 1, 2},
+		}, periods(s), "loans of 6 weeks inside a period: none in P3")
+		assert.Equal(t, 8, s.Capacity)
 		assert.Equal(t, []store.SectorTotal{
-			{SectorID: "nord", Name: "Quartier nord", Requests: 1, PacksRequested: 2, PeriodCap: 2, Capacity: 6},
-			{SectorID: "sud", Name: "Quartier sud", Requests: 1, PacksRequested: 1, PeriodCap: 2, Capacity: 6},
-		}, s.Sectors)
+			{SectorID: "nord", Name: "Quartier nord", Requests: 1, PacksRequested: 2, PeriodCap: 2, Capacity: 8},
+			{SectorID: "sud", Name: "Quartier sud", Requests: 1, PacksRequested: 1, PeriodCap: 2, Capacity: 8},
+		}, s.Sectors, "4 periods where a loan may start")
+
+		// Across the breaks, P3 gets a loan too (spanning the winter break).
+		_, err = db.SetLoanPolicy(ctx, store.Actor{}, storetest.RequestYear, calendar.AcrossBreaks)
+		require.NoError(t, err)
+		s, err = db.Synthesis(ctx, storetest.RequestYear)
+		require.NoError(t, err)
+		assert.Equal(t, calendar.AcrossBreaks, s.LoanPolicy)
+		assert.Equal(t, []period{
+			{"P1", 7, 1, 2, 0, 1, 2}, {"P2", 7, 2, 3, 0, 1, 2}, {"P3", 5, 0, 0, 0, 1, 2}, {"P4", 6, 0, 0, 0, 1, 2}, {"P5", 11, 0, 0, 1, 1, 2},
+		}, periods(s))
+		assert.Equal(t, 10, s.Capacity)
+		assert.Equal(t, 10, s.Sectors[0].Capacity, "5 periods where a loan may start")
 	})
 }
 

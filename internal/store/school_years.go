@@ -176,18 +176,3 @@ func (db *DB) saveYearSettings(ctx context.Context, actor Actor, year, action st
 	}
 	return row.settings(), nil
 }
-
-// YearSynthesis builds the synthesis of a school year over all its
-// periods, for loans of the year's length (YearSettings.LoanWeeks).
-// Returns a *RuleError on field "year" for an unknown or malformed year.
-func (db *DB) YearSynthesis(ctx context.Context, year string) (Synthesis, error) {
-	periods, err := db.YearPeriods(ctx, year, "year")
-	if err != nil {
-		return Synthesis{}, err
-	}
-	set, err := db.YearSettings(ctx, year)
-	if err != nil {
-		return Synthesis{}, err
-	}
-	return db.Synthesis(ctx, year, periods, set.LoanWeeks)
-}

@@ -48,8 +48,9 @@ type PeriodTotal struct {
 	Excluding int `json:"excluding"`
 	// PacksAvailable is the number of packs in service.
 	PacksAvailable int `json:"packs_available"`
-	// LoansPerPack is how many loans of the loan length one pack can make
-	// in the period, with a free week between two loans.
+	// LoansPerPack is how many loans starting in the period one pack makes
+	// when it makes as many loans as it can in the year, one after the
+	// other, under the year's loan policy (calendar.Year.LoansPerPack).
 	LoansPerPack int `json:"loans_per_pack"`
 	// Capacity is PacksAvailable × LoansPerPack: pack-loans the period
 	// can serve.
@@ -65,16 +66,19 @@ type SectorTotal struct {
 	// PeriodCap is the packs per period the sector may get before the
 	// allocation penalises concentration.
 	PeriodCap int `json:"period_cap"`
-	// Capacity is PeriodCap × the number of periods where a loan fits.
+	// Capacity is PeriodCap × the number of periods where a loan may
+	// start under the year's loan policy.
 	Capacity int `json:"capacity"`
 }
 
 // Synthesis is the tableau de synthèse of a school year: the validated
 // requests with their resource impact.
 type Synthesis struct {
-	SchoolYear     string `json:"school_year"`
-	LoanWeeks      int    `json:"loan_weeks"`
-	PacksAvailable int    `json:"packs_available"`
+	SchoolYear string `json:"school_year"`
+	// LoanWeeks and LoanPolicy are the year's settings (YearSettings).
+	LoanWeeks      int                 `json:"loan_weeks"`
+	LoanPolicy     calendar.LoanPolicy `json:"loan_policy"`
+	PacksAvailable int                 `json:"packs_available"`
 	// PacksRequested sums the packs of all rows.
 	PacksRequested int `json:"packs_requested"`
 	// PacksWithoutPreference sums the packs of the rows with no preferred
@@ -86,15 +90,27 @@ type Synthesis struct {
 	Sectors                []SectorTotal  `json:"sectors"`
 }
 
-// Synthesis builds the synthesis table of a school year over its periods,
-// for loans of loanWeeks school weeks. Rows are by school name then
-// request id; sectors by id.
-func (db *DB) Synthesis(ctx context.Context, year string, periods []calendar.Period, loanWeeks int) (_ Synthesis, err error) {
+// Synthesis builds the synthesis table of a school year: its validated
+// requests, and the capacity of its periods for loans of the year's
+// length under the year's loan policy (YearSettings), a pack busy
+// DefaultTurnaroundDays after each return. Rows are by school name then
+// request id; sectors by id. An unknown or malformed year is a
+// *RuleError on field "school_year".
+func (db *DB) Synthesis(ctx context.Context, year string) (_ Synthesis, err error) {
 	defer wrapf(&err, "Synthesis(%s)", year)
 	if err := checkSchoolYearName("school_year", year); err != nil {
 		return Synthesis{}, err
 	}
-	s := Synthesis{SchoolYear: year, LoanWeeks: loanWeeks, Rows: []SynthesisRow{}, Periods: []PeriodTotal{}, Sectors: []SectorTotal{}}
+	y, err := yearTx(ctx, db.bun, year, "school_year")
+	if err != nil {
+		return Synthesis{}, err
+	}
+	set, err := db.YearSettings(ctx, year)
+	if err != nil {
+		return Synthesis{}, err
+	}
+	s := Synthesis{SchoolYear: year, LoanWeeks: set.LoanWeeks, LoanPolicy: set.LoanPolicy,
+		Rows: []SynthesisRow{}, Periods: []PeriodTotal{}, Sectors: []SectorTotal{}}
 	if err := db.bun.NewSelect().TableExpr("packs").ColumnExpr("count(*)").
 		Where("status = ?", PackAvailable).Scan(ctx, &s.PacksAvailable); err != nil {
 		return Synthesis{}, err
@@ -127,16 +143,13 @@ func (db *DB) Synthesis(ctx context.Context, year string, periods []calendar.Per
 			s.PacksWithoutPreference += q.Packs
 		}
 	}
-	usable := 0
-	for _, p := range periods {
-		t := PeriodTotal{PeriodID: p.ID, Label: p.Label, Weeks: p.WeekCount(), PacksAvailable: s.PacksAvailable}
-		if loanWeeks > 0 {
-			t.LoansPerPack = (t.Weeks + 1) / (loanWeeks + 1)
-		}
+	perPack := y.LoansPerPack(set.LoanPolicy, set.LoanWeeks, DefaultTurnaroundDays)
+	startable := y.StartPeriods(set.LoanPolicy, set.LoanWeeks)
+	usable := len(startable)
+	for _, p := range y.Periods() {
+		t := PeriodTotal{PeriodID: p.ID, Label: p.Label, Weeks: p.WeekCount(), PacksAvailable: s.PacksAvailable,
+			LoansPerPack: perPack[p.ID]}
 		t.Capacity = t.PacksAvailable * t.LoansPerPack
-		if t.LoansPerPack > 0 {
-			usable++
-		}
 		for _, r := range s.Rows {
 			if slices.Contains(r.PreferredPeriods, p.ID) {
 				t.Requests++

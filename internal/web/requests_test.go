@@ -414,8 +414,8 @@ func TestSynthesisCSV(t *testing.T) {
 			pad("centre-ville", "Quartier centre-ville", "1", "2", "2", "8"),
 			pad(),
 			pad("Total", "Année scolaire", "Demandes validées", "Packs demandés", "Packs sans période souhaitée",
-				"Packs disponibles", "Durée de prêt (semaines)", "Capacité (prêts de packs)"),
-			pad("", "2026-2027", "1", "2", "0", "2", "6", "8"),
+				"Packs disponibles", "Durée de prêt (semaines)", "Règle des prêts", "Capacité (prêts de packs)"),
+			pad("", "2026-2027", "1", "2", "0", "2", "6", "dans une seule période", "8"),
 		}
 		assert.Equal(t, want, got, "CSV records")
 
@@ -423,6 +423,8 @@ func TestSynthesisCSV(t *testing.T) {
 		require.Equal(t, 200, res.Status)
 		rows := res.JSON["rows"].([]any)
 		require.Len(t, rows, 1)
+		assert.Equal(t, []any{"within_period", 6.0, 8.0}, []any{res.JSON["loan_policy"], res.JSON["loan_weeks"], res.JSON["capacity"]},
+			"the year's loan settings, as on the page")
 		assert.Equal(t, float64(2), res.JSON["packs_requested"])
 
 		for _, tt := range []struct {

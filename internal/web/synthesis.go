@@ -20,11 +20,7 @@ func (s *Server) getSynthesis(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	periods, err := s.db.YearPeriods(r.Context(), year, "school_year")
-	if err != nil {
-		return err
-	}
-	syn, err := s.db.Synthesis(r.Context(), year, periods, s.loanWeeks)
+	syn, err := s.db.Synthesis(r.Context(), year)
 	if err != nil {
 		return err
 	}
@@ -110,9 +106,9 @@ func SynthesisRecords(syn store.Synthesis) [][]string {
 	}
 	out = append(out, pad(),
 		pad("Total", "Année scolaire", "Demandes validées", "Packs demandés", "Packs sans période souhaitée",
-			"Packs disponibles", "Durée de prêt (semaines)", "Capacité (prêts de packs)"),
+			"Packs disponibles", "Durée de prêt (semaines)", "Règle des prêts", "Capacité (prêts de packs)"),
 		pad("", syn.SchoolYear, itoa(len(syn.Rows)), itoa(syn.PacksRequested), itoa(syn.PacksWithoutPreference),
-			itoa(syn.PacksAvailable), itoa(syn.LoanWeeks), itoa(syn.Capacity)))
+			itoa(syn.PacksAvailable), itoa(syn.LoanWeeks), syn.LoanPolicy.Label(), itoa(syn.Capacity)))
 	return out
 }
 
