@@ -23,37 +23,40 @@ import (
 //
 //   - a test takes an idle schema of the pool, or migrates a new one when
 //     none is idle (so the pool grows to the number of tests that hold one
-//     at the same time);
+//     at the same time); a new schema must have the same definitions as
+//     the pool's first one (fingerprintQuery);
 //   - when the test ends, after the handles it opened are closed (the
 //     pool's cleanup is registered first, so it runs last), its schema is
-//     emptied and put back: every table is emptied with DELETE, children
-//     before parents, the rows the migrations wrote (bun's bookkeeping) are
-//     written back, and every sequence is set back to where the migrations
-//     left it, so ids start again as in a fresh schema;
-//   - the schema is dropped instead when it is not as the migrations left
-//     it (a test changed a table, a function or a trigger: its fingerprint
-//     from the catalogs differs), when a connection of the test is still
-//     open on it (each test's connections carry the schema's name as
-//     application_name), when a table is still not empty after the reset
-//     (a trigger wrote into it), or when dead rows made it large;
+//     emptied and put back, in one transaction: every table is emptied
+//     with DELETE, children before parents, the rows the migrations wrote
+//     (bun's bookkeeping) are written back, and every sequence is set back
+//     to where the migrations left it, so ids start again as in a fresh
+//     schema;
+//   - the schema is dropped instead when a test changed its definitions
+//     (a table, column, index, trigger or function: the signature of its
+//     catalog rows differs, see catalogQuery), when a connection of the
+//     test is still open on it (each test's connections carry the schema's
+//     name as application_name), or when a table is still not empty after
+//     the DELETEs (a trigger wrote into it);
 //   - when the binary's tests end, its schemas are dropped; a binary that
-//     dies leaves them behind, and the next binary to start drops every
-//     schema of the pool's prefix whose binary has no connection left.
+//     dies leaves them behind, and the next binary with a pool to start
+//     drops every pooled schema whose binary has no connection left.
 //
-// Why: migrating a schema took about half a second and dropping it about a
-// quarter, most of it files created and removed by the server, and every
-// test paid both; emptying a schema with DELETE touches no file and takes
-// a few milliseconds. TRUNCATE was tried: it gives each table new files,
-// and took as long as the migration. CREATE DATABASE … TEMPLATE was tried
-// too: it is fast, but DROP DATABASE forces a checkpoint of the whole
-// server, which on a server shared with other work made the suite slower,
-// not faster.
+// Why: migrating a schema and dropping it at the end took most of a
+// PostgreSQL test's time (hundreds of milliseconds, mostly the server
+// creating and removing the files of every table and index); emptying a
+// schema with DELETE touches no file and takes milliseconds. TRUNCATE
+// gives each table new files and took as long as a migration. CREATE
+// DATABASE … TEMPLATE is fast, but DROP DATABASE forces a checkpoint of
+// the whole server, which on a server shared with other work made the
+// suite slower, not faster.
 //
-// What a recycled schema does not undo: the physical place of rows (a
-// table holds dead rows until vacuumed, so a query without ORDER BY may
-// return rows in another order than in a fresh table, as in production),
-// and the planner's statistics. A binary without the pool (no Main) gets
-// a fresh schema migrated for each test, dropped at its end.
+// What a recycled schema does not undo: where rows lie in the tables (dead
+// rows stay until autovacuum, whose free space new rows may fill, so a
+// query without ORDER BY may return rows in another order than in a fresh
+// table, as in production), and the planner's statistics. A binary
+// without the pool (no Main) gets a fresh schema migrated for each test,
+// dropped at its end.
 
 // Main runs the tests of a package that uses PostgreSQL test databases,
 // with a pool of migrated schemas dropped when the tests end. Call it from
