@@ -130,6 +130,8 @@ func TestPostgresPoolDropsChangedSchemas(t *testing.T) {
 		"CREATE INDEX schools_extra ON schools (name)",
 		"ALTER TABLE pack_maintenance DISABLE TRIGGER pack_maintenance_no_loan",
 		"CREATE FUNCTION extra() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+		"CREATE TABLE extra (id INTEGER)",
+		"ALTER TABLE schools ADD COLUMN extra INTEGER",
 		"ALTER TABLE schools DROP CONSTRAINT schools_sector_id_fkey",
 	} {
 		var changed string

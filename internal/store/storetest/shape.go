@@ -62,23 +62,32 @@ SELECT md5(coalesce(string_agg(replace(d, current_schema() || '.', ''), E'\n' OR
 // a table, column, default, constraint, index, trigger, function, type or
 // sequence) adds, removes or rewrites one of these rows, so the signature
 // changes; what the server updates in place without a new row version
-// (VACUUM's and ANALYZE's statistics) leaves it alone. It takes a few
-// milliseconds, cheap enough to run at the end of every test.
+// (VACUUM's and ANALYZE's statistics) leaves it alone. The schema's
+// objects are found from their dependency on it in pg_depend, and
+// everything else through the catalogs' indexes, so that the query stays
+// a few milliseconds however many dead rows the catalogs hold (every
+// schema created and dropped leaves thousands until they are vacuumed).
 const catalogQuery = `
 WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema()),
-rels AS (SELECT oid, xmin FROM pg_class WHERE relnamespace = (SELECT oid FROM ns)),
+members AS (
+	SELECT d.classid, d.objid, d.xmin FROM pg_depend d
+	WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = (SELECT oid FROM ns)
+),
+rels AS (SELECT objid AS oid FROM members WHERE classid = 'pg_class'::regclass),
+idx AS (SELECT i.indexrelid AS oid, i.xmin FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM rels)),
 x AS (
-	SELECT xmin FROM rels
+	SELECT xmin FROM members
+	UNION ALL SELECT xmin FROM idx
+	UNION ALL SELECT c.xmin FROM pg_class c WHERE c.oid IN (SELECT oid FROM rels UNION ALL SELECT oid FROM idx)
 	UNION ALL SELECT a.xmin FROM pg_attribute a WHERE a.attrelid IN (SELECT oid FROM rels)
 	UNION ALL SELECT d.xmin FROM pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM rels)
-	UNION ALL SELECT k.xmin FROM pg_constraint k WHERE k.connamespace = (SELECT oid FROM ns)
-	UNION ALL SELECT i.xmin FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM rels)
+	UNION ALL SELECT k.xmin FROM pg_constraint k WHERE k.conrelid IN (SELECT oid FROM rels)
 	UNION ALL SELECT t.xmin FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM rels)
-	UNION ALL SELECT p.xmin FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns)
-	UNION ALL SELECT y.xmin FROM pg_type y WHERE y.typnamespace = (SELECT oid FROM ns)
-	UNION ALL SELECT s.xmin FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
 	UNION ALL SELECT r.xmin FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM rels)
 	UNION ALL SELECT o.xmin FROM pg_policy o WHERE o.polrelid IN (SELECT oid FROM rels)
+	UNION ALL SELECT s.xmin FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rels)
+	UNION ALL SELECT p.xmin FROM pg_proc p WHERE p.oid IN (SELECT objid FROM members WHERE classid = 'pg_proc'::regclass)
+	UNION ALL SELECT y.xmin FROM pg_type y WHERE y.oid IN (SELECT objid FROM members WHERE classid = 'pg_type'::regclass)
 )
 SELECT count(*) || ' ' || coalesce(sum(xmin::text::bigint), 0) FROM x`
 
