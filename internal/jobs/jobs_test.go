@@ -25,8 +25,11 @@ import (
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
 
+// TestMain lends the PostgreSQL tests their schemas from a pool of
+// migrated ones (see storetest.Main), and checks that no goroutine is left
+// once the pool is closed.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	goleak.VerifyTestMain(storetest.WithPool(m),
 		// database/sql keeps one opener goroutine per pool until Close; the
 		// pools are closed in t.Cleanup, but pgx's may linger a moment.
 		goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"),
