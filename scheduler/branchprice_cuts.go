@@ -264,23 +264,9 @@ func (pr *pricer) separateSectors() int {
 			w[pi] = int8(c)
 			rhs += c
 		}
-		var sb strings.Builder
-		sb.WriteString("s")
-		sb.WriteString(strconv.Itoa(sec))
-		for pi, c := range w {
-			if c != 0 {
-				sb.WriteByte(',')
-				sb.WriteString(strconv.Itoa(pi))
-				sb.WriteByte(':')
-				sb.WriteString(strconv.Itoa(int(c)))
-			}
+		if pr.addSectorCut("s", sec, w, rhs) {
+			added++
 		}
-		if pr.cutKey[sb.String()] {
-			continue
-		}
-		pr.cutKey[sb.String()] = true
-		pr.addCut(pcut{sec: sec, per: k, w: w}, rhs)
-		added++
 	}
 	return added
 }
@@ -429,8 +415,15 @@ func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float6
 	for _, pi := range ones[:bestN] {
 		w[pi] = 1
 	}
+	return pr.addSectorCut("m", sec, w, (capQ+bestN-1)/2)
+}
+
+// addSectorCut adds the cut Σ w·x − e ≤ rhs of sector-period sec unless
+// the same cut of that family (kind) was added before; it reports whether
+// it added it.
+func (pr *pricer) addSectorCut(kind string, sec int, w []int8, rhs int) bool {
 	var sb strings.Builder
-	sb.WriteString("m")
+	sb.WriteString(kind)
 	sb.WriteString(strconv.Itoa(sec))
 	for pi, c := range w {
 		if c != 0 {
@@ -444,7 +437,7 @@ func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float6
 		return false
 	}
 	pr.cutKey[sb.String()] = true
-	pr.addCut(pcut{sec: sec, per: k, w: w}, (capQ+bestN-1)/2)
+	pr.addCut(pcut{sec: sec, per: sec % pr.m.K, w: w}, rhs)
 	return true
 }
 
