@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
@@ -93,12 +92,4 @@ func runRequestsExport(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stderr, "Synthesis of %s: %d validated requests written to %s.\n", *year, len(syn.Rows), *out)
 	}
 	return nil
-}
-
-// envLoanWeeks reads LOAN_WEEKS, defaulting to 6.
-func envLoanWeeks(getenv func(string) string) int {
-	if n, err := strconv.Atoi(getenv("LOAN_WEEKS")); err == nil {
-		return n
-	}
-	return 6
 }
