@@ -56,7 +56,7 @@ func (p LoanPolicy) Label() string {
 	case AcrossBreaks:
 		return "à cheval sur une petite vacance (le pack reste à l'école pendant les vacances)"
 	case PeriodLength:
-		return "dans une période, raccourcis à la longueur d'une période plus courte"
+		return "dans une période (une période plus courte donne des prêts de sa longueur)"
 	default:
 		return "dans une seule période"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/calendar"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/web"
 )
@@ -130,6 +131,7 @@ func TestOpenAPIEnumLabels(t *testing.T) {
 		"ExtensionState": func(s string) string { return store.ExtensionState(s).Label() },
 		"OpinionVerdict": func(s string) string { return store.OpinionVerdict(s).Label() },
 		"TrainingStatus": func(s string) string { return store.TrainingStatus(s).Label() },
+		"LoanPolicy":     func(s string) string { return calendar.LoanPolicy(s).Label() },
 	}
 	for name, label := range labels {
 		s, ok := doc.Components.Schemas[name]
