@@ -80,21 +80,24 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location,
-		Feeds: feeds, Printer: printer, Metrics: m})
-	if err != nil {
-		return err
-	}
 	mailer, err := notify.New(notify.Options{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: cfg.OutboxDir})
 	if err != nil {
 		return err
 	}
-	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: feeds.Handler(srv), Printer: srv, Logger: logger,
-		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location, Metrics: m})
+	// One notifier for both faces: a signature tells the same people
+	// whether it comes through the pages or the JSON API.
+	notices := app.NewAgreementNotifier(db, mailer, cfg.BaseURL, logger, nil)
+	srv, err := web.New(web.Deps{DB: db, Logger: logger, BaseURL: cfg.BaseURL, LoanWeeks: cfg.LoanWeeks, Location: cfg.Location,
+		Feeds: feeds, Printer: printer, Metrics: m, Notices: notices})
 	if err != nil {
 		return err
 	}
-	defer pages.Wait() // sign-in e-mails still being sent
+	pages, err := app.New(app.Deps{DB: db, Mailer: mailer, API: feeds.Handler(srv), Printer: srv, Logger: logger,
+		BaseURL: cfg.BaseURL, Town: cfg.Town, Location: cfg.Location, Metrics: m, Notices: notices})
+	if err != nil {
+		return err
+	}
+	defer pages.Wait() // sign-in e-mails and agreement notices still being sent
 	if !cfg.NoJobs {
 		stopJobs, err := startJobs(ctx, cfg, e, db, logger, m)
 		if err != nil {

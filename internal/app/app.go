@@ -48,6 +48,9 @@ type Deps struct {
 	NowFunc func() time.Time
 	// Metrics counts sign-ins; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Notices tells the parties of an agreement when someone signs it;
+	// give the JSON API the same one. Defaults to one over DB and Mailer.
+	Notices *AgreementNotifier
 }
 
 // App is the web application's handler.
@@ -67,6 +70,7 @@ type App struct {
 	handler http.Handler
 	metrics *metrics.Metrics
 	mailWG  sync.WaitGroup // sign-in e-mails being sent
+	notices *AgreementNotifier
 }
 
 // New returns the web application. It parses every template and fails if
@@ -76,7 +80,8 @@ func New(d Deps) (*App, error) {
 		return nil, errors.New("app: DB and Mailer are required")
 	}
 	a := &App{db: d.DB, mailer: d.Mailer, api: d.API, printer: d.Printer, logger: d.Logger,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), town: d.Town, loc: d.Location, now: d.NowFunc, metrics: d.Metrics}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), town: d.Town, loc: d.Location, now: d.NowFunc, metrics: d.Metrics,
+		notices: d.Notices}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}
@@ -98,6 +103,9 @@ func New(d Deps) (*App, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.notices == nil {
+		a.notices = NewAgreementNotifier(a.db, a.mailer, a.baseURL, a.logger, a.now)
 	}
 	if a.pages, err = parseTemplates(); err != nil {
 		return nil, err
@@ -137,7 +145,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Wait returns when the e-mails being sent in the background are sent
 // (or failed): serve calls it before exiting, tests before reading the
 // outbox.
-func (a *App) Wait() { a.mailWG.Wait() }
+func (a *App) Wait() {
+	a.mailWG.Wait()
+	a.notices.Wait()
+}
 
 type ctxKey int
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/classemobile/classemobile/calendar"
-	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 )
 
@@ -391,48 +389,8 @@ func (a *App) signLoan(w http.ResponseWriter, r *http.Request) error {
 	if l.State == store.LoanSigned {
 		msg = "Convention signée par les deux parties. Les deux signataires en sont prévenus par e-mail."
 	}
-	a.tellSigners(l, u)
+	a.notices.AgreementSigned(l, u)
 	return a.redirect(w, r, loanPath(d.ID, ""), msg)
-}
-
-// tellSigners e-mails the agreement's two parties (the school's
-// directors, the IT department) that it was signed by someone, or that it
-// is complete.
-func (a *App) tellSigners(l store.Loan, by store.User) {
-	subject := fmt.Sprintf("Convention de prêt n° %d signée par %s", l.ID, by.Name)
-	text := fmt.Sprintf("Bonjour,\n\n%s a signé la convention de prêt de la classe mobile du projet « %s » (%s).\n", by.Name, l.RequestTitle, l.SchoolName)
-	if l.State == store.LoanSigned {
-		subject = fmt.Sprintf("Convention de prêt n° %d signée par les deux parties", l.ID)
-		text += "La convention est maintenant signée par la direction de l'école et par la DSI : le retrait pourra avoir lieu une fois la formation technique faite.\n"
-	} else {
-		text += "Elle attend encore la signature de l'autre partie.\n"
-	}
-	text += fmt.Sprintf("\nLa convention : %s\nLe prêt : %s\n", a.baseURL+loanPath(l.ID, "/convention"), a.baseURL+loanPath(l.ID, ""))
-	a.mailWG.Add(1)
-	go func() {
-		defer a.mailWG.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		var to []store.User
-		for _, role := range []struct {
-			r   store.Role
-			uai string
-		}{{store.RoleDirector, l.SchoolUAI}, {store.RoleIT, ""}} {
-			us, err := a.db.ListUsers(ctx, role.r, role.uai)
-			if err != nil {
-				a.logger.Error("Agreement signers not listed", "loan_id", l.ID, "error", err)
-				return
-			}
-			to = append(to, us...)
-		}
-		for _, p := range to {
-			msg := notify.Message{To: []notify.Address{{Name: p.Name, Email: p.Email}}, Subject: subject, Text: text,
-				MessageID: fmt.Sprintf("convention-%d-v%d-u%d@classemobile", l.ID, l.Version, p.ID), Date: a.now()}
-			if err := a.mailer.Send(ctx, msg); err != nil {
-				a.logger.Error("Agreement notice not sent", "loan_id", l.ID, "user_id", p.ID, "error", err)
-			}
-		}
-	}()
 }
 
 func (a *App) loanTraining(w http.ResponseWriter, r *http.Request) error {

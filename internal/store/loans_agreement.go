@@ -256,3 +256,19 @@ func ActiveSignatures(sigs []AgreementSignature) (director, it *AgreementSignatu
 	}
 	return director, it
 }
+
+// AgreementParties returns the people who sign the agreement of loan l,
+// and are told when someone signs it: the directors of its school and the
+// IT department, active accounts only, by id.
+func (db *DB) AgreementParties(ctx context.Context, l Loan) (_ []User, err error) {
+	defer wrapf(&err, "AgreementParties(%d)", l.ID)
+	directors, err := db.ListUsers(ctx, RoleDirector, l.SchoolUAI)
+	if err != nil {
+		return nil, err
+	}
+	it, err := db.ListUsers(ctx, RoleIT, "")
+	if err != nil {
+		return nil, err
+	}
+	return append(directors, it...), nil
+}

@@ -257,3 +257,27 @@ func TestActionsOnLoan(t *testing.T) {
 		assert.True(t, c.coord.ActionsOnLoan(d).DecideExtension)
 	})
 }
+
+// TestAgreementParties: who signs a loan's agreement, and is told of each
+// signature: its school's active directors and the IT department; not
+// another school's director, the teacher, the coordinator or a disabled
+// account.
+func TestAgreementParties(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newAgreementCase(t, db)
+		other := storetest.School(t, db, nil)
+		storetest.User(t, db, &storetest.UserOpts{Role: store.RoleDirector, SchoolUAI: other.UAI, Name: "Autre directrice"})
+		gone, _ := storetest.User(t, db, &storetest.UserOpts{Role: store.RoleIT, Name: "Ancien de la DSI"})
+		_, err := db.DisableUser(ctx, store.Actor{UserID: c.coord.ID}, gone.ID)
+		require.NoError(t, err)
+		parties, err := db.AgreementParties(ctx, c.loan)
+		require.NoError(t, err)
+		var names []string
+		for _, u := range parties {
+			names = append(names, u.Name)
+		}
+		assert.Equal(t, []string{"Nadia Haddad", "Karim Benali"}, names, "the school's director, then the IT department")
+	})
+}

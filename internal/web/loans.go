@@ -134,8 +134,13 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.SignAgreementText(r.Context(), currentUser(r), l.ID, text); err != nil {
+	u := currentUser(r)
+	signed, err := s.db.SignAgreementText(r.Context(), u, l.ID, text)
+	if err != nil {
 		return err
+	}
+	if s.notices != nil {
+		s.notices.AgreementSigned(signed, u)
 	}
 	return s.writeLoanDetail(w, r, http.StatusOK, l.ID)
 }

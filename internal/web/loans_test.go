@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/app"
+	"github.com/classemobile/classemobile/internal/notify"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -430,4 +433,70 @@ func postNoRequire(ts *httptest.Server, path, token string, body any) concurrent
 		return concurrentResult{Status: res.StatusCode, err: fmt.Errorf("decode %d answer: %w", res.StatusCode, err)}
 	}
 	return concurrentResult{Status: res.StatusCode, id: out.ID, code: out.Error.Code}
+}
+
+// sentMail records the messages a notifier sends.
+type sentMail struct {
+	mu   sync.Mutex
+	msgs []notify.Message
+}
+
+func (s *sentMail) Send(_ context.Context, m notify.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, m)
+	return nil
+}
+
+// took returns "name: subject" for each message sent since the last call,
+// sorted.
+func (s *sentMail) took() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, m := range s.msgs {
+		out = append(out, m.To[0].Name+": "+m.Subject)
+	}
+	s.msgs = nil
+	slices.Sort(out)
+	return out
+}
+
+// TestSignAgreementTellsPartiesAPI: a signature through the JSON API tells
+// the agreement's parties, as one through the pages does (one notifier for
+// both faces): the school's director and the IT department, not another
+// school's director; a refused signature tells no one.
+func TestSignAgreementTellsPartiesAPI(t *testing.T) {
+	t.Parallel()
+	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
+		c := newLoanCast(t, db)
+		sent := &sentMail{}
+		clock := func() time.Time { return loanNow }
+		notices := app.NewAgreementNotifier(db, sent, "https://classemobile.example", storetest.Logger(t), clock)
+		ts := httptest.NewServer(apiWithFeeds(t, web.Deps{DB: db, Logger: storetest.Logger(t), NowFunc: clock, Notices: notices}))
+		t.Cleanup(ts.Close)
+		res := call(t, ts, "POST", "/api/v1/loans", c.coord, map[string]any{"request_id": c.req.ID, "pack_ids": []int64{c.pack.ID}, "start_monday": "2026-08-31"})
+		require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
+		id := int64(res.JSON["id"].(float64))
+		path := fmt.Sprintf("/api/v1/loans/%d/agreement", id)
+
+		res = call(t, ts, "POST", path, c.teacher, nil)
+		require.Equal(t, http.StatusForbidden, res.Status)
+		res = call(t, ts, "POST", path, c.director, nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		notices.Wait()
+		by := fmt.Sprintf("Convention de prêt n° %d signée par Nadia Haddad", id)
+		assert.Equal(t, []string{"Karim Benali (DSI): " + by, "Nadia Haddad: " + by}, sent.took())
+
+		res = call(t, ts, "POST", path, c.it, nil)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		notices.Wait()
+		both := fmt.Sprintf("Convention de prêt n° %d signée par les deux parties", id)
+		assert.Equal(t, []string{"Karim Benali (DSI): " + both, "Nadia Haddad: " + both}, sent.took())
+
+		res = call(t, ts, "POST", path, c.it, nil)
+		require.Equal(t, http.StatusConflict, res.Status)
+		notices.Wait()
+		assert.Empty(t, sent.took(), "a refused signature tells no one")
+	})
 }

@@ -42,6 +42,14 @@ type Deps struct {
 	Printer Printer
 	// Metrics receives the API's measures. Nil records nothing.
 	Metrics *metrics.Metrics
+	// Notices tells the parties of an agreement when someone signs it
+	// (app.AgreementNotifier, the pages' own); nil tells no one.
+	Notices Notices
+}
+
+// Notices tells the parties of a loan agreement that by signed it.
+type Notices interface {
+	AgreementSigned(l store.Loan, by store.User)
 }
 
 // Printer renders the printable loan pages (agreement, inventory sheet)
@@ -65,13 +73,14 @@ type Server struct {
 	feeds     *feed.Server
 	printer   Printer
 	metrics   *metrics.Metrics
+	notices   Notices
 	mux       *routeMux
 }
 
 // New returns the HTTP handler of the service.
 func New(d Deps) (*Server, error) {
 	s := &Server{db: d.DB, logger: d.Logger, baseURL: d.BaseURL, loanWeeks: d.LoanWeeks, loc: d.Location, now: d.NowFunc,
-		feeds: d.Feeds, printer: d.Printer, metrics: d.Metrics}
+		feeds: d.Feeds, printer: d.Printer, metrics: d.Metrics, notices: d.Notices}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
