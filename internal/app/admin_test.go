@@ -71,7 +71,7 @@ func TestInvitePerson(t *testing.T) {
 		assert.Equal(t, before, peopleCount(t, db), "nothing created")
 
 		// A good invitation: listed, and a sign-in link e-mailed.
-		mails := len(b.mail.all())
+		mails := len(b.mail.All())
 		r = coord.post("/admin/personnes/nouvelle", url.Values{"email": {"Lea.Roux@ac-creteil.fr"}, "name": {"Léa Roux"},
 			"roles": {"teacher", "director"}, "school": {c.schoolB.UAI}, "lien": {"oui"}})
 		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
@@ -81,8 +81,8 @@ func TestInvitePerson(t *testing.T) {
 		assert.Contains(t, list.Body, "lea.roux@ac-creteil.fr")
 		assert.Contains(t, list.Body, "direction d&#39;école, enseignant·e")
 		b.app.Wait()
-		require.Len(t, b.mail.all(), mails+1)
-		link := linkRE.FindString(b.mail.all()[mails].Text)
+		require.Len(t, b.mail.All(), mails+1)
+		link := linkRE.FindString(b.mail.All()[mails].Text)
 		require.NotEmpty(t, link)
 		lea := b.client(t)
 		require.Equal(t, http.StatusSeeOther, lea.consume(link).Status, "the invited person signs in with the link")
@@ -120,12 +120,12 @@ func TestChangeDisableAndLink(t *testing.T) {
 		assert.Equal(t, c.schoolB.UAI, personInput(p).SchoolUAI)
 
 		// A new sign-in link.
-		mails := len(b.mail.all())
+		mails := len(b.mail.All())
 		r = coord.post(path+"/lien", nil)
 		require.Equal(t, http.StatusSeeOther, r.Status, r.Body)
 		b.app.Wait()
-		require.Len(t, b.mail.all(), mails+1)
-		assert.Equal(t, teacher.Email, b.mail.all()[mails].To[0].Email)
+		require.Len(t, b.mail.All(), mails+1)
+		assert.Equal(t, teacher.Email, b.mail.All()[mails].To[0].Email)
 
 		// Disable: a confirmation page first, then the POST.
 		conf := coord.get(path + "/desactivation")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/notify/notifytest"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 )
@@ -93,7 +94,7 @@ func BenchmarkPages(b *testing.B) {
 }
 
 func benchPages(b *testing.B, db *store.DB, people map[string]store.User) {
-	a, err := New(Deps{DB: db, Mailer: &mailbox{}, BaseURL: "http://localhost:8080"})
+	a, err := New(Deps{DB: db, Mailer: &notifytest.Mailbox{}, BaseURL: "http://localhost:8080"})
 	require.NoError(b, err)
 	cookie := func(u store.User) *http.Cookie {
 		link, err := db.NewLoginLink(context.Background(), u.ID)

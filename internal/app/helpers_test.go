@@ -17,30 +17,11 @@ import (
 
 	"github.com/classemobile/classemobile/internal/feed"
 	"github.com/classemobile/classemobile/internal/metrics"
-	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/notify/notifytest"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
 )
-
-// mailbox records the messages the application sends.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []notify.Message
-}
-
-func (m *mailbox) Send(_ context.Context, msg notify.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.msgs = append(m.msgs, msg)
-	return nil
-}
-
-func (m *mailbox) all() []notify.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]notify.Message(nil), m.msgs...)
-}
 
 var linkRE = regexp.MustCompile(`https?://\S+/connexion/lien\?\S+`)
 
@@ -49,7 +30,7 @@ type testBundle struct {
 	db   *store.DB
 	app  *App
 	srv  *httptest.Server
-	mail *mailbox
+	mail *notifytest.Mailbox
 }
 
 type bundleOpts struct {
@@ -79,7 +60,7 @@ func newBundle(t *testing.T, db *store.DB, opts *bundleOpts) *testBundle {
 	if opts == nil {
 		opts = &bundleOpts{}
 	}
-	b := &testBundle{db: db, mail: &mailbox{}}
+	b := &testBundle{db: db, mail: &notifytest.Mailbox{}}
 	front, api, err := newAPI(t, db)
 	require.NoError(t, err)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.app.ServeHTTP(w, r) })
@@ -159,11 +140,11 @@ func (c *client) postFrom(path string, form url.Values, fetchSite string) respon
 // e-mail it received ("" when none arrived).
 func (c *client) requestLink(email, suite string) string {
 	c.t.Helper()
-	before := len(c.b.mail.all())
+	before := len(c.b.mail.All())
 	r := c.post("/connexion", url.Values{"email": {email}, "suite": {suite}})
 	require.Equal(c.t, http.StatusSeeOther, r.Status, "link request answered by a redirect: %s", r.Body)
 	c.b.app.Wait()
-	msgs := c.b.mail.all()
+	msgs := c.b.mail.All()
 	if len(msgs) == before {
 		return ""
 	}

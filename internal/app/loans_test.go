@@ -145,13 +145,13 @@ func TestLoanActionsByRole(t *testing.T) {
 		assert.Equal(t, http.StatusConflict, r.Status, "a reserved loan does not close")
 
 		// The allowed: director and IT sign, both told by e-mail.
-		before := len(b.mail.all())
+		before := len(b.mail.All())
 		for _, role := range []string{"directorA", "it"} {
 			r := clients[role].post(actions["signature"].path, nil)
 			require.Equal(t, http.StatusSeeOther, r.Status, "%s signs: %s", role, r.Body)
 		}
 		b.app.Wait()
-		assert.Greater(t, len(b.mail.all()), before+1, "both parties are told")
+		assert.Greater(t, len(b.mail.All()), before+1, "both parties are told")
 		l, err = db.Loan(ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, store.LoanSigned, l.State)

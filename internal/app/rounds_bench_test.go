@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/classemobile/classemobile/internal/notify/notifytest"
 	"github.com/classemobile/classemobile/internal/round"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
@@ -58,7 +59,7 @@ func BenchmarkRoundPage(b *testing.B) {
 
 func benchRound(b *testing.B, db *store.DB, coord store.User, roundID int64) {
 	ctx := context.Background()
-	a, err := New(Deps{DB: db, Mailer: &mailbox{}, BaseURL: "http://localhost:8080"})
+	a, err := New(Deps{DB: db, Mailer: &notifytest.Mailbox{}, BaseURL: "http://localhost:8080"})
 	require.NoError(b, err)
 	link, err := db.NewLoginLink(ctx, coord.ID)
 	require.NoError(b, err)

@@ -29,7 +29,7 @@ func TestSignInByLink(t *testing.T) {
 		link := c.requestLink(strings.ToUpper(u.Email), "")
 		require.NotEmpty(t, link, "a link was e-mailed")
 		assert.True(t, strings.HasPrefix(link, b.srv.URL+"/connexion/lien?jeton="), "link %s", link)
-		msg := b.mail.all()[0]
+		msg := b.mail.All()[0]
 		assert.Equal(t, u.Email, msg.To[0].Email)
 		assert.Contains(t, msg.Text, "15 minutes")
 
@@ -72,7 +72,7 @@ func TestSignInSameAnswerForUnknownAddress(t *testing.T) {
 	assert.Equal(t, known.Status, unknown.Status)
 	assert.Equal(t, known.Location, unknown.Location)
 	assert.Equal(t, known.Body, unknown.Body)
-	assert.Len(t, b.mail.all(), 1, "only the known address got a message")
+	assert.Len(t, b.mail.All(), 1, "only the known address got a message")
 	sent := c.get(known.Location)
 	assert.Contains(t, sent.Body, "Si cette adresse correspond à un compte")
 
@@ -117,7 +117,7 @@ func TestSignInRateLimited(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, r.Status)
 	assert.Contains(t, r.Body, "Trop de demandes")
 	b.app.Wait()
-	assert.Len(t, b.mail.all(), store.LoginPerEmail, "no message past the limit")
+	assert.Len(t, b.mail.All(), store.LoginPerEmail, "no message past the limit")
 }
 
 func TestSignOutRevokesSession(t *testing.T) {
@@ -164,7 +164,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	r := c.postFrom("/connexion", url.Values{"email": {u.Email}}, "cross-site")
 	assert.Equal(t, http.StatusForbidden, r.Status)
 	b.app.Wait()
-	assert.Empty(t, b.mail.all(), "nothing sent")
+	assert.Empty(t, b.mail.All(), "nothing sent")
 
 	// A consumer's POST from another site is refused too: a link cannot be
 	// spent by a foreign page.

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/classemobile/classemobile/internal/app"
-	"github.com/classemobile/classemobile/internal/notify"
+	"github.com/classemobile/classemobile/internal/notify/notifytest"
 	"github.com/classemobile/classemobile/internal/store"
 	"github.com/classemobile/classemobile/internal/store/storetest"
 	"github.com/classemobile/classemobile/internal/web"
@@ -435,29 +435,13 @@ func postNoRequire(ts *httptest.Server, path, token string, body any) concurrent
 	return concurrentResult{Status: res.StatusCode, id: out.ID, code: out.Error.Code}
 }
 
-// sentMail records the messages a notifier sends.
-type sentMail struct {
-	mu   sync.Mutex
-	msgs []notify.Message
-}
-
-func (s *sentMail) Send(_ context.Context, m notify.Message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, m)
-	return nil
-}
-
-// took returns "name: subject" for each message sent since the last call,
-// sorted.
-func (s *sentMail) took() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// took returns "name: subject" for each message b received since the
+// last call, sorted.
+func took(b *notifytest.Mailbox) []string {
 	var out []string
-	for _, m := range s.msgs {
+	for _, m := range b.Take() {
 		out = append(out, m.To[0].Name+": "+m.Subject)
 	}
-	s.msgs = nil
 	slices.Sort(out)
 	return out
 }
@@ -470,7 +454,7 @@ func TestSignAgreementTellsPartiesAPI(t *testing.T) {
 	t.Parallel()
 	storetest.EachDialect(t, func(t *testing.T, db *store.DB) {
 		c := newLoanCast(t, db)
-		sent := &sentMail{}
+		sent := &notifytest.Mailbox{}
 		clock := func() time.Time { return loanNow }
 		notices := app.NewAgreementNotifier(db, sent, "https://classemobile.example", storetest.Logger(t), clock)
 		ts := httptest.NewServer(apiWithFeeds(t, web.Deps{DB: db, Logger: storetest.Logger(t), NowFunc: clock, Notices: notices}))
@@ -486,17 +470,17 @@ func TestSignAgreementTellsPartiesAPI(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		notices.Wait()
 		by := fmt.Sprintf("Convention de prêt n° %d signée par Nadia Haddad", id)
-		assert.Equal(t, []string{"Karim Benali (DSI): " + by, "Nadia Haddad: " + by}, sent.took())
+		assert.Equal(t, []string{"Karim Benali (DSI): " + by, "Nadia Haddad: " + by}, took(sent))
 
 		res = call(t, ts, "POST", path, c.it, nil)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 		notices.Wait()
 		both := fmt.Sprintf("Convention de prêt n° %d signée par les deux parties", id)
-		assert.Equal(t, []string{"Karim Benali (DSI): " + both, "Nadia Haddad: " + both}, sent.took())
+		assert.Equal(t, []string{"Karim Benali (DSI): " + both, "Nadia Haddad: " + both}, took(sent))
 
 		res = call(t, ts, "POST", path, c.it, nil)
 		require.Equal(t, http.StatusConflict, res.Status)
 		notices.Wait()
-		assert.Empty(t, sent.took(), "a refused signature tells no one")
+		assert.Empty(t, took(sent), "a refused signature tells no one")
 	})
 }

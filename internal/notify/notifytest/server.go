@@ -1,6 +1,7 @@
-// Package notifytest runs an in-process SMTP server
-// (github.com/emersion/go-smtp) that records what it receives, for tests
-// of code that sends e-mail through real SMTP sessions.
+// Package notifytest holds e-mail doubles for tests: an in-process SMTP
+// server (github.com/emersion/go-smtp) that records what it receives, for
+// code that sends e-mail through real SMTP sessions, and a Mailbox sender
+// that keeps the messages it is given.
 package notifytest
 
 import (
