@@ -188,7 +188,11 @@ func (a *App) yearForm(r *http.Request, p *yearPage, policy calendar.LoanPolicy)
 		return err
 	}
 	for _, h := range y.Holidays() {
-		p.Holidays = append(p.Holidays, holidayView{Description: h.Description, Dates: "du " + h.First.French(calendar.FrenchLong) + " à la reprise du " + h.Resume.French(calendar.FrenchLong)})
+		dates := "du " + h.First.French(calendar.FrenchLong) + " à la reprise du " + h.Resume.French(calendar.FrenchLong)
+		if h.Resume.IsZero() { // the summer's end is published with the next year's calendar
+			dates = "à partir du " + h.First.French(calendar.FrenchLong) + ", date de reprise pas encore publiée"
+		}
+		p.Holidays = append(p.Holidays, holidayView{Description: h.Description, Dates: dates})
 	}
 	p.Imported, err = a.db.ImportedYears(r.Context())
 	return err

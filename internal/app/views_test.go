@@ -221,7 +221,10 @@ func TestAdminActions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 5, set.LoanWeeks)
 		assert.Equal(t, calendar.AcrossBreaks, set.LoanPolicy)
-		assert.Contains(t, cl.get("/admin/annee?annee=2026-2027").Body, `value="across_breaks" checked`)
+		page := cl.get("/admin/annee?annee=2026-2027").Body
+		assert.Contains(t, page, `value="across_breaks" checked`)
+		assert.Contains(t, page, "Vacances d&#39;Été&nbsp;: à partir du samedi 3 juillet 2027, date de reprise pas encore publiée",
+			"a summer without its end says so, not « à la reprise du » and nothing")
 
 		// A failed reminder is put back to send.
 		due := c.loanA.PickupDay
