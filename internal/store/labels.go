@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/uptrace/bun"
 )
@@ -9,39 +10,28 @@ import (
 // personNames returns the names of the people with these ids (ids of
 // nobody are left out).
 func personNames(ctx context.Context, idb bun.IDB, ids ...int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	var want []int64
-	for _, id := range ids {
-		if id != 0 {
-			want = append(want, id)
-		}
-	}
-	if len(want) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID   int64  `bun:"id"`
-		Name string `bun:"name"`
-	}
-	if err := idb.NewSelect().Table("users").Column("id", "name").Where("id IN (?)", bun.List(want)).Scan(ctx, &rows); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
+	return labelsByID(ctx, ids, func(want []int64) *bun.SelectQuery {
+		return idb.NewSelect().Table("users").Column("id").ColumnExpr("name AS label").Where("id IN (?)", bun.List(want))
+	})
 }
 
 // loanLabels returns each loan's label as people read it: « prêt n° 9,
 // ECOLE … ».
 func loanLabels(ctx context.Context, idb bun.IDB, ids ...int64) (map[int64]string, error) {
+	return labelsByID(ctx, ids, func(want []int64) *bun.SelectQuery {
+		return idb.NewSelect().TableExpr("loans AS l").ColumnExpr("l.id AS id").
+			ColumnExpr("'prêt n° ' || l.id || ', ' || s.name AS label").
+			Join("JOIN schools AS s ON s.uai = l.school_uai").
+			Where("l.id IN (?)", bun.List(want))
+	})
+}
+
+// labelsByID runs the query that query builds for the nonzero ids (its
+// columns: id, label) and returns the labels by id; zero ids stand for
+// nobody and are left out.
+func labelsByID(ctx context.Context, ids []int64, query func(want []int64) *bun.SelectQuery) (map[int64]string, error) {
 	out := map[int64]string{}
-	var want []int64
-	for _, id := range ids {
-		if id != 0 {
-			want = append(want, id)
-		}
-	}
+	want := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id == 0 })
 	if len(want) == 0 {
 		return out, nil
 	}
@@ -49,10 +39,7 @@ func loanLabels(ctx context.Context, idb bun.IDB, ids ...int64) (map[int64]strin
 		ID    int64  `bun:"id"`
 		Label string `bun:"label"`
 	}
-	if err := idb.NewSelect().TableExpr("loans AS l").ColumnExpr("l.id AS id").
-		ColumnExpr("'prêt n° ' || l.id || ', ' || s.name AS label").
-		Join("JOIN schools AS s ON s.uai = l.school_uai").
-		Where("l.id IN (?)", bun.List(want)).Scan(ctx, &rows); err != nil {
+	if err := query(want).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
