@@ -70,9 +70,11 @@ type pricer struct {
 	useGroups bool
 	useCuts   bool
 	// useSectorCuts adds the sector cuts to the root's cover cuts,
-	// useSectorMIR their rounding cuts (separateSectorMIR) among them.
+	// useSectorMIR their rounding cuts (separateSectorMIR) among them, and
+	// useSchoolMIR the rounding cuts by school (separateSchoolMIR).
 	useSectorCuts bool
 	useSectorMIR  bool
+	useSchoolMIR  bool
 	strong        int // strong-branching candidates
 	probeIt       int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
@@ -137,7 +139,33 @@ type pcut struct {
 	sec  int    // sector cuts: sector*K+period
 	per  int    // sector cuts: the period
 	w    []int8 // sector cuts: coefficient per project
-	row  int
+	// sch, when set (school rounding cuts, see separateSchoolMIR), adds
+	// for a plan of a school of the sector half its number of projects
+	// with an odd number of packs in the period, rounded up for the
+	// schools in sch and down for the others.
+	sch []bool
+	row int
+}
+
+// colCoef is the cut's coefficient in the column of school c's plan
+// (project, option pairs).
+func (c *pcut) colCoef(m *model, school int, plan []int32) int {
+	a, odd := 0, 0
+	for k := 0; k < len(plan); k += 2 {
+		p := &m.projects[plan[k]]
+		o := &p.opts[plan[k+1]]
+		a += c.coef(int(plan[k]), o)
+		if p.packs%2 == 1 && o.per == c.per && p.sector == c.sec/m.K {
+			odd++
+		}
+	}
+	if c.sch != nil {
+		if c.sch[school] {
+			odd++
+		}
+		a += odd / 2
+	}
+	return a
 }
 
 func (c *pcut) coef(pi int, o *option) int {
@@ -228,7 +256,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	// within(t, u): every busy range containing week t contains week u.
@@ -420,12 +448,7 @@ func (pr *pricer) schoolCol(c int, x []int) int {
 	}
 	for ci := range pr.cuts {
 		cu := &pr.cuts[ci]
-		cntC := 0
-		for k := 0; k < len(cl.plan); k += 2 {
-			p := &m.projects[cl.plan[k]]
-			cntC += cu.coef(int(cl.plan[k]), &p.opts[cl.plan[k+1]])
-		}
-		if cntC > 0 {
+		if cntC := cu.colCoef(m, c, cl.plan); cntC > 0 {
 			load[cu.row] = float64(cntC)
 		}
 	}
@@ -454,6 +477,7 @@ func (pr *pricer) release() {
 		pr.lg.opts[j].c = pr.baseC[j]
 	}
 	pr.gAdj = false
+	pr.lg.parOdd, pr.lg.parEven = nil, nil
 	clear(pr.lg.lam)
 	clear(pr.lg.mu)
 }

@@ -33,6 +33,8 @@ func (pr *pricer) groupDuals() float64 {
 	for j := range lg.opts {
 		lg.opts[j].c = pr.baseC[j]
 	}
+	clear(lg.parOdd)
+	clear(lg.parEven)
 	konst := 0.0
 	for _, g := range pr.groups {
 		sg, tg := math.Max(0, pr.y[g.hiRow]), math.Max(0, pr.y[g.loRow])
@@ -87,6 +89,21 @@ func (pr *pricer) groupDuals() float64 {
 			continue
 		}
 		konst += sg * pr.rhs[cu.row]
+		if cu.sch != nil {
+			if lg.parOdd == nil {
+				lg.parOdd, lg.parEven = make([]float64, m.nSchools*m.K), make([]float64, m.nSchools*m.K)
+			}
+			for c, projs := range lg.schools {
+				if len(projs) == 0 || m.projects[projs[0]].sector != cu.sec/m.K {
+					continue
+				}
+				if cu.sch[c] {
+					lg.parOdd[c*m.K+cu.per] += sg
+				} else {
+					lg.parEven[c*m.K+cu.per] += sg
+				}
+			}
+		}
 		for i := range m.projects {
 			if !cu.has(i) {
 				continue
@@ -243,7 +260,9 @@ func (pr *pricer) separateSectors() int {
 			}
 		}
 		capQ := m.sectorCap[q]
-		if pr.useSectorMIR && pr.separateSectorMIR(sec, items, yv, e) {
+		if pr.useSchoolMIR && pr.separateSchoolMIR(sec, e) {
+			added++
+		} else if pr.useSectorMIR && pr.separateSectorMIR(sec, items, yv, e) {
 			added++
 		}
 		var best []int
@@ -264,7 +283,7 @@ func (pr *pricer) separateSectors() int {
 			w[pi] = int8(c)
 			rhs += c
 		}
-		if pr.addSectorCut("s", sec, w, rhs) {
+		if pr.addSectorCut("s", sec, w, nil, rhs) {
 			added++
 		}
 	}
@@ -320,12 +339,7 @@ func (pr *pricer) addCut(cu pcut, rhs int) {
 		if !cl.isSch {
 			continue
 		}
-		a := 0
-		for k := 0; k < len(cl.plan); k += 2 {
-			p := &m.projects[cl.plan[k]]
-			a += cu.coef(int(cl.plan[k]), &p.opts[cl.plan[k+1]])
-		}
-		if a != 0 {
+		if a := cu.colCoef(m, cl.school, cl.plan); a != 0 {
 			cl.rows = append(cl.rows, int32(n))
 			cl.vals = append(cl.vals, float64(a))
 		}
@@ -415,13 +429,81 @@ func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float6
 	for _, pi := range ones[:bestN] {
 		w[pi] = 1
 	}
-	return pr.addSectorCut("m", sec, w, (capQ+bestN-1)/2)
+	return pr.addSectorCut("m", sec, w, nil, (capQ+bestN-1)/2)
+}
+
+// separateSchoolMIR adds the most violated school rounding cut of the row
+// of sector-period sec, if the master's solution violates it; it reports
+// whether it added one. Half the row plus half the convexity rows of a
+// set T of the sector's schools (cap − |T| odd), rounded down, gives
+//
+//	Σ_{c∈T} ⌈packs_c/2⌉ + Σ_{c∉T} ⌊packs_c/2⌋ − e ≤ (cap + |T| − 1) / 2
+//
+// with packs_c the packs school c serves in the sector-period. A school
+// counts whole units here, where the rounding cut of its projects
+// (separateSectorMIR) counts the fractions of each: a school that serves
+// one 1-pack project in the period in every plan of the master's solution,
+// or two of them, is exact here. It cuts off the solutions that pair a
+// half 2-pack project with such schools. T takes the schools of odd packs
+// of largest value, two at a time while a pair adds more than it costs.
+// The school DP prices the rounding as a cost on the parity of the
+// school's packs (lagrange.parOdd).
+func (pr *pricer) separateSchoolMIR(sec int, e float64) bool {
+	m := pr.m
+	q, k := sec/m.K, sec%m.K
+	lhs := -e
+	f := make([]float64, m.nSchools) // value of the plans of odd packs
+	var schools []int
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		v := pr.xB[r]
+		if !cl.isSch || v < 1e-9 {
+			continue
+		}
+		packs := 0
+		for h := 0; h < len(cl.plan); h += 2 {
+			p := &m.projects[cl.plan[h]]
+			if p.sector == q && p.opts[cl.plan[h+1]].per == k {
+				packs += p.packs
+			}
+		}
+		lhs += float64(packs/2) * v
+		if packs%2 == 1 {
+			if f[cl.school] == 0 {
+				schools = append(schools, cl.school)
+			}
+			f[cl.school] += v
+		}
+	}
+	capQ := m.sectorCap[q]
+	bestN, bestV := bestComplement(schools, f, capQ, lhs)
+	if bestV <= 1e-4 {
+		return false
+	}
+	w := make([]int8, len(m.projects))
+	for pi := range m.projects {
+		p := &m.projects[pi]
+		if p.sector != q || p.packs < 2 {
+			continue
+		}
+		for oi := range p.opts {
+			if p.opts[oi].per == k {
+				w[pi] = int8(p.packs / 2)
+				break
+			}
+		}
+	}
+	sch := make([]bool, m.nSchools)
+	for _, c := range schools[:bestN] {
+		sch[c] = true
+	}
+	return pr.addSectorCut("t", sec, w, sch, (capQ+bestN-1)/2)
 }
 
 // addSectorCut adds the cut Σ w·x − e ≤ rhs of sector-period sec unless
 // the same cut of that family (kind) was added before; it reports whether
 // it added it.
-func (pr *pricer) addSectorCut(kind string, sec int, w []int8, rhs int) bool {
+func (pr *pricer) addSectorCut(kind string, sec int, w []int8, sch []bool, rhs int) bool {
 	var sb strings.Builder
 	sb.WriteString(kind)
 	sb.WriteString(strconv.Itoa(sec))
@@ -433,11 +515,17 @@ func (pr *pricer) addSectorCut(kind string, sec int, w []int8, rhs int) bool {
 			sb.WriteString(strconv.Itoa(int(c)))
 		}
 	}
+	for c, in := range sch {
+		if in {
+			sb.WriteString(",s")
+			sb.WriteString(strconv.Itoa(c))
+		}
+	}
 	if pr.cutKey[sb.String()] {
 		return false
 	}
 	pr.cutKey[sb.String()] = true
-	pr.addCut(pcut{sec: sec, per: sec % pr.m.K, w: w}, rhs)
+	pr.addCut(pcut{sec: sec, per: sec % pr.m.K, w: w, sch: sch}, rhs)
 	return true
 }
 

@@ -298,7 +298,7 @@ func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
 // optimum.
 func TestSectorCutsMatchBruteForce(t *testing.T) {
 	t.Parallel()
-	withCuts, lowered := 0, 0
+	withCuts, lowered, withSchool := 0, 0, 0
 	for seed := uint64(11); seed < 41; seed++ {
 		base := loadInternal(t, []string{"small", "small-rerun"}[seed%2])
 		base.Schools = append([]School(nil), base.Schools...)
@@ -326,6 +326,9 @@ func TestSectorCutsMatchBruteForce(t *testing.T) {
 			if cu.w != nil {
 				n++
 			}
+			if cu.sch != nil {
+				withSchool++
+			}
 		}
 		if n > 0 {
 			withCuts++
@@ -334,8 +337,9 @@ func TestSectorCutsMatchBruteForce(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("sector cuts on %d variants, lowering the root bound on %d", withCuts, lowered)
+	t.Logf("sector cuts on %d variants, lowering the root bound on %d; %d school rounding cuts", withCuts, lowered, withSchool)
 	assert.Positive(t, withCuts, "the variants exercise the sector cuts")
+	assert.Positive(t, withSchool, "the variants exercise the school rounding cuts")
 }
 
 // TestSectorCutsCloseRootGap: on y84-2pack (many 2-pack classes), the
@@ -364,23 +368,25 @@ func TestSectorCutsCloseRootGap(t *testing.T) {
 // TestSectorMIRLowersMatureRoot: on mm40 (a mature programme at medium
 // size: 8 projects a school, a third of them 2-pack, sector caps without
 // slack, optimum 39550 by CBC), the rounding cuts of the sector-period rows
-// take the root's bound from 39568 to 39558, still above the optimum.
+// by project take the root's bound from 39568 to 39558, and those by
+// school to the optimum.
 func TestSectorMIRLowersMatureRoot(t *testing.T) {
 	t.Parallel()
 	inst := loadInternal(t, "gen/mm40")
 	m, err := compile(inst)
 	require.NoError(t, err)
-	rootBound := func(mir bool) float64 {
+	rootBound := func(mir, school bool) float64 {
 		s := m.lockedState()
 		se := newSearcher(m, s, func() bool { return false }, 1)
 		se.fillLazy(se.order)
 		pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
 		require.True(t, ok)
-		pr.useSectorMIR = mir
+		pr.useSectorMIR, pr.useSchoolMIR = mir, school
 		pr.maxNodes = 1
 		pr.run()
 		return math.Floor(pr.rootBound + 1e-6)
 	}
-	assert.Equal(t, 39568.0, rootBound(false))
-	assert.Equal(t, 39558.0, rootBound(true))
+	assert.Equal(t, 39568.0, rootBound(false, false))
+	assert.Equal(t, 39558.0, rootBound(true, false))
+	assert.Equal(t, 39550.0, rootBound(true, true))
 }

@@ -44,6 +44,13 @@ type lagrange struct {
 	trans  []dpTrans
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
+	// parOdd and parEven, when set, price the parity of a school's packs
+	// in a period (the branch-and-price's school rounding cuts): serving a
+	// project with an odd number of packs in period k costs school c
+	// parOdd[c*K+k] when it makes the school's packs there odd, parEven
+	// when it makes them even. The school DP then tracks that parity in
+	// the periods that have such a cost.
+	parOdd, parEven []float64
 }
 
 func newLagrange(m *model) *lagrange {
@@ -191,6 +198,7 @@ func (lg *lagrange) schoolRange(sc *dpScratch, from, to int, r *restrict) {
 type dpScratch struct {
 	vals, next []float64
 	back       []int32 // per (step, state): previous state*(K+1) + period+1
+	pbit       []int   // per period: its parity bit in the state, or -1
 	cnt        []int
 	live       []int
 	bvs        []float64 // best reduced cost per project of the school
@@ -202,7 +210,7 @@ type dpScratch struct {
 
 func (lg *lagrange) newScratch() *dpScratch {
 	return &dpScratch{vals: make([]float64, lg.nState), next: make([]float64, lg.nState),
-		cnt: make([]int, lg.m.K), seen: make([]int, lg.nState)}
+		cnt: make([]int, lg.m.K), seen: make([]int, lg.nState), pbit: make([]int, lg.m.K)}
 }
 
 // school solves one school's subproblem exactly and records the choice.
@@ -218,6 +226,20 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 		sc.bvs = make([]float64, 0, len(projs))
 	}
 	bvs := sc.bvs
+	// Parity costs of the school: periods with one get a bit of the
+	// state (na of them).
+	var po, pe []float64
+	na := 0
+	if lg.parOdd != nil {
+		po, pe = lg.parOdd[c*m.K:(c+1)*m.K], lg.parEven[c*m.K:(c+1)*m.K]
+		for k := range po {
+			sc.pbit[k] = -1
+			if po[k] != 0 || pe[k] != 0 {
+				sc.pbit[k] = na
+				na++
+			}
+		}
+	}
 	{
 		cnt := sc.cnt
 		clear(cnt)
@@ -251,7 +273,7 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 			// simple and valid (an upper bound): ignore both penalties.
 			return total
 		}
-		if ok && n <= m.fsy {
+		if ok && n <= m.fsy && na == 0 {
 			return total
 		}
 	}
@@ -267,7 +289,10 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 	}
 	sc.live = live
 	projs = live
-	S := lg.nState
+	S := lg.nState << na // state: parity bits * nState + counts
+	if len(sc.vals) < S {
+		sc.vals, sc.next, sc.seen = make([]float64, S), make([]float64, S), make([]int, S)
+	}
 	negInf := math.Inf(-1)
 	vals, next := sc.vals, sc.next
 	// Only reached states are visited: act lists them, seen marks the
@@ -296,10 +321,15 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 			nact = append(nact, st)
 		}
 		b := lg.best[pi*m.K : (pi+1)*m.K]
-		for _, st := range act {
-			v := vals[st]
+		odd := na > 0 && m.projects[pi].packs%2 == 1
+		for _, full := range act {
+			v := vals[full]
 			if v == negInf {
 				continue
+			}
+			st, par := full, 0
+			if na > 0 {
+				st, par = full%lg.nState, full/lg.nState
 			}
 			tr := lg.trans[st*m.K : (st+1)*m.K]
 			for k, t := range tr {
@@ -313,6 +343,18 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 				nv -= t.sp
 				nv -= t.sy
 				st2 := int(t.to)
+				if na > 0 {
+					p2 := par
+					if bit := sc.pbit[k]; odd && bit >= 0 {
+						if p2&(1<<bit) == 0 {
+							nv -= po[k]
+						} else {
+							nv -= pe[k]
+						}
+						p2 ^= 1 << bit
+					}
+					st2 += p2 * lg.nState
+				}
 				if sc.seen[st2] != stamp {
 					sc.seen[st2] = stamp
 					next[st2] = negInf
@@ -320,7 +362,7 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 				}
 				if nv > next[st2] {
 					next[st2] = nv
-					bj[st2] = int32(st*(m.K+1) + k + 1)
+					bj[st2] = int32(full*(m.K+1) + k + 1)
 				}
 			}
 		}
