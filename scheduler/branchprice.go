@@ -70,11 +70,13 @@ type pricer struct {
 	useGroups bool
 	useCuts   bool
 	// useSectorCuts adds the sector cuts to the root's cover cuts,
-	// useSectorMIR their rounding cuts (separateSectorMIR) among them, and
-	// useSchoolMIR the rounding cuts by school (separateSchoolMIR).
+	// useSectorMIR their rounding cuts (separateSectorMIR) among them,
+	// useSchoolMIR the rounding cuts by school (separateSchoolMIR), and
+	// useSchoolSets those over several periods.
 	useSectorCuts bool
 	useSectorMIR  bool
 	useSchoolMIR  bool
+	useSchoolSets bool
 	strong        int // strong-branching candidates
 	probeIt       int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
@@ -134,14 +136,14 @@ func (g *pgroup) has(p *mproj, o *option) bool { return o.per == g.per && (!g.tw
 // It cuts off plans that spread a 2-pack loan over two periods to stay
 // under a sector cap (y84-2pack's root).
 type pcut struct {
-	week int
-	in   []bool // cover cuts: per project
-	sec  int    // sector cuts: sector*K+period
-	per  int    // sector cuts: the period
-	w    []int8 // sector cuts: coefficient per project
+	week  int
+	in    []bool // cover cuts: per project
+	q     int    // sector cuts: the sector
+	pmask uint32 // sector cuts: the periods (one but for school cuts)
+	w     []int8 // sector cuts: coefficient per project
 	// sch, when set (school rounding cuts, see separateSchoolMIR), adds
 	// for a plan of a school of the sector half its number of projects
-	// with an odd number of packs in the period, rounded up for the
+	// with an odd number of packs in the periods, rounded up for the
 	// schools in sch and down for the others.
 	sch []bool
 	row int
@@ -155,7 +157,7 @@ func (c *pcut) colCoef(m *model, school int, plan []int32) int {
 		p := &m.projects[plan[k]]
 		o := &p.opts[plan[k+1]]
 		a += c.coef(int(plan[k]), o)
-		if p.packs%2 == 1 && o.per == c.per && p.sector == c.sec/m.K {
+		if p.packs%2 == 1 && c.pmask&(1<<o.per) != 0 && p.sector == c.q {
 			odd++
 		}
 	}
@@ -170,7 +172,7 @@ func (c *pcut) colCoef(m *model, school int, plan []int32) int {
 
 func (c *pcut) coef(pi int, o *option) int {
 	if c.w != nil {
-		if o.per == c.per {
+		if c.pmask&(1<<o.per) != 0 {
 			return int(c.w[pi])
 		}
 		return 0
@@ -220,8 +222,11 @@ const (
 	// nodePricingRounds bounds the column generation of a node (the bound
 	// stays valid when it stops early, only weaker).
 	nodePricingRounds = 200
-	// rootCutRounds bounds the rounds of cut separation at the root.
-	rootCutRounds = 10
+	// rootCutRounds bounds the rounds of cut separation at the root;
+	// they stop earlier after rootCutPatience rounds in a row that do not
+	// lower the bound's integer part.
+	rootCutRounds   = 20
+	rootCutPatience = 2
 	// roundEvery: below the root, the master's solution is rounded into a
 	// plan at every roundEvery-th node.
 	roundEvery = 8
@@ -256,7 +261,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, useSchoolSets: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	// within(t, u): every busy range containing week t contains week u.
@@ -477,7 +482,7 @@ func (pr *pricer) release() {
 		pr.lg.opts[j].c = pr.baseC[j]
 	}
 	pr.gAdj = false
-	pr.lg.parOdd, pr.lg.parEven = nil, nil
+	pr.lg.parity = nil
 	clear(pr.lg.lam)
 	clear(pr.lg.mu)
 }

@@ -33,8 +33,9 @@ func (pr *pricer) groupDuals() float64 {
 	for j := range lg.opts {
 		lg.opts[j].c = pr.baseC[j]
 	}
-	clear(lg.parOdd)
-	clear(lg.parEven)
+	for c := range lg.parity {
+		lg.parity[c] = lg.parity[c][:0]
+	}
 	konst := 0.0
 	for _, g := range pr.groups {
 		sg, tg := math.Max(0, pr.y[g.hiRow]), math.Max(0, pr.y[g.loRow])
@@ -69,13 +70,24 @@ func (pr *pricer) groupDuals() float64 {
 	clear(tot)
 	for ci, cu := range pr.cuts {
 		if cu.w != nil {
-			tot[cu.sec] += sgs[ci]
+			for k := 0; k < m.K; k++ {
+				if cu.pmask&(1<<k) != 0 {
+					tot[cu.q*m.K+k] += sgs[ci]
+				}
+			}
 		}
 	}
 	for ci, cu := range pr.cuts {
-		if cu.w != nil && tot[cu.sec] > wsq {
-			sgs[ci] *= wsq / tot[cu.sec]
+		if cu.w == nil {
+			continue
 		}
+		f := 1.0
+		for k := 0; k < m.K; k++ {
+			if t := tot[cu.q*m.K+k]; cu.pmask&(1<<k) != 0 && t > wsq {
+				f = math.Min(f, wsq/t)
+			}
+		}
+		sgs[ci] *= f
 	}
 	for sec, t := range tot {
 		if t > 0 {
@@ -90,18 +102,14 @@ func (pr *pricer) groupDuals() float64 {
 		}
 		konst += sg * pr.rhs[cu.row]
 		if cu.sch != nil {
-			if lg.parOdd == nil {
-				lg.parOdd, lg.parEven = make([]float64, m.nSchools*m.K), make([]float64, m.nSchools*m.K)
+			if lg.parity == nil {
+				lg.parity = make([][]parCost, m.nSchools)
 			}
 			for c, projs := range lg.schools {
-				if len(projs) == 0 || m.projects[projs[0]].sector != cu.sec/m.K {
+				if len(projs) == 0 || m.projects[projs[0]].sector != cu.q {
 					continue
 				}
-				if cu.sch[c] {
-					lg.parOdd[c*m.K+cu.per] += sg
-				} else {
-					lg.parEven[c*m.K+cu.per] += sg
-				}
+				lg.parity[c] = addParity(lg.parity[c], cu.pmask, cu.sch[c], sg)
 			}
 		}
 		for i := range m.projects {
@@ -239,6 +247,17 @@ func (pr *pricer) masterValues(yv []float64, keep func(p *mproj, o *option) bool
 func (pr *pricer) separateSectors() int {
 	m := pr.m
 	added := 0
+	// The school rounding cuts first; a sector that gets one does not
+	// get the rounding cuts of its projects in the same round.
+	schoolCut := make([]bool, m.nSectors)
+	if pr.useSchoolMIR {
+		for q := range schoolCut {
+			if pr.separateSchoolMIR(q) {
+				schoolCut[q] = true
+				added++
+			}
+		}
+	}
 	yv := make([]float64, len(m.projects))
 	var items []int
 	for sec, row := range pr.secRow {
@@ -260,9 +279,7 @@ func (pr *pricer) separateSectors() int {
 			}
 		}
 		capQ := m.sectorCap[q]
-		if pr.useSchoolMIR && pr.separateSchoolMIR(sec, e) {
-			added++
-		} else if pr.useSectorMIR && pr.separateSectorMIR(sec, items, yv, e) {
+		if pr.useSectorMIR && !schoolCut[q] && pr.separateSectorMIR(sec, items, yv, e) {
 			added++
 		}
 		var best []int
@@ -283,7 +300,7 @@ func (pr *pricer) separateSectors() int {
 			w[pi] = int8(c)
 			rhs += c
 		}
-		if pr.addSectorCut("s", sec, w, nil, rhs) {
+		if pr.addSectorCut("s", q, 1<<k, w, nil, rhs) {
 			added++
 		}
 	}
@@ -345,9 +362,13 @@ func (pr *pricer) addCut(cu pcut, rhs int) {
 		}
 	}
 	if cu.w != nil {
-		cl := &pr.cols[pr.secExcess[cu.sec]]
-		cl.rows = append(cl.rows, int32(n))
-		cl.vals = append(cl.vals, -1)
+		for k := 0; k < m.K; k++ {
+			if cu.pmask&(1<<k) != 0 {
+				cl := &pr.cols[pr.secExcess[cu.q*m.K+k]]
+				cl.rows = append(cl.rows, int32(n))
+				cl.vals = append(cl.vals, -1)
+			}
+		}
 	}
 	n1 := n + 1
 	binv := make([]float64, n1*n1)
@@ -429,84 +450,155 @@ func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float6
 	for _, pi := range ones[:bestN] {
 		w[pi] = 1
 	}
-	return pr.addSectorCut("m", sec, w, nil, (capQ+bestN-1)/2)
+	return pr.addSectorCut("m", q, 1<<k, w, nil, (capQ+bestN-1)/2)
 }
 
-// separateSchoolMIR adds the most violated school rounding cut of the row
-// of sector-period sec, if the master's solution violates it; it reports
-// whether it added one. Half the row plus half the convexity rows of a
-// set T of the sector's schools (cap − |T| odd), rounded down, gives
+// separateSchoolMIR adds the most violated school rounding cut of sector
+// q, if the master's solution violates one; it reports whether it added
+// one. The sum of the sector's rows over a set P of periods, halved, plus
+// half the convexity rows of a set T of the sector's schools
+// (|P|·cap − |T| odd), rounded down, gives
 //
-//	Σ_{c∈T} ⌈packs_c/2⌉ + Σ_{c∉T} ⌊packs_c/2⌋ − e ≤ (cap + |T| − 1) / 2
+//	Σ_{c∈T} ⌈packs_c/2⌉ + Σ_{c∉T} ⌊packs_c/2⌋ − Σ_P e ≤ (|P|·cap + |T| − 1) / 2
 //
-// with packs_c the packs school c serves in the sector-period. A school
-// counts whole units here, where the rounding cut of its projects
-// (separateSectorMIR) counts the fractions of each: a school that serves
-// one 1-pack project in the period in every plan of the master's solution,
-// or two of them, is exact here. It cuts off the solutions that pair a
-// half 2-pack project with such schools. T takes the schools of odd packs
-// of largest value, two at a time while a pair adds more than it costs.
-// The school DP prices the rounding as a cost on the parity of the
-// school's packs (lagrange.parOdd).
-func (pr *pricer) separateSchoolMIR(sec int, e float64) bool {
+// with packs_c the packs school c serves in the sector in the periods of
+// P. A school counts whole units here, where the rounding cut of its
+// projects (separateSectorMIR) counts the fractions of each: a school that
+// serves one 1-pack project in the period in every plan of the master's
+// solution, or two of them, is exact here. Over one period it cuts off
+// the solutions that pair a half 2-pack project with such schools; over
+// several, those whose plans move packs between the periods. For each P,
+// T takes the schools of odd packs of largest value, two at a time while a
+// pair adds more than it costs; the most violated cut over every P is
+// added. The school DP prices the rounding as a cost on the parity of the
+// school's packs (lagrange.parity).
+func (pr *pricer) separateSchoolMIR(q int) bool {
 	m := pr.m
-	q, k := sec/m.K, sec%m.K
-	lhs := -e
-	f := make([]float64, m.nSchools) // value of the plans of odd packs
-	var schools []int
+	K := m.K
+	var rows uint32 // periods whose row exists
+	for k := 0; k < K; k++ {
+		if pr.secRow[q*K+k] >= 0 {
+			rows |= 1 << k
+		}
+	}
+	if rows == 0 {
+		return false
+	}
+	// The master's school plans in the sector: their value and packs per
+	// period.
+	type plan struct {
+		school int
+		v      float64
+		packs  []int
+	}
+	var plans []plan
 	for r, j := range pr.basis {
 		cl := &pr.cols[j]
 		v := pr.xB[r]
-		if !cl.isSch || v < 1e-9 {
+		if !cl.isSch || v < 1e-9 || m.projects[pr.lg.schools[cl.school][0]].sector != q {
 			continue
 		}
-		packs := 0
+		pl := plan{school: cl.school, v: v, packs: make([]int, K)}
 		for h := 0; h < len(cl.plan); h += 2 {
 			p := &m.projects[cl.plan[h]]
-			if p.sector == q && p.opts[cl.plan[h+1]].per == k {
-				packs += p.packs
-			}
+			pl.packs[p.opts[cl.plan[h+1]].per] += p.packs
 		}
-		lhs += float64(packs/2) * v
-		if packs%2 == 1 {
-			if f[cl.school] == 0 {
-				schools = append(schools, cl.school)
-			}
-			f[cl.school] += v
+		plans = append(plans, pl)
+	}
+	e := make([]float64, K)
+	for k := range e {
+		if pos := pr.inBasis[max(0, pr.secExcess[q*K+k])]; pr.secExcess[q*K+k] >= 0 && pos >= 0 {
+			e[k] = pr.xB[pos]
 		}
 	}
-	capQ := m.sectorCap[q]
-	bestN, bestV := bestComplement(schools, f, capQ, lhs)
-	if bestV <= 1e-4 {
+	f := make([]float64, m.nSchools) // value of the plans of odd packs
+	var schools []int
+	bestV, bestMask, bestN := 1e-4, uint32(0), 0
+	var bestT []int
+	for set := rows; set > 0; set = (set - 1) & rows {
+		if !pr.useSchoolSets && set&(set-1) != 0 {
+			continue
+		}
+		lhs := 0.0
+		capS := 0
+		for k := 0; k < K; k++ {
+			if set&(1<<k) != 0 {
+				lhs -= e[k]
+				capS += m.sectorCap[q]
+			}
+		}
+		for _, c := range schools {
+			f[c] = 0
+		}
+		schools = schools[:0]
+		for _, pl := range plans {
+			n := 0
+			for k, pk := range pl.packs {
+				if set&(1<<k) != 0 {
+					n += pk
+				}
+			}
+			lhs += float64(n/2) * pl.v
+			if n%2 == 1 {
+				if f[pl.school] == 0 {
+					schools = append(schools, pl.school)
+				}
+				f[pl.school] += pl.v
+			}
+		}
+		if n, v := bestComplement(schools, f, capS, lhs); v > bestV {
+			bestV, bestMask, bestN = v, set, n
+			bestT = append(bestT[:0], schools[:n]...)
+		}
+	}
+	if bestMask == 0 {
 		return false
+	}
+	capS := 0
+	for k := 0; k < K; k++ {
+		if bestMask&(1<<k) != 0 {
+			capS += m.sectorCap[q]
+		}
 	}
 	w := make([]int8, len(m.projects))
 	for pi := range m.projects {
-		p := &m.projects[pi]
-		if p.sector != q || p.packs < 2 {
-			continue
-		}
-		for oi := range p.opts {
-			if p.opts[oi].per == k {
-				w[pi] = int8(p.packs / 2)
-				break
-			}
+		if p := &m.projects[pi]; p.sector == q && p.packs >= 2 {
+			w[pi] = int8(p.packs / 2)
 		}
 	}
 	sch := make([]bool, m.nSchools)
-	for _, c := range schools[:bestN] {
+	for _, c := range bestT {
 		sch[c] = true
 	}
-	return pr.addSectorCut("t", sec, w, sch, (capQ+bestN-1)/2)
+	return pr.addSectorCut("t", q, bestMask, w, sch, (capS+bestN-1)/2)
 }
 
-// addSectorCut adds the cut Σ w·x − e ≤ rhs of sector-period sec unless
-// the same cut of that family (kind) was added before; it reports whether
-// it added it.
-func (pr *pricer) addSectorCut(kind string, sec int, w []int8, sch []bool, rhs int) bool {
+// addParity adds to a school's parity costs the dual sg of a school
+// rounding cut over the periods of mask: on odd packs for a school of the
+// cut's set (in T), on even packs for the others.
+func addParity(costs []parCost, mask uint32, inT bool, sg float64) []parCost {
+	i := slices.IndexFunc(costs, func(pc parCost) bool { return pc.mask == mask })
+	if i < 0 {
+		costs = append(costs, parCost{mask: mask})
+		i = len(costs) - 1
+	}
+	if inT {
+		costs[i].odd += sg
+	} else {
+		costs[i].even += sg
+	}
+	return costs
+}
+
+// addSectorCut adds the cut Σ w·x − Σ e ≤ rhs of sector q in the periods
+// of pmask (their excesses e) unless the same cut of that family (kind)
+// was added before; it reports whether it added it.
+func (pr *pricer) addSectorCut(kind string, q int, pmask uint32, w []int8, sch []bool, rhs int) bool {
 	var sb strings.Builder
 	sb.WriteString(kind)
-	sb.WriteString(strconv.Itoa(sec))
+	sb.WriteString(strconv.Itoa(q))
+	sb.WriteByte('/')
+	sb.WriteString(strconv.FormatUint(uint64(pmask), 2))
 	for pi, c := range w {
 		if c != 0 {
 			sb.WriteByte(',')
@@ -525,7 +617,7 @@ func (pr *pricer) addSectorCut(kind string, sec int, w []int8, sch []bool, rhs i
 		return false
 	}
 	pr.cutKey[sb.String()] = true
-	pr.addCut(pcut{sec: sec, per: sec % pr.m.K, w: w, sch: sch}, rhs)
+	pr.addCut(pcut{q: q, pmask: pmask, w: w, sch: sch}, rhs)
 	return true
 }
 

@@ -277,7 +277,7 @@ func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
 			} else {
 				defer cancel()
 			}
-			res, err := Solve(ctx, inst, Options{TimeLimit: 40 * time.Millisecond, NowFunc: clock})
+			res, err := Solve(ctx, inst, Options{TimeLimit: 20 * time.Millisecond, NowFunc: clock})
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantStop, res.Stats.StoppedBy)
 			assert.False(t, res.ProvedOptimal, "not proved when stopped early")
@@ -389,4 +389,38 @@ func TestSectorMIRLowersMatureRoot(t *testing.T) {
 	assert.Equal(t, 39568.0, rootBound(false, false))
 	assert.Equal(t, 39558.0, rootBound(true, false))
 	assert.Equal(t, 39550.0, rootBound(true, true))
+}
+
+// TestSchoolCutsOverPeriodsCloseMatureRoot: on mm46p6 (the mature shape
+// with 6 projects a school, optimum 40913 by CBC), the school rounding
+// cuts of single periods leave the root's bound at 40917; over sets of
+// periods they take it to the optimum, which the search then proves.
+func TestSchoolCutsOverPeriodsCloseMatureRoot(t *testing.T) {
+	t.Parallel()
+	inst := loadInternal(t, "gen/mm46p6")
+	m, err := compile(inst)
+	require.NoError(t, err)
+	solve := func(sets bool, nodes int) (*pricer, bool) {
+		s := m.lockedState()
+		se := newSearcher(m, s, func() bool { return false }, 1)
+		se.fillLazy(se.order)
+		pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+		require.True(t, ok)
+		pr.useSchoolSets = sets
+		pr.maxNodes = nodes
+		return pr, pr.run()
+	}
+	pr, _ := solve(false, 1)
+	assert.Equal(t, 40917.0, math.Floor(pr.rootBound+1e-6))
+	pr, done := solve(true, 100)
+	assert.Equal(t, 40913.0, math.Floor(pr.rootBound+1e-6))
+	assert.True(t, done, "proved within 100 nodes")
+	assert.Equal(t, 40913, pr.best.obj+m.churnConst)
+	sets := 0
+	for _, cu := range pr.cuts {
+		if cu.sch != nil && cu.pmask&(cu.pmask-1) != 0 {
+			sets++
+		}
+	}
+	assert.Positive(t, sets, "cuts over several periods")
 }

@@ -44,13 +44,20 @@ type lagrange struct {
 	trans  []dpTrans
 	// schoolVal is each school's subproblem value in the last value call.
 	schoolVal []float64
-	// parOdd and parEven, when set, price the parity of a school's packs
-	// in a period (the branch-and-price's school rounding cuts): serving a
-	// project with an odd number of packs in period k costs school c
-	// parOdd[c*K+k] when it makes the school's packs there odd, parEven
-	// when it makes them even. The school DP then tracks that parity in
-	// the periods that have such a cost.
-	parOdd, parEven []float64
+	// parity, when set, prices the parity of the packs a school serves in
+	// sets of periods (the branch-and-price's school rounding cuts):
+	// parity[c] lists school c's costs. The school DP then tracks the
+	// parity of each period those sets cover.
+	parity [][]parCost
+}
+
+// parCost prices the parity of the packs a school serves in a set of
+// periods: serving one more project with an odd number of packs in one of
+// them costs odd when it makes that number odd, even when it makes it
+// even.
+type parCost struct {
+	mask      uint32 // periods
+	odd, even float64
 }
 
 func newLagrange(m *model) *lagrange {
@@ -199,9 +206,12 @@ type dpScratch struct {
 	vals, next []float64
 	back       []int32 // per (step, state): previous state*(K+1) + period+1
 	pbit       []int   // per period: its parity bit in the state, or -1
-	cnt        []int
-	live       []int
-	bvs        []float64 // best reduced cost per project of the school
+	// parTab[par*K+k]: the parity costs of one more odd project in
+	// period k from parity bits par.
+	parTab []float64
+	cnt    []int
+	live   []int
+	bvs    []float64 // best reduced cost per project of the school
 	// active states, marks
 	act, nact []int
 	seen      []int
@@ -228,17 +238,9 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 	bvs := sc.bvs
 	// Parity costs of the school: periods with one get a bit of the
 	// state (na of them).
-	var po, pe []float64
 	na := 0
-	if lg.parOdd != nil {
-		po, pe = lg.parOdd[c*m.K:(c+1)*m.K], lg.parEven[c*m.K:(c+1)*m.K]
-		for k := range po {
-			sc.pbit[k] = -1
-			if po[k] != 0 || pe[k] != 0 {
-				sc.pbit[k] = na
-				na++
-			}
-		}
+	if lg.parity != nil && len(lg.parity[c]) > 0 {
+		na = lg.parityTable(sc, lg.parity[c])
 	}
 	{
 		cnt := sc.cnt
@@ -346,11 +348,7 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 				if na > 0 {
 					p2 := par
 					if bit := sc.pbit[k]; odd && bit >= 0 {
-						if p2&(1<<bit) == 0 {
-							nv -= po[k]
-						} else {
-							nv -= pe[k]
-						}
+						nv -= sc.parTab[p2*m.K+k]
 						p2 ^= 1 << bit
 					}
 					st2 += p2 * lg.nState
@@ -388,6 +386,54 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 		st = code / (m.K + 1)
 	}
 	return bestV
+}
+
+// parityTable gives a parity bit of the school DP's state to each period
+// that the costs cover (sc.pbit) and fills sc.parTab; it returns the
+// number of bits.
+func (lg *lagrange) parityTable(sc *dpScratch, costs []parCost) int {
+	K := lg.m.K
+	var all uint32
+	for _, pc := range costs {
+		all |= pc.mask
+	}
+	na := 0
+	for k := range sc.pbit {
+		sc.pbit[k] = -1
+		if all&(1<<k) != 0 {
+			sc.pbit[k] = na
+			na++
+		}
+	}
+	if need := (K << na); len(sc.parTab) < need {
+		sc.parTab = make([]float64, need)
+	}
+	for par := 0; par < 1<<na; par++ {
+		for k := 0; k < K; k++ {
+			v := 0.0
+			if sc.pbit[k] >= 0 {
+				for _, pc := range costs {
+					if pc.mask&(1<<k) == 0 {
+						continue
+					}
+					// The parity of the set before: that of its periods.
+					n := 0
+					for k2, b := range sc.pbit {
+						if b >= 0 && pc.mask&(1<<k2) != 0 && par&(1<<b) != 0 {
+							n++
+						}
+					}
+					if n%2 == 0 {
+						v += pc.odd
+					} else {
+						v += pc.even
+					}
+				}
+			}
+			sc.parTab[par*K+k] = v
+		}
+	}
+	return na
 }
 
 // lopt is the part of an option the relaxation reads.

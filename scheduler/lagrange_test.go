@@ -13,8 +13,9 @@ import (
 // (the pricing of the school rounding cuts) finds the best plan of each
 // school, checked against the enumeration of every plan: the projects'
 // best options per period under random multipliers, the school-period and
-// school-year penalties, and per period ⌈n/2⌉·parOdd + ⌊n/2⌋·parEven for
-// n projects of odd packs there. The plan it records has that value.
+// school-year penalties, and for each cost over a set of periods
+// ⌈n/2⌉·odd + ⌊n/2⌋·even for n projects of odd packs in them. The plan it
+// records has that value.
 func TestSchoolDPParityMatchesEnumeration(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"small", "medium"} {
@@ -31,13 +32,11 @@ func TestSchoolDPParityMatchesEnumeration(t *testing.T) {
 			for i := range lg.mu {
 				lg.mu[i] = rng.Float64() * 15
 			}
-			lg.parOdd, lg.parEven = make([]float64, m.nSchools*m.K), make([]float64, m.nSchools*m.K)
-			for i := range lg.parOdd {
-				if rng.IntN(3) == 0 {
-					lg.parOdd[i] = rng.Float64() * 80
-				}
-				if rng.IntN(3) == 0 {
-					lg.parEven[i] = rng.Float64() * 80
+			lg.parity = make([][]parCost, m.nSchools)
+			for c := range lg.parity {
+				for range rng.IntN(4) {
+					mask := uint32(1+rng.IntN(1<<m.K-1)) & (1<<m.K - 1)
+					lg.parity[c] = addParity(lg.parity[c], mask, rng.IntN(2) == 0, rng.Float64()*80)
 				}
 			}
 			for t := 0; t < m.W; t++ {
@@ -113,7 +112,15 @@ func enumValue(lg *lagrange, c int, projs, choice []int) float64 {
 	}
 	for k := range cnt {
 		v -= float64(m.w.SchoolPeriodExcess * max(0, cnt[k]-m.fsp))
-		v -= float64((odd[k]+1)/2)*lg.parOdd[c*m.K+k] + float64(odd[k]/2)*lg.parEven[c*m.K+k]
+	}
+	for _, pc := range lg.parity[c] {
+		n := 0
+		for k := range odd {
+			if pc.mask&(1<<k) != 0 {
+				n += odd[k]
+			}
+		}
+		v -= float64((n+1)/2)*pc.odd + float64(n/2)*pc.even
 	}
 	v -= float64(m.w.SchoolYearExcess * max(0, n-m.fsy))
 	return v
