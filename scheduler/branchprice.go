@@ -19,21 +19,25 @@ import (
 // other one, which has no more packs): about one per period.
 //
 // The search is depth-first. At the root, knapsack cover cuts of the
-// capacity rows, and mixed cover cuts and rounding cuts of the
-// sector-period rows (see pcut, separateSectorMIR) are added, in rounds while they lower the bound, and the master
-// solution is rounded twice, each
-// plan improved by local search; every later improvement of the incumbent
-// in the tree is improved by local search too (polish). At every node,
-// options that cannot beat the incumbent are removed (reduced-cost
-// fixing); the node branches on the number of 2-pack projects served in
-// a period when it is fractional (group rows), else on a project's period
-// (strong branching once the tree is large), else on one option. The master keeps one basis for the whole search: a node
+// capacity rows, mixed cover cuts and rounding cuts of the sector-period
+// rows (see pcut, separateSectorMIR), and rounding cuts of a sector's rows
+// with the convexity rows of its schools (separateSchoolMIR) are added, in
+// rounds while they lower the bound, and the master solution is rounded
+// twice, each plan improved by local search; every later improvement of
+// the incumbent in the tree is improved by local search too (polish). At
+// every node, options that cannot beat the incumbent are removed
+// (reduced-cost fixing); the node branches on the number of 2-pack
+// projects served in a period when it is fractional (group rows), else on
+// a project's period (strong branching once the tree is large), else on
+// one option. The master keeps one basis for the whole search: a node
 // changes column costs (columns its restriction forbids cost -bigM, so the
 // basis stays primal feasible) or the right-hand sides of group rows
 // (repaired by a dual simplex); siblings start from their parent's basis.
 // The duals of the group and cut rows enter the pricing as option costs,
-// so the school DP stays unchanged; a sector cut's dual also bounds the
-// multiplier of its sector-period row (groupDuals).
+// and those of the school rounding cuts as costs on the parity of a
+// school's packs in their periods (lagrange.parity), which the school DP
+// tracks only where such a cost is set; a sector cut's dual also bounds
+// the multiplier of its sector-period rows (groupDuals).
 type pricer struct {
 	m    *model
 	lg   *lagrange

@@ -2,8 +2,9 @@ package scheduler
 
 // Cuts of the branch-and-price's master, separated at the root: knapsack
 // covers of the capacity rows, mixed covers and rounding cuts of the
-// sector-period rows; their duals, like those of the group rows, enter the pricing as option
-// costs.
+// sector-period rows, rounding cuts by school; their duals, like those of
+// the group rows, enter the pricing as option costs (and parity costs for
+// the school rounding cuts).
 
 import (
 	"math"

@@ -86,7 +86,11 @@ func (pr *pricer) simplex() bool {
 		if l < 0 {
 			return false // unbounded: cannot happen (costs of slacks, excesses)
 		}
-		if ratio < 1e-12 {
+		// A pivot that raises the objective by no more than round-off
+		// is degenerate: counted by the step alone, stalls of tiny
+		// steps never reached Bland's rule (mx56-2pk: 20000 pivots at
+		// one value).
+		if ratio*best < 1e-9 {
 			degenerate++
 		} else {
 			degenerate = 0

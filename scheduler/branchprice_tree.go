@@ -283,10 +283,19 @@ func (pr *pricer) solveNodeIt(r *restrict, gb []int, maxIt int) (float64, bool) 
 	pr.setForbid(r)
 	pr.setGroupBounds(gb)
 	bound := math.Inf(1)
-	converged := false
+	converged, restarted := false, false
 	for it := 0; it < maxIt; it++ {
 		if !pr.simplex() {
-			return bound, false
+			// Stalled (degenerate pivots that round-off keeps from
+			// ending): once, start again from the initial basis.
+			if pr.stop() || restarted {
+				return bound, false
+			}
+			restarted = true
+			pr.coldStart(gb)
+			if !pr.simplex() {
+				return bound, false
+			}
 		}
 		pr.duals()
 		clear(lg.lam)

@@ -26,7 +26,7 @@
 // search in branchprice_tree.go): a master LP
 // over school plans, priced by the school dynamic programme below, with
 // cover cuts of the capacity and sector-period rows (and rounding cuts of
-// the latter), reduced-cost fixing
+// the latter, by project and by school), reduced-cost fixing
 // and branching; when it completes, the
 // plan is proved optimal and the rest is skipped. Otherwise, a Lagrangian
 // relaxation of the weekly capacity rows (the sector-period penalties are

@@ -323,46 +323,10 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 			nact = append(nact, st)
 		}
 		b := lg.best[pi*m.K : (pi+1)*m.K]
-		odd := na > 0 && m.projects[pi].packs%2 == 1
-		for _, full := range act {
-			v := vals[full]
-			if v == negInf {
-				continue
-			}
-			st, par := full, 0
-			if na > 0 {
-				st, par = full%lg.nState, full/lg.nState
-			}
-			tr := lg.trans[st*m.K : (st+1)*m.K]
-			for k, t := range tr {
-				bk := b[k]
-				if bk == negInf {
-					continue
-				}
-				// Same operations as without the table (subtracting 0
-				// is exact): the values, hence the ties, are unchanged.
-				nv := v + bk
-				nv -= t.sp
-				nv -= t.sy
-				st2 := int(t.to)
-				if na > 0 {
-					p2 := par
-					if bit := sc.pbit[k]; odd && bit >= 0 {
-						nv -= sc.parTab[p2*m.K+k]
-						p2 ^= 1 << bit
-					}
-					st2 += p2 * lg.nState
-				}
-				if sc.seen[st2] != stamp {
-					sc.seen[st2] = stamp
-					next[st2] = negInf
-					nact = append(nact, st2)
-				}
-				if nv > next[st2] {
-					next[st2] = nv
-					bj[st2] = int32(full*(m.K+1) + k + 1)
-				}
-			}
+		if na == 0 {
+			nact = lg.layer(sc, act, nact, vals, next, bj, b, stamp)
+		} else {
+			nact = lg.layerParity(sc, act, nact, vals, next, bj, b, stamp, m.projects[pi].packs%2 == 1)
 		}
 		vals, next = next, vals
 		sc.nact, sc.act = act, nact
@@ -386,6 +350,84 @@ func (lg *lagrange) school(sc *dpScratch, c int, r *restrict) float64 {
 		st = code / (m.K + 1)
 	}
 	return bestV
+}
+
+// layer serves one more project, of best reduced cost b[k] in period k,
+// from each reached state of act (values vals) into next, recording the
+// choice in bj and the newly reached states in nact, which it returns.
+func (lg *lagrange) layer(sc *dpScratch, act, nact []int, vals, next []float64, bj []int32, b []float64, stamp int) []int {
+	K := lg.m.K
+	negInf := math.Inf(-1)
+	for _, st := range act {
+		v := vals[st]
+		if v == negInf {
+			continue
+		}
+		tr := lg.trans[st*K : (st+1)*K]
+		for k, t := range tr {
+			bk := b[k]
+			if bk == negInf {
+				continue
+			}
+			// Same operations as without the table (subtracting 0
+			// is exact): the values, hence the ties, are unchanged.
+			nv := v + bk
+			nv -= t.sp
+			nv -= t.sy
+			st2 := int(t.to)
+			if sc.seen[st2] != stamp {
+				sc.seen[st2] = stamp
+				next[st2] = negInf
+				nact = append(nact, st2)
+			}
+			if nv > next[st2] {
+				next[st2] = nv
+				bj[st2] = int32(st*(K+1) + k + 1)
+			}
+		}
+	}
+	return nact
+}
+
+// layerParity is layer when the state also holds parity bits (states
+// par*nState + counts): a project of odd packs flips the bit of its period
+// and pays the parity cost (sc.parTab).
+func (lg *lagrange) layerParity(sc *dpScratch, act, nact []int, vals, next []float64, bj []int32, b []float64, stamp int, odd bool) []int {
+	K := lg.m.K
+	negInf := math.Inf(-1)
+	for _, full := range act {
+		v := vals[full]
+		if v == negInf {
+			continue
+		}
+		st, par := full%lg.nState, full/lg.nState
+		tr := lg.trans[st*K : (st+1)*K]
+		for k, t := range tr {
+			bk := b[k]
+			if bk == negInf {
+				continue
+			}
+			nv := v + bk
+			nv -= t.sp
+			nv -= t.sy
+			p2 := par
+			if bit := sc.pbit[k]; odd && bit >= 0 {
+				nv -= sc.parTab[p2*K+k]
+				p2 ^= 1 << bit
+			}
+			st2 := int(t.to) + p2*lg.nState
+			if sc.seen[st2] != stamp {
+				sc.seen[st2] = stamp
+				next[st2] = negInf
+				nact = append(nact, st2)
+			}
+			if nv > next[st2] {
+				next[st2] = nv
+				bj[st2] = int32(full*(K+1) + k + 1)
+			}
+		}
+	}
+	return nact
 }
 
 // parityTable gives a parity bit of the school DP's state to each period

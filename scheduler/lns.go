@@ -22,6 +22,13 @@ const (
 	// lnsRelaxEvery: the relaxation of the whole instance runs one block
 	// of iterations every this many neighbourhoods (for the bound).
 	lnsRelaxEvery = 4
+	// treeLNSEvery, treeLNSAfter and treeLNSProjects: the
+	// branch-and-price of a whole instance re-optimises a neighbourhood of
+	// about treeLNSProjects projects every treeLNSEvery nodes from its
+	// treeLNSAfter-th node on, while its gap is open.
+	treeLNSEvery    = 16
+	treeLNSAfter    = 64
+	treeLNSProjects = 240
 )
 
 // sectorNeighbourhoods draws groups of sectors at random.
@@ -34,7 +41,13 @@ type sectorNeighbourhoods struct {
 // newSectorNeighbourhoods returns the neighbourhoods of a model with n
 // active projects, or nil if one group would hold every sector.
 func newSectorNeighbourhoods(m *model, n int) *sectorNeighbourhoods {
-	size := max(1, lnsProjects*m.nSectors/max(n, 1))
+	return newSectorNeighbourhoodsOf(m, lnsProjects, n)
+}
+
+// newSectorNeighbourhoodsOf is newSectorNeighbourhoods with neighbourhoods
+// of about projects projects.
+func newSectorNeighbourhoodsOf(m *model, projects, n int) *sectorNeighbourhoods {
+	size := max(1, projects*m.nSectors/max(n, 1))
 	if size >= m.nSectors {
 		return nil
 	}

@@ -535,7 +535,26 @@ func (m *model) searchOn(stats *SolveStats, se *searcher, best *state, lg *lagra
 	if n <= exactMax {
 		if pr, ok := newPricer(m, lg, se, best, stop); ok {
 			pr.maxNodes = math.MaxInt
+			// Once the tree is large (treeLNSAfter nodes), every
+			// treeLNSEvery nodes while the gap is open, one sector
+			// neighbourhood re-optimised from the incumbent: the tree
+			// proves, the neighbourhoods find plans (mm44: the root's
+			// bound is the optimum, which the tree alone reaches late).
+			// Most searches end before, without paying for them.
+			nb := newSectorNeighbourhoodsOf(m, treeLNSProjects, n)
+			tmp := best.clone()
 			pr.progress = func() {
+				if nb != nil && pr.nodes >= treeLNSAfter && pr.nodes%treeLNSEvery == 0 && !math.IsInf(pr.rootBound, 1) &&
+					math.Floor(pr.rootBound+1e-6) > float64(pr.best.obj+m.churnConst) {
+					tmp.copyFrom(pr.best)
+					stats.SearchIterations++
+					if improved, ok := m.lnsSectors(nb.next(se.rng), tmp, lnsNodes, uint64(pr.nodes), stop); !ok {
+						nb = nil
+					} else if improved && tmp.obj > pr.best.obj {
+						pr.best.copyFrom(tmp)
+						pr.newInc = true
+					}
+				}
 				if pr.best.obj > best.obj {
 					best.copyFrom(pr.best)
 				}
