@@ -226,6 +226,10 @@ const (
 	// nodePricingRounds bounds the column generation of a node (the bound
 	// stays valid when it stops early, only weaker).
 	nodePricingRounds = 200
+	// schoolCutMaxPeriods: the school rounding cuts are separated when
+	// the year has at most this many periods (the school DP gains up to
+	// one state bit per period).
+	schoolCutMaxPeriods = 8
 	// rootCutRounds bounds the rounds of cut separation at the root;
 	// they stop earlier after rootCutPatience rounds in a row that do not
 	// lower the bound's integer part.

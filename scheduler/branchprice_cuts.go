@@ -476,6 +476,9 @@ func (pr *pricer) separateSectorMIR(sec int, items []int, yv []float64, e float6
 func (pr *pricer) separateSchoolMIR(q int) bool {
 	m := pr.m
 	K := m.K
+	if K > schoolCutMaxPeriods {
+		return false // the school DP's parity bits would be too many
+	}
 	var rows uint32 // periods whose row exists
 	for k := 0; k < K; k++ {
 		if pr.secRow[q*K+k] >= 0 {
@@ -508,8 +511,8 @@ func (pr *pricer) separateSchoolMIR(q int) bool {
 	}
 	e := make([]float64, K)
 	for k := range e {
-		if pos := pr.inBasis[max(0, pr.secExcess[q*K+k])]; pr.secExcess[q*K+k] >= 0 && pos >= 0 {
-			e[k] = pr.xB[pos]
+		if j := pr.secExcess[q*K+k]; j >= 0 && pr.inBasis[j] >= 0 {
+			e[k] = pr.xB[pr.inBasis[j]]
 		}
 	}
 	f := make([]float64, m.nSchools) // value of the plans of odd packs
