@@ -151,6 +151,7 @@ func TestSynthesisPage(t *testing.T) {
 		r := cl.get("/synthese")
 		require.Equal(t, http.StatusOK, r.Status)
 		assert.Contains(t, r.Body, "Avis de la DSI attendu après les vacances", "the override shows in the page")
+		assert.Contains(t, r.Body, "3 packs demandés dont 3 sans période souhaitée.", "the summary counts the packs without a preferred period")
 		assert.Contains(t, r.Body, fmt.Sprintf(`href="/demandes/%d"`, q.ID))
 		assert.Contains(t, r.Body, "Prêts de l'année")
 		assert.Contains(t, r.Body, "Bilans")
