@@ -100,10 +100,16 @@ type axeViolation struct {
 }
 
 // check runs axe-core in the page, on the WCAG 2.1 A and AA rules, and
-// fails on any violation.
+// fails on any violation; in a tab that runs scripts it also fails when the
+// page scrolls sideways (wide tables scroll in their own region).
 func (e *e2e) check(name string) {
 	e.t.Helper()
 	target := e.ctx
+	if !e.noJS {
+		over, err := chromedp.Run(e.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		require.NoError(e.t, err, "width of %s", name)
+		assert.LessOrEqual(e.t, over, 0, "%s is wider than the window by %d px", name, over)
+	}
 	if e.noJS {
 		// axe is a script and this tab runs none: copy the page, as
 		// rendered, into a tab of the same site that runs scripts.
