@@ -98,6 +98,10 @@ type pricer struct {
 	pivots  int
 	d       []float64
 	nz      []int // nonzero positions of the last pivot row
+	// The primal simplex's reduced costs and Devex weights per column,
+	// and the state of its perturbations' pseudo-random numbers.
+	rcv, dvx   []float64
+	noiseState uint64
 
 	best  *state
 	tmp   *state
@@ -246,12 +250,17 @@ const (
 	// blandAfter: consecutive degenerate pivots after which the simplex
 	// takes the first improving column (Bland's rule) against cycling.
 	blandAfter = 30
-	// dualsEvery: the simplex recomputes the duals from the inverse every
-	// this many iterations, and updates them after each pivot otherwise.
+	// dualsEvery: the simplex recomputes the duals from the inverse, and
+	// the reduced costs from them, every this many iterations; it updates
+	// the reduced costs after each pivot otherwise.
 	dualsEvery = 16
 	// dualSimplexIterPerRow bounds the dual simplex to this many pivots per
 	// master row before it gives up (the master then restarts cold).
 	dualSimplexIterPerRow = 50
+	// perturbAfter: consecutive degenerate pivots after which the
+	// simplex perturbs the basic values by perturbSize times 1 to 2.
+	perturbAfter = 8
+	perturbSize  = 1e-6
 )
 
 // newPricer builds the master rows; ok is false when the instance does not
@@ -269,7 +278,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, useSchoolSets: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1)}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, useSchoolSets: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1), noiseState: 0x9e3779b97f4a7c15}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	// within(t, u): every busy range containing week t contains week u.

@@ -15,12 +15,18 @@ func (pr *pricer) costOf(j int) float64 {
 	return pr.cols[j].cost
 }
 
-// duals computes y = c_B B^-1.
+// duals computes y = c_B B^-1, forbidden columns priced at their cost
+// minus bigM.
 func (pr *pricer) duals() {
+	pr.dualsWith(pr.costOf)
+}
+
+// dualsWith computes y = c_B B^-1 with the costs cost(j).
+func (pr *pricer) dualsWith(cost func(int) float64) {
 	n := pr.nRows
 	clear(pr.y)
 	for r := 0; r < n; r++ {
-		cb := pr.costOf(pr.basis[r])
+		cb := cost(pr.basis[r])
 		if cb == 0 {
 			continue
 		}
@@ -41,37 +47,75 @@ func (pr *pricer) rc(j int) float64 {
 }
 
 // simplex re-optimises the master over the current columns (primal
-// simplex, Dantzig pricing, Bland's rule after degenerate stalls). It
-// returns false if stopped.
+// simplex, Devex pricing, perturbed basic values at a degenerate vertex,
+// Bland's rule after degenerate stalls). It returns false if stopped.
+//
+// The reduced costs of the nonbasic columns are kept up to date from the
+// pivot row, which also updates the Devex weights: one pass over the
+// columns per pivot, as Dantzig's rule took to price them.
 func (pr *pricer) simplex() bool {
 	n := pr.nRows
 	const eps = 1e-9
 	degenerate := 0
+	// perturbed: x_B holds perturbed values; unperturbed: they were
+	// perturbed once and restored (not again in this call).
+	perturbed, unperturbed := false, false
+	nc := len(pr.cols)
+	if cap(pr.rcv) < nc {
+		pr.rcv = make([]float64, nc, 2*nc)
+		pr.dvx = make([]float64, nc, 2*nc)
+	}
+	rcv, w := pr.rcv[:nc], pr.dvx[:nc]
+	for j := range w {
+		w[j] = 1 // a fresh reference framework
+	}
+	fresh := 0 // iteration of the last full pricing
 	for iter := 0; ; iter++ {
 		if iter > simplexMaxIter || (iter%256 == 255 && pr.stop()) {
 			return false
 		}
 		if pr.pivots > 0 && pr.pivots%reinvertEvery == 0 {
-			pr.reinvert()
+			pr.reinvert() // recomputes the true x_B
+			perturbed = false
 		}
-		if iter%dualsEvery == 0 {
-			pr.duals() // else updated after the pivot below
-		}
-		bland := degenerate > blandAfter
-		e, best := -1, 1e-7
-		for j := range pr.cols {
-			if pr.inBasis[j] >= 0 {
-				continue
-			}
-			if v := pr.rc(j); v > best {
-				e, best = j, v
-				if bland {
-					break
+		if iter == fresh || (iter-fresh)%dualsEvery == 0 {
+			// Full pricing from fresh duals: sheds the updates' round-off.
+			pr.duals()
+			for j := range pr.cols {
+				if pr.inBasis[j] < 0 && !pr.forbid[j] {
+					rcv[j] = pr.rc(j)
 				}
 			}
 		}
+		bland := degenerate > blandAfter
+		e, best, score := -1, 0.0, 0.0
+		for j, v := range rcv {
+			// A forbidden column's upper bound is zero: it never enters.
+			if v <= 1e-7 || pr.inBasis[j] >= 0 || pr.forbid[j] {
+				continue
+			}
+			if bland {
+				e, best = j, v
+				break
+			}
+			if sc := v * v / w[j]; sc > score {
+				e, best, score = j, v, sc
+			}
+		}
 		if e < 0 {
-			return true
+			if !perturbed {
+				return true
+			}
+			// Optimal for the perturbed values: back to the true ones,
+			// whose small infeasibilities the dual simplex repairs (the
+			// basis stays dual feasible), then on without perturbation.
+			perturbed, unperturbed = false, true
+			pr.primalValues()
+			if !pr.dualSimplex() {
+				return false
+			}
+			degenerate, fresh = 0, iter+1
+			continue
 		}
 		pr.ftran(e)
 		l, ratio := -1, math.Inf(1)
@@ -95,12 +139,42 @@ func (pr *pricer) simplex() bool {
 		} else {
 			degenerate = 0
 		}
+		if degenerate == perturbAfter && !perturbed && !unperturbed {
+			// A degenerate vertex: perturb the basic values by random
+			// amounts far above the tolerances and far below the data,
+			// which ends ties in the ratio test (Bland's rule would take
+			// hundreds of pivots here).
+			perturbed = true
+			for r := range pr.xB {
+				pr.xB[r] = math.Max(pr.xB[r], 0) + perturbSize*(1+pr.noise())
+			}
+			degenerate = 0
+			continue
+		}
+		leaving, we := pr.basis[l], w[e]
 		pr.pivot(l, e)
-		// New duals: y + rc_e * (row l of the new B^-1): the entering
-		// column is priced at its cost, the other basic ones unchanged.
+		// Row l of the new inverse gives each column's entry in the
+		// pivot row over the pivot: rc_j -= rc_e*ρ_j, and the Devex
+		// weight w_j grows to (ρ_j)² w_e if that is more. The
+		// leaving column was basic: its reduced cost was zero.
 		prow := pr.binv[l*n : (l+1)*n]
-		for _, i := range pr.nz {
-			pr.y[i] += best * prow[i]
+		rcv[leaving], w[leaving] = 0, 1
+		for j := range pr.cols {
+			if pr.inBasis[j] >= 0 || pr.forbid[j] {
+				continue
+			}
+			cl := &pr.cols[j]
+			rho := 0.0
+			for k, r := range cl.rows {
+				rho += prow[r] * cl.vals[k]
+			}
+			if rho == 0 {
+				continue
+			}
+			rcv[j] -= best * rho
+			if v := rho * rho * we; v > w[j] {
+				w[j] = v
+			}
 		}
 	}
 }
@@ -194,13 +268,30 @@ func (pr *pricer) reinvert() {
 	for r := 0; r < n; r++ {
 		copy(pr.binv[r*n:(r+1)*n], a[r*w+n:(r+1)*w])
 	}
+	pr.primalValues()
+}
+
+// primalValues sets x_B = B^-1 b.
+func (pr *pricer) primalValues() {
+	n := pr.nRows
 	for r := 0; r < n; r++ {
 		v := 0.0
-		for i := 0; i < n; i++ {
-			v += pr.binv[r*n+i] * pr.rhs[i]
+		for i, b := range pr.rhs {
+			if b != 0 {
+				v += pr.binv[r*n+i] * b
+			}
 		}
 		pr.xB[r] = v
 	}
+}
+
+// noise returns a pseudo-random number in [0, 1), the same sequence for
+// the same search.
+func (pr *pricer) noise() float64 {
+	pr.noiseState ^= pr.noiseState << 13
+	pr.noiseState ^= pr.noiseState >> 7
+	pr.noiseState ^= pr.noiseState << 17
+	return float64(pr.noiseState>>11) / (1 << 53)
 }
 
 // ftran sets d = B^-1 a_e, the column e in the current basis.
@@ -217,10 +308,12 @@ func (pr *pricer) ftran(e int) {
 	}
 }
 
-// setGroupBounds sets the right-hand sides of the group rows (gb: lo, hi
-// per group); when the basis becomes infeasible a dual simplex repairs it,
-// or else the master restarts from its initial basis.
-func (pr *pricer) setGroupBounds(gb []int) {
+// setBounds sets the right-hand sides of the group rows (gb: lo, hi per
+// group) after setForbid: when the basis becomes infeasible, values below
+// zero or forbidden columns above it, a dual simplex repairs it, or else
+// the master restarts from its initial basis (forbidden columns alone are
+// left to the primal simplex, which drives them out by their bigM cost).
+func (pr *pricer) setBounds(gb []int) {
 	changed := false
 	for gi, g := range pr.groups {
 		lo, hi := -float64(gb[2*gi]), float64(gb[2*gi+1])
@@ -229,25 +322,18 @@ func (pr *pricer) setGroupBounds(gb []int) {
 			changed = true
 		}
 	}
-	if !changed {
+	if changed {
+		pr.primalValues()
+	}
+	if pr.dualSimplex() {
 		return
 	}
-	n := pr.nRows
-	feasible := true
-	for r := 0; r < n; r++ {
-		v := 0.0
-		for i := 0; i < n; i++ {
-			v += pr.binv[r*n+i] * pr.rhs[i]
-		}
-		pr.xB[r] = v
+	for _, v := range pr.xB {
 		if v < -1e-9 {
-			feasible = false
+			pr.coldStart(gb)
+			return
 		}
 	}
-	if feasible || pr.dualSimplex() {
-		return
-	}
-	pr.coldStart(gb)
 }
 
 // coldStart resets the master to its initial basis.
@@ -271,26 +357,36 @@ func (pr *pricer) coldStart(gb []int) {
 	}
 }
 
-// dualSimplex restores primal feasibility after a change of right-hand
-// sides from a dual feasible basis (columns with a positive reduced cost
-// are left to the primal simplex). It returns false if it gives up.
+// dualSimplex restores primal feasibility from a dual feasible basis
+// after a change of right-hand sides (basic values below zero) or of the
+// forbidden columns (a forbidden column's upper bound is zero: its
+// positive basic value must leave). Columns with a positive reduced cost
+// are left to the primal simplex. It returns false if it gives up.
 func (pr *pricer) dualSimplex() bool {
 	n := pr.nRows
+	// The parent's optimality is with the columns' own costs: bigM only
+	// steers the primal simplex.
+	cost := func(j int) float64 { return pr.cols[j].cost }
 	for iter := 0; iter < dualSimplexIterPerRow*n; iter++ {
-		l, worst := -1, -1e-9
+		l, worst, up := -1, 1e-9, false
 		for r, v := range pr.xB {
-			if v < worst {
-				l, worst = r, v
+			if -v > worst {
+				l, worst, up = r, -v, false
+			} else if v > worst && pr.forbid[pr.basis[r]] {
+				l, worst, up = r, v, true
 			}
 		}
 		if l < 0 {
 			return true
 		}
-		pr.duals()
+		pr.dualsWith(cost)
+		// Entering column: the ratio |rc/a| is least among the columns
+		// whose coefficient in row l moves x_l towards its bound (a < 0
+		// raises a negative value, a > 0 lowers a forbidden one).
 		row := pr.binv[l*n : (l+1)*n]
 		e, ratio := -1, math.Inf(1)
 		for j := range pr.cols {
-			if pr.inBasis[j] >= 0 {
+			if pr.inBasis[j] >= 0 || pr.forbid[j] {
 				continue
 			}
 			cl := &pr.cols[j]
@@ -298,10 +394,16 @@ func (pr *pricer) dualSimplex() bool {
 			for k, i := range cl.rows {
 				a += row[i] * cl.vals[k]
 			}
+			if up {
+				a = -a
+			}
 			if a > -1e-9 {
 				continue
 			}
-			rc := pr.rc(j)
+			rc := cost(j)
+			for k, r := range cl.rows {
+				rc -= pr.y[r] * cl.vals[k]
+			}
 			if rc > 1e-9 {
 				continue
 			}

@@ -424,3 +424,132 @@ func TestSchoolCutsOverPeriodsCloseMatureRoot(t *testing.T) {
 	}
 	assert.Positive(t, sets, "cuts over several periods")
 }
+
+// TestWarmChildMatchesColdChild checks the master's warm start below the
+// root: for the root's most fractional project-periods, each child's
+// forbidden columns are driven out of the parent's basis by the dual
+// simplex, whose value bounds the child's, and the primal simplex
+// (Devex pricing, perturbed at degenerate vertices) then reaches the
+// same optimum, with its true basic values, as from the initial basis.
+func TestWarmChildMatchesColdChild(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"gen/mm40", "gen/x74-2pack", "gen/x78-hard", "gen/real-hard-27"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, err := compile(loadInternal(t, name))
+			require.NoError(t, err)
+			s := m.lockedState()
+			se := newSearcher(m, s, func() bool { return false }, 1)
+			se.fillLazy(se.order)
+			pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+			require.True(t, ok)
+			pr.maxNodes = 1
+			pr.run()
+			// The root's master, re-solved over its final columns.
+			root := &restrict{mask: make([][2]uint64, len(m.projects)), must: make([]bool, len(m.projects))}
+			for i := range m.projects {
+				for oi := range m.projects[i].opts {
+					root.mask[i][oi>>6] |= 1 << (oi & 63)
+				}
+				root.must[i] = m.projects[i].locked
+			}
+			gb := make([]int, 2*len(pr.groups))
+			for gi := range pr.groups {
+				gb[2*gi+1] = len(m.projects)
+			}
+			pr.setForbid(root)
+			pr.setBounds(gb)
+			require.True(t, pr.simplex())
+			K := m.K
+			clear(pr.frac)
+			for row, j := range pr.basis {
+				if cl := &pr.cols[j]; cl.isSch && pr.xB[row] > 1e-9 {
+					for k := 0; k < len(cl.plan); k += 2 {
+						pr.frac[int(cl.plan[k])*K+m.projects[cl.plan[k]].opts[cl.plan[k+1]].per] += pr.xB[row]
+					}
+				}
+			}
+			var cands []int
+			for i, f := range pr.frac {
+				if f > 1e-6 && f < 1-1e-6 {
+					cands = append(cands, i)
+				}
+			}
+			require.NotEmpty(t, cands, "a fractional root")
+			value := func() float64 {
+				z := 0.0
+				for r, j := range pr.basis {
+					z += pr.cols[j].cost * pr.xB[r]
+				}
+				return z
+			}
+			parent := pr.snapshot()
+			evicted := 0
+			for _, c := range cands[:min(len(cands), 8)] {
+				pi, k := c/K, c%K
+				in, out := root.clone(), root.clone()
+				for oi := range m.projects[pi].opts {
+					bit := uint64(1) << (oi & 63)
+					if m.projects[pi].opts[oi].per == k {
+						out.mask[pi][oi>>6] &^= bit
+					} else {
+						in.mask[pi][oi>>6] &^= bit
+					}
+				}
+				in.must[pi] = true
+				for _, ch := range []*restrict{in, out} {
+					pr.restore(parent)
+					pr.setForbid(ch)
+					pr.coldStart(gb)
+					require.True(t, pr.simplex(), "cold simplex")
+					cold := pr.objectiveWithBigM()
+
+					pr.restore(parent)
+					pr.setForbid(ch)
+					if pr.dualSimplex() {
+						evicted++
+						for r, j := range pr.basis {
+							assert.GreaterOrEqual(t, pr.xB[r], -1e-9, "x_B[%d] >= 0 after the dual simplex", r)
+							if pr.forbid[j] {
+								assert.LessOrEqual(t, pr.xB[r], 1e-9, "forbidden column %d left at zero", j)
+							}
+						}
+						assert.GreaterOrEqual(t, value(), cold-1e-6, "the dual simplex's value bounds the child's")
+					}
+					require.True(t, pr.simplex(), "warm simplex")
+					assert.InDelta(t, cold, pr.objectiveWithBigM(), 1e-6, "same optimum warm and cold")
+					pr.checkPrimal(t)
+				}
+			}
+			assert.Positive(t, evicted, "the dual simplex drove forbidden columns out")
+		})
+	}
+}
+
+// objectiveWithBigM is the master's objective, forbidden columns at their
+// cost minus bigM.
+func (pr *pricer) objectiveWithBigM() float64 {
+	z := 0.0
+	for r, j := range pr.basis {
+		z += pr.costOf(j) * pr.xB[r]
+	}
+	return z
+}
+
+// checkPrimal checks B x_B = rhs (true values, not perturbed ones) and
+// x_B >= 0.
+func (pr *pricer) checkPrimal(t *testing.T) {
+	t.Helper()
+	n := pr.nRows
+	ax := make([]float64, n)
+	for r, j := range pr.basis {
+		cl := &pr.cols[j]
+		for k, i := range cl.rows {
+			ax[i] += cl.vals[k] * pr.xB[r]
+		}
+		assert.GreaterOrEqual(t, pr.xB[r], -1e-7, "x_B[%d] >= 0", r)
+	}
+	for i := range ax {
+		assert.InDelta(t, pr.rhs[i], ax[i], 1e-6, "row %d: B x_B = rhs", i)
+	}
+}

@@ -46,6 +46,11 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		pr.aborted = true
 		return false
 	}
+	if !root && math.Floor(pr.rootBound+1e-6) <= pr.incumbent() {
+		// The root's bound holds for every node: once the incumbent
+		// reaches it, the open nodes need no solving.
+		return true
+	}
 	bound, ok := pr.solveNode(r, gb)
 	if !ok {
 		pr.aborted = true
@@ -281,7 +286,7 @@ func (pr *pricer) solveNode(r *restrict, gb []int) (float64, bool) {
 func (pr *pricer) solveNodeIt(r *restrict, gb []int, maxIt int) (float64, bool) {
 	m, lg := pr.m, pr.lg
 	pr.setForbid(r)
-	pr.setGroupBounds(gb)
+	pr.setBounds(gb)
 	bound := math.Inf(1)
 	converged, restarted := false, false
 	for it := 0; it < maxIt; it++ {
