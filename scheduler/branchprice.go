@@ -238,7 +238,7 @@ const (
 	// they stop earlier after rootCutPatience rounds in a row that do not
 	// lower the bound's integer part.
 	rootCutRounds   = 20
-	rootCutPatience = 2
+	rootCutPatience = 4
 	// roundEvery: below the root, the master's solution is rounded into a
 	// plan at every roundEvery-th node.
 	roundEvery = 8

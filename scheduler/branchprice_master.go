@@ -74,10 +74,6 @@ func (pr *pricer) simplex() bool {
 		if iter > simplexMaxIter || (iter%256 == 255 && pr.stop()) {
 			return false
 		}
-		if pr.pivots > 0 && pr.pivots%reinvertEvery == 0 {
-			pr.reinvert() // recomputes the true x_B
-			perturbed = false
-		}
 		if iter == fresh || (iter-fresh)%dualsEvery == 0 {
 			// Full pricing from fresh duals: sheds the updates' round-off.
 			pr.duals()
@@ -113,6 +109,11 @@ func (pr *pricer) simplex() bool {
 			pr.primalValues()
 			if !pr.dualSimplex() {
 				return false
+			}
+			// The dual simplex used the weights' space for its pivot
+			// rows: a fresh reference framework, and fresh prices.
+			for j := range w {
+				w[j] = 1
 			}
 			degenerate, fresh = 0, iter+1
 			continue
@@ -175,6 +176,10 @@ func (pr *pricer) simplex() bool {
 			if v := rho * rho * we; v > w[j] {
 				w[j] = v
 			}
+		}
+		if pr.pivots%reinvertEvery == 0 {
+			pr.reinvert() // recomputes the true x_B
+			perturbed = false
 		}
 	}
 }
@@ -367,6 +372,16 @@ func (pr *pricer) dualSimplex() bool {
 	// The parent's optimality is with the columns' own costs: bigM only
 	// steers the primal simplex.
 	cost := func(j int) float64 { return pr.cols[j].cost }
+	nc := len(pr.cols)
+	if cap(pr.rcv) < nc {
+		pr.rcv = make([]float64, nc, 2*nc)
+		pr.dvx = make([]float64, nc, 2*nc)
+	}
+	// rcv: the reduced costs, kept up to date from the pivot row as in
+	// the primal simplex; alpha (the primal's Devex weights, reset on
+	// its start): each column's entry in the pivot row.
+	rcv, alpha := pr.rcv[:nc], pr.dvx[:nc]
+	fresh := 0
 	for iter := 0; iter < dualSimplexIterPerRow*n; iter++ {
 		l, worst, up := -1, 1e-9, false
 		for r, v := range pr.xB {
@@ -379,7 +394,14 @@ func (pr *pricer) dualSimplex() bool {
 		if l < 0 {
 			return true
 		}
-		pr.dualsWith(cost)
+		if iter == fresh || (iter-fresh)%dualsEvery == 0 {
+			pr.dualsWith(cost)
+			for j := range pr.cols {
+				if pr.inBasis[j] < 0 && !pr.forbid[j] {
+					rcv[j] = pr.rc(j)
+				}
+			}
+		}
 		// Entering column: the ratio |rc/a| is least among the columns
 		// whose coefficient in row l moves x_l towards its bound (a < 0
 		// raises a negative value, a > 0 lowers a forbidden one).
@@ -394,16 +416,14 @@ func (pr *pricer) dualSimplex() bool {
 			for k, i := range cl.rows {
 				a += row[i] * cl.vals[k]
 			}
+			alpha[j] = a
 			if up {
 				a = -a
 			}
 			if a > -1e-9 {
 				continue
 			}
-			rc := cost(j)
-			for k, r := range cl.rows {
-				rc -= pr.y[r] * cl.vals[k]
-			}
+			rc := rcv[j]
 			if rc > 1e-9 {
 				continue
 			}
@@ -414,8 +434,18 @@ func (pr *pricer) dualSimplex() bool {
 		if e < 0 {
 			return false
 		}
+		theta, leaving := rcv[e]/alpha[e], pr.basis[l]
 		pr.ftran(e)
 		pr.pivot(l, e)
+		for j := range pr.cols {
+			if pr.inBasis[j] < 0 && !pr.forbid[j] && alpha[j] != 0 {
+				rcv[j] -= theta * alpha[j]
+			}
+		}
+		rcv[leaving] = -theta // its entry in the pivot row was 1
+		if pr.pivots%reinvertEvery == 0 {
+			pr.reinvert()
+		}
 	}
 	return false
 }

@@ -254,9 +254,11 @@ func TestCapacityRowPresolve(t *testing.T) {
 // TestSolveStopsDuringBranchAndPrice stops the search on a hard instance
 // with a fake clock (1 ms per reading) and with a cancelled context: the
 // plan is feasible, the bound valid, and nothing is claimed proved.
+// (x79-year2 takes about 150 readings and 130 nodes to prove: the limit
+// falls inside the branch-and-price.)
 func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
 	t.Parallel()
-	const optimum = 6213 // gen/x74-2pack, CBC
+	const optimum = 6204 // gen/x79-year2, CBC
 	tests := []struct {
 		name       string
 		giveCancel bool
@@ -268,7 +270,7 @@ func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			inst := loadInternal(t, "gen/x74-2pack")
+			inst := loadInternal(t, "gen/x79-year2")
 			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			clock := func() time.Time { now = now.Add(time.Millisecond); return now }
 			ctx, cancel := context.WithCancel(context.Background())
@@ -277,7 +279,7 @@ func TestSolveStopsDuringBranchAndPrice(t *testing.T) {
 			} else {
 				defer cancel()
 			}
-			res, err := Solve(ctx, inst, Options{TimeLimit: 20 * time.Millisecond, NowFunc: clock})
+			res, err := Solve(ctx, inst, Options{TimeLimit: 50 * time.Millisecond, NowFunc: clock})
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantStop, res.Stats.StoppedBy)
 			assert.False(t, res.ProvedOptimal, "not proved when stopped early")
@@ -433,7 +435,7 @@ func TestSchoolCutsOverPeriodsCloseMatureRoot(t *testing.T) {
 // same optimum, with its true basic values, as from the initial basis.
 func TestWarmChildMatchesColdChild(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"gen/mm40", "gen/x74-2pack", "gen/x78-hard", "gen/real-hard-27"} {
+	for _, name := range []string{"gen/mm40", "gen/x74-2pack", "gen/x78-hard", "gen/x79-year2"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			m, err := compile(loadInternal(t, name))
@@ -475,7 +477,10 @@ func TestWarmChildMatchesColdChild(t *testing.T) {
 					cands = append(cands, i)
 				}
 			}
-			require.NotEmpty(t, cands, "a fractional root")
+			if len(cands) == 0 {
+				require.NotEqual(t, "gen/mm40", name, "mm40's root is fractional")
+				t.Skip("integral root")
+			}
 			value := func() float64 {
 				z := 0.0
 				for r, j := range pr.basis {
@@ -506,7 +511,10 @@ func TestWarmChildMatchesColdChild(t *testing.T) {
 
 					pr.restore(parent)
 					pr.setForbid(ch)
-					if pr.dualSimplex() {
+					if !pr.dualSimplex() {
+						t.Logf("dual simplex gave up")
+						pr.setBounds(gb)
+					} else {
 						evicted++
 						for r, j := range pr.basis {
 							assert.GreaterOrEqual(t, pr.xB[r], -1e-9, "x_B[%d] >= 0 after the dual simplex", r)
