@@ -98,8 +98,9 @@ type pricer struct {
 	pivots  int
 	d       []float64
 	nz      []int // nonzero positions of the last pivot row
-	// The primal simplex's reduced costs and Devex weights per column,
-	// and the state of its perturbations' pseudo-random numbers.
+	// Per column, the simplexes' reduced costs and the primal's Devex
+	// weights (the dual simplex's pivot row entries); the state of the
+	// perturbations' pseudo-random numbers.
 	rcv, dvx   []float64
 	noiseState uint64
 

@@ -37,6 +37,16 @@ func (pr *pricer) dualsWith(cost func(int) float64) {
 	}
 }
 
+// dot returns v·a_j, for v a vector over the master's rows.
+func (pr *pricer) dot(v []float64, j int) float64 {
+	cl := &pr.cols[j]
+	s := 0.0
+	for k, i := range cl.rows {
+		s += v[i] * cl.vals[k]
+	}
+	return s
+}
+
 func (pr *pricer) rc(j int) float64 {
 	cl := &pr.cols[j]
 	v := pr.costOf(j)
@@ -164,11 +174,7 @@ func (pr *pricer) simplex() bool {
 			if pr.inBasis[j] >= 0 || pr.forbid[j] {
 				continue
 			}
-			cl := &pr.cols[j]
-			rho := 0.0
-			for k, r := range cl.rows {
-				rho += prow[r] * cl.vals[k]
-			}
+			rho := pr.dot(prow, j)
 			if rho == 0 {
 				continue
 			}
@@ -381,7 +387,6 @@ func (pr *pricer) dualSimplex() bool {
 	// the primal simplex; alpha (the primal's Devex weights, reset on
 	// its start): each column's entry in the pivot row.
 	rcv, alpha := pr.rcv[:nc], pr.dvx[:nc]
-	fresh := 0
 	for iter := 0; iter < dualSimplexIterPerRow*n; iter++ {
 		l, worst, up := -1, 1e-9, false
 		for r, v := range pr.xB {
@@ -394,7 +399,7 @@ func (pr *pricer) dualSimplex() bool {
 		if l < 0 {
 			return true
 		}
-		if iter == fresh || (iter-fresh)%dualsEvery == 0 {
+		if iter%dualsEvery == 0 {
 			pr.dualsWith(cost)
 			for j := range pr.cols {
 				if pr.inBasis[j] < 0 && !pr.forbid[j] {
@@ -411,11 +416,7 @@ func (pr *pricer) dualSimplex() bool {
 			if pr.inBasis[j] >= 0 || pr.forbid[j] {
 				continue
 			}
-			cl := &pr.cols[j]
-			a := 0.0
-			for k, i := range cl.rows {
-				a += row[i] * cl.vals[k]
-			}
+			a := pr.dot(row, j)
 			alpha[j] = a
 			if up {
 				a = -a

@@ -146,13 +146,7 @@ func TestMasterBasisConsistent(t *testing.T) {
 	for _, name := range []string{"gen/x74-2pack", "gen/x79-year2", "small-rerun"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			m, err := compile(loadInternal(t, name))
-			require.NoError(t, err)
-			s := m.lockedState()
-			se := newSearcher(m, s, func() bool { return false }, 1)
-			se.fillLazy(se.order)
-			pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
-			require.True(t, ok)
+			_, pr := newTestPricer(t, name)
 			pr.maxNodes = 40
 			pr.run()
 			n := pr.nRows
@@ -184,6 +178,20 @@ func TestMasterBasisConsistent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newTestPricer compiles testdata/name and builds its branch-and-price
+// from the locked loans, as the tests of the master use it.
+func newTestPricer(t *testing.T, name string) (*model, *pricer) {
+	t.Helper()
+	m, err := compile(loadInternal(t, name))
+	require.NoError(t, err)
+	s := m.lockedState()
+	se := newSearcher(m, s, func() bool { return false }, 1)
+	se.fillLazy(se.order)
+	pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
+	require.True(t, ok)
+	return m, pr
 }
 
 func b2f(b bool) float64 {
@@ -438,13 +446,7 @@ func TestWarmChildMatchesColdChild(t *testing.T) {
 	for _, name := range []string{"gen/mm40", "gen/x74-2pack", "gen/x78-hard", "gen/x79-year2"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			m, err := compile(loadInternal(t, name))
-			require.NoError(t, err)
-			s := m.lockedState()
-			se := newSearcher(m, s, func() bool { return false }, 1)
-			se.fillLazy(se.order)
-			pr, ok := newPricer(m, newLagrange(m), se, s, func() bool { return false })
-			require.True(t, ok)
+			m, pr := newTestPricer(t, name)
 			pr.maxNodes = 1
 			pr.run()
 			// The root's master, re-solved over its final columns.

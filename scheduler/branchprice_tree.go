@@ -76,8 +76,8 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 			// 15.6 → 10.8 ms); but a round's cuts may only pay off with
 			// a later round's (rounding cuts over several periods; at a
 			// degenerate optimum the next vertex may show other cuts:
-			// with two such rounds, mm44's root stopped at 40509 instead
-			// of 40504 in some runs).
+			// with two such rounds, mm44's root could stop at 40509
+			// instead of the optimum 40504, depending on the vertex).
 			improved := math.Floor(b2+1e-6) < math.Floor(bound+1e-6)
 			bound = math.Min(bound, b2)
 			if stale = stale + 1; improved {
