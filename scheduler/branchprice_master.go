@@ -308,14 +308,8 @@ func (pr *pricer) noise() float64 {
 // ftran sets d = B^-1 a_e, the column e in the current basis.
 func (pr *pricer) ftran(e int) {
 	n := pr.nRows
-	cl := &pr.cols[e]
 	for r := 0; r < n; r++ {
-		row := pr.binv[r*n : (r+1)*n]
-		v := 0.0
-		for k, i := range cl.rows {
-			v += row[i] * cl.vals[k]
-		}
-		pr.d[r] = v
+		pr.d[r] = pr.dot(pr.binv[r*n:(r+1)*n], e)
 	}
 }
 
