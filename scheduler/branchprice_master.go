@@ -382,12 +382,26 @@ func (pr *pricer) dualSimplex() bool {
 	// its start): each column's entry in the pivot row.
 	rcv, alpha := pr.rcv[:nc], pr.dvx[:nc]
 	for iter := 0; iter < dualSimplexIterPerRow*n; iter++ {
-		l, worst, up := -1, 1e-9, false
+		// Leaving row: dual steepest edge, the infeasibility squared over
+		// the squared norm of the row of B^-1 (exact: the inverse is
+		// explicit, and only infeasible rows need it). Taking the largest
+		// infeasibility instead took about 4 times as many pivots per call
+		// in the trees of the mature shape (mx52-p8: 41 against 11).
+		l, worst, up := -1, 0.0, false
 		for r, v := range pr.xB {
-			if -v > worst {
-				l, worst, up = r, -v, false
-			} else if v > worst && pr.forbid[pr.basis[r]] {
-				l, worst, up = r, v, true
+			inf, u := -v, false
+			if v > 1e-9 && pr.forbid[pr.basis[r]] {
+				inf, u = v, true
+			}
+			if inf <= 1e-9 {
+				continue
+			}
+			w := 0.0
+			for _, b := range pr.binv[r*n : (r+1)*n] {
+				w += b * b
+			}
+			if sc := inf * inf / w; sc > worst {
+				l, worst, up = r, sc, u
 			}
 		}
 		if l < 0 {

@@ -14,15 +14,16 @@ type searcher struct {
 	s     *state
 	stop  func() bool
 	rng   *rand.Rand
-	order []int   // projects by decreasing best coefficient, then index
-	cands [][]int // per range: eviction candidates, see buildCands
-	heap  itemHeap
-	pairs bool // descend also tries compound moves (small instances)
+	order []int // projects by decreasing best coefficient, then index
+	// cands holds per range the eviction candidates of buildCands, cands2
+	// those of 2 packs or more among them (in the same order): a 2-pack
+	// deficit scans only those.
+	cands, cands2 [][]evictCand
+	heap          itemHeap
+	pairs         bool // descend also tries compound moves (small instances)
 	// maxPasses bounds descend's passes over the projects (0: none).
 	maxPasses int
 	cum       []float64 // prefix sums of the week prices used by fill
-	// relocVal caches bestMove per project (at the start of a pass).
-	relocVal []int
 	// maxCPer is the best coefficient of a project's options per period
 	// (project*K+period), noOption if it has none there.
 	maxCPer []int
@@ -45,7 +46,7 @@ func (se *searcher) bestMove(qi int) int {
 
 func newSearcher(m *model, s *state, stop func() bool, seed uint64) *searcher {
 	se := &searcher{m: m, s: s, stop: stop, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
-		relocVal: make([]int, len(m.projects)), maxCPer: make([]int, len(m.projects)*m.K)}
+		maxCPer: make([]int, len(m.projects)*m.K)}
 	for i := range m.projects {
 		mc := se.maxCPer[i*m.K : (i+1)*m.K]
 		for k := range mc {
@@ -306,18 +307,23 @@ func (se *searcher) trySwap(pi int) bool {
 			if rg[0] > bmin || rg[1] < bmax {
 				continue
 			}
-			for _, qi := range se.cands[r] {
-				ub := dp + se.relocVal[qi]
+			list := se.cands[r]
+			if deficit >= 2 {
+				list = se.cands2[r]
+			}
+			for _, ec := range list {
+				ub := dp + ec.reloc
 				if !exchange && (ub <= 0 || (nTop == len(top) && ub <= top[nTop-1].ub)) {
 					break // sorted by best move: no better candidate in this range
 				}
+				if int(ec.packs) < deficit {
+					continue
+				}
+				qi := int(ec.q)
 				if s.rid[qi] != r || qi == pi {
 					continue
 				}
 				q := &m.projects[qi]
-				if q.packs < deficit {
-					continue
-				}
 				if exchange {
 					// q may take the period p leaves: estimate that move
 					// (the best delta of q's options in that period: they
@@ -360,24 +366,38 @@ func (se *searcher) trySwap(pi int) bool {
 func (se *searcher) buildCands() {
 	s, m := se.s, se.m
 	if se.cands == nil {
-		se.cands = make([][]int, len(m.ranges))
+		se.cands = make([][]evictCand, len(m.ranges))
+		se.cands2 = make([][]evictCand, len(m.ranges))
 	}
 	for r := range se.cands {
 		se.cands[r] = se.cands[r][:0]
+		se.cands2[r] = se.cands2[r][:0]
 	}
 	for qi, oi := range s.choice {
 		if oi < 0 || m.projects[qi].locked {
 			continue
 		}
-		se.relocVal[qi] = se.bestMove(qi)
-		r := m.projects[qi].opts[oi].rid
-		se.cands[r] = append(se.cands[r], qi)
+		p := &m.projects[qi]
+		r := p.opts[oi].rid
+		se.cands[r] = append(se.cands[r], evictCand{q: int32(qi), packs: int32(p.packs), reloc: se.bestMove(qi)})
 	}
-	for r := range se.cands {
-		slices.SortFunc(se.cands[r], func(a, b int) int {
-			return cmp.Or(cmp.Compare(se.relocVal[b], se.relocVal[a]), cmp.Compare(a, b))
+	for r, list := range se.cands {
+		slices.SortFunc(list, func(a, b evictCand) int {
+			return cmp.Or(cmp.Compare(b.reloc, a.reloc), cmp.Compare(a.q, b.q))
 		})
+		for _, ec := range list {
+			if ec.packs >= 2 {
+				se.cands2[r] = append(se.cands2[r], ec)
+			}
+		}
 	}
+}
+
+// evictCand is an eviction candidate of buildCands, with what trySwap's
+// scan reads first held in place (the scan runs over long lists).
+type evictCand struct {
+	q, packs int32
+	reloc    int // bestMove of q at the start of the pass
 }
 
 // swap evicts qi, gives pi option oi and re-inserts qi at its best
