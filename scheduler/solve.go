@@ -543,8 +543,18 @@ func (m *model) searchOn(stats *SolveStats, se *searcher, best *state, lg *lagra
 			// Most searches end before, without paying for them.
 			nb := newSectorNeighbourhoodsOf(m, treeLNSProjects, n)
 			tmp := best.clone()
+			// Each neighbourhood that finds nothing puts the next one
+			// treeLNSEvery nodes further off, until the incumbent
+			// improves: where it is already optimal and the tree proves
+			// it slowly, the neighbourhoods took a third of the time
+			// (mh61-p8: 108 of them in 1,787 nodes).
+			nextLNS, gapLNS, lastInc := treeLNSAfter, treeLNSEvery, pr.best.obj
 			pr.progress = func() {
-				if nb != nil && pr.nodes >= treeLNSAfter && pr.nodes%treeLNSEvery == 0 && !math.IsInf(pr.rootBound, 1) &&
+				if pr.best.obj > lastInc {
+					lastInc, gapLNS = pr.best.obj, treeLNSEvery
+					nextLNS = min(nextLNS, pr.nodes+gapLNS)
+				}
+				if nb != nil && pr.nodes >= nextLNS && !math.IsInf(pr.rootBound, 1) &&
 					math.Floor(pr.rootBound+1e-6) > float64(pr.best.obj+m.churnConst) {
 					tmp.copyFrom(pr.best)
 					stats.SearchIterations++
@@ -553,7 +563,11 @@ func (m *model) searchOn(stats *SolveStats, se *searcher, best *state, lg *lagra
 					} else if improved && tmp.obj > pr.best.obj {
 						pr.best.copyFrom(tmp)
 						pr.newInc = true
+						lastInc, gapLNS = pr.best.obj, treeLNSEvery
+					} else {
+						gapLNS += treeLNSEvery
 					}
+					nextLNS = pr.nodes + gapLNS
 				}
 				if pr.best.obj > best.obj {
 					best.copyFrom(pr.best)
