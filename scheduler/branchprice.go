@@ -28,8 +28,8 @@ import (
 // every node, options that cannot beat the incumbent are removed
 // (reduced-cost fixing); the node branches on the number of 2-pack
 // projects served in a period when it is fractional (group rows), else on
-// a project's period (strong branching once the tree is large), else on
-// one option. The master keeps one basis for the whole search: a node
+// a project's period (once the tree is large, chosen by pseudo-costs, or
+// by strong branching where they are not known yet), else on one option. The master keeps one basis for the whole search: a node
 // changes column costs (columns its restriction forbids cost -bigM, so the
 // basis stays primal feasible) or the right-hand sides of group rows
 // (repaired by a dual simplex); siblings start from their parent's basis.
@@ -118,6 +118,31 @@ type pricer struct {
 	// progress, if set, is called at every node (Options.Progress).
 	progress func()
 	frac     []float64 // master value per project*K+period (branching)
+	// Pseudo-costs of the branchings on a project's period: per
+	// project*K+period and direction (0: the period forbidden, 1:
+	// imposed), the sum of the bound's decreases per unit of change of
+	// the master's value, and their number. obs is the branching that
+	// made the node being entered, observed once the node is solved.
+	pcSum [2][]float64
+	pcCnt [2][]int32
+	obs   pcObs
+}
+
+// pcObs is a branching on a project's period, to observe: the index
+// project*K+period, its direction, the parent's bound and the change of
+// the master's value the child imposes (dist > 0).
+type pcObs struct {
+	i, dir       int
+	parent, dist float64
+}
+
+// observe records a child's bound decrease in the pseudo-costs.
+func (pr *pricer) observe(o pcObs, bound float64) {
+	if o.dist <= 0 || math.IsInf(bound, -1) {
+		return
+	}
+	pr.pcSum[o.dir][o.i] += math.Max(o.parent-bound, 0) / o.dist
+	pr.pcCnt[o.dir][o.i]++
 }
 
 // pgroup is a set of projects (all, or those of 2 packs or more) and a
@@ -219,11 +244,15 @@ const (
 	// priceMaxNodes bounds the tree of the fixed-effort search (the search
 	// of the whole time budget has no node limit).
 	priceMaxNodes = 6000
-	// strongCandidates is the number of fractional project-periods scored
-	// by strong branching, strongProbeRounds the pricing rounds of each
-	// child's probe.
+	// strongCandidates is the number of fractional project-periods
+	// without reliable pseudo-costs scored by strong branching at a node,
+	// strongProbeRounds the pricing rounds of each child's probe.
 	strongCandidates  = 6
 	strongProbeRounds = 3
+	// pcReliable: a project-period whose pseudo-costs have this many
+	// observations in each direction is scored by them, without probes
+	// (reliability branching).
+	pcReliable = 1
 	// strongAfterNodes: strong branching starts once the tree has this many
 	// nodes (most searches end in a few dozen nodes, fewer than its probes
 	// would cost).
@@ -395,6 +424,10 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 		pr.baseC[j] = lg.opts[j].c
 	}
 	pr.frac = make([]float64, len(m.projects)*m.K)
+	for d := range pr.pcSum {
+		pr.pcSum[d] = make([]float64, len(pr.frac))
+		pr.pcCnt[d] = make([]int32, len(pr.frac))
+	}
 	return pr, true
 }
 

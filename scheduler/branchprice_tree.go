@@ -2,8 +2,8 @@ package scheduler
 
 // The tree search of the branch-and-price: column generation at each node,
 // reduced-cost fixing, branching (group rows, a project's period, one
-// option; strong branching once the tree is large), primal plans from the
-// master and the relaxation.
+// option; pseudo-costs and strong branching once the tree is large),
+// primal plans from the master and the relaxation.
 
 import (
 	"math"
@@ -38,6 +38,8 @@ func (pr *pricer) run() bool {
 
 func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	m := pr.m
+	obs := pr.obs
+	pr.obs = pcObs{}
 	pr.nodes++
 	if pr.progress != nil {
 		pr.progress()
@@ -56,6 +58,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		pr.aborted = true
 		return false
 	}
+	pr.observe(obs, bound)
 	if root && pr.useCuts {
 		// Cut rounds: add violated covers, repair the basis, re-price.
 		stale := 0
@@ -217,10 +220,14 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	}
 	var inA func(oi int) bool // options of the first child
 	first := true             // explore the child with the chosen set first
+	var obsA, obsB pcObs      // the children's branchings, to observe
 	if bp >= 0 {
 		p, k := &m.projects[bp], bk
 		inA = func(oi int) bool { return p.opts[oi].per == k }
-		first = pr.frac[bp*K+bk] >= 0.5
+		f := pr.frac[bp*K+bk]
+		first = f >= 0.5
+		obsA = pcObs{i: bp*K + bk, dir: 1, parent: bound, dist: 1 - f}
+		obsB = pcObs{i: bp*K + bk, dir: 0, parent: bound, dist: f}
 	} else {
 		// Periods integral: split on one option.
 		fo := map[[2]int]float64{}
@@ -267,13 +274,16 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	a.must[bp] = true
 	if !first {
 		a, b = b, a
+		obsA, obsB = obsB, obsA
 	}
 	sn := pr.snapshot()
+	pr.obs = obsA
 	okA := pr.dfs(a, gb, false)
 	if pr.aborted {
 		return false
 	}
 	pr.restore(sn)
+	pr.obs = obsB
 	okB := pr.dfs(b, gb, false)
 	return okA && okB
 }
@@ -418,9 +428,12 @@ func (pr *pricer) fix(r *restrict) *restrict {
 	return out
 }
 
-// strongBranch scores the most fractional project-period pairs by the
-// bounds of their two children (product of the decreases; a pruned child
-// wins at once) and returns the best pair.
+// strongBranch chooses the project-period to branch on (reliability
+// branching): those whose pseudo-costs are reliable are scored by them,
+// the others, most fractional first, by the bounds of their two children
+// after a few pricing rounds (at most pr.strong of them; a pruned child
+// wins at once). A score is the product of the two children's bound
+// decreases.
 func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) {
 	m := pr.m
 	K := m.K
@@ -443,12 +456,28 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 		}
 		return a.i - b.i
 	})
-	if len(cs) > pr.strong {
-		cs = cs[:pr.strong]
-	}
 	best, bestScore := cs[0].i, -1.0
-	sn := pr.snapshot()
 	for _, c := range cs {
+		if pr.pcCnt[0][c.i] < pcReliable || pr.pcCnt[1][c.i] < pcReliable {
+			continue
+		}
+		f := pr.frac[c.i]
+		down := pr.pcSum[0][c.i] / float64(pr.pcCnt[0][c.i]) * f
+		up := pr.pcSum[1][c.i] / float64(pr.pcCnt[1][c.i]) * (1 - f)
+		if score := math.Max(down, 1e-3) * math.Max(up, 1e-3); score > bestScore {
+			best, bestScore = c.i, score
+		}
+	}
+	sn := pr.snapshot()
+	probes := 0
+	for _, c := range cs {
+		if probes == pr.strong {
+			break
+		}
+		if pr.pcCnt[0][c.i] >= pcReliable && pr.pcCnt[1][c.i] >= pcReliable {
+			continue
+		}
+		probes++
 		pi, k := c.i/K, c.i%K
 		p := &m.projects[pi]
 		in, out := r.clone(), r.clone()
@@ -462,7 +491,8 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 		}
 		in.must[pi] = true
 		score := 1.0
-		for _, ch := range []*restrict{in, out} {
+		f := pr.frac[c.i]
+		for d, ch := range []*restrict{out, in} {
 			b, ok := pr.solveNodeIt(ch, gb, pr.probeIt)
 			pr.restore(sn)
 			if !ok {
@@ -471,6 +501,11 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 			if math.IsInf(b, -1) {
 				score = math.Inf(1)
 			} else {
+				dist := f
+				if d == 1 {
+					dist = 1 - f
+				}
+				pr.observe(pcObs{i: c.i, dir: d, parent: bound, dist: dist}, b)
 				score *= math.Max(bound-b, 1e-3)
 			}
 		}
