@@ -95,9 +95,12 @@ type pricer struct {
 	inBasis []int     // position in the basis of each column, or -1
 	xB      []float64
 	y       []float64 // duals
-	pivots  int
-	d       []float64
-	nz      []int // nonzero positions of the last pivot row
+	// pivots counts the updates of binv since it was last computed from
+	// scratch (reinvert), along the path that led to it: a snapshot keeps
+	// it with the inverse.
+	pivots int
+	d      []float64
+	nz     []int // nonzero positions of the last pivot row
 	// Per column, the simplexes' reduced costs and the primal's Devex
 	// weights (the dual simplex's pivot row entries); the state of the
 	// perturbations' pseudo-random numbers.

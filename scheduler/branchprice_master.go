@@ -183,7 +183,7 @@ func (pr *pricer) simplex() bool {
 				w[j] = v
 			}
 		}
-		if pr.pivots%reinvertEvery == 0 {
+		if pr.pivots >= reinvertEvery {
 			pr.reinvert() // recomputes the true x_B
 			perturbed = false
 		}
@@ -245,7 +245,8 @@ func (pr *pricer) reinvert() {
 			}
 		}
 		if p < 0 {
-			return // singular: keep the updated inverse
+			pr.pivots = 0 // singular: keep the updated inverse
+			return
 		}
 		if p != c {
 			for k := 0; k < w; k++ {
@@ -279,6 +280,7 @@ func (pr *pricer) reinvert() {
 	for r := 0; r < n; r++ {
 		copy(pr.binv[r*n:(r+1)*n], a[r*w+n:(r+1)*w])
 	}
+	pr.pivots = 0
 	pr.primalValues()
 }
 
@@ -348,6 +350,7 @@ func (pr *pricer) coldStart(gb []int) {
 		pr.inBasis[j] = -1
 	}
 	clear(pr.binv)
+	pr.pivots = 0
 	copy(pr.basis, pr.init)
 	for gi, g := range pr.groups {
 		if gb[2*gi] > 0 {
@@ -452,7 +455,7 @@ func (pr *pricer) dualSimplex() bool {
 			}
 		}
 		rcv[leaving] = -theta // its entry in the pivot row was 1
-		if pr.pivots%reinvertEvery == 0 {
+		if pr.pivots >= reinvertEvery {
 			pr.reinvert()
 		}
 	}
@@ -463,11 +466,12 @@ func (pr *pricer) dualSimplex() bool {
 type basisSnap struct {
 	basis         []int
 	binv, xB, rhs []float64
+	pivots        int
 }
 
 func (pr *pricer) snapshot() *basisSnap {
 	return &basisSnap{basis: append([]int(nil), pr.basis...), binv: append([]float64(nil), pr.binv...),
-		xB: append([]float64(nil), pr.xB...), rhs: append([]float64(nil), pr.rhs...)}
+		xB: append([]float64(nil), pr.xB...), rhs: append([]float64(nil), pr.rhs...), pivots: pr.pivots}
 }
 
 // restore returns to a saved basis; x_B is recomputed by the next node
@@ -480,6 +484,7 @@ func (pr *pricer) restore(sn *basisSnap) {
 	copy(pr.binv, sn.binv)
 	copy(pr.xB, sn.xB)
 	copy(pr.rhs, sn.rhs)
+	pr.pivots = sn.pivots
 	for r, j := range pr.basis {
 		pr.inBasis[j] = r
 	}
