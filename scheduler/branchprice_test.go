@@ -569,3 +569,31 @@ func (pr *pricer) checkPrimal(t *testing.T) {
 		assert.InDelta(t, pr.rhs[i], ax[i], 1e-6, "row %d: B x_B = rhs", i)
 	}
 }
+
+// TestPseudoCostsFromTree: on an instance whose tree goes on past the
+// start of reliability branching (x79-year2), the tree still proves the
+// optimum, and its children's bounds have been observed in both
+// directions for some project-periods, each as a bound decrease per unit
+// of change (never negative).
+func TestPseudoCostsFromTree(t *testing.T) {
+	t.Parallel()
+	const optimum = 6204 // gen/x79-year2, CBC
+	m, pr := newTestPricer(t, "gen/x79-year2")
+	pr.maxNodes = math.MaxInt
+	require.True(t, pr.run(), "the tree completes")
+	assert.Equal(t, optimum, pr.best.obj+m.churnConst)
+	require.Greater(t, pr.nodes, strongAfterNodes, "the tree reaches reliability branching")
+	both := 0
+	for i := range pr.frac {
+		for d := range pr.pcSum {
+			assert.GreaterOrEqual(t, pr.pcSum[d][i], 0.0)
+			if pr.pcCnt[d][i] == 0 {
+				assert.Zero(t, pr.pcSum[d][i], "a sum without observations")
+			}
+		}
+		if pr.pcCnt[0][i] > 0 && pr.pcCnt[1][i] > 0 {
+			both++
+		}
+	}
+	assert.Positive(t, both, "project-periods observed in both directions")
+}
