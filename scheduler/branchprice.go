@@ -29,10 +29,12 @@ import (
 // (reduced-cost fixing); the node branches on the number of 2-pack
 // projects served in a period when it is fractional (group rows), else on
 // a project's period (once the tree is large, chosen by pseudo-costs, or
-// by strong branching where they are not known yet), else on one option. The master keeps one basis for the whole search: a node
-// changes column costs (columns its restriction forbids cost -bigM, so the
-// basis stays primal feasible) or the right-hand sides of group rows
-// (repaired by a dual simplex); siblings start from their parent's basis.
+// by strong branching where they are not known yet), else on one option.
+// The master keeps one basis for the whole search: a node forbids columns
+// (a forbidden basic column leaves by the dual simplex, or by its bigM
+// cost where no column can replace it yet) or changes the right-hand
+// sides of group rows (repaired by the dual simplex too); siblings start
+// from their parent's basis.
 // The duals of the group and cut rows enter the pricing as option costs,
 // and those of the school rounding cuts as costs on the parity of a
 // school's packs in their periods (lagrange.parity), which the school DP

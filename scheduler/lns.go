@@ -24,8 +24,9 @@ const (
 	lnsRelaxEvery = 4
 	// treeLNSEvery, treeLNSAfter and treeLNSProjects: the
 	// branch-and-price of a whole instance re-optimises a neighbourhood of
-	// about treeLNSProjects projects every treeLNSEvery nodes from its
-	// treeLNSAfter-th node on, while its gap is open.
+	// about treeLNSProjects projects from its treeLNSAfter-th node on,
+	// while its gap is open: every treeLNSEvery nodes, a further
+	// treeLNSEvery for each one in a row that finds nothing.
 	treeLNSEvery    = 16
 	treeLNSAfter    = 64
 	treeLNSProjects = 240
