@@ -141,6 +141,22 @@ type pcObs struct {
 	parent, dist float64
 }
 
+// branchObs is the branching of project-period i in direction dir from a
+// node of bound parent, at the master's current values.
+func (pr *pricer) branchObs(i, dir int, parent float64) pcObs {
+	dist := pr.frac[i]
+	if dir == 1 {
+		dist = 1 - dist
+	}
+	return pcObs{i: i, dir: dir, parent: parent, dist: dist}
+}
+
+// reliable reports whether project-period i's pseudo-costs are observed
+// often enough in both directions to score it without probes.
+func (pr *pricer) reliable(i int) bool {
+	return pr.pcCnt[0][i] >= pcReliable && pr.pcCnt[1][i] >= pcReliable
+}
+
 // observe records a child's bound decrease in the pseudo-costs.
 func (pr *pricer) observe(o pcObs, bound float64) {
 	if o.dist <= 0 || math.IsInf(bound, -1) {

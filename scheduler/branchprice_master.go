@@ -47,6 +47,27 @@ func (pr *pricer) dot(v []float64, j int) float64 {
 	return s
 }
 
+// colScratch returns the simplexes' per-column scratch (pr.rcv, pr.dvx),
+// sized to the columns.
+func (pr *pricer) colScratch() (rcv, dvx []float64) {
+	nc := len(pr.cols)
+	if cap(pr.rcv) < nc {
+		pr.rcv = make([]float64, nc, 2*nc)
+		pr.dvx = make([]float64, nc, 2*nc)
+	}
+	return pr.rcv[:nc], pr.dvx[:nc]
+}
+
+// priceAll sets rcv[j] to the reduced cost of every nonbasic column that
+// may enter, from the current duals.
+func (pr *pricer) priceAll(rcv []float64) {
+	for j := range pr.cols {
+		if pr.inBasis[j] < 0 && !pr.forbid[j] {
+			rcv[j] = pr.rc(j)
+		}
+	}
+}
+
 func (pr *pricer) rc(j int) float64 {
 	cl := &pr.cols[j]
 	v := pr.costOf(j)
@@ -70,12 +91,7 @@ func (pr *pricer) simplex() bool {
 	// perturbed: x_B holds perturbed values; unperturbed: they were
 	// perturbed once and restored (not again in this call).
 	perturbed, unperturbed := false, false
-	nc := len(pr.cols)
-	if cap(pr.rcv) < nc {
-		pr.rcv = make([]float64, nc, 2*nc)
-		pr.dvx = make([]float64, nc, 2*nc)
-	}
-	rcv, w := pr.rcv[:nc], pr.dvx[:nc]
+	rcv, w := pr.colScratch()
 	for j := range w {
 		w[j] = 1 // a fresh reference framework
 	}
@@ -87,11 +103,7 @@ func (pr *pricer) simplex() bool {
 		if iter == fresh || (iter-fresh)%dualsEvery == 0 {
 			// Full pricing from fresh duals: sheds the updates' round-off.
 			pr.duals()
-			for j := range pr.cols {
-				if pr.inBasis[j] < 0 && !pr.forbid[j] {
-					rcv[j] = pr.rc(j)
-				}
-			}
+			pr.priceAll(rcv)
 		}
 		bland := degenerate > blandAfter
 		e, best, score := -1, 0.0, 0.0
@@ -375,15 +387,10 @@ func (pr *pricer) dualSimplex() bool {
 	// The parent's optimality is with the columns' own costs: bigM only
 	// steers the primal simplex.
 	cost := func(j int) float64 { return pr.cols[j].cost }
-	nc := len(pr.cols)
-	if cap(pr.rcv) < nc {
-		pr.rcv = make([]float64, nc, 2*nc)
-		pr.dvx = make([]float64, nc, 2*nc)
-	}
 	// rcv: the reduced costs, kept up to date from the pivot row as in
 	// the primal simplex; alpha (the primal's Devex weights, reset on
 	// its start): each column's entry in the pivot row.
-	rcv, alpha := pr.rcv[:nc], pr.dvx[:nc]
+	rcv, alpha := pr.colScratch()
 	for iter := 0; iter < dualSimplexIterPerRow*n; iter++ {
 		// Leaving row: dual steepest edge, the infeasibility squared over
 		// the squared norm of the row of B^-1 (exact: the inverse is
@@ -412,11 +419,7 @@ func (pr *pricer) dualSimplex() bool {
 		}
 		if iter%dualsEvery == 0 {
 			pr.dualsWith(cost)
-			for j := range pr.cols {
-				if pr.inBasis[j] < 0 && !pr.forbid[j] {
-					rcv[j] = pr.rc(j)
-				}
-			}
+			pr.priceAll(rcv)
 		}
 		// Entering column: the ratio |rc/a| is least among the columns
 		// whose coefficient in row l moves x_l towards its bound (a < 0

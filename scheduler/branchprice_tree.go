@@ -224,10 +224,8 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	if bp >= 0 {
 		p, k := &m.projects[bp], bk
 		inA = func(oi int) bool { return p.opts[oi].per == k }
-		f := pr.frac[bp*K+bk]
-		first = f >= 0.5
-		obsA = pcObs{i: bp*K + bk, dir: 1, parent: bound, dist: 1 - f}
-		obsB = pcObs{i: bp*K + bk, dir: 0, parent: bound, dist: f}
+		first = pr.frac[bp*K+bk] >= 0.5
+		obsA, obsB = pr.branchObs(bp*K+bk, 1, bound), pr.branchObs(bp*K+bk, 0, bound)
 	} else {
 		// Periods integral: split on one option.
 		fo := map[[2]int]float64{}
@@ -458,7 +456,7 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 	})
 	best, bestScore := cs[0].i, -1.0
 	for _, c := range cs {
-		if pr.pcCnt[0][c.i] < pcReliable || pr.pcCnt[1][c.i] < pcReliable {
+		if !pr.reliable(c.i) {
 			continue
 		}
 		f := pr.frac[c.i]
@@ -474,7 +472,7 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 		if probes == pr.strong {
 			break
 		}
-		if pr.pcCnt[0][c.i] >= pcReliable && pr.pcCnt[1][c.i] >= pcReliable {
+		if pr.reliable(c.i) {
 			continue
 		}
 		probes++
@@ -491,7 +489,6 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 		}
 		in.must[pi] = true
 		score := 1.0
-		f := pr.frac[c.i]
 		for d, ch := range []*restrict{out, in} {
 			b, ok := pr.solveNodeIt(ch, gb, pr.probeIt)
 			pr.restore(sn)
@@ -501,11 +498,7 @@ func (pr *pricer) strongBranch(r *restrict, gb []int, bound float64) (int, int) 
 			if math.IsInf(b, -1) {
 				score = math.Inf(1)
 			} else {
-				dist := f
-				if d == 1 {
-					dist = 1 - f
-				}
-				pr.observe(pcObs{i: c.i, dir: d, parent: bound, dist: dist}, b)
+				pr.observe(pr.branchObs(c.i, d, bound), b)
 				score *= math.Max(bound-b, 1e-3)
 			}
 		}
