@@ -296,6 +296,12 @@ const (
 	// reinvertEvery: the basis inverse is recomputed from scratch after
 	// this many pivots, to shed rounding errors.
 	reinvertEvery = 200
+	// splitMin: below this many columns, the dual simplex's pivot row is
+	// computed on the caller alone (the helper's hand-over costs more).
+	splitMin = 64
+	// periodFirstNodes bounds the first tree of the whole time budget,
+	// which branches on project-periods alone (runWhole).
+	periodFirstNodes = 250
 	// simplexMaxIter bounds one primal simplex (it reports a stop beyond).
 	simplexMaxIter = 20000
 	// blandAfter: consecutive degenerate pivots after which the simplex

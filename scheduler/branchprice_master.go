@@ -37,6 +37,20 @@ func (pr *pricer) dualsWith(cost func(int) float64) {
 	}
 }
 
+// split runs f over [0, n), its two halves on the caller and on the
+// relaxation's helper goroutine when that one runs (lgPar, during the
+// tree of the whole time budget), else all on the caller. f must write
+// only to the indices of its own range: each one is computed the same way
+// on either side, so the results do not depend on the split.
+func (pr *pricer) split(n int, f func(lo, hi int)) {
+	if p := pr.lg.par; p != nil && n >= splitMin {
+		h := n / 2
+		p.do(func() { f(h, n) }, func() { f(0, h) })
+		return
+	}
+	f(0, n)
+}
+
 // dot returns v·a_j, for v a vector over the master's rows.
 func (pr *pricer) dot(v []float64, j int) float64 {
 	cl := &pr.cols[j]
@@ -425,13 +439,19 @@ func (pr *pricer) dualSimplex() bool {
 		// whose coefficient in row l moves x_l towards its bound (a < 0
 		// raises a negative value, a > 0 lowers a forbidden one).
 		row := pr.binv[l*n : (l+1)*n]
+		pr.split(len(pr.cols), func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				if pr.inBasis[j] < 0 && !pr.forbid[j] {
+					alpha[j] = pr.dot(row, j)
+				}
+			}
+		})
 		e, ratio := -1, math.Inf(1)
 		for j := range pr.cols {
 			if pr.inBasis[j] >= 0 || pr.forbid[j] {
 				continue
 			}
-			a := pr.dot(row, j)
-			alpha[j] = a
+			a := alpha[j]
 			if up {
 				a = -a
 			}
@@ -473,6 +493,13 @@ type basisSnap struct {
 }
 
 func (pr *pricer) snapshot() *basisSnap {
+	if pr.pivots >= reinvertEvery/2 {
+		// Every child and probe restored from the snapshot would count
+		// on from its pivots and reinvert within a few nodes, each one
+		// on its own (mh65-p10: 167 reinversions for 19,009 pivots);
+		// one reinversion here serves them all (59).
+		pr.reinvert()
+	}
 	return &basisSnap{basis: append([]int(nil), pr.basis...), binv: append([]float64(nil), pr.binv...),
 		xB: append([]float64(nil), pr.xB...), rhs: append([]float64(nil), pr.rhs...), pivots: pr.pivots}
 }

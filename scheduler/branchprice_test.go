@@ -597,3 +597,20 @@ func TestPseudoCostsFromTree(t *testing.T) {
 	}
 	assert.Positive(t, both, "project-periods observed in both directions")
 }
+
+// TestProjectPeriodTreeKeepsOptimum proves the optimum of mx52-p8 (a
+// mature programme at medium size) with the tree's branching on
+// project-periods alone (no group rows): its children that must serve a
+// project in a period are where reduced-cost fixing has to compare an
+// option with the project's other options of that period, not with
+// leaving the project unserved. Compared with leaving it unserved, fixing
+// removed at node 16 an option of the optimum, and the tree "proved" 38061.
+func TestProjectPeriodTreeKeepsOptimum(t *testing.T) {
+	t.Parallel()
+	const optimum = 38063 // gen/mx52-p8, CBC
+	m, pr := newTestPricer(t, "gen/mx52-p8")
+	pr.useGroups = false
+	pr.maxNodes = math.MaxInt
+	require.True(t, pr.run(), "the tree completes")
+	assert.Equal(t, optimum, pr.best.obj+m.churnConst)
+}

@@ -36,6 +36,32 @@ func (pr *pricer) run() bool {
 	return ok && !pr.aborted
 }
 
+// runWhole explores the tree of the whole time budget. Branching on the
+// group rows first (the number of projects served in a period) and
+// branching on project-periods alone each prove some instances of the
+// mature shape in a few dozen nodes where the other takes a thousand or
+// more (mx52-p8: 25 nodes without the group rows, 1,097 with them;
+// mx55-p10: 2,419 with them, not proved in 10 s without). So the search
+// first branches on project-periods alone, for at most periodFirstNodes
+// nodes; if that tree is not complete, it starts again from the root with
+// the group rows, keeping the columns, cuts, pseudo-costs and incumbent.
+func (pr *pricer) runWhole() bool {
+	if !pr.useGroups {
+		return pr.run()
+	}
+	pr.useGroups = false
+	pr.maxNodes = periodFirstNodes
+	done := pr.run()
+	pr.useGroups = true
+	pr.maxNodes = math.MaxInt
+	if done || pr.stop() {
+		return done
+	}
+	pr.aborted = false
+	pr.strongAfter = pr.nodes + strongAfterNodes
+	return pr.run()
+}
+
 func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 	m := pr.m
 	obs := pr.obs
@@ -394,7 +420,13 @@ func (pr *pricer) setForbid(r *restrict) {
 // fixing). Serving project p with option o changes its school's value by
 // at most the option's reduced cost rc (adding a project never lowers the
 // school's penalties), so the node's bound with o imposed is at most
-// lastL + rc.
+// lastL + rc. That holds where the node lets p go unserved. Where p must
+// be served, the school's value already counts one of its options, and o
+// can only take the place of another option o' of the same period (the
+// penalties depend on the period alone): the bound is lastL + rc − rc',
+// with rc' the best reduced cost of p's allowed options in that period.
+// (With rc alone, a project served at a negative reduced cost lost
+// options of the optimum: TestProjectPeriodTreeKeepsOptimum.)
 func (pr *pricer) fix(r *restrict) *restrict {
 	m, lg := pr.m, pr.lg
 	lim := pr.incumbent() + 1 - 1e-6 - pr.lastL // rc < lim: o cannot improve
@@ -403,6 +435,7 @@ func (pr *pricer) fix(r *restrict) *restrict {
 	}
 	var out *restrict
 	cum := lg.cum
+	served := make([]float64, m.K) // must: the best rc' per period
 	for i := range m.projects {
 		p := &m.projects[i]
 		if p.locked {
@@ -410,12 +443,27 @@ func (pr *pricer) fix(r *restrict) *restrict {
 		}
 		k := float64(p.packs)
 		mu := lg.mu[p.sector*m.K : (p.sector+1)*m.K]
-		for oi, o := range lg.opts[lg.optOff[i]:lg.optOff[i+1]] {
+		opts := lg.opts[lg.optOff[i]:lg.optOff[i+1]]
+		rc := func(o *lopt) float64 { return o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per] }
+		if r.must[i] {
+			for per := range served {
+				served[per] = math.Inf(-1)
+			}
+			for oi := range opts {
+				if r.allowed(i, oi) {
+					served[opts[oi].per] = math.Max(served[opts[oi].per], rc(&opts[oi]))
+				}
+			}
+		}
+		for oi := range opts {
 			if !r.allowed(i, oi) {
 				continue
 			}
-			rc := o.c - k*(cum[o.hi+1]-cum[o.lo]) - k*mu[o.per]
-			if rc < lim {
+			d := rc(&opts[oi])
+			if r.must[i] {
+				d -= served[opts[oi].per]
+			}
+			if d < lim {
 				if out == nil {
 					out = r.clone()
 				}

@@ -25,8 +25,8 @@ const (
 	// treeLNSEvery, treeLNSAfter and treeLNSProjects: the
 	// branch-and-price of a whole instance re-optimises a neighbourhood of
 	// about treeLNSProjects projects from its treeLNSAfter-th node on,
-	// while its gap is open: every treeLNSEvery nodes, a further
-	// treeLNSEvery for each one in a row that finds nothing.
+	// while its gap is open: every treeLNSEvery nodes, twice as far off
+	// after each one in a row that finds nothing.
 	treeLNSEvery    = 16
 	treeLNSAfter    = 64
 	treeLNSProjects = 240
