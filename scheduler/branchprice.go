@@ -87,7 +87,9 @@ type pricer struct {
 	probeIt       int // pricing rounds per strong-branching child
 	// strongAfter is the node count after which strong branching starts.
 	strongAfter int
-	init        []int // initial basic column of each row (cold restarts)
+	// firstNodes bounds runWhole's first tree (periodFirstNodes).
+	firstNodes int
+	init       []int // initial basic column of each row (cold restarts)
 
 	cols    []pcol
 	colKey  map[string]int
@@ -108,6 +110,11 @@ type pricer struct {
 	// perturbations' pseudo-random numbers.
 	rcv, dvx   []float64
 	noiseState uint64
+
+	// rootCols and rootBasis: the master at the end of the root (its
+	// number of columns, its basis), where runWhole's second tree starts.
+	rootCols  int
+	rootBasis *basisSnap
 
 	best  *state
 	tmp   *state
@@ -335,7 +342,7 @@ func newPricer(m *model, lg *lagrange, se *searcher, best *state, stop func() bo
 	// lg's option costs take the duals of the group and cut rows until
 	// release.
 	pr := &pricer{m: m, lg: lg, se: se, stop: stop, best: best.clone(), tmp: best.clone(),
-		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, useSchoolSets: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1), noiseState: 0x9e3779b97f4a7c15}
+		colKey: map[string]int{}, useGroups: true, useCuts: true, useSectorCuts: true, useSectorMIR: true, useSchoolMIR: true, useSchoolSets: true, strong: strongCandidates, probeIt: strongProbeRounds, strongAfter: strongAfterNodes, firstNodes: periodFirstNodes, polish: true, maxNodes: priceMaxNodes, rootBound: math.Inf(1), noiseState: 0x9e3779b97f4a7c15}
 	// Week t is implied by week u if every busy range containing t
 	// contains u and u has no more capacity: drop it.
 	// within(t, u): every busy range containing week t contains week u.

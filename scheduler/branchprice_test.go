@@ -614,3 +614,44 @@ func TestProjectPeriodTreeKeepsOptimum(t *testing.T) {
 	require.True(t, pr.run(), "the tree completes")
 	assert.Equal(t, optimum, pr.best.obj+m.churnConst)
 }
+
+// TestSecondTreeFromRootMaster stops the first tree of runWhole early on
+// x79-year2: the master goes back to the root's (its columns and basis,
+// consistent), and the second tree, with the group rows, proves the
+// optimum from there.
+func TestSecondTreeFromRootMaster(t *testing.T) {
+	t.Parallel()
+	const optimum = 6204 // gen/x79-year2, CBC
+	_, pr := newTestPricer(t, "gen/x79-year2")
+	pr.useGroups = false
+	pr.maxNodes = 10
+	require.False(t, pr.run(), "the first tree stops at its node limit")
+	rootCols, basis := pr.rootCols, append([]int(nil), pr.rootBasis.basis...)
+	require.Greater(t, len(pr.cols), rootCols, "the first tree's nodes priced columns")
+	pr.toRoot()
+	assert.Equal(t, rootCols, len(pr.cols), "the root's columns only")
+	assert.Equal(t, basis, pr.basis)
+	for key, j := range pr.colKey {
+		assert.Less(t, j, len(pr.cols), "column %s indexed", key)
+	}
+	n := pr.nRows
+	for i := 0; i < n; i++ {
+		v := 0.0
+		for r, j := range pr.basis {
+			cl := &pr.cols[j]
+			for k, row := range cl.rows {
+				if int(row) == i {
+					v += cl.vals[k] * pr.xB[r]
+				}
+			}
+		}
+		assert.InDelta(t, pr.rhs[i], v, 1e-6, "row %d: B x_B = rhs", i)
+	}
+
+	m, pr := newTestPricer(t, "gen/x79-year2")
+	pr.firstNodes = 10
+	require.True(t, pr.runWhole(), "the second tree completes")
+	assert.Equal(t, optimum, pr.best.obj+m.churnConst)
+	assert.True(t, pr.useGroups, "the second tree branches on the group rows")
+	assert.Greater(t, pr.nodes, 11, "the first tree stopped at 10 nodes and the second one ran")
+}

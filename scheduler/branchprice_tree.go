@@ -44,13 +44,14 @@ func (pr *pricer) run() bool {
 // mx55-p10: 2,419 with them, not proved in 10 s without). So the search
 // first branches on project-periods alone, for at most periodFirstNodes
 // nodes; if that tree is not complete, it starts again from the root with
-// the group rows, keeping the columns, cuts, pseudo-costs and incumbent.
+// the group rows, from the root's master (its columns, cuts and basis),
+// keeping the pseudo-costs and the incumbent.
 func (pr *pricer) runWhole() bool {
 	if !pr.useGroups {
 		return pr.run()
 	}
 	pr.useGroups = false
-	pr.maxNodes = periodFirstNodes
+	pr.maxNodes = pr.firstNodes
 	done := pr.run()
 	pr.useGroups = true
 	pr.maxNodes = math.MaxInt
@@ -59,7 +60,28 @@ func (pr *pricer) runWhole() bool {
 	}
 	pr.aborted = false
 	pr.strongAfter = pr.nodes + strongAfterNodes
+	pr.toRoot()
 	return pr.run()
+}
+
+// toRoot takes the master back to the end of the last root: its basis,
+// and only the columns it had (the columns priced in the first tree's
+// nodes made each dual simplex pass of the second tree longer, and sent
+// it elsewhere: mx55-p10, 2,670 nodes in 4.9 s against 2,656 in 4.5 s from
+// the root's master).
+func (pr *pricer) toRoot() {
+	if pr.rootBasis == nil {
+		return
+	}
+	pr.restore(pr.rootBasis)
+	for key, j := range pr.colKey {
+		if j >= pr.rootCols {
+			delete(pr.colKey, key)
+		}
+	}
+	pr.cols = pr.cols[:pr.rootCols]
+	pr.forbid = pr.forbid[:pr.rootCols]
+	pr.inBasis = pr.inBasis[:pr.rootCols]
 }
 
 func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
@@ -136,6 +158,7 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		if math.IsInf(bound, -1) {
 			pr.rootBound = pr.incumbent() // pruned: the incumbent is optimal
 		}
+		pr.rootCols, pr.rootBasis = len(pr.cols), pr.snapshot()
 	}
 	if math.IsInf(bound, -1) {
 		return true
