@@ -492,6 +492,8 @@ type basisSnap struct {
 	pivots        int
 }
 
+// snapshot saves the basis for the children and probes that start from
+// it.
 func (pr *pricer) snapshot() *basisSnap {
 	if pr.pivots >= reinvertEvery/2 {
 		// Every child and probe restored from the snapshot would count
@@ -500,6 +502,11 @@ func (pr *pricer) snapshot() *basisSnap {
 		// one reinversion here serves them all (59).
 		pr.reinvert()
 	}
+	return pr.saveBasis()
+}
+
+// saveBasis copies the basis as it is.
+func (pr *pricer) saveBasis() *basisSnap {
 	return &basisSnap{basis: append([]int(nil), pr.basis...), binv: append([]float64(nil), pr.binv...),
 		xB: append([]float64(nil), pr.xB...), rhs: append([]float64(nil), pr.rhs...), pivots: pr.pivots}
 }

@@ -158,7 +158,9 @@ func (pr *pricer) dfs(r *restrict, gb []int, root bool) bool {
 		if math.IsInf(bound, -1) {
 			pr.rootBound = pr.incumbent() // pruned: the incumbent is optimal
 		}
-		pr.rootCols, pr.rootBasis = len(pr.cols), pr.snapshot()
+		// A copy, not a snapshot: its reinversion would change the
+		// round-off of the tree that goes on from here.
+		pr.rootCols, pr.rootBasis = len(pr.cols), pr.saveBasis()
 	}
 	if math.IsInf(bound, -1) {
 		return true
