@@ -30,6 +30,8 @@ import (
 // projects served in a period when it is fractional (group rows), else on
 // a project's period (once the tree is large, chosen by pseudo-costs, or
 // by strong branching where they are not known yet), else on one option.
+// The tree of the whole time budget first branches without the group rows
+// for a bounded number of nodes, then starts again with them (runWhole).
 // The master keeps one basis for the whole search: a node forbids columns
 // (a forbidden basic column leaves by the dual simplex, or by its bigM
 // cost where no column can replace it yet) or changes the right-hand

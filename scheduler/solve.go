@@ -586,9 +586,10 @@ func (m *model) searchOn(stats *SolveStats, se *searcher, best *state, lg *lagra
 			stopPar := func() {}
 			if !noHelper {
 				stopPar = lg.startPar()
+				defer stopPar() // also on a panic: the helper spins until stopped
 			}
 			done := pr.runWhole()
-			stopPar()
+			stopPar() // the search below runs on one goroutine
 			stats.Nodes += pr.nodes
 			if pr.best.obj > best.obj {
 				best.copyFrom(pr.best)
